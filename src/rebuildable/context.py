@@ -1,0 +1,55 @@
+"""What every check receives: the release, the loaded document, the model and the options."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rebuildable.findings import Finding, Location
+from rebuildable.load import Document, Limits
+from rebuildable.model import Manifest
+from rebuildable.progress import NO_PROGRESS, Progress
+from rebuildable.release import Release
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to validate. Immutable; the CLI, a registry service and tests build one each."""
+
+    strict: bool = False
+    workers: int = 2
+    limits: Limits = field(default_factory=Limits)
+    progress: Progress = NO_PROGRESS
+    #: folders holding upstream manifests (issue: kinds of work)
+    upstream_dirs: tuple[Path, ...] = ()
+    #: public keys (PEM bytes) whose valid signatures are required
+    keys: tuple[bytes, ...] = ()
+    threshold: int | None = None
+    #: a trust policy file (YAML) naming keys and a threshold
+    trust: Path | None = None
+    #: verdicts that must hold, e.g. {"open-source"}
+    require: frozenset[str] = frozenset()
+    #: use jsonschema-rs, when installed, to decide validity fast
+    accelerate: bool = True
+    #: hash shipped files (off only for structure-only runs, e.g. in tests)
+    hash_files: bool = True
+
+
+@dataclass
+class Context:
+    release: Release
+    document: Document
+    manifest: Manifest
+    options: Options
+    #: values computed by one check and read by later ones (e.g. hash results)
+    cache: dict[str, Any] = field(default_factory=dict)
+    #: report sections that checks fill ("verdicts", "signatures", ...)
+    sections: dict[str, Any] = field(default_factory=dict)
+
+    def locate(self, pointer: str) -> Location:
+        return self.document.locate(pointer)
+
+
+Check = Callable[[Context], Iterable[Finding]]

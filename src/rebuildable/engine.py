@@ -1,0 +1,78 @@
+"""The one validation engine the CLI, a registry service and the Python API share.
+
+``validate`` never prints and never raises for a bad release: every problem becomes a
+finding in the returned :class:`~rebuildable.report.Report`. A release that cannot be
+read at all gives a report with ``fatal`` set (the CLI's exit code 2).
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from typing import BinaryIO
+
+from rebuildable import schema
+from rebuildable.checks import CHECKS
+from rebuildable.context import Context, Options
+from rebuildable.errors import MemberError, ReleaseError
+from rebuildable.findings import Finding, Location, finding
+from rebuildable.load import coerce_to_schema, load_manifest
+from rebuildable.model import Manifest
+from rebuildable.release import Release, open_release
+from rebuildable.report import ReleaseInfo, Report
+
+__all__ = ["Options", "validate", "validate_release"]
+
+
+def fatal_report(exc: ReleaseError, strict: bool = False) -> Report:
+    f = finding(exc.code, exc.message,
+                location=Location(exc.path, None, None, None) if exc.path else None)
+    return Report(ReleaseInfo(None, None, None), [f], strict=strict, fatal=True)
+
+
+def validate(target: str | os.PathLike[str] | BinaryIO | Release,
+             options: Options | None = None) -> Report:
+    """Validate a release given as a folder, a manifest path, an archive or a binary stream."""
+    options = options or Options()
+    if isinstance(target, Release):
+        return validate_release(target, options)
+    try:
+        release = open_release(target)
+    except ReleaseError as exc:
+        return fatal_report(exc, options.strict)
+    with release:
+        return validate_release(release, options)
+
+
+def validate_release(release: Release, options: Options) -> Report:
+    findings: list[Finding] = list(release.findings)
+    manifest_name = release.manifest_name
+    try:
+        raw = release.read_manifest()
+    except MemberError as exc:
+        findings.append(finding("release.unreadable", f"{manifest_name}: {exc.message}",
+                                location=Location(manifest_name)))
+        return Report(ReleaseInfo(None, None, manifest_name), findings, options.strict, fatal=True)
+    except OSError as exc:
+        findings.append(finding("release.unreadable", f"{manifest_name}: {exc.strerror or exc}",
+                                location=Location(manifest_name)))
+        return Report(ReleaseInfo(None, None, manifest_name), findings, options.strict, fatal=True)
+
+    loaded = load_manifest(raw, manifest_name, limits=options.limits)
+    findings.extend(loaded.findings)
+    doc = loaded.document
+    if doc is None:
+        return Report(ReleaseInfo(None, None, manifest_name), findings, options.strict)
+    findings.extend(coerce_to_schema(doc, schema.wants_string))
+    manifest = Manifest.from_data(doc.data)
+    ctx = Context(release=release, document=doc, manifest=manifest, options=options)
+    for check in CHECKS:
+        try:
+            findings.extend(check(ctx))
+        except Exception as exc:  # noqa: BLE001 - one broken check must not hide the others
+            findings.append(finding(
+                "internal.error",
+                f"check {check.__module__} failed: {type(exc).__name__}: {exc}",
+                data={"traceback": traceback.format_exc(limit=-3)}))
+    info = ReleaseInfo(manifest.name, manifest.version, manifest_name)
+    return Report(info, findings, options.strict, sections=ctx.sections)

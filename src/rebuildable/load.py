@@ -1,0 +1,618 @@
+"""Strict loading of manifests (YAML and JSON) with source positions.
+
+What this module guarantees to the rest of the engine:
+
+* one meaning per document: duplicate keys, keys that differ only in case,
+  anchors/aliases, merge keys and explicit or custom tags are refused;
+* YAML plain scalars are read by the YAML 1.2 core schema, and the text the author
+  wrote is kept so that fields the schema wants as strings keep that exact text
+  (``version: 1.10`` stays ``"1.10"``); see :func:`coerce_to_schema`;
+* bounded size and depth, strict UTF-8, no NUL, a BOM is dropped with a warning;
+* every problem is a :class:`~rebuildable.findings.Finding` with line and column;
+  loading never raises for bad input.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import math
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from rebuildable.findings import Finding, Location, finding
+
+try:  # the C parser is ~10x faster; fall back quietly when libyaml is absent
+    from yaml._yaml import CParser as _Parser
+
+    HAVE_LIBYAML = True
+except ImportError:  # pragma: no cover - depends on the platform's pyyaml build
+    from yaml.parser import Parser as _Parser  # type: ignore[assignment]
+
+    HAVE_LIBYAML = False
+
+from yaml.composer import Composer
+from yaml.reader import Reader
+from yaml.resolver import BaseResolver
+from yaml.scanner import Scanner
+
+MAX_SAFE_INT = 2**53 - 1
+_PLAIN_TAG = "tag:rebuildable.dev,2026:plain"
+_STR_TAG = "tag:yaml.org,2002:str"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+
+# YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution)
+_NULL_RE = re.compile(r"(?:null|Null|NULL|~|)\Z")
+_BOOL_RE = re.compile(r"(?:true|True|TRUE|false|False|FALSE)\Z")
+_INT_RE = re.compile(r"[-+]?[0-9]+\Z")
+_OCT_RE = re.compile(r"0o[0-7]+\Z")
+_HEX_RE = re.compile(r"0x[0-9a-fA-F]+\Z")
+_FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_INF_RE = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z")
+_NAN_RE = re.compile(r"\.(?:nan|NaN|NAN)\Z")
+# Plain scalars that YAML 1.1 readers (PyYAML's default, many others) read as non-strings.
+_YAML11_SURPRISE_RE = re.compile(
+    r"(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF"
+    r"|[-+]?0[0-7_]+|[-+]?0b[01_]+|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?"
+    r"|[-+]?[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?"
+    r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?)\Z"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_bytes: int = 128 * 1024 * 1024
+    max_depth: int = 64
+
+
+def escape_pointer_token(token: str | int) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def join_pointer(parent: str, token: str | int) -> str:
+    return f"{parent}/{escape_pointer_token(token)}"
+
+
+@dataclass
+class Document:
+    """A loaded manifest: JSON-compatible data plus the means to locate any pointer in it."""
+
+    file: str
+    format: str  # "yaml" or "json"
+    data: Any
+    # YAML: pointer -> (line, column), 1-based, for every key/item; JSON: filled lazily.
+    _positions: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
+    # YAML plain scalars that resolved to a non-string: pointer -> the text as written.
+    plain_text: dict[str, str] = field(default_factory=dict, repr=False)
+    _locator: Callable[[str], tuple[int, int] | None] | None = field(default=None, repr=False)
+
+    def position(self, pointer: str) -> tuple[int, int] | None:
+        """The (line, column) of the value at ``pointer``, or of its nearest located parent."""
+        probe = pointer
+        while True:
+            pos = self._positions.get(probe)
+            if pos is None and self._locator is not None:
+                pos = self._locator(probe)
+            if pos is not None:
+                return pos
+            if not probe:
+                return None
+            probe = probe.rsplit("/", 1)[0]
+
+    def locate(self, pointer: str) -> Location:
+        pos = self.position(pointer)
+        if pos is None:
+            return Location(self.file, None, None, pointer)
+        return Location(self.file, pos[0], pos[1], pointer)
+
+
+@dataclass
+class LoadResult:
+    document: Document | None
+    findings: list[Finding]
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    # Building millions of small objects triggers the cyclic GC over and over; none of
+    # them are cyclic, so pausing it roughly triples the speed of big manifests.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _line_col_of_offset(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    start = text.rfind("\n", 0, offset) + 1
+    return line, offset - start + 1
+
+
+def decode(raw: bytes, file: str, limits: Limits) -> tuple[str | None, list[Finding]]:
+    """Bytes to text: bounded, strict UTF-8, no NUL; a UTF-8 BOM is dropped with a warning."""
+    out: list[Finding] = []
+    if len(raw) > limits.max_bytes:
+        out.append(finding("load.too-large",
+                           f"{file} is {len(raw)} bytes; the limit is {limits.max_bytes}",
+                           location=Location(file, None, None, "")))
+        return None, out
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        out.append(finding("load.encoding", f"{file} is UTF-16 or UTF-32; manifests are UTF-8",
+                           location=Location(file, 1, 1, "")))
+        return None, out
+    if raw.startswith(b"\xef\xbb\xbf"):
+        out.append(finding("load.bom", f"{file} starts with a UTF-8 byte order mark",
+                           location=Location(file, 1, 1, "")))
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        out.append(finding("load.encoding",
+                           f"{file}: invalid UTF-8 byte 0x{raw[exc.start]:02x} at byte {exc.start}",
+                           location=Location(file, line, col, None)))
+        return None, out
+    nul = text.find("\x00")
+    if nul >= 0:
+        line, col = _line_col_of_offset(text, nul)
+        out.append(finding("load.encoding", f"{file}: NUL character at line {line}",
+                           location=Location(file, line, col, None)))
+        return None, out
+    return text, out
+
+
+def load_manifest(raw: bytes, file: str, *, limits: Limits | None = None) -> LoadResult:
+    """Load manifest bytes; the format follows the file name (``.json`` or YAML)."""
+    limits = limits or Limits()
+    text, findings = decode(raw, file, limits)
+    if text is None:
+        return LoadResult(None, findings)
+    loader = _load_json if file.lower().endswith(".json") else _load_yaml
+    with _gc_paused():
+        doc, more = loader(text, file, limits)
+    findings.extend(more)
+    if doc is not None and not isinstance(doc.data, dict):
+        findings.append(finding("load.not-a-mapping",
+                                f"{file}: the top level must be a mapping, not {_kind(doc.data)}",
+                                location=doc.locate("")))
+        return LoadResult(None, findings)
+    return LoadResult(doc, findings)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {dict: "a mapping", list: "a sequence", str: "a string", bool: "a boolean",
+            int: "an integer", float: "a number"}.get(type(value), type(value).__name__)
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+class _StrictResolver(BaseResolver):
+    """Tags every untagged plain scalar as 'plain' so we resolve it ourselves (YAML 1.2)."""
+
+
+_StrictResolver.add_implicit_resolver(_PLAIN_TAG, re.compile(r".*", re.DOTALL), None)
+_StrictResolver.add_implicit_resolver(_PLAIN_TAG, re.compile(r"\Z"), [""])
+
+
+class _ComposeOnly(_Parser, Composer, _StrictResolver):  # type: ignore[misc,valid-type]
+    def __init__(self, text: str) -> None:
+        if not HAVE_LIBYAML:  # the pure-Python parser needs its reader and scanner
+            Reader.__init__(self, text)
+            Scanner.__init__(self)
+            _Parser.__init__(self)  # type: ignore[call-arg]
+        else:
+            _Parser.__init__(self, text)  # type: ignore[call-arg]
+        Composer.__init__(self)
+        _StrictResolver.__init__(self)
+
+
+def _resolve_plain(text: str) -> Any:
+    if _NULL_RE.match(text):
+        return None
+    if _BOOL_RE.match(text):
+        return text[0] in "tT"
+    if _INT_RE.match(text):
+        return int(text)
+    if _OCT_RE.match(text):
+        return int(text[2:], 8)
+    if _HEX_RE.match(text):
+        return int(text[2:], 16)
+    if _FLOAT_RE.match(text):
+        return float(text)
+    if _INF_RE.match(text):
+        return -math.inf if text.startswith("-") else math.inf
+    if _NAN_RE.match(text):
+        return math.nan
+    return text
+
+
+def _mark_pos(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _load_yaml(text: str, file: str, limits: Limits) -> tuple[Document | None, list[Finding]]:
+    findings: list[Finding] = []
+    loader = _ComposeOnly(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        problem = exc.problem or str(exc)
+        code = "load.syntax"
+        if "expected a single document" in (exc.context or ""):
+            code = "load.multiple-documents"
+            problem = "the stream holds more than one YAML document"
+        elif "maximum nesting depth" in problem:
+            code = "load.too-deep"
+        elif "found undefined alias" in (exc.context or "") or "found duplicate anchor" in (
+            exc.context or ""
+        ):
+            code = "load.alias"
+        findings.append(finding(code, f"{file}: {problem}", location=Location(file, line, col, None)))
+        return None, findings
+    except yaml.YAMLError as exc:
+        findings.append(finding("load.syntax", f"{file}: {exc}", location=Location(file, None, None, None)))
+        return None, findings
+    finally:
+        loader.dispose()
+    if root is None:
+        doc = Document(file, "yaml", None)
+        doc._positions[""] = (1, 1)
+        return doc, findings
+    doc = Document(file, "yaml", None)
+    walker = _YamlWalker(doc, findings, limits)
+    doc.data = walker.walk(root, "", 0)
+    doc._positions.setdefault("", _mark_pos(root))
+    return doc, findings
+
+
+class _YamlWalker:
+    def __init__(self, doc: Document, findings: list[Finding], limits: Limits) -> None:
+        self.doc = doc
+        self.findings = findings
+        self.limits = limits
+        self.seen: set[int] = set()
+        self.file = doc.file
+
+    def _loc(self, node: yaml.Node, pointer: str) -> Location:
+        line, col = _mark_pos(node)
+        return Location(self.file, line, col, pointer)
+
+    def walk(self, node: yaml.Node, pointer: str, depth: int) -> Any:
+        # The composer hands back the very same node object for every alias of an anchor.
+        ident = id(node)
+        if ident in self.seen:
+            self.findings.append(finding("load.alias", f"{self.file}: alias to an anchored node",
+                                         location=self.doc.locate(pointer)))
+            return None
+        if depth > self.limits.max_depth:
+            self.findings.append(finding("load.too-deep",
+                                         f"{self.file}: nesting deeper than {self.limits.max_depth}",
+                                         location=self._loc(node, pointer)))
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, pointer)
+        self.seen.add(ident)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ_TAG:
+                self._bad_tag(node, pointer)
+                return None
+            items = []
+            positions = self.doc._positions
+            for i, child in enumerate(node.value):
+                p = f"{pointer}/{i}"
+                positions[p] = _mark_pos(child)
+                items.append(self.walk(child, p, depth + 1))
+            return items
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != _MAP_TAG:
+                self._bad_tag(node, pointer)
+                return None
+            return self._mapping(node, pointer, depth)
+        return None  # pragma: no cover - the composer makes no other node types
+
+    def _bad_tag(self, node: yaml.Node, pointer: str) -> None:
+        self.findings.append(finding("load.tag", f"{self.file}: tag {node.tag!r} is not allowed",
+                                     location=self._loc(node, pointer)))
+
+    def _scalar(self, node: yaml.ScalarNode, pointer: str) -> Any:
+        if node.tag == _STR_TAG:
+            return node.value
+        if node.tag != _PLAIN_TAG:
+            self._bad_tag(node, pointer)
+            return None
+        text: str = node.value
+        value = _resolve_plain(text)
+        if not isinstance(value, str):
+            self.doc.plain_text[pointer] = text
+        elif _YAML11_SURPRISE_RE.match(text):
+            self.findings.append(finding(
+                "load.unquoted-string",
+                f"{self.file}: {text!r} is a string here, but YAML 1.1 readers read it as another type",
+                location=self._loc(node, pointer)))
+        return value
+
+    def _mapping(self, node: yaml.MappingNode, pointer: str, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        folded: dict[str, str] = {}
+        positions = self.doc._positions
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.findings.append(finding("load.syntax", f"{self.file}: mapping keys must be strings",
+                                             location=self._loc(key_node, pointer)))
+                continue
+            if key_node.tag == "tag:yaml.org,2002:merge" or (
+                key_node.tag == _PLAIN_TAG and key_node.value == "<<"
+            ):
+                self.findings.append(finding("load.alias", f"{self.file}: merge keys ('<<') are not allowed",
+                                             location=self._loc(key_node, pointer)))
+                continue
+            if key_node.tag not in (_PLAIN_TAG, _STR_TAG):
+                self._bad_tag(key_node, pointer)
+                continue
+            key: str = key_node.value
+            child = join_pointer(pointer, key)
+            if key in out:
+                first = positions.get(child)
+                where = f" (first at line {first[0]})" if first else ""
+                self.findings.append(finding("load.duplicate-key",
+                                             f"{self.file}: duplicate key {key!r}{where}",
+                                             location=self._loc(key_node, child)))
+                continue
+            low = key.casefold()
+            if low in folded:
+                self.findings.append(finding(
+                    "load.case-colliding-keys",
+                    f"{self.file}: key {key!r} differs only in case from {folded[low]!r}",
+                    location=self._loc(key_node, child)))
+                continue
+            folded[low] = key
+            positions[child] = _mark_pos(key_node)
+            out[key] = self.walk(value_node, child, depth + 1)
+        return out
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _load_json(text: str, file: str, limits: Limits) -> tuple[Document | None, list[Finding]]:
+    findings: list[Finding] = []
+    problems: list[tuple[str, str]] = []  # (code, key)
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        folded: set[str] = set()
+        for k, v in items:
+            if k in out:
+                problems.append(("load.duplicate-key", k))
+                continue
+            low = k.casefold()
+            if low in folded:
+                problems.append(("load.case-colliding-keys", k))
+                continue
+            folded.add(low)
+            out[k] = v
+        return out
+
+    def bad_constant(name: str) -> Any:
+        raise ValueError(f"{name} is not JSON")
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=bad_constant)
+    except json.JSONDecodeError as exc:
+        findings.append(finding("load.syntax", f"{file}: {exc.msg}",
+                                location=Location(file, exc.lineno, exc.colno, None)))
+        return None, findings
+    except RecursionError:
+        findings.append(finding("load.too-deep", f"{file}: nesting too deep",
+                                location=Location(file, None, None, None)))
+        return None, findings
+    except ValueError as exc:
+        findings.append(finding("load.number-range", f"{file}: {exc}",
+                                location=Location(file, None, None, None)))
+        return None, findings
+    doc = Document(file, "json", data)
+    doc._locator = _JsonLocator(text).locate
+    if problems:
+        for code, pointer, line, col in _json_key_problems(text):
+            key = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+            msg = (f"{file}: duplicate key {key!r}" if code == "load.duplicate-key"
+                   else f"{file}: key {key!r} differs only in case from another key")
+            findings.append(finding(code, msg, location=Location(file, line, col, pointer)))
+    depth_finding = _check_depth(data, limits.max_depth)
+    if depth_finding is not None:
+        findings.append(finding("load.too-deep", f"{file}: nesting deeper than {limits.max_depth}",
+                                location=doc.locate(depth_finding)))
+        return None, findings
+    return doc, findings
+
+
+def _check_depth(data: Any, max_depth: int) -> str | None:
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        value, pointer, depth = stack.pop()
+        if depth > max_depth:
+            return pointer
+        if isinstance(value, dict):
+            stack.extend((v, join_pointer(pointer, k), depth + 1) for k, v in value.items()
+                         if isinstance(v, dict | list))
+        elif isinstance(value, list):
+            stack.extend((v, f"{pointer}/{i}", depth + 1) for i, v in enumerate(value)
+                         if isinstance(v, dict | list))
+    return None
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+class _JsonLocator:
+    """Finds the position of one JSON pointer by walking down it, skipping siblings in C."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def _ws(self, idx: int) -> int:
+        m = _WS.match(self.text, idx)
+        return m.end() if m else idx
+
+    def locate(self, pointer: str) -> tuple[int, int] | None:
+        text = self.text
+        idx = self._ws(0)
+        if pointer == "":
+            return _line_col_of_offset(text, idx)
+        tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+        key_at = idx
+        try:
+            for token in tokens:
+                if text[idx] == "{":
+                    idx = self._ws(idx + 1)
+                    while text[idx] != "}":
+                        key_at = idx
+                        key, idx = _DECODER.raw_decode(text, idx)
+                        idx = self._ws(idx)
+                        idx = self._ws(idx + 1)  # ':'
+                        if key == token:
+                            break
+                        _, idx = _DECODER.raw_decode(text, idx)
+                        idx = self._ws(idx)
+                        if text[idx] == ",":
+                            idx = self._ws(idx + 1)
+                    else:
+                        return None
+                elif text[idx] == "[":
+                    want = int(token)
+                    idx = self._ws(idx + 1)
+                    for _ in range(want):
+                        _, idx = _DECODER.raw_decode(text, idx)
+                        idx = self._ws(idx)
+                        if text[idx] != ",":
+                            return None
+                        idx = self._ws(idx + 1)
+                    if text[idx] == "]":
+                        return None
+                    key_at = idx
+                else:
+                    return None
+        except (ValueError, IndexError):
+            return None
+        return _line_col_of_offset(text, key_at)
+
+
+def _json_key_problems(text: str) -> Iterator[tuple[str, str, int, int]]:
+    """Pure-Python scan for duplicate and case-colliding keys; only runs when some exist."""
+    idx = 0
+
+    def ws(i: int) -> int:
+        m = _WS.match(text, i)
+        return m.end() if m else i
+
+    def value(i: int, pointer: str) -> Iterator[tuple[str, str, int, int]]:
+        nonlocal idx
+        i = ws(i)
+        ch = text[i]
+        if ch == "{":
+            i = ws(i + 1)
+            seen: set[str] = set()
+            folded: set[str] = set()
+            while text[i] != "}":
+                key_at = i
+                key, i = _DECODER.raw_decode(text, i)
+                child = join_pointer(pointer, key)
+                i = ws(ws(i) + 1)
+                if key in seen:
+                    yield ("load.duplicate-key", child, *_line_col_of_offset(text, key_at))
+                elif key.casefold() in folded:
+                    yield ("load.case-colliding-keys", child, *_line_col_of_offset(text, key_at))
+                seen.add(key)
+                folded.add(key.casefold())
+                yield from value(i, child)
+                i = ws(idx)
+                if text[i] == ",":
+                    i = ws(i + 1)
+            idx = i + 1
+        elif ch == "[":
+            i = ws(i + 1)
+            n = 0
+            while text[i] != "]":
+                yield from value(i, f"{pointer}/{n}")
+                n += 1
+                i = ws(idx)
+                if text[i] == ",":
+                    i = ws(i + 1)
+            idx = i + 1
+        else:
+            _, idx = _DECODER.raw_decode(text, i)
+
+    yield from value(0, "")
+
+
+# ------------------------------------------------------------------- schema coercion
+
+
+def coerce_to_schema(doc: Document, wants_string: Callable[[str], bool]) -> list[Finding]:
+    """Replace YAML plain non-string scalars by their text where the schema wants a string.
+
+    ``wants_string(pointer)`` answers from the schema. Values that stay numbers are then
+    checked against the I-JSON range.
+    """
+    findings: list[Finding] = []
+    for pointer, text in doc.plain_text.items():
+        if wants_string(pointer):
+            _set(doc.data, pointer, text)
+            findings.append(finding(
+                "load.unquoted-string",
+                f"{doc.file}: {text!r} is kept as the string {text!r}; unquoted, other YAML readers "
+                "may read it as a number, boolean or null",
+                location=doc.locate(pointer)))
+    findings.extend(_range_findings(doc))
+    return findings
+
+
+def _set(data: Any, pointer: str, value: Any) -> None:
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+    target = data
+    for token in tokens[:-1]:
+        target = target[int(token)] if isinstance(target, list) else target[token]
+    last = tokens[-1]
+    if isinstance(target, list):
+        target[int(last)] = value
+    else:
+        target[last] = value
+
+
+def _range_findings(doc: Document) -> Iterator[Finding]:
+    stack: list[tuple[Any, str]] = [(doc.data, "")]
+    while stack:
+        value, pointer = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((v, join_pointer(pointer, k)) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, f"{pointer}/{i}") for i, v in enumerate(value))
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int) and abs(value) > MAX_SAFE_INT:
+            yield finding("load.number-range",
+                          f"{doc.file}: integer {value} is beyond 2^53 and not exact in JSON",
+                          location=doc.locate(pointer))
+        elif isinstance(value, float) and not math.isfinite(value):
+            yield finding("load.number-range", f"{doc.file}: {value} is not a JSON number",
+                          location=doc.locate(pointer))

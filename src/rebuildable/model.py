@@ -1,0 +1,288 @@
+"""The typed manifest model, built once from a loaded document.
+
+Building is tolerant: a malformed item is skipped or a malformed field becomes None,
+because the schema check already reports it and the other checks should still see
+everything that is well-formed. The model never mutates the document's data.
+Unknown ``x-`` fields are kept in ``extensions`` so that :meth:`Manifest.to_dict`
+round-trips.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+SPEC_VERSION = "rebuildable/0.1"
+SUPPORTED_SPECS = frozenset({SPEC_VERSION})
+MANIFEST_NAMES = ("rebuild.yaml", "rebuild.yml", "rebuild.json")
+ENVELOPE_NAME = "rebuild.dsse.json"
+IGNORE_FILE = ".rebuildignore"
+
+KIND_VOCABULARY = (
+    "source-code", "build-script", "training-code", "evaluation-code", "data-processing-code",
+    "config", "dataset", "data-recipe", "weights", "adapter", "tokenizer", "environment",
+    "layered-image", "vector-image", "raster-image", "binary", "document", "model-card", "other",
+)
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _strs(value: Any) -> tuple[str, ...]:
+    if isinstance(value, list):
+        return tuple(v for v in value if isinstance(v, str))
+    return ()
+
+
+def _digest(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(v, str)}
+
+
+def _extensions(raw: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in raw.items() if k.startswith("x-")}
+
+
+@dataclass(frozen=True)
+class Artifact:
+    id: str
+    pointer: str
+    kind: str | None = None
+    path: str | None = None
+    uri: str | None = None
+    digest: dict[str, str] = field(default_factory=dict)
+    size: int | None = None
+    license: str | None = None
+    media_type: str | None = None
+    description: str | None = None
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def shipped(self) -> bool:
+        return self.path is not None
+
+    @property
+    def name(self) -> str:
+        """What the artifact is called outside the manifest: its path or its uri."""
+        return self.path or self.uri or self.id
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any], pointer: str) -> Artifact | None:
+        ident = _str(raw.get("id"))
+        if ident is None:
+            return None
+        return cls(
+            id=ident, pointer=pointer, kind=_str(raw.get("kind")), path=_str(raw.get("path")),
+            uri=_str(raw.get("uri")), digest=_digest(raw.get("digest")),
+            size=_int(raw.get("size")), license=_str(raw.get("license")),
+            media_type=_str(raw.get("media-type")), description=_str(raw.get("description")),
+            extensions=_extensions(raw),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id}
+        if self.path is not None:
+            out["path"] = self.path
+        if self.uri is not None:
+            out["uri"] = self.uri
+        if self.kind is not None:
+            out["kind"] = self.kind
+        out["digest"] = dict(self.digest)
+        for key, value in (("size", self.size), ("license", self.license),
+                           ("media-type", self.media_type), ("description", self.description)):
+            if value is not None:
+                out[key] = value
+        out.update(self.extensions)
+        return out
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    pointer: str
+    run: str | None = None
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    environment: str | None = None
+    equivalence: dict[str, Any] = field(default_factory=dict)
+    description: str | None = None
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any], pointer: str) -> Step | None:
+        ident = _str(raw.get("id"))
+        if ident is None:
+            return None
+        equivalence = raw.get("equivalence")
+        return cls(
+            id=ident, pointer=pointer, run=_str(raw.get("run")), inputs=_strs(raw.get("inputs")),
+            outputs=_strs(raw.get("outputs")), environment=_str(raw.get("environment")),
+            equivalence=dict(equivalence) if isinstance(equivalence, dict) else {},
+            description=_str(raw.get("description")), extensions=_extensions(raw),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id}
+        if self.run is not None:
+            out["run"] = self.run
+        out["inputs"] = list(self.inputs)
+        out["outputs"] = list(self.outputs)
+        if self.environment is not None:
+            out["environment"] = self.environment
+        if self.equivalence:
+            out["equivalence"] = dict(self.equivalence)
+        if self.description is not None:
+            out["description"] = self.description
+        out.update(self.extensions)
+        return out
+
+
+@dataclass(frozen=True)
+class UpstreamRef:
+    id: str
+    pointer: str
+    relation: str | None = None
+    path: str | None = None
+    uri: str | None = None
+    digest: dict[str, str] = field(default_factory=dict)
+    name: str | None = None
+    version: str | None = None
+    description: str | None = None
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any], pointer: str) -> UpstreamRef | None:
+        ident = _str(raw.get("id"))
+        if ident is None:
+            return None
+        manifest = raw.get("manifest")
+        manifest = manifest if isinstance(manifest, dict) else {}
+        return cls(
+            id=ident, pointer=pointer, relation=_str(raw.get("relation")),
+            path=_str(manifest.get("path")), uri=_str(manifest.get("uri")),
+            digest=_digest(manifest.get("digest")), name=_str(raw.get("name")),
+            version=_str(raw.get("version")), description=_str(raw.get("description")),
+            extensions=_extensions(raw),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        manifest: dict[str, Any] = {}
+        if self.path is not None:
+            manifest["path"] = self.path
+        if self.uri is not None:
+            manifest["uri"] = self.uri
+        manifest["digest"] = dict(self.digest)
+        out: dict[str, Any] = {"id": self.id}
+        if self.relation is not None:
+            out["relation"] = self.relation
+        for key, value in (("name", self.name), ("version", self.version),
+                           ("description", self.description)):
+            if value is not None:
+                out[key] = value
+        out["manifest"] = manifest
+        out.update(self.extensions)
+        return out
+
+
+@dataclass(frozen=True)
+class Manifest:
+    spec: str | None
+    name: str | None
+    version: str | None
+    license: str | None = None
+    profiles: tuple[str, ...] = ()
+    description: str | None = None
+    artifacts: tuple[Artifact, ...] = ()
+    steps: tuple[Step, ...] = ()
+    upstream: tuple[UpstreamRef, ...] = ()
+    extensions: dict[str, Any] = field(default_factory=dict)
+    # Whether `profile:` was written as a list (kept for a faithful round-trip).
+    profile_is_list: bool = False
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Manifest:
+        profile = data.get("profile")
+        profiles = (profile,) if isinstance(profile, str) else _strs(profile)
+        return cls(
+            spec=_str(data.get("spec")), name=_str(data.get("name")),
+            version=_str(data.get("version")), license=_str(data.get("license")),
+            profiles=profiles, description=_str(data.get("description")),
+            artifacts=tuple(_items(data.get("artifacts"), "/artifacts", Artifact.from_raw)),
+            steps=tuple(_items(data.get("steps"), "/steps", Step.from_raw)),
+            upstream=tuple(_items(data.get("upstream"), "/upstream", UpstreamRef.from_raw)),
+            extensions=_extensions(data), profile_is_list=isinstance(profile, list),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in (("spec", self.spec), ("name", self.name), ("version", self.version),
+                           ("license", self.license)):
+            if value is not None:
+                out[key] = value
+        if self.profiles:
+            out["profile"] = list(self.profiles) if self.profile_is_list else self.profiles[0]
+        if self.description is not None:
+            out["description"] = self.description
+        out["artifacts"] = [a.to_dict() for a in self.artifacts]
+        if self.steps:
+            out["steps"] = [s.to_dict() for s in self.steps]
+        if self.upstream:
+            out["upstream"] = [u.to_dict() for u in self.upstream]
+        out.update(self.extensions)
+        return out
+
+    # -- derived views (cheap; the checks call them often) --------------------------
+
+    @property
+    def effective_profiles(self) -> tuple[str, ...]:
+        return self.profiles or ("generic",)
+
+    def artifact_index(self) -> dict[str, Artifact]:
+        """Artifacts by id; the first wins when ids repeat (the ids check reports it)."""
+        out: dict[str, Artifact] = {}
+        for a in self.artifacts:
+            out.setdefault(a.id, a)
+        return out
+
+    def producers(self) -> dict[str, Step]:
+        """Output artifact id -> the (first) step that lists it."""
+        out: dict[str, Step] = {}
+        for s in self.steps:
+            for o in s.outputs:
+                out.setdefault(o, s)
+        return out
+
+    def outputs(self) -> set[str]:
+        return {o for s in self.steps for o in s.outputs}
+
+    def sources(self) -> Iterator[Artifact]:
+        outs = self.outputs()
+        return (a for a in self.artifacts if a.id not in outs)
+
+    def license_of(self, artifact: Artifact) -> str | None:
+        return artifact.license if artifact.license is not None else self.license
+
+
+def split_ref(ref: str) -> tuple[str | None, str]:
+    """'base:weights' -> ('base', 'weights'); 'weights' -> (None, 'weights')."""
+    if ":" in ref:
+        upstream, _, artifact = ref.partition(":")
+        return upstream, artifact
+    return None, ref
+
+
+def _items(value: Any, pointer: str, build: Any) -> Iterator[Any]:
+    if not isinstance(value, list):
+        return
+    for i, raw in enumerate(value):
+        if isinstance(raw, dict):
+            item = build(raw, f"{pointer}/{i}")
+            if item is not None:
+                yield item
