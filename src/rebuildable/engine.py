@@ -65,11 +65,12 @@ def validate_release(release: Release, options: Options) -> Report:
         return Report(ReleaseInfo(None, None, manifest_name), findings, options.strict)
     findings.extend(coerce_to_schema(doc, schema.wants_string))
     manifest = Manifest.from_data(doc.data)
-    ctx = Context(release=release, document=doc, manifest=manifest, options=options)
+    ctx = Context(release=release, document=doc, manifest=manifest, options=options,
+                  findings=findings)
     for check in CHECKS:
         try:
             findings.extend(check(ctx))
-        except Exception as exc:  # noqa: BLE001 - one broken check must not hide the others
+        except Exception as exc:
             findings.append(finding(
                 "internal.error",
                 f"check {check.__module__} failed: {type(exc).__name__}: {exc}",

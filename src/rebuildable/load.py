@@ -27,19 +27,18 @@ import yaml
 
 from rebuildable.findings import Finding, Location, finding
 
-try:  # the C parser is ~10x faster; fall back quietly when libyaml is absent
-    from yaml._yaml import CParser as _Parser
-
-    HAVE_LIBYAML = True
-except ImportError:  # pragma: no cover - depends on the platform's pyyaml build
-    from yaml.parser import Parser as _Parser  # type: ignore[assignment]
-
-    HAVE_LIBYAML = False
-
 from yaml.composer import Composer
+from yaml.parser import Parser
 from yaml.reader import Reader
 from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
+
+try:  # libyaml's parser is ~10x faster; fall back quietly where pyyaml was built without it
+    from yaml._yaml import CParser
+
+    HAVE_LIBYAML = True
+except ImportError:  # pragma: no cover - depends on the platform's pyyaml build
+    HAVE_LIBYAML = False
 
 MAX_SAFE_INT = 2**53 - 1
 _PLAIN_TAG = "tag:rebuildable.dev,2026:plain"
@@ -141,32 +140,55 @@ def decode(raw: bytes, file: str, limits: Limits) -> tuple[str | None, list[Find
     """Bytes to text: bounded, strict UTF-8, no NUL; a UTF-8 BOM is dropped with a warning."""
     out: list[Finding] = []
     if len(raw) > limits.max_bytes:
-        out.append(finding("load.too-large",
-                           f"{file} is {len(raw)} bytes; the limit is {limits.max_bytes}",
-                           location=Location(file, None, None, "")))
+        out.append(
+            finding(
+                "load.too-large",
+                f"{file} is {len(raw)} bytes; the limit is {limits.max_bytes}",
+                location=Location(file, None, None, ""),
+            )
+        )
         return None, out
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        out.append(finding("load.encoding", f"{file} is UTF-16 or UTF-32; manifests are UTF-8",
-                           location=Location(file, 1, 1, "")))
+        out.append(
+            finding(
+                "load.encoding",
+                f"{file} is UTF-16 or UTF-32; manifests are UTF-8",
+                location=Location(file, 1, 1, ""),
+            )
+        )
         return None, out
     if raw.startswith(b"\xef\xbb\xbf"):
-        out.append(finding("load.bom", f"{file} starts with a UTF-8 byte order mark",
-                           location=Location(file, 1, 1, "")))
+        out.append(
+            finding(
+                "load.bom",
+                f"{file} starts with a UTF-8 byte order mark",
+                location=Location(file, 1, 1, ""),
+            )
+        )
         raw = raw[3:]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        out.append(finding("load.encoding",
-                           f"{file}: invalid UTF-8 byte 0x{raw[exc.start]:02x} at byte {exc.start}",
-                           location=Location(file, line, col, None)))
+        out.append(
+            finding(
+                "load.encoding",
+                f"{file}: invalid UTF-8 byte 0x{raw[exc.start]:02x} at byte {exc.start}",
+                location=Location(file, line, col, None),
+            )
+        )
         return None, out
     nul = text.find("\x00")
     if nul >= 0:
         line, col = _line_col_of_offset(text, nul)
-        out.append(finding("load.encoding", f"{file}: NUL character at line {line}",
-                           location=Location(file, line, col, None)))
+        out.append(
+            finding(
+                "load.encoding",
+                f"{file}: NUL character at line {line}",
+                location=Location(file, line, col, None),
+            )
+        )
         return None, out
     return text, out
 
@@ -182,9 +204,13 @@ def load_manifest(raw: bytes, file: str, *, limits: Limits | None = None) -> Loa
         doc, more = loader(text, file, limits)
     findings.extend(more)
     if doc is not None and not isinstance(doc.data, dict):
-        findings.append(finding("load.not-a-mapping",
-                                f"{file}: the top level must be a mapping, not {_kind(doc.data)}",
-                                location=doc.locate("")))
+        findings.append(
+            finding(
+                "load.not-a-mapping",
+                f"{file}: the top level must be a mapping, not {_kind(doc.data)}",
+                location=doc.locate(""),
+            )
+        )
         return LoadResult(None, findings)
     return LoadResult(doc, findings)
 
@@ -192,8 +218,14 @@ def load_manifest(raw: bytes, file: str, *, limits: Limits | None = None) -> Loa
 def _kind(value: Any) -> str:
     if value is None:
         return "null"
-    return {dict: "a mapping", list: "a sequence", str: "a string", bool: "a boolean",
-            int: "an integer", float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a sequence",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
 
 
 # --------------------------------------------------------------------------- YAML
@@ -207,16 +239,24 @@ _StrictResolver.add_implicit_resolver(_PLAIN_TAG, re.compile(r".*", re.DOTALL), 
 _StrictResolver.add_implicit_resolver(_PLAIN_TAG, re.compile(r"\Z"), [""])
 
 
-class _ComposeOnly(_Parser, Composer, _StrictResolver):  # type: ignore[misc,valid-type]
+class _PurePythonComposer(Reader, Scanner, Parser, Composer, _StrictResolver):
     def __init__(self, text: str) -> None:
-        if not HAVE_LIBYAML:  # the pure-Python parser needs its reader and scanner
-            Reader.__init__(self, text)
-            Scanner.__init__(self)
-            _Parser.__init__(self)  # type: ignore[call-arg]
-        else:
-            _Parser.__init__(self, text)  # type: ignore[call-arg]
+        Reader.__init__(self, text)
+        Scanner.__init__(self)
+        Parser.__init__(self)
         Composer.__init__(self)
         _StrictResolver.__init__(self)
+
+
+def _composer(text: str) -> Any:
+    """A composer for ``text``: libyaml's when present (it calls our resolver back)."""
+    if HAVE_LIBYAML:
+
+        class _CComposer(CParser, _StrictResolver):
+            pass
+
+        return _CComposer(text)
+    return _PurePythonComposer(text)  # pragma: no cover - platform dependent
 
 
 def _resolve_plain(text: str) -> Any:
@@ -245,7 +285,7 @@ def _mark_pos(node: yaml.Node) -> tuple[int, int]:
 
 def _load_yaml(text: str, file: str, limits: Limits) -> tuple[Document | None, list[Finding]]:
     findings: list[Finding] = []
-    loader = _ComposeOnly(text)
+    loader = _composer(text)
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -262,10 +302,14 @@ def _load_yaml(text: str, file: str, limits: Limits) -> tuple[Document | None, l
             exc.context or ""
         ):
             code = "load.alias"
-        findings.append(finding(code, f"{file}: {problem}", location=Location(file, line, col, None)))
+        findings.append(
+            finding(code, f"{file}: {problem}", location=Location(file, line, col, None))
+        )
         return None, findings
     except yaml.YAMLError as exc:
-        findings.append(finding("load.syntax", f"{file}: {exc}", location=Location(file, None, None, None)))
+        findings.append(
+            finding("load.syntax", f"{file}: {exc}", location=Location(file, None, None, None))
+        )
         return None, findings
     finally:
         loader.dispose()
@@ -296,13 +340,22 @@ class _YamlWalker:
         # The composer hands back the very same node object for every alias of an anchor.
         ident = id(node)
         if ident in self.seen:
-            self.findings.append(finding("load.alias", f"{self.file}: alias to an anchored node",
-                                         location=self.doc.locate(pointer)))
+            self.findings.append(
+                finding(
+                    "load.alias",
+                    f"{self.file}: alias to an anchored node",
+                    location=self.doc.locate(pointer),
+                )
+            )
             return None
         if depth > self.limits.max_depth:
-            self.findings.append(finding("load.too-deep",
-                                         f"{self.file}: nesting deeper than {self.limits.max_depth}",
-                                         location=self._loc(node, pointer)))
+            self.findings.append(
+                finding(
+                    "load.too-deep",
+                    f"{self.file}: nesting deeper than {self.limits.max_depth}",
+                    location=self._loc(node, pointer),
+                )
+            )
             return None
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, pointer)
@@ -326,8 +379,13 @@ class _YamlWalker:
         return None  # pragma: no cover - the composer makes no other node types
 
     def _bad_tag(self, node: yaml.Node, pointer: str) -> None:
-        self.findings.append(finding("load.tag", f"{self.file}: tag {node.tag!r} is not allowed",
-                                     location=self._loc(node, pointer)))
+        self.findings.append(
+            finding(
+                "load.tag",
+                f"{self.file}: tag {node.tag!r} is not allowed",
+                location=self._loc(node, pointer),
+            )
+        )
 
     def _scalar(self, node: yaml.ScalarNode, pointer: str) -> Any:
         if node.tag == _STR_TAG:
@@ -340,10 +398,14 @@ class _YamlWalker:
         if not isinstance(value, str):
             self.doc.plain_text[pointer] = text
         elif _YAML11_SURPRISE_RE.match(text):
-            self.findings.append(finding(
-                "load.unquoted-string",
-                f"{self.file}: {text!r} is a string here, but YAML 1.1 readers read it as another type",
-                location=self._loc(node, pointer)))
+            self.findings.append(
+                finding(
+                    "load.unquoted-string",
+                    f"{self.file}: {text!r} is a string here, "
+                    "but YAML 1.1 readers read it as another type",
+                    location=self._loc(node, pointer),
+                )
+            )
         return value
 
     def _mapping(self, node: yaml.MappingNode, pointer: str, depth: int) -> dict[str, Any]:
@@ -352,14 +414,24 @@ class _YamlWalker:
         positions = self.doc._positions
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                self.findings.append(finding("load.syntax", f"{self.file}: mapping keys must be strings",
-                                             location=self._loc(key_node, pointer)))
+                self.findings.append(
+                    finding(
+                        "load.syntax",
+                        f"{self.file}: mapping keys must be strings",
+                        location=self._loc(key_node, pointer),
+                    )
+                )
                 continue
             if key_node.tag == "tag:yaml.org,2002:merge" or (
                 key_node.tag == _PLAIN_TAG and key_node.value == "<<"
             ):
-                self.findings.append(finding("load.alias", f"{self.file}: merge keys ('<<') are not allowed",
-                                             location=self._loc(key_node, pointer)))
+                self.findings.append(
+                    finding(
+                        "load.alias",
+                        f"{self.file}: merge keys ('<<') are not allowed",
+                        location=self._loc(key_node, pointer),
+                    )
+                )
                 continue
             if key_node.tag not in (_PLAIN_TAG, _STR_TAG):
                 self._bad_tag(key_node, pointer)
@@ -369,16 +441,23 @@ class _YamlWalker:
             if key in out:
                 first = positions.get(child)
                 where = f" (first at line {first[0]})" if first else ""
-                self.findings.append(finding("load.duplicate-key",
-                                             f"{self.file}: duplicate key {key!r}{where}",
-                                             location=self._loc(key_node, child)))
+                self.findings.append(
+                    finding(
+                        "load.duplicate-key",
+                        f"{self.file}: duplicate key {key!r}{where}",
+                        location=self._loc(key_node, child),
+                    )
+                )
                 continue
             low = key.casefold()
             if low in folded:
-                self.findings.append(finding(
-                    "load.case-colliding-keys",
-                    f"{self.file}: key {key!r} differs only in case from {folded[low]!r}",
-                    location=self._loc(key_node, child)))
+                self.findings.append(
+                    finding(
+                        "load.case-colliding-keys",
+                        f"{self.file}: key {key!r} differs only in case from {folded[low]!r}",
+                        location=self._loc(key_node, child),
+                    )
+                )
                 continue
             folded[low] = key
             positions[child] = _mark_pos(key_node)
@@ -418,29 +497,50 @@ def _load_json(text: str, file: str, limits: Limits) -> tuple[Document | None, l
     try:
         data = json.loads(text, object_pairs_hook=pairs, parse_constant=bad_constant)
     except json.JSONDecodeError as exc:
-        findings.append(finding("load.syntax", f"{file}: {exc.msg}",
-                                location=Location(file, exc.lineno, exc.colno, None)))
+        findings.append(
+            finding(
+                "load.syntax",
+                f"{file}: {exc.msg}",
+                location=Location(file, exc.lineno, exc.colno, None),
+            )
+        )
         return None, findings
     except RecursionError:
-        findings.append(finding("load.too-deep", f"{file}: nesting too deep",
-                                location=Location(file, None, None, None)))
+        findings.append(
+            finding(
+                "load.too-deep",
+                f"{file}: nesting too deep",
+                location=Location(file, None, None, None),
+            )
+        )
         return None, findings
     except ValueError as exc:
-        findings.append(finding("load.number-range", f"{file}: {exc}",
-                                location=Location(file, None, None, None)))
+        findings.append(
+            finding(
+                "load.number-range", f"{file}: {exc}", location=Location(file, None, None, None)
+            )
+        )
         return None, findings
     doc = Document(file, "json", data)
     doc._locator = _JsonLocator(text).locate
     if problems:
         for code, pointer, line, col in _json_key_problems(text):
             key = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
-            msg = (f"{file}: duplicate key {key!r}" if code == "load.duplicate-key"
-                   else f"{file}: key {key!r} differs only in case from another key")
+            msg = (
+                f"{file}: duplicate key {key!r}"
+                if code == "load.duplicate-key"
+                else f"{file}: key {key!r} differs only in case from another key"
+            )
             findings.append(finding(code, msg, location=Location(file, line, col, pointer)))
     depth_finding = _check_depth(data, limits.max_depth)
     if depth_finding is not None:
-        findings.append(finding("load.too-deep", f"{file}: nesting deeper than {limits.max_depth}",
-                                location=doc.locate(depth_finding)))
+        findings.append(
+            finding(
+                "load.too-deep",
+                f"{file}: nesting deeper than {limits.max_depth}",
+                location=doc.locate(depth_finding),
+            )
+        )
         return None, findings
     return doc, findings
 
@@ -452,11 +552,17 @@ def _check_depth(data: Any, max_depth: int) -> str | None:
         if depth > max_depth:
             return pointer
         if isinstance(value, dict):
-            stack.extend((v, join_pointer(pointer, k), depth + 1) for k, v in value.items()
-                         if isinstance(v, dict | list))
+            stack.extend(
+                (v, join_pointer(pointer, k), depth + 1)
+                for k, v in value.items()
+                if isinstance(v, dict | list)
+            )
         elif isinstance(value, list):
-            stack.extend((v, f"{pointer}/{i}", depth + 1) for i, v in enumerate(value)
-                         if isinstance(v, dict | list))
+            stack.extend(
+                (v, f"{pointer}/{i}", depth + 1)
+                for i, v in enumerate(value)
+                if isinstance(v, dict | list)
+            )
     return None
 
 
@@ -578,11 +684,14 @@ def coerce_to_schema(doc: Document, wants_string: Callable[[str], bool]) -> list
     for pointer, text in doc.plain_text.items():
         if wants_string(pointer):
             _set(doc.data, pointer, text)
-            findings.append(finding(
-                "load.unquoted-string",
-                f"{doc.file}: {text!r} is kept as the string {text!r}; unquoted, other YAML readers "
-                "may read it as a number, boolean or null",
-                location=doc.locate(pointer)))
+            findings.append(
+                finding(
+                    "load.unquoted-string",
+                    f"{doc.file}: {text!r} is kept as the string {text!r}; unquoted, "
+                    "other YAML readers may read it as a number, boolean or null",
+                    location=doc.locate(pointer),
+                )
+            )
     findings.extend(_range_findings(doc))
     return findings
 
@@ -610,9 +719,14 @@ def _range_findings(doc: Document) -> Iterator[Finding]:
         elif isinstance(value, bool):
             continue
         elif isinstance(value, int) and abs(value) > MAX_SAFE_INT:
-            yield finding("load.number-range",
-                          f"{doc.file}: integer {value} is beyond 2^53 and not exact in JSON",
-                          location=doc.locate(pointer))
+            yield finding(
+                "load.number-range",
+                f"{doc.file}: integer {value} is beyond 2^53 and not exact in JSON",
+                location=doc.locate(pointer),
+            )
         elif isinstance(value, float) and not math.isfinite(value):
-            yield finding("load.number-range", f"{doc.file}: {value} is not a JSON number",
-                          location=doc.locate(pointer))
+            yield finding(
+                "load.number-range",
+                f"{doc.file}: {value} is not a JSON number",
+                location=doc.locate(pointer),
+            )

@@ -29,7 +29,9 @@ SCHEMA_NAMES = ("manifest", "report")
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     """A shipped schema by short name ("manifest", "report", "policy", ...)."""
-    text = resources.files("rebuildable").joinpath("schemas", f"{name}.schema.json").read_text("utf-8")
+    text = (
+        resources.files("rebuildable").joinpath("schemas", f"{name}.schema.json").read_text("utf-8")
+    )
     data: dict[str, Any] = json.loads(text)
     return data
 
@@ -50,7 +52,7 @@ def validator(name: str) -> jsonschema.protocols.Validator:
     schema = load_schema(name)
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
-    return cls(schema, registry=registry())  # type: ignore[call-arg]
+    return cls(schema, registry=registry())
 
 
 @cache
@@ -76,21 +78,26 @@ def is_valid(name: str, data: Any, *, use_accelerator: bool = True) -> bool:
 # ------------------------------------------------------------------ string coercion
 
 
-def _deref(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
-    seen = 0
-    while "$ref" in schema and seen < 32:
-        ref = schema["$ref"]
-        if not ref.startswith("#/"):
-            return schema
+def _deref(schema: Any, root: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(schema, dict):  # boolean schemas say nothing about types
+        return {}
+    current: dict[str, Any] = schema
+    for _ in range(32):
+        ref = current.get("$ref")
+        if not isinstance(ref, str) or not ref.startswith("#/"):
+            break
         target: Any = root
         for token in ref[2:].split("/"):
             target = target[token]
-        schema = target
-        seen += 1
-    return schema
+        if not isinstance(target, dict):
+            return {}
+        current = target
+    return current
 
 
-def _child_schemas(schema: dict[str, Any], token: str, root: dict[str, Any]) -> list[dict[str, Any]]:
+def _child_schemas(
+    schema: dict[str, Any], token: str, root: dict[str, Any]
+) -> list[dict[str, Any]]:
     schema = _deref(schema, root)
     out: list[dict[str, Any]] = []
     for combo in ("oneOf", "anyOf", "allOf"):
@@ -121,7 +128,9 @@ def _is_string_schema(schema: dict[str, Any], root: dict[str, Any]) -> bool:
     enum = schema.get("enum")
     if isinstance(enum, list) and enum and all(isinstance(e, str) for e in enum):
         return True
-    return any(_is_string_schema(b, root) for combo in ("oneOf", "anyOf") for b in schema.get(combo, ()))
+    return any(
+        _is_string_schema(b, root) for combo in ("oneOf", "anyOf") for b in schema.get(combo, ())
+    )
 
 
 def wants_string(pointer: str, name: str = "manifest") -> bool:
@@ -161,8 +170,9 @@ def _leaf_errors(error: ValidationError) -> Iterator[ValidationError]:
     yield error
 
 
-def schema_findings(doc: Document, name: str = "manifest", *,
-                    use_accelerator: bool = True) -> list[Finding]:
+def schema_findings(
+    doc: Document, name: str = "manifest", *, use_accelerator: bool = True
+) -> list[Finding]:
     data = doc.data
     if is_valid(name, data, use_accelerator=use_accelerator):
         return []
@@ -179,20 +189,37 @@ def schema_findings(doc: Document, name: str = "manifest", *,
 def _to_findings(doc: Document, error: ValidationError) -> Iterator[Finding]:
     pointer = _pointer(error.absolute_path)
     instance = error.instance
-    if error.validator == "oneOf" and isinstance(instance, dict) and (
-        "path" in instance or "uri" in instance or pointer.startswith(("/artifacts/", "/upstream/"))
-    ) and not pointer.startswith("/steps"):
+    if (
+        error.validator == "oneOf"
+        and isinstance(instance, dict)
+        and (
+            "path" in instance
+            or "uri" in instance
+            or pointer.startswith(("/artifacts/", "/upstream/"))
+        )
+        and not pointer.startswith("/steps")
+    ):
         has_path, has_uri = "path" in instance, "uri" in instance
         if has_path and has_uri:
-            yield _with_subject(doc, finding(
-                "schema.invalid-value", f"{pointer or '/'}: give either 'path' or 'uri', not both",
-                location=doc.locate(join_pointer(pointer, "uri"))))
+            yield _with_subject(
+                doc,
+                finding(
+                    "schema.invalid-value",
+                    f"{pointer or '/'}: give either 'path' or 'uri', not both",
+                    location=doc.locate(join_pointer(pointer, "uri")),
+                ),
+            )
             return
         if not has_path and not has_uri:
-            yield _with_subject(doc, finding(
-                "schema.missing-field",
-                f"{pointer or '/'}: needs 'path' (a shipped file) or 'uri' (an external artifact)",
-                location=doc.locate(pointer)))
+            yield _with_subject(
+                doc,
+                finding(
+                    "schema.missing-field",
+                    f"{pointer or '/'}: needs 'path' (a shipped file) "
+                    "or 'uri' (an external artifact)",
+                    location=doc.locate(pointer),
+                ),
+            )
             return
     for leaf in _leaf_errors(error):
         yield from _leaf_findings(doc, leaf)
@@ -203,14 +230,25 @@ def _leaf_findings(doc: Document, error: ValidationError) -> Iterator[Finding]:
     where = pointer or "/"
     kind = error.validator
     if kind == "required":
-        missing = [r for r in error.validator_value if isinstance(error.instance, dict)
-                   and r not in error.instance]
+        required: list[str] = list(error.validator_value)  # type: ignore[arg-type]
+        missing = [
+            r for r in required if isinstance(error.instance, dict) and r not in error.instance
+        ]
         for field in missing:
-            yield _with_subject(doc, finding("schema.missing-field",
-                                             f"{where}: required field {field!r} is missing",
-                                             location=doc.locate(pointer)))
+            yield _with_subject(
+                doc,
+                finding(
+                    "schema.missing-field",
+                    f"{where}: required field {field!r} is missing",
+                    location=doc.locate(pointer),
+                ),
+            )
         return
-    if kind == "additionalProperties" and isinstance(error.instance, dict):
+    if (
+        kind == "additionalProperties"
+        and isinstance(error.instance, dict)
+        and isinstance(error.schema, dict)
+    ):
         allowed = set(error.schema.get("properties", {}))
         patterns = list(error.schema.get("patternProperties", {}))
         for key in error.instance:
@@ -220,16 +258,26 @@ def _leaf_findings(doc: Document, error: ValidationError) -> Iterator[Finding]:
             close = [a for a in allowed if a.casefold() == key.casefold()]
             if close:
                 hint = f"Did you mean {close[0]!r}? Field names are case-sensitive."
-            yield _with_subject(doc, finding("schema.unknown-field",
-                                             f"{where}: unknown field {key!r}",
-                                             location=doc.locate(join_pointer(pointer, key)),
-                                             hint=hint))
+            yield _with_subject(
+                doc,
+                finding(
+                    "schema.unknown-field",
+                    f"{where}: unknown field {key!r}",
+                    location=doc.locate(join_pointer(pointer, key)),
+                    hint=hint,
+                ),
+            )
         return
     if kind == "type":
-        yield _with_subject(doc, finding("schema.wrong-type",
-                                         f"{where}: expected {_type_name(error.validator_value)}, "
-                                         f"got {_describe(error.instance)}",
-                                         location=doc.locate(pointer)))
+        yield _with_subject(
+            doc,
+            finding(
+                "schema.wrong-type",
+                f"{where}: expected {_type_name(error.validator_value)}, "
+                f"got {_describe(error.instance)}",
+                location=doc.locate(pointer),
+            ),
+        )
         return
     message = error.message
     if kind == "pattern":
@@ -240,15 +288,23 @@ def _leaf_findings(doc: Document, error: ValidationError) -> Iterator[Finding]:
         message = f"{_describe(error.instance)} is not one of {error.validator_value!r}"
     elif kind == "not":
         message = "has fields that exclude each other"
-    yield _with_subject(doc, finding("schema.invalid-value", f"{where}: {message}",
-                                     location=doc.locate(pointer)))
+    yield _with_subject(
+        doc, finding("schema.invalid-value", f"{where}: {message}", location=doc.locate(pointer))
+    )
 
 
 def _type_name(value: Any) -> str:
-    names = {"string": "a string", "integer": "an integer", "number": "a number",
-             "object": "a mapping", "array": "a list", "boolean": "a boolean", "null": "null"}
+    names = {
+        "string": "a string",
+        "integer": "an integer",
+        "number": "a number",
+        "object": "a mapping",
+        "array": "a list",
+        "boolean": "a boolean",
+        "null": "null",
+    }
     if isinstance(value, list):
-        return " or ".join(names.get(v, v) for v in value)
+        return " or ".join(names.get(v, str(v)) for v in value)
     return names.get(value, str(value))
 
 
@@ -274,7 +330,11 @@ def _with_subject(doc: Document, f: Finding) -> Finding:
     if not pointer or not isinstance(doc.data, dict):
         return f
     parts = pointer.split("/")
-    if len(parts) < 3 or parts[1] not in ("artifacts", "steps", "upstream") or not parts[2].isdigit():
+    if (
+        len(parts) < 3
+        or parts[1] not in ("artifacts", "steps", "upstream")
+        or not parts[2].isdigit()
+    ):
         return f
     items = doc.data.get(parts[1])
     index = int(parts[2])
@@ -283,5 +343,8 @@ def _with_subject(doc: Document, f: Finding) -> Finding:
     ident = items[index].get("id")
     if not isinstance(ident, str):
         return f
-    field = {"artifacts": "artifact", "steps": "step", "upstream": "upstream"}[parts[1]]
-    return replace(f, **{field: ident})
+    if parts[1] == "artifacts":
+        return replace(f, artifact=ident)
+    if parts[1] == "steps":
+        return replace(f, step=ident)
+    return replace(f, upstream=ident)

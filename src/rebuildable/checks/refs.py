@@ -24,11 +24,14 @@ def check(ctx: Context) -> Iterator[Finding]:
         yield from _step_refs(ctx, step, artifacts.keys(), upstreams)
         for i, out in enumerate(step.outputs):
             if out in producer and producer[out].id != step.id:
-                yield finding("refs.multiple-producers",
-                              f"artifact {out!r} is produced by both step {producer[out].id!r} "
-                              f"and step {step.id!r}",
-                              artifact=out, step=step.id,
-                              location=ctx.locate(f"{step.pointer}/outputs/{i}"))
+                yield finding(
+                    "refs.multiple-producers",
+                    f"artifact {out!r} is produced by both step {producer[out].id!r} "
+                    f"and step {step.id!r}",
+                    artifact=out,
+                    step=step.id,
+                    location=ctx.locate(f"{step.pointer}/outputs/{i}"),
+                )
             else:
                 producer.setdefault(out, step)
     yield from _cycles(ctx, m.steps, producer)
@@ -40,71 +43,115 @@ def _duplicates(ctx: Context, what: str, items: Sequence[tuple[str, str]]) -> It
         if ident in first:
             line = ctx.document.position(first[ident])
             where = f" (first at line {line[0]})" if line else ""
-            yield finding("ids.duplicate", f"{what} id {ident!r} is used twice{where}",
-                          location=ctx.locate(join_pointer(pointer, "id")),
-                          **{what: ident})
+            yield finding(
+                "ids.duplicate",
+                f"{what} id {ident!r} is used twice{where}",
+                location=ctx.locate(join_pointer(pointer, "id")),
+                artifact=ident if what == "artifact" else None,
+                step=ident if what == "step" else None,
+                upstream=ident if what == "upstream" else None,
+            )
         else:
             first[ident] = pointer
 
 
-def _step_refs(ctx: Context, step: Step, artifacts: object, upstreams: set[str]) -> Iterator[Finding]:
+def _step_refs(
+    ctx: Context, step: Step, artifacts: object, upstreams: set[str]
+) -> Iterator[Finding]:
     known = artifacts  # a KeysView; membership is all we need
     seen: set[str] = set()
     outputs = set(step.outputs)
     for i, ref in enumerate(step.inputs):
         pointer = f"{step.pointer}/inputs/{i}"
         if ref in seen:
-            yield finding("refs.duplicate-reference", f"step {step.id!r} lists input {ref!r} twice",
-                          step=step.id, location=ctx.locate(pointer))
+            yield finding(
+                "refs.duplicate-reference",
+                f"step {step.id!r} lists input {ref!r} twice",
+                step=step.id,
+                location=ctx.locate(pointer),
+            )
         seen.add(ref)
         upstream, name = split_ref(ref)
         if upstream is not None:
             if upstream not in upstreams:
-                yield finding("refs.unknown-upstream",
-                              f"step {step.id!r} input {ref!r} names no declared upstream {upstream!r}",
-                              step=step.id, upstream=upstream, location=ctx.locate(pointer))
+                yield finding(
+                    "refs.unknown-upstream",
+                    f"step {step.id!r} input {ref!r} names no declared upstream {upstream!r}",
+                    step=step.id,
+                    upstream=upstream,
+                    location=ctx.locate(pointer),
+                )
             continue
         if name not in known:  # type: ignore[operator]
-            yield finding("refs.dangling-input", f"step {step.id!r} input {ref!r} names no artifact",
-                          step=step.id, location=ctx.locate(pointer))
+            yield finding(
+                "refs.dangling-input",
+                f"step {step.id!r} input {ref!r} names no artifact",
+                step=step.id,
+                location=ctx.locate(pointer),
+            )
         elif name in outputs:
-            yield finding("refs.output-is-input",
-                          f"step {step.id!r} consumes {ref!r}, which it also produces",
-                          step=step.id, artifact=name, location=ctx.locate(pointer))
+            yield finding(
+                "refs.output-is-input",
+                f"step {step.id!r} consumes {ref!r}, which it also produces",
+                step=step.id,
+                artifact=name,
+                location=ctx.locate(pointer),
+            )
     seen_out: set[str] = set()
     for i, ref in enumerate(step.outputs):
         pointer = f"{step.pointer}/outputs/{i}"
         if ref in seen_out:
-            yield finding("refs.duplicate-reference", f"step {step.id!r} lists output {ref!r} twice",
-                          step=step.id, location=ctx.locate(pointer))
+            yield finding(
+                "refs.duplicate-reference",
+                f"step {step.id!r} lists output {ref!r} twice",
+                step=step.id,
+                location=ctx.locate(pointer),
+            )
         seen_out.add(ref)
         if ":" in ref:
-            yield finding("refs.upstream-output",
-                          f"step {step.id!r} cannot produce the upstream artifact {ref!r}",
-                          step=step.id, location=ctx.locate(pointer))
+            yield finding(
+                "refs.upstream-output",
+                f"step {step.id!r} cannot produce the upstream artifact {ref!r}",
+                step=step.id,
+                location=ctx.locate(pointer),
+            )
         elif ref not in known:  # type: ignore[operator]
-            yield finding("refs.dangling-output", f"step {step.id!r} output {ref!r} names no artifact",
-                          step=step.id, location=ctx.locate(pointer))
+            yield finding(
+                "refs.dangling-output",
+                f"step {step.id!r} output {ref!r} names no artifact",
+                step=step.id,
+                location=ctx.locate(pointer),
+            )
     env = step.environment
     if env is not None:
         upstream, name = split_ref(env)
         pointer = f"{step.pointer}/environment"
         if upstream is not None:
             if upstream not in upstreams:
-                yield finding("refs.unknown-upstream",
-                              f"step {step.id!r} environment {env!r} names no declared upstream",
-                              step=step.id, upstream=upstream, location=ctx.locate(pointer))
+                yield finding(
+                    "refs.unknown-upstream",
+                    f"step {step.id!r} environment {env!r} names no declared upstream",
+                    step=step.id,
+                    upstream=upstream,
+                    location=ctx.locate(pointer),
+                )
         elif name not in known:  # type: ignore[operator]
-            yield finding("refs.dangling-environment",
-                          f"step {step.id!r} environment {env!r} names no artifact",
-                          step=step.id, location=ctx.locate(pointer))
+            yield finding(
+                "refs.dangling-environment",
+                f"step {step.id!r} environment {env!r} names no artifact",
+                step=step.id,
+                location=ctx.locate(pointer),
+            )
     for key in step.equivalence:
         if key not in outputs:
-            yield finding("refs.equivalence-not-output",
-                          f"step {step.id!r} sets an equivalence policy for {key!r}, "
-                          "which it does not produce",
-                          step=step.id, artifact=key,
-                          location=ctx.locate(join_pointer(f"{step.pointer}/equivalence", key)))
+            yield finding(
+                "refs.equivalence-not-output",
+                f"step {step.id!r} sets an equivalence policy for {key!r}, "
+                "which it does not produce",
+                step=step.id,
+                artifact=key,
+                location=ctx.locate(join_pointer(f"{step.pointer}/equivalence", key)),
+            )
 
 
 def _cycles(ctx: Context, steps: Sequence[Step], producer: dict[str, Step]) -> Iterator[Finding]:
@@ -116,7 +163,9 @@ def _cycles(ctx: Context, steps: Sequence[Step], producer: dict[str, Step]) -> I
             continue
         by_id[step.id] = step
         needed = list(step.inputs) + ([step.environment] if step.environment else [])
-        deps[step.id] = [producer[r].id for r in needed if r in producer and producer[r].id != step.id]
+        deps[step.id] = [
+            producer[r].id for r in needed if r in producer and producer[r].id != step.id
+        ]
     white, grey, black = 0, 1, 2
     colour = dict.fromkeys(by_id, white)
     for start in by_id:
@@ -133,11 +182,15 @@ def _cycles(ctx: Context, steps: Sequence[Step], producer: dict[str, Step]) -> I
                 stack[-1] = (node, i + 1)
                 nxt = deps[node][i]
                 if colour[nxt] == grey:
-                    cycle = [*path[path.index(nxt):], nxt]
+                    cycle = [*path[path.index(nxt) :], nxt]
                     step = by_id[node]
-                    yield finding("refs.cycle", "steps form a cycle: " + " -> ".join(cycle),
-                                  step=step.id, location=ctx.locate(f"{step.pointer}/inputs"),
-                                  data={"cycle": cycle})
+                    yield finding(
+                        "refs.cycle",
+                        "steps form a cycle: " + " -> ".join(cycle),
+                        step=step.id,
+                        location=ctx.locate(f"{step.pointer}/inputs"),
+                        data={"cycle": cycle},
+                    )
                 elif colour[nxt] == white:
                     colour[nxt] = grey
                     path.append(nxt)
