@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from rebuildable import schema
 from rebuildable.dump import dump_yaml
-from rebuildable.engine import Options, validate
+from rebuildable.engine import validate
 from rebuildable.findings import Severity
 from rebuildable.load import coerce_to_schema, load_manifest
 from rebuildable.model import Manifest
