@@ -264,3 +264,7 @@ def test_arbitrary_bytes_never_raise(raw: bytes) -> None:
     for name in ("rebuild.yaml", "rebuild.json"):
         result = load_manifest(raw, name)
         assert result.document is not None or result.findings
+
+
+def test_alias_of_a_scalar_is_refused() -> None:
+    assert "load.alias" in codes(b"name: &n minimal\ndescription: *n\n")

@@ -47,6 +47,9 @@ class Context:
     cache: dict[str, Any] = field(default_factory=dict)
     #: report sections that checks fill ("verdicts", "signatures", ...)
     sections: dict[str, Any] = field(default_factory=dict)
+    #: findings so far: the engine's own list, appended to after each check, so that a
+    #: late check (openness verdicts) can read what the earlier ones found
+    findings: list[Finding] = field(default_factory=list)
 
     def locate(self, pointer: str) -> Location:
         return self.document.locate(pointer)

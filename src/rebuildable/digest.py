@@ -8,8 +8,12 @@ updates).
 from __future__ import annotations
 
 import hashlib
+import io
+import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -32,7 +36,8 @@ def _blake3_factory() -> Callable[[], Any] | None:
         import blake3  # noqa: PLC0415 - optional extra
     except ImportError:
         return None
-    return blake3.blake3  # type: ignore[no-any-return]
+    factory: Callable[[], Any] = blake3.blake3
+    return factory
 
 
 ALGORITHMS: dict[str, Algorithm] = {
@@ -61,26 +66,50 @@ def well_formed(name: str, value: str) -> bool:
     return alg is not None and len(value) == alg.hex_len and bool(_HEX.match(value))
 
 
-def hash_stream(stream: BinaryIO, algorithms: Iterable[str],
-                advance: Callable[[int], None] | None = None) -> tuple[dict[str, str], int]:
-    """Hash a stream with several algorithms in one pass; returns (digests, size)."""
+def _hashers(algorithms: Iterable[str]) -> dict[str, Any]:
     hashers = {}
     for name in algorithms:
-        factory = ALGORITHMS[name].factory
-        if factory is None:
+        alg = ALGORITHMS.get(name)
+        if alg is None or alg.factory is None:
             raise ValueError(f"digest algorithm {name!r} is not available")
-        hashers[name] = factory()
+        hashers[name] = alg.factory()
+    return hashers
+
+
+def hash_stream(stream: BinaryIO, algorithms: Iterable[str],
+                advance: Callable[[int], None] | None = None, *,
+                buffer: bytearray | None = None,
+                limit: int | None = None) -> tuple[dict[str, str], int]:
+    """Hash a stream with several algorithms in one pass; returns (digests, size).
+
+    The stream is read in :data:`CHUNK` pieces into one reusable buffer, never whole.
+    With ``limit``, reading stops as soon as more than ``limit`` bytes were read (a
+    file that keeps growing); the size returned then exceeds ``limit``.
+    """
+    hashers = list(_hashers(algorithms).items())
+    buf = buffer if buffer is not None else bytearray(CHUNK)
+    view = memoryview(buf)
+    readinto = getattr(stream, "readinto", None)
     size = 0
     while True:
-        chunk = stream.read(CHUNK)
-        if not chunk:
-            break
-        size += len(chunk)
-        for h in hashers.values():
+        if readinto is not None:
+            n = readinto(view)
+            if not n:
+                break
+            chunk: Any = view[:n]
+        else:
+            chunk = stream.read(len(buf))
+            n = len(chunk)
+            if not n:
+                break
+        size += n
+        for _, h in hashers:
             h.update(chunk)
         if advance is not None:
-            advance(len(chunk))
-    return {name: h.hexdigest() for name, h in hashers.items()}, size
+            advance(n)
+        if limit is not None and size > limit:
+            break
+    return {name: h.hexdigest() for name, h in hashers}, size
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,23 +128,115 @@ class HashResult:
     changed: bool = False  # the file's size or mtime moved while it was read
 
 
+#: files at least this large get a thread-pool task of their own
+BIG_FILE = 8 * CHUNK
+#: small files are handed to the pool in batches of about this many bytes ...
+BATCH_BYTES = 16 * CHUNK
+#: ... or this many files
+BATCH_FILES = 256
+
+
+def _fstat(stream: BinaryIO) -> tuple[int, ...] | None:
+    """(device, inode, size, mtime) of an open file, like ``Release.identity``."""
+    try:
+        st = os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _hash_one(job: HashJob, open_member: Callable[[str], BinaryIO], buffer: bytearray,
+              advance: Callable[[int], None],
+              identify: Callable[[str], tuple[int, ...] | None] | None) -> HashResult:
+    result = HashResult(job.path)
+    try:
+        with open_member(job.path) as fh:
+            opened = _fstat(fh)
+            result.digests, result.size = hash_stream(
+                fh, job.algorithms, advance, buffer=buffer,
+                limit=opened[2] if opened is not None else None)
+            # After the read, the path must still name the same, unmodified file: a
+            # write moves size or mtime, a replacement moves the inode.
+            after = identify(job.path) if identify is not None else None
+            if after is None:
+                after = _fstat(fh)
+    except MemberError as exc:
+        result.error = exc
+        return result
+    except OSError as exc:
+        result.error = MemberError("release.unreadable", f"{job.path}: {exc.strerror or exc}")
+        return result
+    if opened is not None and (after != opened or result.size != opened[2]):
+        result.changed = True
+    return result
+
+
+def _tasks(jobs: list[HashJob]) -> list[list[HashJob]]:
+    """Big files one task each (largest first), small files batched by bytes."""
+    big = sorted((j for j in jobs if j.size_hint >= BIG_FILE), key=lambda j: -j.size_hint)
+    tasks = [[j] for j in big]
+    batch: list[HashJob] = []
+    batch_bytes = 0
+    for job in jobs:
+        if job.size_hint >= BIG_FILE:
+            continue
+        batch.append(job)
+        batch_bytes += job.size_hint
+        if batch_bytes >= BATCH_BYTES or len(batch) >= BATCH_FILES:
+            tasks.append(batch)
+            batch, batch_bytes = [], 0
+    if batch:
+        tasks.append(batch)
+    return tasks
+
+
+class _LockedAdvance:
+    """Serialises progress updates coming from several worker threads."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._lock = threading.Lock()
+
+    def __call__(self, amount: int) -> None:
+        with self._lock:
+            self._progress.advance(amount)
+
+
 def hash_members(open_member: Callable[[str], BinaryIO], jobs: Iterable[HashJob], *,
-                 workers: int = 2, progress: Progress = NO_PROGRESS) -> Mapping[str, HashResult]:
-    """Hash every job's member; a member that cannot be read gets ``error`` set."""
-    results: dict[str, HashResult] = {}
+                 workers: int = 2, progress: Progress = NO_PROGRESS, parallel: bool = True,
+                 identify: Callable[[str], tuple[int, ...] | None] | None = None,
+                 ) -> Mapping[str, HashResult]:
+    """Hash every job's member with all its algorithms in one read.
+
+    A member that cannot be read gets ``error`` set; one that changed while it was read
+    (size or mtime moved, or ``identify`` saw another file afterwards) gets ``changed``.
+    With ``parallel`` (folder releases) the work runs on ``workers`` threads: a task per
+    big file, small files batched by bytes. Otherwise members are read one after the
+    other, in the order given (archives: data order, one forward pass).
+    """
     job_list = list(jobs)
+    for name in {name for job in job_list for name in job.algorithms}:
+        if not available(name):  # unknown or unavailable algorithms are a caller bug
+            raise ValueError(f"digest algorithm {name!r} is not available")
+    results: dict[str, HashResult] = {}
+    advance = _LockedAdvance(progress)
     progress.start("hashing", sum(j.size_hint for j in job_list))
     try:
-        for job in job_list:
-            result = HashResult(job.path)
-            try:
-                with open_member(job.path) as fh:
-                    result.digests, result.size = hash_stream(fh, job.algorithms, progress.advance)
-            except MemberError as exc:
-                result.error = exc
-            except OSError as exc:
-                result.error = MemberError("release.unreadable", f"{job.path}: {exc.strerror or exc}")
-            results[job.path] = result
+        tasks = _tasks(job_list) if parallel and workers > 1 and len(job_list) > 1 else []
+        if len(tasks) > 1:
+            def run(task: list[HashJob]) -> list[HashResult]:
+                buffer = bytearray(CHUNK)
+                return [_hash_one(j, open_member, buffer, advance, identify) for j in task]
+
+            with ThreadPoolExecutor(max_workers=min(workers, len(tasks)),
+                                    thread_name_prefix="rebuildable-hash") as pool:
+                for done in pool.map(run, tasks):
+                    for result in done:
+                        results[result.path] = result
+        else:
+            buffer = bytearray(CHUNK)
+            for job in job_list:
+                results[job.path] = _hash_one(job, open_member, buffer, advance, identify)
     finally:
         progress.finish()
-    return results
+    return {job.path: results[job.path] for job in job_list}

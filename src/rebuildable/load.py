@@ -14,6 +14,7 @@ What this module guarantees to the rest of the engine:
 
 from __future__ import annotations
 
+import bisect
 import gc
 import json
 import math
@@ -24,14 +25,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-
-from rebuildable.findings import Finding, Location, finding
-
 from yaml.composer import Composer
 from yaml.parser import Parser
 from yaml.reader import Reader
 from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
+
+from rebuildable.findings import Finding, Location, finding
 
 try:  # libyaml's parser is ~10x faster; fall back quietly where pyyaml was built without it
     from yaml._yaml import CParser
@@ -357,9 +357,9 @@ class _YamlWalker:
                 )
             )
             return None
+        self.seen.add(ident)
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, pointer)
-        self.seen.add(ident)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ_TAG:
                 self._bad_tag(node, pointer)
@@ -546,6 +546,21 @@ def _load_json(text: str, file: str, limits: Limits) -> tuple[Document | None, l
 
 
 def _check_depth(data: Any, max_depth: int) -> str | None:
+    """The pointer of the first container nested deeper than ``max_depth``, or None."""
+    # A cheap pass first: pointers are built (slowly) only when something is too deep.
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > max_depth:
+            return _deep_pointer(data, max_depth)
+        if type(value) is dict:
+            stack.extend((v, depth + 1) for v in value.values() if type(v) in (dict, list))
+        elif type(value) is list:
+            stack.extend((v, depth + 1) for v in value if type(v) in (dict, list))
+    return None
+
+
+def _deep_pointer(data: Any, max_depth: int) -> str | None:
     stack: list[tuple[Any, str, int]] = [(data, "", 0)]
     while stack:
         value, pointer, depth = stack.pop()
@@ -571,56 +586,86 @@ _DECODER = json.JSONDecoder()
 
 
 class _JsonLocator:
-    """Finds the position of one JSON pointer by walking down it, skipping siblings in C."""
+    """Positions of JSON pointers, found by walking down the text.
+
+    Each container's children (array element offsets, object key and value offsets) are
+    indexed the first time a pointer passes through it, skipping sibling values in C;
+    line numbers come from a bisect over line starts. So locating one pointer per item
+    of a 100,000-item array costs one pass over that array, not one pass per lookup.
+    """
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self._arrays: dict[int, list[int]] = {}
+        self._objects: dict[int, dict[str, tuple[int, int]]] = {}
+        self._line_starts: list[int] | None = None
 
     def _ws(self, idx: int) -> int:
         m = _WS.match(self.text, idx)
         return m.end() if m else idx
 
+    def _array(self, idx: int) -> list[int]:
+        """Offsets of the elements of the array whose '[' is at ``idx``."""
+        elements = self._arrays.get(idx)
+        if elements is None:
+            text, elements = self.text, []
+            i = self._ws(idx + 1)
+            while text[i] != "]":
+                elements.append(i)
+                _, i = _DECODER.raw_decode(text, i)
+                i = self._ws(i)
+                if text[i] == ",":
+                    i = self._ws(i + 1)
+            self._arrays[idx] = elements
+        return elements
+
+    def _object(self, idx: int) -> dict[str, tuple[int, int]]:
+        """key -> (offset of the key, offset of its value), first occurrence of each key."""
+        members = self._objects.get(idx)
+        if members is None:
+            text, members = self.text, {}
+            i = self._ws(idx + 1)
+            while text[i] != "}":
+                key_at = i
+                key, i = _DECODER.raw_decode(text, i)
+                i = self._ws(self._ws(i) + 1)  # ':'
+                members.setdefault(key, (key_at, i))
+                _, i = _DECODER.raw_decode(text, i)
+                i = self._ws(i)
+                if text[i] == ",":
+                    i = self._ws(i + 1)
+            self._objects[idx] = members
+        return members
+
+    def _line_col(self, offset: int) -> tuple[int, int]:
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        line = bisect.bisect_right(self._line_starts, offset)
+        return line, offset - self._line_starts[line - 1] + 1
+
     def locate(self, pointer: str) -> tuple[int, int] | None:
         text = self.text
         idx = self._ws(0)
-        if pointer == "":
-            return _line_col_of_offset(text, idx)
-        tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
         key_at = idx
-        try:
-            for token in tokens:
-                if text[idx] == "{":
-                    idx = self._ws(idx + 1)
-                    while text[idx] != "}":
-                        key_at = idx
-                        key, idx = _DECODER.raw_decode(text, idx)
-                        idx = self._ws(idx)
-                        idx = self._ws(idx + 1)  # ':'
-                        if key == token:
-                            break
-                        _, idx = _DECODER.raw_decode(text, idx)
-                        idx = self._ws(idx)
-                        if text[idx] == ",":
-                            idx = self._ws(idx + 1)
+        if pointer:
+            tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+            try:
+                for token in tokens:
+                    if text[idx] == "{":
+                        member = self._object(idx).get(token)
+                        if member is None:
+                            return None
+                        key_at, idx = member
+                    elif text[idx] == "[" and token.isdigit():
+                        elements = self._array(idx)
+                        if int(token) >= len(elements):
+                            return None
+                        key_at = idx = elements[int(token)]
                     else:
                         return None
-                elif text[idx] == "[":
-                    want = int(token)
-                    idx = self._ws(idx + 1)
-                    for _ in range(want):
-                        _, idx = _DECODER.raw_decode(text, idx)
-                        idx = self._ws(idx)
-                        if text[idx] != ",":
-                            return None
-                        idx = self._ws(idx + 1)
-                    if text[idx] == "]":
-                        return None
-                    key_at = idx
-                else:
-                    return None
-        except (ValueError, IndexError):
-            return None
-        return _line_col_of_offset(text, key_at)
+            except (ValueError, IndexError):
+                return None
+        return self._line_col(key_at)
 
 
 def _json_key_problems(text: str) -> Iterator[tuple[str, str, int, int]]:
@@ -708,7 +753,27 @@ def _set(data: Any, pointer: str, value: Any) -> None:
         target[last] = value
 
 
+def _has_out_of_range_number(data: Any) -> bool:
+    """A pointer-free scan for integers beyond 2^53 and non-finite floats (fast path)."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        kind = type(value)
+        if kind is dict:
+            stack.extend(value.values())
+        elif kind is list:
+            stack.extend(value)
+        elif kind is int:
+            if value > MAX_SAFE_INT or value < -MAX_SAFE_INT:
+                return True
+        elif kind is float and not math.isfinite(value):
+            return True
+    return False
+
+
 def _range_findings(doc: Document) -> Iterator[Finding]:
+    if not _has_out_of_range_number(doc.data):
+        return
     stack: list[tuple[Any, str]] = [(doc.data, "")]
     while stack:
         value, pointer = stack.pop()

@@ -8,17 +8,22 @@ nothing is ever extracted into the user's folders.
 from __future__ import annotations
 
 import enum
+import errno
 import os
 import stat
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from rebuildable.errors import MemberError, ReleaseError
-from rebuildable.findings import Finding
+from rebuildable.findings import Finding, Location, finding
 from rebuildable.model import MANIFEST_NAMES
+
+if TYPE_CHECKING:
+    from rebuildable.archive import ArchiveLimits
 
 
 class EntryType(enum.StrEnum):
@@ -47,6 +52,9 @@ class Release(ABC):
     manifest_name: str
     #: problems met while reading the container (hostile archive members, ...)
     findings: list[Finding]
+    #: the folder inside the container that holds the manifest ("" or "name-1.0/");
+    #: member paths in ``findings`` data are relative to the container, not to it
+    prefix: str = ""
 
     @abstractmethod
     def entries(self) -> Mapping[str, Entry]:
@@ -60,12 +68,28 @@ class Release(ABC):
         ``path.not-regular``) when ``path`` is not a regular file inside the release.
         """
 
+    #: a manifest is never read further than this (the loader's own bound is lower)
+    manifest_read_limit: int = 1 << 30
+
     def read_manifest(self) -> bytes:
         with self.open(self.manifest_name) as fh:
-            return fh.read()
+            return fh.read(self.manifest_read_limit + 1)
 
     def local_root(self) -> Path | None:
         """The folder on disk, for folder releases; None for archives."""
+        return None
+
+    #: whether members may be read on several threads at once (folders: yes;
+    #: archives are read in one forward pass)
+    parallel_reads: bool = False
+
+    def order(self, paths: list[str]) -> list[str]:
+        """``paths`` in the cheapest order to read them (archives: data order)."""
+        return list(paths)
+
+    def identity(self, path: str) -> tuple[int, ...] | None:
+        """What identifies a member's current content on disk (device, inode, size,
+        mtime), to notice a file replaced while it was read; None when not applicable."""
         return None
 
     def close(self) -> None:  # noqa: B027 - optional hook
@@ -78,6 +102,12 @@ class Release(ABC):
         self.close()
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
 class FolderRelease(Release):
     def __init__(self, root: Path, manifest_name: str, label: str) -> None:
         self.root = root
@@ -85,14 +115,56 @@ class FolderRelease(Release):
         self.label = label
         self.findings = []
         self._entries: dict[str, Entry] | None = None
+        self._root_fd: int | None = None
+        self._lock = threading.Lock()
+
+    parallel_reads = True
+
+    def _root(self) -> int:
+        """A descriptor of the root folder, opened once (the root itself is what the
+        user named: following a link there is intended)."""
+        fd = self._root_fd
+        if fd is None:
+            with self._lock:
+                if self._root_fd is None:
+                    try:
+                        self._root_fd = os.open(self.root, os.O_RDONLY | _CLOEXEC | _DIRECTORY)
+                    except OSError as exc:
+                        raise MemberError("release.unreadable",
+                                          f"{self.root}: {exc.strerror}") from exc
+                fd = self._root_fd
+        return fd
+
+    def close(self) -> None:
+        with self._lock:
+            if self._root_fd is not None:
+                os.close(self._root_fd)
+                self._root_fd = None
+
+    def __del__(self) -> None:
+        if getattr(self, "_root_fd", None) is not None:
+            self.close()
 
     def local_root(self) -> Path | None:
         return self.root
 
     def entries(self) -> Mapping[str, Entry]:
         if self._entries is None:
-            self._entries = dict(_scan_folder(self.root))
+            scanned, unreadable = _scan_folder(self.root)
+            self._entries = dict(scanned)
+            for raw, message in unreadable:
+                rel = raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                self.findings.append(finding(
+                    "release.unreadable", f"{self.label}: cannot list {rel or '.'}: {message}; "
+                    "files below it are not checked", location=Location(rel or ".")))
         return self._entries
+
+    def identity(self, path: str) -> tuple[int, ...] | None:
+        try:
+            st = os.stat(path, dir_fd=self._root(), follow_symlinks=False)
+        except (OSError, ValueError, MemberError):
+            return None
+        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
     def open(self, path: str) -> BinaryIO:
         # Walk the components with O_NOFOLLOW relative to directory fds so that no
@@ -100,16 +172,17 @@ class FolderRelease(Release):
         parts = path.split("/")
         if not path or any(p in ("", ".", "..") for p in parts) or "\x00" in path:
             raise MemberError("path.escapes", f"{path!r} is not a safe relative path")
-        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-        dir_flags = flags | getattr(os, "O_DIRECTORY", 0)
-        fd = os.open(self.root, dir_flags)
+        flags = os.O_RDONLY | _NOFOLLOW | _CLOEXEC
+        dir_flags = flags | _DIRECTORY
+        root = fd = self._root()
         try:
             for part in parts[:-1]:
                 try:
                     nfd = os.open(part, dir_flags, dir_fd=fd)
                 except OSError as exc:
                     raise _member_error(path, fd, part, exc) from exc
-                os.close(fd)
+                if fd != root:
+                    os.close(fd)
                 fd = nfd
             try:
                 st = os.stat(parts[-1], dir_fd=fd, follow_symlinks=False)
@@ -120,9 +193,18 @@ class FolderRelease(Release):
             if not stat.S_ISREG(st.st_mode):
                 raise MemberError("path.not-regular", f"{path} is not a regular file")
             # O_NONBLOCK keeps a FIFO swapped in after the stat from blocking the open.
-            ffd = os.open(parts[-1], flags | getattr(os, "O_NONBLOCK", 0), dir_fd=fd)
+            try:
+                ffd = os.open(parts[-1], flags | _NONBLOCK, dir_fd=fd)
+            except OSError as exc:  # swapped for a link or removed since the stat
+                if exc.errno == errno.ELOOP:
+                    raise MemberError("path.symlink", f"{path} is a symbolic link") from exc
+                if exc.errno == errno.ENOENT:
+                    raise MemberError("integrity.missing",
+                                      f"{path} is not in the release") from exc
+                raise MemberError("release.unreadable", f"{path}: {exc.strerror}") from exc
         finally:
-            os.close(fd)
+            if fd != root:
+                os.close(fd)
         if not stat.S_ISREG(os.fstat(ffd).st_mode):
             os.close(ffd)
             raise MemberError("path.not-regular", f"{path} is not a regular file")
@@ -142,35 +224,53 @@ def _member_error(path: str, dir_fd: int, part: str, exc: OSError) -> MemberErro
     return MemberError("release.unreadable", f"{path}: {exc.strerror}")
 
 
-def _scan_folder(root: Path) -> list[tuple[str, Entry]]:
+def _scan_folder(root: Path) -> tuple[list[tuple[str, Entry]], list[tuple[str, str]]]:
+    """Every member below ``root`` without following any link; also the folders that
+    could not be listed, with the reason."""
     out: list[tuple[str, Entry]] = []
+    unreadable: list[tuple[str, str]] = []
     stack = [("", str(root))]
     while stack:
         rel, absolute = stack.pop()
         try:
             with os.scandir(absolute) as it:
                 items = list(it)
-        except OSError:
+        except OSError as exc:
+            unreadable.append((rel.rstrip("/"), exc.strerror or str(exc)))
             continue
         for item in items:
             path = f"{rel}{item.name}"
-            st = item.stat(follow_symlinks=False)
+            try:
+                st = item.stat(follow_symlinks=False)
+            except OSError as exc:
+                unreadable.append((path, exc.strerror or str(exc)))
+                continue
             if stat.S_ISLNK(st.st_mode):
-                out.append((path, Entry(path, EntryType.SYMLINK, 0, 1, os.readlink(item.path))))
+                try:
+                    target: str | None = os.readlink(item.path)
+                except OSError:
+                    target = None
+                out.append((path, Entry(path, EntryType.SYMLINK, 0, st.st_nlink, target)))
             elif stat.S_ISDIR(st.st_mode):
                 out.append((path, Entry(path, EntryType.DIR)))
                 stack.append((path + "/", item.path))
             elif stat.S_ISREG(st.st_mode):
                 out.append((path, Entry(path, EntryType.FILE, st.st_size, st.st_nlink)))
             else:
-                out.append((path, Entry(path, EntryType.OTHER)))
-    return out
+                out.append((path, Entry(path, EntryType.OTHER, 0, st.st_nlink)))
+    return out, unreadable
 
 
-def open_release(target: str | os.PathLike[str] | BinaryIO) -> Release:
-    """Open what the user named. Raises :class:`ReleaseError` when it cannot be a release."""
+def open_release(target: str | os.PathLike[str] | BinaryIO, *,
+                 archive_limits: ArchiveLimits | None = None) -> Release:
+    """Open what the user named: a folder, a manifest file, an archive file (tar, tar.gz,
+    tgz, tar.bz2, tar.xz, zip; recognised by content) or an open binary stream holding an
+    archive. Raises :class:`ReleaseError` when it cannot be a release."""
+    from rebuildable.archive import open_archive, open_archive_path  # noqa: PLC0415 - cycle
+
     if not isinstance(target, str | os.PathLike):
-        raise ReleaseError("release.unreadable", "reading a release from a stream is not supported yet")
+        label = str(getattr(target, "name", None) or "<stream>")
+        return open_archive(target, label, limits=archive_limits)
     path = Path(target)
     label = str(target)
     if not path.exists() and not path.is_symlink():
@@ -179,8 +279,21 @@ def open_release(target: str | os.PathLike[str] | BinaryIO) -> Release:
         return FolderRelease(path, _find_manifest(path, label), label)
     if path.name in MANIFEST_NAMES or path.suffix in (".yaml", ".yml", ".json"):
         return FolderRelease(path.parent, path.name, label)
-    raise ReleaseError("release.unreadable", f"{label}: not a folder, manifest or supported archive",
-                       path=label)
+    if path.is_file():
+        archive = open_archive_path(path, label, limits=archive_limits)
+        if archive is not None:
+            return archive
+    elif path.is_fifo() or path.is_char_device():
+        # A pipe named by path (/dev/stdin, a shell's <(...)): read it as a stream.
+        try:
+            stream = open(path, "rb")  # noqa: SIM115 - handed to the release
+        except OSError as exc:
+            raise ReleaseError("release.unreadable", f"{label}: {exc.strerror or exc}",
+                               path=label) from exc
+        return open_archive(stream, label, limits=archive_limits, owns_file=True)
+    raise ReleaseError("release.unreadable",
+                       f"{label}: not a folder, manifest or supported archive "
+                       "(.tar, .tar.gz, .tgz, .tar.bz2, .tar.xz, .zip)", path=label)
 
 
 def _find_manifest(root: Path, label: str) -> str:

@@ -48,11 +48,48 @@ def registry() -> Registry[Any]:
 
 
 @cache
+def _ecma_regex(pattern: str) -> re.Pattern[str]:
+    r"""Compile a JSON Schema (ECMA-262) pattern so that Python matches what ECMA matches.
+
+    The one difference that matters for our schemas: in Python ``$`` also matches
+    before a final newline, so ``"abc\n"`` would pass ``^[a-z]+$``; in ECMA-262 (and in
+    jsonschema-rs) it does not. An unescaped ``$`` outside a character class becomes
+    ``\Z``, so the accelerated and the pure-Python validators decide alike.
+    """
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "$":
+            c = r"\Z"
+        out.append(c)
+        i += 1
+    return re.compile("".join(out))
+
+
+def _ecma_pattern(
+    validator: Any, pattern: str, instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
 def validator(name: str) -> jsonschema.protocols.Validator:
     schema = load_schema(name)
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema, registry=registry())
+    base = jsonschema.validators.validator_for(schema)
+    base.check_schema(schema)
+    cls = jsonschema.validators.extend(base, {"pattern": _ecma_pattern})  # type: ignore[no-untyped-call]
+    checker: jsonschema.protocols.Validator = cls(schema, registry=registry())
+    return checker
 
 
 @cache

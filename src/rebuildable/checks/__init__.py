@@ -4,10 +4,33 @@ in ``ctx.cache``."""
 
 from __future__ import annotations
 
-from rebuildable.checks import schema_check, refs
+from rebuildable.checks import (
+    completeness,
+    content,
+    integrity,
+    licenses,
+    openness,
+    paths,
+    profile,
+    refs,
+    schema_check,
+    signature,
+    unlisted,
+    upstream,
+)
 from rebuildable.context import Check
 
 CHECKS: tuple[Check, ...] = (
     schema_check.check,
     refs.check,
+    paths.check,
+    integrity.check,
+    upstream.check,  # before unlisted: files of upstreams shipped inside are listed there
+    unlisted.check,
+    completeness.check,
+    licenses.check,
+    content.check,
+    profile.check,
+    signature.check,
+    openness.check,  # last: it reads every earlier finding
 )

@@ -1,19 +1,64 @@
-"""`rebuildable validate` (placeholder shell; the full command is being written)."""
+"""`rebuildable validate [RELEASE]`: every static check, every problem at once.
+
+RELEASE is a folder, a manifest file or an archive (``.tar``, ``.tar.gz``, ``.tgz``,
+``.zip``; ``-`` reads an archive from standard input); the default is the current
+folder. Exit codes: 0 no errors (warnings allowed), 1 errors (or warnings with
+``--strict``), 2 usage error or unreadable input.
+"""
 
 from __future__ import annotations
 
-import json
 import sys
+from pathlib import Path
+from typing import BinaryIO
 
 import click
 
+from rebuildable.cli.common import (
+    finish,
+    format_option,
+    key_option,
+    no_color_option,
+    progress_for,
+    strict_option,
+    threshold_option,
+    trust_option,
+    workers_option,
+)
 from rebuildable.engine import Options, validate
+
+#: verdicts that ``--require`` can turn into errors
+REQUIREMENTS = ("open-source",)
 
 
 @click.command("validate")
-@click.argument("release", default=".")
-@click.option("--strict", is_flag=True)
-def command(release: str, strict: bool) -> None:
-    report = validate(release, Options(strict=strict))
-    click.echo(json.dumps(report.to_dict(), indent=2))
-    sys.exit(2 if report.fatal else (0 if report.ok else 1))
+@click.argument("release", default=".", metavar="[RELEASE]")
+@format_option
+@strict_option
+@key_option
+@threshold_option
+@trust_option
+@click.option("--require", "require", multiple=True, type=click.Choice(REQUIREMENTS),
+              help="A verdict that must hold; when it does not, that is an error. Repeatable.")
+@click.option("--upstream-dir", "upstream_dirs", multiple=True, metavar="DIR",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A folder holding upstream releases' manifests. Repeatable.")
+@workers_option
+@no_color_option
+def command(*, release: str, fmt: str, strict: bool, keys: tuple[bytes, ...],
+            threshold: int | None, trust: Path | None, require: tuple[str, ...],
+            upstream_dirs: tuple[Path, ...], workers: int, no_color: bool) -> None:
+    """Check that RELEASE (folder, manifest or archive; - reads an archive from standard
+    input; default .) is complete and intact.
+
+    Reports every problem at once, each with its code, the artifact or step it is
+    about and its place in the manifest. Exit code 0: no errors; 1: errors found (or
+    warnings, with --strict); 2: usage error or unreadable input.
+    """
+    with progress_for(fmt) as progress:
+        options = Options(strict=strict, workers=workers, progress=progress,
+                          upstream_dirs=tuple(upstream_dirs), keys=keys, threshold=threshold,
+                          trust=trust, require=frozenset(require))
+        target: str | BinaryIO = sys.stdin.buffer if release == "-" else release
+        report = validate(target, options)
+    finish(report, fmt, no_color=no_color, target=release)

@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Build the archive files of the archive conformance vectors, byte for byte the same
+on every run (fixed times, owners, modes and member order; stored, not deflated, zip
+members; gzip without a name or time).
+
+Usage::
+
+    python spec/conformance/build_archives.py           # (re)write the archives
+    python spec/conformance/build_archives.py --check   # exit 1 when one differs
+
+Each vector's ``vector.json`` is written by hand; this script writes only its
+``release.<ext>`` file. The manifests inside carry correct digests and sizes unless
+the vector is about a wrong one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import io
+import struct
+import sys
+import tarfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+VECTORS = Path(__file__).resolve().parent / "vectors"
+README = b"hello\n"
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+Member = tuple[str, bytes | None, str | None]  # (name, data or None, link target)
+
+
+def manifest(name: str, files: dict[str, bytes]) -> bytes:
+    lines = ["spec: rebuildable/0.1", f"name: {name}", 'version: "1.0.0"', "license: MIT",
+             "artifacts:"]
+    for i, (path, data) in enumerate(sorted(files.items())):
+        lines += [f"  - id: file-{i}", f"    path: {path}", "    kind: document",
+                  f'    digest: {{sha256: "{hashlib.sha256(data).hexdigest()}"}}',
+                  f"    size: {len(data)}"]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def release_files(name: str, prefix: str = "",
+                  files: dict[str, bytes] | None = None) -> list[Member]:
+    files = files if files is not None else {"README.txt": README}
+    members: list[Member] = [(prefix + "rebuild.yaml", manifest(name, files), None)]
+    members += [(prefix + p, d, None) for p, d in sorted(files.items())]
+    return members
+
+
+def tar_bytes(members: list[Member]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for name, data, target in members:
+            info = tarfile.TarInfo(name)
+            info.mtime = 0
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            if target is not None:
+                info.type = tarfile.SYMTYPE
+                info.linkname = target
+                info.mode = 0o777
+                tar.addfile(info)
+            elif data is None:
+                info.type = tarfile.DIRTYPE
+                info.mode = 0o755
+                tar.addfile(info)
+            else:
+                info.size = len(data)
+                info.mode = 0o644
+                tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0) as gz:
+        gz.write(data)
+    return buf.getvalue()
+
+
+def zip_bytes(members: list[Member]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        for name, data, _target in members:
+            info = zipfile.ZipInfo(name, ZIP_TIME)
+            info.external_attr = 0o644 << 16
+            info.create_system = 3  # unix, so the mode above is read as such
+            zf.writestr(info, data or b"")
+    return buf.getvalue()
+
+
+def declare_size(archive: bytes, member: str, size: int) -> bytes:
+    """Patch the uncompressed size a zip declares for ``member`` (local and central)."""
+    out = bytearray(archive)
+    name = member.encode()
+    for sig, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = out.find(sig)
+        while at >= 0:
+            name_len = struct.unpack_from("<H", out, at + (26 if sig == b"PK\x03\x04" else 28))[0]
+            start = at + (30 if sig == b"PK\x03\x04" else 46)
+            if bytes(out[start:start + name_len]) == name:
+                struct.pack_into("<I", out, at + offset, size)
+            at = out.find(sig, at + 4)
+    return bytes(out)
+
+
+def _tar_gz() -> bytes:
+    return gzip_bytes(tar_bytes(release_files("archive-tgz")))
+
+
+def _tgz() -> bytes:
+    return gzip_bytes(tar_bytes(release_files("archive-tgz", "archive-1.0/")))
+
+
+def _tar_top_folder() -> bytes:
+    return tar_bytes([("archive-1.0/", None, None),
+                      *release_files("archive-tar", "archive-1.0/")])
+
+
+def _zip_top_folder() -> bytes:
+    return zip_bytes(release_files("archive-zip", "archive-1.0/"))
+
+
+def _zip_slip() -> bytes:
+    return zip_bytes([*release_files("zip-slip"), ("../../evil.sh", b"rm -rf ~\n", None)])
+
+
+def _tar_absolute() -> bytes:
+    return tar_bytes([*release_files("tar-absolute"), ("/etc/cron.d/evil", b"* * * * *\n", None)])
+
+
+def _tar_symlink() -> bytes:
+    return tar_bytes([*release_files("tar-link"), ("passwd", None, "/etc/passwd")])
+
+
+def _tar_listed_symlink() -> bytes:
+    files = {"README.txt": README}
+    members = [("rebuild.yaml", manifest("tar-listed-link", {**files, "notes.txt": README}), None),
+               ("README.txt", README, None), ("notes.txt", None, "README.txt")]
+    return tar_bytes(members)
+
+
+def _tar_duplicate() -> bytes:
+    return tar_bytes([*release_files("tar-duplicate"), ("README.txt", b"HELLO\n", None)])
+
+
+def _noise(n: int) -> bytes:
+    """``n`` incompressible but reproducible bytes."""
+    out = b""
+    counter = 0
+    while len(out) < n:
+        out += hashlib.sha256(counter.to_bytes(4, "big")).digest()
+        counter += 1
+    return out[:n]
+
+
+def _tar_gz_truncated() -> bytes:
+    # The manifest comes first and survives; the data file behind it is cut short.
+    whole = gzip_bytes(tar_bytes(release_files("truncated", files={"data.bin": _noise(3000)})))
+    return whole[: len(whole) * 2 // 3]
+
+
+def _zip_declared_bomb() -> bytes:
+    data = b"0" * 64
+    archive = zip_bytes(release_files("zip-bomb", files={"README.txt": README, "zeros.bin": data}))
+    return declare_size(archive, "zeros.bin", 0xFFFFFFF0)
+
+
+ARCHIVES: dict[str, tuple[str, Callable[[], bytes]]] = {
+    "core-archive-tar-gz": ("release.tar.gz", _tar_gz),
+    "core-archive-tgz-top-folder": ("release.tgz", _tgz),
+    "core-archive-tar-top-folder": ("release.tar", _tar_top_folder),
+    "core-archive-zip-top-folder": ("release.zip", _zip_top_folder),
+    "core-archive-zip-slip": ("release.zip", _zip_slip),
+    "core-archive-tar-absolute-member": ("release.tar", _tar_absolute),
+    "core-archive-tar-symlink": ("release.tar", _tar_symlink),
+    "core-archive-tar-listed-symlink": ("release.tar", _tar_listed_symlink),
+    "core-archive-tar-duplicate-member": ("release.tar", _tar_duplicate),
+    "core-archive-tar-gz-truncated": ("release.tar.gz", _tar_gz_truncated),
+    "core-archive-zip-declared-size": ("release.zip", _zip_declared_bomb),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build the archive conformance vectors.")
+    parser.add_argument("--check", action="store_true", help="exit 1 when an archive differs")
+    args = parser.parse_args(argv)
+    stale = []
+    for vector, (filename, build) in ARCHIVES.items():
+        target = VECTORS / vector / filename
+        data = build()
+        if target.exists() and target.read_bytes() == data:
+            continue
+        stale.append(f"{vector}/{filename}")
+        if not args.check:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    for name in stale:
+        sys.stderr.write(f"{'stale' if args.check else 'wrote'}: {name}\n")
+    return 1 if (args.check and stale) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

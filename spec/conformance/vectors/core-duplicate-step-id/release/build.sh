@@ -1,0 +1,1 @@
+cc -o bin/hello src/hello.c

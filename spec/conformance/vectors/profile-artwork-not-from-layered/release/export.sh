@@ -1,0 +1,2 @@
+#!/bin/sh
+rsvg-convert art.svg > art.png

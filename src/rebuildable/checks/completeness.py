@@ -1,0 +1,264 @@
+"""Completeness: every output traces back, through the steps, to sources the release pins.
+
+The rule (spec/manifest.md, "Completeness"): an artifact that some step lists in
+``outputs`` is an *output*, every other artifact a *source*. The *closure* of an output
+is the set of sources reached by walking from the output to the step that produces it,
+to that step's inputs and environment, and on through the steps that produce those,
+until only sources remain. A release is complete when every source in the closure of
+every output is
+
+* a regular file shipped in the release (an artifact with a ``path``), or
+* an external artifact (``uri``) pinned by at least one strong, well-formed digest, or
+* an artifact of a declared upstream (``UPSTREAM:ARTIFACT``) whose upstream manifest
+  reference is pinned by a strong, well-formed digest.
+
+Dangling references and cycles are the refs check's business; this check skips what
+it cannot resolve rather than reporting the same problem twice. Results are also left
+in ``ctx.cache["completeness"]`` (a :class:`Closure`) for later checks (verdicts).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from rebuildable.context import Context
+from rebuildable.digest import ALGORITHMS, well_formed
+from rebuildable.findings import Finding, finding
+from rebuildable.load import join_pointer
+from rebuildable.model import Manifest, Step, UpstreamRef, split_ref
+from rebuildable.release import EntryType
+
+CACHE_KEY = "completeness"
+#: outputs named in one finding's message and data, at most
+_MAX_NAMED = 20
+
+
+def strong_pin(digest: Mapping[str, str]) -> bool:
+    """True when ``digest`` holds at least one strong algorithm with a well-formed value."""
+    for name, value in digest.items():
+        alg = ALGORITHMS.get(name)
+        if alg is not None and alg.strong and well_formed(name, value):
+            return True
+    return False
+
+
+_UNSAFE_PATH = re.compile(r"\A(?:/|[A-Za-z]:)|(?:\A|/)\.{0,2}(?:/|\Z)|[\\\x00]")
+
+
+def safe_relative(path: str) -> bool:
+    """A path the release can hold at all; anything else is the path check's to report."""
+    return bool(path) and _UNSAFE_PATH.search(path) is None
+
+
+@dataclass
+class Closure:
+    """What the completeness check computed, for later checks and the verdicts."""
+
+    outputs: set[str] = field(default_factory=set)
+    sources: set[str] = field(default_factory=set)
+    #: sources (local ids or UPSTREAM:ARTIFACT refs) some output depends on
+    closure: set[str] = field(default_factory=set)
+    unpinned: set[str] = field(default_factory=set)
+    missing: set[str] = field(default_factory=set)
+
+    @property
+    def complete(self) -> bool:
+        return not self.unpinned and not self.missing
+
+
+def _needs(step: Step) -> Iterator[str]:
+    """A step's inputs, then its environment: both are needed to run it."""
+    yield from step.inputs
+    if step.environment is not None:
+        yield step.environment
+
+
+class _Graph:
+    def __init__(self, manifest: Manifest) -> None:
+        self.artifacts = manifest.artifact_index()
+        self.upstreams: dict[str, UpstreamRef] = {}
+        for u in manifest.upstream:
+            self.upstreams.setdefault(u.id, u)
+        self.steps = manifest.steps
+        self.producers = manifest.producers()
+        # artifact ref -> steps that consume it (for naming the outputs a source affects)
+        self.consumers: dict[str, list[Step]] = {}
+        for step in self.steps:
+            for ref in dict.fromkeys(_needs(step)):
+                self.consumers.setdefault(ref, []).append(step)
+
+    def closure(self) -> set[str]:
+        """Every source ref that some output depends on.
+
+        Any step with an output lies on the path back from that output, so the union of
+        all closures is the sources needed by the steps that have outputs, followed back.
+        """
+        out: set[str] = set()
+        seen_steps: set[int] = set()
+        queue: deque[Step] = deque(s for s in self.steps if s.outputs)
+        while queue:
+            step = queue.popleft()
+            if id(step) in seen_steps:
+                continue
+            seen_steps.add(id(step))
+            for ref in _needs(step):
+                producer = self.producers.get(ref)
+                if producer is not None:
+                    queue.append(producer)
+                else:
+                    out.add(ref)
+        return out
+
+    def affected_outputs(self, ref: str) -> list[str]:
+        """Outputs whose closure holds ``ref`` (forward walk through the consumers)."""
+        found: dict[str, None] = {}
+        seen: set[str] = {ref}
+        queue: deque[str] = deque([ref])
+        while queue:
+            current = queue.popleft()
+            for step in self.consumers.get(current, ()):
+                for out in step.outputs:
+                    if out not in seen:
+                        seen.add(out)
+                        found[out] = None
+                        queue.append(out)
+        return list(found)
+
+
+def _outputs_text(outputs: list[str]) -> str:
+    if not outputs:
+        return "no output"
+    named = ", ".join(repr(o) for o in outputs[:_MAX_NAMED])
+    more = f" and {len(outputs) - _MAX_NAMED} more" if len(outputs) > _MAX_NAMED else ""
+    return f"output{'s' if len(outputs) > 1 else ''} {named}{more}"
+
+
+def _who_needs(outputs: list[str]) -> str:
+    return f"{_outputs_text(outputs)} {'needs' if len(outputs) == 1 else 'need'} it"
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    m = ctx.manifest
+    graph = _Graph(m)
+    result = Closure(outputs=m.outputs() & graph.artifacts.keys())
+    result.sources = {a.id for a in m.artifacts if a.id not in result.outputs}
+    ctx.cache[CACHE_KEY] = result
+
+    for step in m.steps:
+        if not step.inputs and step.environment is None and step.outputs:
+            yield finding(
+                "completeness.step-without-inputs",
+                f"step {step.id!r} makes {_outputs_text(list(step.outputs))} from no declared "
+                "inputs; a rebuild could not give it anything to work from",
+                step=step.id,
+                location=ctx.locate(join_pointer(step.pointer, "inputs")),
+                hint="List every file the step reads in 'inputs'.",
+            )
+        if not step.outputs:
+            yield finding(
+                "completeness.step-without-outputs",
+                f"step {step.id!r} declares no outputs, so nothing it makes can be checked",
+                step=step.id,
+                location=ctx.locate(join_pointer(step.pointer, "outputs")),
+                hint="List the artifacts the step makes in 'outputs', or remove the step.",
+            )
+
+    result.closure = graph.closure()
+    entries = ctx.release.entries() if result.closure else {}
+    for ref in sorted(result.closure):
+        upstream_id, name = split_ref(ref)
+        if upstream_id is not None:
+            yield from _upstream_source(ctx, graph, result, ref, upstream_id)
+            continue
+        artifact = graph.artifacts.get(name)
+        if artifact is None:
+            continue  # dangling: the refs check reports it
+        if artifact.path is not None:
+            if not safe_relative(artifact.path):
+                continue  # the path check reports it
+            entry = entries.get(artifact.path)
+            if entry is None or entry.type is not EntryType.FILE:
+                result.missing.add(ref)
+                what = ("is not in the release" if entry is None
+                        else f"is a {entry.type.value}, not a regular file")
+                outputs = graph.affected_outputs(ref)
+                yield finding(
+                    "completeness.missing-source",
+                    f"source {artifact.path} {what}; {_outputs_text(outputs)} cannot be "
+                    "rebuilt without it",
+                    artifact=artifact.id,
+                    location=ctx.locate(join_pointer(artifact.pointer, "path")),
+                    data={"outputs": outputs[:_MAX_NAMED]},
+                )
+        elif not strong_pin(artifact.digest):
+            result.unpinned.add(ref)
+            outputs = graph.affected_outputs(ref)
+            algs = ", ".join(sorted(artifact.digest)) or "none"
+            yield finding(
+                "completeness.unpinned-source",
+                f"external source {artifact.name} is not pinned by a strong, well-formed digest "
+                f"(has: {algs}); {_who_needs(outputs)}",
+                artifact=artifact.id,
+                location=ctx.locate(join_pointer(artifact.pointer, "digest")),
+                hint="Pin it with a sha256 (or stronger) digest of its exact bytes.",
+                data={"outputs": outputs[:_MAX_NAMED]},
+            )
+
+    if m.steps:
+        used = set(graph.consumers)
+        for artifact in m.artifacts:
+            if artifact.id in result.sources and artifact.id not in used:
+                yield finding(
+                    "completeness.unused-source",
+                    f"source {artifact.name} is consumed by no step",
+                    artifact=artifact.id,
+                    location=ctx.locate(artifact.pointer),
+                )
+
+    shipped = sum(1 for r in result.closure
+                  if (a := graph.artifacts.get(r)) is not None and a.path is not None)
+    upstream = sum(1 for r in result.closure if ":" in r)
+    counts = {
+        "outputs": len(result.outputs),
+        "sources": len(result.sources),
+        "steps": len(m.steps),
+        "closure": len(result.closure),
+        "closure_shipped": shipped,
+        "closure_external": len(result.closure) - shipped - upstream,
+        "closure_upstream": upstream,
+        "unpinned": len(result.unpinned),
+        "missing": len(result.missing),
+    }
+    verdict = "complete" if result.complete else "not complete"
+    yield finding(
+        "completeness.summary",
+        f"{counts['outputs']} outputs from {counts['steps']} steps trace back to "
+        f"{counts['closure']} sources ({shipped} shipped, {counts['closure_external']} "
+        f"external, {upstream} upstream): {verdict}",
+        data={**counts, "complete": result.complete},
+    )
+
+
+def _upstream_source(ctx: Context, graph: _Graph, result: Closure, ref: str,
+                     upstream_id: str) -> Iterator[Finding]:
+    upstream = graph.upstreams.get(upstream_id)
+    if upstream is None:
+        return  # unknown upstream: the refs check reports it
+    if strong_pin(upstream.digest):
+        return
+    result.unpinned.add(ref)
+    outputs = graph.affected_outputs(ref)
+    yield finding(
+        "completeness.unpinned-source",
+        f"upstream source {ref} comes from upstream {upstream_id!r}, whose manifest is not "
+        f"pinned by a strong, well-formed digest; {_who_needs(outputs)}",
+        upstream=upstream_id,
+        artifact=None,
+        location=ctx.locate(join_pointer(join_pointer(upstream.pointer, "manifest"), "digest")),
+        hint="Pin the upstream manifest with a sha256 (or stronger) digest of its bytes.",
+        data={"outputs": outputs[:_MAX_NAMED], "source": ref},
+    )
+

@@ -1,0 +1,245 @@
+"""Content: the declared kind of each shipped artifact must match its bytes.
+
+Every shipped artifact that is a regular file of the release is sniffed
+(:func:`rebuildable.formats.sniff`: bounded reads, never the whole of a large file) and:
+
+* a kind that implies formats (:data:`KIND_RULES`) must hold one of them: a recognised
+  format of another family gives ``content.kind-mismatch`` (an error: a PNG declared
+  ``layered-image``, a PSD declared ``raster-image``, an ELF declared ``source-code``);
+  bytes of no known format give ``content.unrecognised`` (a warning for closed kinds such
+  as the image kinds, info for open-ended ones such as ``weights``, whose formats include
+  some without a magic number, like ONNX);
+* a ``layered-image`` must hold layers. A layered container with no layer record at all
+  (a PSD whose layer and mask section is empty, a composite image only) is flat:
+  ``content.flat-layered-image``, an error. A single layer is a real, if simple, project
+  file: ``content.single-layer``, info;
+* structural damage (truncation, offsets out of range, bad headers) is
+  ``content.malformed`` when the kind implies formats or the file name's extension
+  announces the format found (random data may start with a short signature by chance:
+  a ``.dat`` of kind ``other`` that starts with JPEG's three signature bytes is no broken JPEG);
+  tolerated departures from a format's rules
+  (an OpenRaster ``mimetype`` that is not the first member) are ``content.nonconformant``;
+* weights stored as Python pickles (raw pickle, PyTorch zip, NumPy object arrays) give
+  ``content.pickle`` (a raw pickle, whose signature is short, only when the kind is one
+  of data a program loads or the extension says pickle).
+
+Missing, linked and special files are left to the integrity and path checks. Results go to
+``ctx.cache["formats"]`` (path -> FormatInfo) for later checks, and to the report's
+``formats`` section (artifact id -> what was found).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from rebuildable.context import Context
+from rebuildable.errors import MemberError
+from rebuildable.findings import Finding, Severity, finding
+from rebuildable.formats import FormatInfo, sniff
+from rebuildable.load import join_pointer
+from rebuildable.model import Artifact
+from rebuildable.release import EntryType
+
+CACHE_KEY = "formats"
+SECTION = "formats"
+
+LAYERED_FORMATS = frozenset({"psd", "psb", "xcf", "kra", "ora"})
+RASTER_FORMATS = frozenset({"png", "jpeg", "webp", "gif", "bmp", "tiff", "avif", "heif"})
+WEIGHT_FORMATS = frozenset({"safetensors", "gguf", "npy", "npz", "pytorch", "pickle", "hdf5",
+                            "keras"})
+BINARY_FORMATS = frozenset({"elf", "pe", "macho", "wasm", "java-class", "jar", "apk", "wheel",
+                            "zipapp", "msdos"})
+#: file name extensions and the format they announce
+EXTENSIONS: dict[str, frozenset[str]] = {
+    ext: frozenset(fmts.split()) for ext, fmts in {
+        "psd": "psd psb", "psb": "psb psd", "xcf": "xcf", "kra": "kra", "ora": "ora",
+        "png": "png", "jpg": "jpeg", "jpeg": "jpeg", "webp": "webp", "gif": "gif",
+        "tif": "tiff", "tiff": "tiff", "bmp": "bmp", "avif": "avif", "heic": "heif",
+        "svg": "svg", "svgz": "svg", "safetensors": "safetensors", "gguf": "gguf",
+        "npy": "npy", "npz": "npz", "pt": "pytorch pickle", "pth": "pytorch pickle",
+        "ckpt": "pytorch pickle", "pkl": "pickle", "pickle": "pickle", "h5": "hdf5",
+        "hdf5": "hdf5", "keras": "keras", "exe": "pe", "dll": "pe", "so": "elf",
+        "whl": "wheel", "jar": "jar", "zip": "zip", "tar": "tar", "gz": "gzip tar svg",
+        "tgz": "tar", "pdf": "pdf", "wasm": "wasm", "pyz": "zipapp",
+    }.items()
+}
+#: kinds whose files are data a program loads: a pickle among them runs code
+PICKLE_KINDS = frozenset({"weights", "adapter", "checkpoint", "dataset", "tokenizer",
+                          "evaluation-data"})
+_CODE_KINDS = ("source-code", "build-script", "training-code", "evaluation-code",
+               "data-processing-code", "config", "data-recipe", "model-card")
+
+
+@dataclass(frozen=True)
+class KindRule:
+    """What a declared kind allows.
+
+    ``formats``: formats that satisfy the kind. ``tolerated``: families that do not
+    contradict it (a weights artifact may be a zip or tar of a checkpoint). ``closed``: the
+    kind's formats are all recognisable, so unrecognised bytes are a warning, not info.
+    ``forbidden``: for kinds with no format of their own (code, config), families that
+    contradict them; everything else is allowed.
+    """
+
+    formats: frozenset[str] = frozenset()
+    tolerated: frozenset[str] = frozenset()
+    closed: bool = False
+    forbidden: frozenset[str] = frozenset()
+
+
+KIND_RULES: dict[str, KindRule] = {
+    "layered-image": KindRule(LAYERED_FORMATS, closed=True),
+    "vector-image": KindRule(frozenset({"svg", "pdf"}), closed=True),
+    "raster-image": KindRule(RASTER_FORMATS, closed=True),
+    "weights": KindRule(WEIGHT_FORMATS, tolerated=frozenset({"archive", "data"})),
+    "adapter": KindRule(WEIGHT_FORMATS, tolerated=frozenset({"archive", "data"})),
+    "binary": KindRule(BINARY_FORMATS, tolerated=frozenset({"archive"})),
+    **{kind: KindRule(forbidden=frozenset({"binary"})) for kind in _CODE_KINDS},
+}
+
+
+def formats_for(ctx: Context) -> dict[str, FormatInfo]:
+    """Sniff every shipped regular file once and cache the results by path.
+
+    Safe to call from any check, before or after this one.
+    """
+    cached = ctx.cache.get(CACHE_KEY)
+    if isinstance(cached, dict):
+        return cached
+    entries = ctx.release.entries()
+    todo: dict[str, int] = {}
+    for art in ctx.manifest.artifacts:
+        if art.path is None or art.path in todo:
+            continue
+        entry = entries.get(art.path)
+        if entry is None or entry.type is not EntryType.FILE:
+            continue
+        todo[art.path] = entry.size
+    results: dict[str, FormatInfo] = {}
+
+    def one(item: tuple[str, int]) -> tuple[str, FormatInfo | None]:
+        path, size = item
+        try:
+            # Open once up front so that a missing or special file is skipped quietly.
+            fh = ctx.release.open(path)
+        except (MemberError, OSError):
+            return path, None
+        return path, sniff(lambda: fh, path, size)
+
+    # Archive members share one archive handle: read them one at a time.
+    parallel = ctx.release.local_root() is not None
+    workers = max(1, min(ctx.options.workers, len(todo))) if parallel else 1
+    if workers == 1:
+        pairs = [one(item) for item in todo.items()]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            pairs = list(pool.map(one, todo.items()))
+    for path, info in pairs:
+        if info is not None:
+            results[path] = info
+    ctx.cache[CACHE_KEY] = results
+    return results
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    if not ctx.options.hash_files:  # a structure-only run reads no file content
+        return
+    infos = formats_for(ctx)
+    section: dict[str, dict[str, object]] = {}
+    for art in ctx.manifest.artifacts:
+        if art.path is None or art.path not in infos:
+            continue
+        info = infos[art.path]
+        section[art.id] = {"path": art.path, **info.to_dict()}
+        yield from _findings(ctx, art, info)
+    if section:
+        ctx.sections[SECTION] = section
+
+
+def _announced(path: str, info: FormatInfo) -> bool:
+    """Whether the file's name extension names the format its bytes are."""
+    name = path.rsplit("/", 1)[-1].lower()
+    if "." not in name:
+        return False
+    return info.format in EXTENSIONS.get(name.rsplit(".", 1)[-1], frozenset())
+
+
+def _describe(info: FormatInfo) -> str:
+    name = (info.format or "unknown").upper()
+    return f"{name} ({info.family})" if info.family else name
+
+
+def _findings(ctx: Context, art: Artifact, info: FormatInfo) -> Iterator[Finding]:
+    assert art.path is not None
+    path = art.path
+    kind_at = ctx.locate(join_pointer(art.pointer, "kind"))
+    path_at = ctx.locate(join_pointer(art.pointer, "path"))
+    data = {"format": info.format, "family": info.family}
+    rule = KIND_RULES.get(art.kind or "")
+    # Arbitrary data may begin with a short signature by chance: damage is a finding when
+    # the kind implies formats or the file's name announces the format found.
+    claimed = (rule is not None and bool(rule.formats)) or _announced(path, info)
+    if info.problems and claimed:
+        shown = info.problems[:10]
+        yield finding("content.malformed",
+                      f"{path}: {info.format.upper() + ' ' if info.format else ''}structure is "
+                      f"broken: {shown[0]}"
+                      + (f" (and {len(info.problems) - 1} more)" if len(info.problems) > 1 else ""),
+                      artifact=art.id, location=path_at, data={**data, "problems": shown})
+    if info.warnings:
+        yield finding("content.nonconformant", f"{path}: {'; '.join(info.warnings[:5])}",
+                      artifact=art.id, location=path_at, data={**data, "warnings": info.warnings})
+    if info.notes:
+        yield finding("content.not-checked", f"{path}: {'; '.join(info.notes[:5])}",
+                      artifact=art.id, location=path_at, data={**data, "notes": info.notes})
+    if info.details.get("pickle") and (info.format != "pickle" or claimed
+                                       or art.kind in PICKLE_KINDS):
+        yield finding("content.pickle",
+                      f"{path} is a Python pickle ({info.format}): loading it runs the code "
+                      "it holds",
+                      artifact=art.id, location=path_at, data=data)
+    if rule is None:
+        return
+    kind = art.kind
+    if info.format is None:
+        if rule.formats and not info.problems and not info.notes:
+            allowed = ", ".join(sorted(rule.formats))
+            yield finding("content.unrecognised",
+                          f"{path} is declared {kind} but its bytes are none of the formats "
+                          f"checked for that kind ({allowed})",
+                          severity=None if rule.closed else Severity.INFO,
+                          artifact=art.id, location=kind_at, data={"declared": kind})
+        return
+    fits = info.format in rule.formats
+    if rule.formats and not fits and info.family not in rule.tolerated:
+        yield finding("content.kind-mismatch",
+                      f"{path} is declared {kind} but its bytes are {_describe(info)}"
+                      + _suggest(info),
+                      artifact=art.id, location=kind_at,
+                      data={**data, "declared": kind, "expected": sorted(rule.formats)})
+        return
+    if info.family in rule.forbidden and not info.problems:
+        yield finding("content.kind-mismatch",
+                      f"{path} is declared {kind} but its bytes are {_describe(info)}: a "
+                      f"compiled file, not something a person reads and edits",
+                      artifact=art.id, location=kind_at, data={**data, "declared": kind})
+        return
+    if kind == "layered-image" and fits and info.layers is not None:
+        if info.layers == 0:
+            yield finding("content.flat-layered-image",
+                          f"{path} is declared layered-image but its {info.format.upper()} holds "
+                          f"no layers, only a composite image",
+                          artifact=art.id, location=kind_at, data={**data, "layers": 0})
+        elif info.layers == 1:
+            yield finding("content.single-layer",
+                          f"{path} ({info.format.upper()}) holds a single layer",
+                          artifact=art.id, location=kind_at, data={**data, "layers": 1})
+
+
+def _suggest(info: FormatInfo) -> str:
+    if info.family in ("layered-image", "vector-image", "raster-image", "weights", "binary"):
+        return f"; declare it kind {info.family}" if info.family != "weights" else \
+            "; declare it kind weights"
+    return ""

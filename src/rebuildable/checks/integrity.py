@@ -1,0 +1,244 @@
+"""Integrity: every shipped artifact is present, has its declared size, and matches every
+digest it lists.
+
+Digest sets are checked first, for every artifact (shipped or external): unknown
+algorithm names, malformed values (not lower-case hex of the right length), md5/sha1
+alone or beside a strong digest, algorithms not available here. Then each shipped file
+is read once, all its algorithms at a time, on ``options.workers`` threads for folder
+releases. Any listed digest that differs is a failure, even when another one matches.
+
+The results go to ``ctx.cache["hashes"]`` (path -> :class:`~rebuildable.digest.HashResult`)
+for later checks; the key is absent when ``options.hash_files`` is off.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from rebuildable.checks.paths import collision_key
+from rebuildable.context import Context
+from rebuildable.digest import ALGORITHMS, DEFAULT_ALGORITHM, HashJob, HashResult, hash_members
+from rebuildable.findings import Finding, finding
+from rebuildable.load import join_pointer
+from rebuildable.model import Artifact
+from rebuildable.release import EntryType
+
+_HEX_ANY_CASE = re.compile(r"[0-9a-fA-F]+\Z")
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]+={0,2}\Z")
+
+
+@dataclass
+class _Plan:
+    """What can be verified of one artifact's digest set."""
+
+    artifact: Artifact
+    #: algorithms to compute and compare (known, available, well-formed)
+    compute: list[str] = field(default_factory=list)
+    #: strong algorithms listed but unavailable here
+    unavailable: list[str] = field(default_factory=list)
+    #: an error was already reported about the digest set itself
+    digest_error: bool = False
+
+
+def _base64_length(value: str) -> int | None:
+    """How many bytes ``value`` decodes to as (standard or URL-safe) base64, or None."""
+    text = value.replace("-", "+").replace("_", "/")
+    text += "=" * (-len(text) % 4)
+    try:
+        return len(base64.b64decode(text, validate=True))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _malformed_reason(name: str, value: str) -> str:
+    want = ALGORITHMS[name].hex_len
+    if _HEX_ANY_CASE.match(value) and value != value.lower():
+        return "is upper-case hex; digests are written in lower case"
+    if _HEX_ANY_CASE.match(value):
+        return f"has {len(value)} hex digits, {name} has {want}"
+    if _BASE64.match(value) and _base64_length(value) == want // 2:
+        return "looks like base64; digests are written as lower-case hex"
+    return f"is not hex ({name} digests are {want} lower-case hex digits)"
+
+
+def _plan(ctx: Context, artifact: Artifact) -> tuple[_Plan, list[Finding]]:
+    plan = _Plan(artifact)
+    out: list[Finding] = []
+    digest_ptr = f"{artifact.pointer}/digest"
+    strong_listed = False
+    weak_listed: list[str] = []
+    for name, value in artifact.digest.items():
+        pointer = join_pointer(digest_ptr, name)  # located only when a finding needs it
+        alg = ALGORITHMS.get(name)
+        if alg is None:
+            known = ", ".join(a for a in ALGORITHMS if a not in ("md5", "sha1"))
+            close = [a for a in ALGORITHMS
+                     if a.replace("-", "") == name.lower().replace("-", "").replace("_", "")]
+            hint = f"Did you mean {close[0]!r}?" if close else f"Known algorithms: {known}."
+            out.append(finding("integrity.unknown-algorithm",
+                               f"artifact {artifact.id}: unknown digest algorithm {name!r}",
+                               artifact=artifact.id, location=ctx.locate(pointer), hint=hint))
+            plan.digest_error = True
+            continue
+        if len(value) != alg.hex_len or value != value.lower() or not _HEX_ANY_CASE.match(value):
+            out.append(finding("integrity.malformed-digest",
+                               f"artifact {artifact.id}: {name} digest {value!r} "
+                               f"{_malformed_reason(name, value)}",
+                               artifact=artifact.id, location=ctx.locate(pointer)))
+            plan.digest_error = True
+            if alg.strong:
+                strong_listed = True
+            continue
+        if alg.strong:
+            strong_listed = True
+        else:
+            weak_listed.append(name)
+        if alg.factory is None:
+            out.append(finding("integrity.algorithm-unavailable",
+                               f"artifact {artifact.id}: {name} is not available here, so "
+                               f"its {name} digest is not verified",
+                               artifact=artifact.id, location=ctx.locate(pointer)))
+            plan.unavailable.append(name)
+            continue
+        plan.compute.append(name)
+    if weak_listed and not strong_listed:
+        out.append(finding("integrity.weak-only",
+                           f"artifact {artifact.id}: pinned only by {' and '.join(weak_listed)}, "
+                           "which anyone can forge a match for",
+                           artifact=artifact.id, location=ctx.locate(digest_ptr)))
+        plan.digest_error = True
+    elif weak_listed:
+        for name in weak_listed:
+            out.append(finding("integrity.weak-algorithm",
+                               f"artifact {artifact.id}: {name} is broken; only the strong "
+                               "digests beside it protect this artifact",
+                               artifact=artifact.id,
+                               location=ctx.locate(join_pointer(digest_ptr, name))))
+    return plan, out
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    unusable: set[str] = ctx.cache.get("paths.unusable", set())
+    plans: list[_Plan] = []
+    for artifact in ctx.manifest.artifacts:
+        plan, found = _plan(ctx, artifact)
+        yield from found
+        if artifact.path is not None and artifact.pointer not in unusable:
+            plans.append(plan)
+    # One read per distinct path, with the union of the algorithms its artifacts list
+    # (path.duplicate already reports two artifacts naming one path).
+    wanted: dict[str, list[str]] = {}
+    for plan in plans:
+        algs = wanted.setdefault(plan.artifact.path or "", [])
+        for name in plan.compute or [DEFAULT_ALGORITHM]:
+            if name not in algs:
+                algs.append(name)
+    entries = ctx.release.entries()
+    options = ctx.options
+    results: dict[str, HashResult] = {}
+    if options.hash_files and wanted:
+        order = ctx.release.order(list(wanted))
+        jobs = [HashJob(p, tuple(wanted[p]), _size_hint(entries.get(p))) for p in order]
+        results = dict(hash_members(
+            ctx.release.open, jobs, workers=options.workers, progress=options.progress,
+            parallel=ctx.release.parallel_reads, identify=ctx.release.identity))
+        ctx.cache["hashes"] = results
+    elif not options.hash_files and wanted:
+        yield finding("integrity.not-hashed",
+                      f"{len(wanted)} shipped file(s) were checked for presence and size only; "
+                      "their digests were not verified")
+    for plan in plans:
+        path = plan.artifact.path or ""
+        if options.hash_files:
+            yield from _verify(ctx, plan, results[path])
+        else:
+            yield from _presence(ctx, plan)
+
+
+def _size_hint(entry: object) -> int:
+    size = getattr(entry, "size", 0)
+    return size if isinstance(size, int) else 0
+
+
+def _missing(ctx: Context, artifact: Artifact, message: str) -> Finding:
+    path = artifact.path or ""
+    hint = None
+    similar: dict[str, str] | None = ctx.cache.get("integrity.similar")
+    if similar is None:
+        similar = {}
+        for other, entry in ctx.release.entries().items():
+            if entry.type is EntryType.FILE:
+                similar.setdefault(collision_key(other), other)
+        ctx.cache["integrity.similar"] = similar
+    found = similar.get(collision_key(path))
+    if found is not None and found != path:
+        hint = (f"The release has {found!r}; paths are compared exactly (letter case and "
+                "Unicode normalisation matter).")
+    return finding("integrity.missing", f"artifact {artifact.id}: {message}",
+                   artifact=artifact.id, location=ctx.locate(f"{artifact.pointer}/path"),
+                   hint=hint)
+
+
+def _size(ctx: Context, artifact: Artifact, actual: int) -> Iterator[Finding]:
+    if artifact.size is None:
+        yield finding("integrity.no-size", f"artifact {artifact.id}: no size declared "
+                      f"({artifact.path} is {actual} bytes)", artifact=artifact.id,
+                      location=ctx.locate(artifact.pointer), data={"actual": actual})
+    elif artifact.size != actual:
+        yield finding("integrity.size-mismatch",
+                      f"artifact {artifact.id}: {artifact.path} is {actual} bytes, the manifest "
+                      f"says {artifact.size}", artifact=artifact.id,
+                      location=ctx.locate(f"{artifact.pointer}/size"),
+                      data={"expected": artifact.size, "actual": actual})
+
+
+def _presence(ctx: Context, plan: _Plan) -> Iterator[Finding]:
+    artifact = plan.artifact
+    entry = ctx.release.entries().get(artifact.path or "")
+    if entry is None:
+        yield _missing(ctx, artifact, f"{artifact.path} is not in the release")
+    elif entry.type is EntryType.FILE:
+        yield from _size(ctx, artifact, entry.size)
+
+
+def _verify(ctx: Context, plan: _Plan, result: HashResult) -> Iterator[Finding]:
+    artifact = plan.artifact
+    path_ptr = f"{artifact.pointer}/path"  # located only when a finding needs it
+    if result.error is not None:
+        if result.error.code == "integrity.missing":
+            yield _missing(ctx, artifact, result.error.message)
+        else:
+            yield finding(result.error.code, f"artifact {artifact.id}: {result.error.message}",
+                          artifact=artifact.id, location=ctx.locate(path_ptr))
+        return
+    if result.changed:
+        yield finding("integrity.changed-while-reading",
+                      f"artifact {artifact.id}: {artifact.path} changed while it was being "
+                      "read; its digest cannot be trusted", artifact=artifact.id,
+                      location=ctx.locate(path_ptr),
+                      hint="Validate again when nothing is writing to the release.")
+        return
+    yield from _size(ctx, artifact, result.size or 0)
+    verified_strong = 0
+    for name in plan.compute:
+        expected = artifact.digest[name]
+        actual = result.digests.get(name)
+        if actual == expected:
+            verified_strong += ALGORITHMS[name].strong
+            continue
+        yield finding("integrity.digest-mismatch",
+                      f"artifact {artifact.id}: {name} of {artifact.path} is {actual}, the "
+                      f"manifest says {expected}", artifact=artifact.id,
+                      location=ctx.locate(join_pointer(f"{artifact.pointer}/digest", name)),
+                      data={"algorithm": name, "expected": expected, "actual": actual})
+        plan.digest_error = True
+    if not verified_strong and not plan.digest_error and artifact.digest:
+        missing = ", ".join(plan.unavailable) or "none listed"
+        yield finding("integrity.unverified",
+                      f"artifact {artifact.id}: no strong digest of {artifact.path} could be "
+                      f"verified here (unavailable: {missing})", artifact=artifact.id,
+                      location=ctx.locate(f"{artifact.pointer}/digest"))

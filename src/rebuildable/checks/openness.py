@@ -1,0 +1,183 @@
+"""Verdicts: is the release intact, complete and open source, and where does it stand
+against the Model Openness Framework. Runs last: it reads the findings of every earlier
+check (``ctx.findings``) and the resolved upstreams (``ctx.cache["upstream"]``).
+
+Fills ``ctx.sections["verdicts"]`` (see ``schemas/report.schema.json``).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from rebuildable.context import Context
+from rebuildable.findings import Finding, Location, Severity, finding
+from rebuildable.model import split_ref
+from rebuildable.openness import (
+    ArtifactOpenness,
+    Judgement,
+    Status,
+    assess_artifacts,
+    classify,
+    describe_failure,
+    license_data,
+    mof_assessment,
+    osaid_assessment,
+    policy_for_kind,
+    release_failures,
+)
+from rebuildable.upstream import ResolvedUpstream
+
+#: requirements ``Options.require`` may name
+KNOWN_REQUIREMENTS = frozenset({"open-source"})
+#: profiles for which the MOF and OSAID views are shown
+MODEL_PROFILES = frozenset({"ml-model", "adapter"})
+#: error codes that make a release not intact (its bytes are not what the manifest says)
+INTACT_PREFIXES = ("release.", "path.", "integrity.", "upstream.digest-mismatch",
+                   "upstream.missing", "upstream.path-escapes")
+#: error codes that make a release not complete (something needed to rebuild is missing)
+COMPLETE_PREFIXES = ("completeness.", "profile.", "refs.", "upstream.")
+MAX_REASONS = 20
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    required = set(ctx.options.require)
+    for name in sorted(required - KNOWN_REQUIREMENTS):
+        yield finding("openness.unknown-requirement",
+                      f"unknown requirement {name!r}; "
+                      f"known: {', '.join(sorted(KNOWN_REQUIREMENTS))}")
+    upstreams: Mapping[str, ResolvedUpstream] = ctx.cache.get("upstream", {})
+    consumed = _consumed_upstream(ctx, upstreams)
+    judged = assess_artifacts(ctx.manifest, consumed)
+    failures = release_failures(judged)
+    require_open = "open-source" in required
+    severity = Severity.ERROR if require_open else Severity.INFO
+    for item in failures:
+        yield finding("openness.not-open", describe_failure(item), severity=severity,
+                      artifact=item.ref, upstream=item.upstream,
+                      location=_where(ctx, item), data=item.to_dict())
+
+    open_ok = not failures
+    reasons = [describe_failure(i) for i in failures[:MAX_REASONS]]
+    if len(failures) > MAX_REASONS:
+        reasons.append(f"... and {len(failures) - MAX_REASONS} more")
+    if open_ok:
+        reasons = [f"all {sum(1 for i in judged.values() if i.upstream is None)} artifacts, and "
+                   f"the {len(consumed)} upstream artifact(s) the steps consume, are under "
+                   "open licences"]
+    verdicts: dict[str, Any] = {
+        "intact": _verdict(ctx, INTACT_PREFIXES, exclude=()),
+        "complete": _verdict(ctx, COMPLETE_PREFIXES, exclude=INTACT_PREFIXES),
+        "open-source": {
+            "ok": open_ok, "required": require_open, "reasons": reasons,
+            "license-data": f"SPDX License List {license_data().version}",
+            "artifacts": {ref: item.to_dict() for ref, item in judged.items()},
+        },
+        "upstream": {ident: _upstream_summary(u) for ident, u in upstreams.items()},
+    }
+    yield finding("openness.verdict",
+                  ("the release is open source: " if open_ok else
+                   "the release is not open source: ") + "; ".join(reasons[:3])
+                  + (" ..." if len(reasons) > 3 else ""),
+                  data={"ok": open_ok})
+    if set(ctx.manifest.effective_profiles) & MODEL_PROFILES:
+        mof = mof_assessment(ctx.manifest)
+        verdicts["mof"] = mof
+        verdicts["osaid"] = osaid_assessment(ctx.manifest)
+        stands = (f"meets MOF {mof['name']}" if mof["name"] else "meets no MOF class yet")
+        needs = (f"; for {mof['next']} it lacks (present and open): "
+                 + ", ".join(mof["missing-for-next"])) if mof["next"] else ""
+        yield finding("openness.mof", f"the release {stands}{needs}",
+                      data={"class": mof["class"]})
+    else:
+        verdicts["mof"] = {"class": None, "applicable": False, "components": {}}
+    ctx.sections["verdicts"] = verdicts
+
+
+def _consumed_upstream(ctx: Context, upstreams: Mapping[str, ResolvedUpstream]
+                       ) -> dict[str, ArtifactOpenness | None]:
+    out: dict[str, ArtifactOpenness | None] = {}
+    for step in ctx.manifest.steps:
+        for ref in [*step.inputs, *([step.environment] if step.environment else [])]:
+            up, name = split_ref(ref)
+            if up is None or ref in out:
+                continue
+            resolved = upstreams.get(up)
+            out[ref] = _from_upstream(ref, up, name, resolved)
+    return out
+
+
+def _from_upstream(ref: str, up: str, name: str,
+                   resolved: ResolvedUpstream | None) -> ArtifactOpenness | None:
+    if resolved is None or resolved.report is None or resolved.manifest is None:
+        return None
+    section = resolved.report.sections.get("verdicts", {})
+    entry = section.get("open-source", {}).get("artifacts", {}).get(name)
+    if not isinstance(entry, dict):
+        art = resolved.artifact(name)
+        if art is None:
+            return None
+        lic = resolved.manifest.license_of(art)
+        own = classify(lic, policy_for_kind(art.kind))
+        return ArtifactOpenness(ref, _upstream_name(resolved, art.name), art.kind, lic, own,
+                                own.status, upstream=up)
+    own = Judgement(Status(entry.get("status", "unknown")), tuple(entry.get("reasons", ())))
+    because = [f"{up}/{b}" if ":" in b else f"{up}:{b}" for b in entry.get("because", ())]
+    return ArtifactOpenness(ref, _upstream_name(resolved, str(entry.get("name"))),
+                            entry.get("kind"), entry.get("license"), own,
+                            Status(entry.get("effective", own.status.value)), because,
+                            upstream=up)
+
+
+def _upstream_name(resolved: ResolvedUpstream, name: str) -> str:
+    """An upstream artifact's path as seen from this release (or from the upstream's
+    manifest on disk, for upstreams found outside it)."""
+    source = resolved.source
+    if not source:
+        return name
+    if "://" in name:
+        return name
+    if resolved.manifest_only or source.startswith("/"):
+        return f"{name} (of {source})"
+    folder = posixpath.dirname(source)
+    return posixpath.join(folder, name) if folder else name
+
+
+def _where(ctx: Context, item: ArtifactOpenness) -> Location | None:
+    if item.upstream is not None:
+        for step in ctx.manifest.steps:
+            for i, ref in enumerate(step.inputs):
+                if ref == item.ref:
+                    return ctx.locate(f"{step.pointer}/inputs/{i}")
+            if step.environment == item.ref:
+                return ctx.locate(f"{step.pointer}/environment")
+        return None
+    art = ctx.manifest.artifact_index().get(item.ref)
+    if art is None:
+        return None
+    if art.license is not None:
+        return ctx.locate(f"{art.pointer}/license")
+    return ctx.locate("/license") if ctx.manifest.license is not None else ctx.locate(art.pointer)
+
+
+def _verdict(ctx: Context, prefixes: tuple[str, ...], exclude: tuple[str, ...]) -> dict[str, Any]:
+    errors = [f for f in ctx.findings
+              if f.severity is Severity.ERROR and f.code.startswith(prefixes)
+              and not f.code.startswith(exclude)]
+    reasons = [f"{f.code}: {f.message}" for f in errors[:MAX_REASONS]]
+    if len(errors) > MAX_REASONS:
+        reasons.append(f"... and {len(errors) - MAX_REASONS} more")
+    return {"ok": not errors, "reasons": reasons}
+
+
+def _upstream_summary(u: ResolvedUpstream) -> dict[str, Any]:
+    out: dict[str, Any] = {"status": u.status.value, "source": u.source, "sha256": u.sha256}
+    if u.manifest is not None:
+        out["name"] = u.manifest.name
+        out["version"] = u.manifest.version
+    if u.report is not None:
+        out["counts"] = u.report.counts
+        os_verdict = u.report.sections.get("verdicts", {}).get("open-source", {})
+        out["open-source"] = os_verdict.get("ok")
+    return out

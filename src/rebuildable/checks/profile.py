@@ -1,0 +1,29 @@
+"""Profiles: the rules of the kinds of work the manifest declares (spec/profiles.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rebuildable import profiles
+from rebuildable.context import Context
+from rebuildable.findings import Finding, finding
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    m = ctx.manifest
+    chosen = []
+    for i, name in enumerate(m.effective_profiles):
+        profile = profiles.get(name)
+        if profile is None:
+            pointer = f"/profile/{i}" if m.profile_is_list else "/profile"
+            yield finding("profile.unknown",
+                          f"unknown profile {name!r}; "
+                          f"known: {', '.join(sorted(profiles.REGISTRY))}",
+                          location=ctx.locate(pointer))
+            continue
+        chosen.append(profile)
+    view = profiles.View(ctx)
+    yield from profiles.run(view, chosen)
+    ctx.cache["profiles"] = [p.name for p in chosen]
+    if view.sniffing_unavailable:
+        ctx.cache["profile_sniffing"] = "kinds and file extensions only"

@@ -1,0 +1,61 @@
+"""`rebuildable export [RELEASE] --to in-toto|slsa|sigstore-bundle [-o FILE]`: the
+manifest as an in-toto Statement (unsigned), as SLSA Provenance v1, or the signed
+envelope as a Sigstore bundle, as JSON on stdout or in FILE.
+
+Exit 0 written, 1 the manifest has errors (listed on stderr) or nothing to export,
+2 usage error or unreadable input.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from rebuildable.cli.common import EXIT_FINDINGS, fail, note
+from rebuildable.errors import ReleaseError, UsageError
+from rebuildable.export import DEFAULT_BUILDER_ID, FORMATS, export_release
+from rebuildable.signing.keyfiles import read_public_key
+from rebuildable.signing.keys import BadKeyError
+from rebuildable.signing.sign import write_atomic
+
+
+@click.command("export")
+@click.argument("release", default=".", metavar="[RELEASE]")
+@click.option("--to", "to", type=click.Choice(FORMATS), required=True,
+              help="in-toto: the Statement that signing signs; slsa: SLSA Provenance v1.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              metavar="FILE", help="Write to FILE instead of stdout.")
+@click.option("--builder-id", default=DEFAULT_BUILDER_ID, show_default=True, metavar="URI",
+              help="slsa: runDetails.builder.id, the builder that ran the steps.")
+@click.option("--key", "keyfile", default=None, metavar="PUB",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="sigstore-bundle: the public key whose signature goes in the bundle.")
+def command(*, release: str, to: str, output: Path | None, builder_id: str,
+            keyfile: Path | None) -> None:
+    """Export RELEASE (default .) as an in-toto Statement, SLSA provenance or, for a
+    signed release, a Sigstore bundle."""
+    try:
+        key = read_public_key(keyfile) if keyfile is not None else None
+        result = export_release(release, to, builder_id, key)
+    except ReleaseError as exc:
+        fail(exc.message)
+    except (BadKeyError, UsageError) as exc:
+        fail(str(exc))
+    if result.document is None:
+        for f in result.findings:
+            where = ""
+            if f.location is not None and f.location.line is not None:
+                where = f" (line {f.location.line})"
+            note(f"{f.code}: {f.message}{where}")
+        fail(result.error or "nothing to export", EXIT_FINDINGS)
+    text = json.dumps(result.document, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        write_atomic(output, text.encode("utf-8"))
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    note(f"wrote {output}")

@@ -1,0 +1,99 @@
+"""`rebuildable init [DIR]`: hash every file of a folder and write a draft rebuild.yaml.
+
+The draft lists every regular file (sorted by path, with its digest, size and a
+guessed kind) and validates as written; the user then adds the steps. Links, special
+files and files matched by ``.rebuildignore`` are left out (the first two with a note on
+stderr). An existing manifest is never overwritten without ``--force``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from rebuildable.checks.licenses import analyze
+from rebuildable.cli.common import fail, note, progress_for, workers_option
+from rebuildable.digest import ALGORITHMS, DEFAULT_ALGORITHM
+from rebuildable.init import (
+    DEFAULT_VERSION,
+    MANIFEST_NAME,
+    InitError,
+    build_draft,
+    check_writable,
+    kind_counts,
+    write_manifest,
+)
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{n} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@click.command("init")
+@click.argument("directory", default=".", metavar="[DIR]",
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--name", default=None, help="Release name (default: the folder's name).")
+@click.option("--version", "version", default=DEFAULT_VERSION, show_default=True,
+              help="Release version (always written as a string).")
+@click.option("--license", "license_", default=None, metavar="SPDX",
+              help="SPDX licence expression for the release as a whole.")
+@click.option("--alg", "algorithms", multiple=True, type=click.Choice(tuple(ALGORITHMS)),
+              help=f"Digest algorithm; repeatable (default: {DEFAULT_ALGORITHM}).")
+@click.option("--force", is_flag=True, help=f"Overwrite an existing {MANIFEST_NAME}.")
+@click.option("--dry-run", is_flag=True,
+              help="Print the draft on stdout instead of writing it.")
+@workers_option
+def command(*, directory: Path, name: str | None, version: str, license_: str | None,
+            algorithms: tuple[str, ...], force: bool, dry_run: bool, workers: int) -> None:
+    """Scan DIR (default .), hash every file and write a draft rebuild.yaml.
+
+    Each file's kind is guessed from its name and content. Links, special files and
+    files matched by .rebuildignore are left out. Add the steps, then run
+    `rebuildable validate`.
+    """
+    if license_ is not None:
+        info = analyze(license_)
+        if not info.valid:
+            fail(f"--license {license_!r}: {info.error}")
+        for ident in info.unknown:
+            note(f"--license: {ident!r} is not on the SPDX licence list "
+                 "(use an SPDX id or LicenseRef-...)")
+    if name is not None and not name.strip():
+        fail("--name must not be empty")
+    if not dry_run:
+        # checked before hashing, so that a large folder is not hashed for nothing
+        try:
+            check_writable(directory, force=force)
+        except InitError as exc:
+            fail(str(exc), exc.exit_code)
+    algs = tuple(dict.fromkeys(algorithms)) or (DEFAULT_ALGORITHM,)
+    try:
+        with progress_for("text") as progress:
+            draft = build_draft(directory, name=name, version=version, license=license_,
+                                algorithms=algs, workers=workers, progress=progress)
+    except InitError as exc:
+        fail(str(exc), exc.exit_code)
+    for skipped in draft.skipped:
+        note(f"skipped {skipped.path}: {skipped.reason}")
+    for damaged in draft.damaged:
+        note(f"warning: {damaged.path} {damaged.reason}; `validate` will report it")
+    if dry_run:
+        click.echo(draft.text, nl=False)
+        return
+    try:
+        target = write_manifest(directory, draft.text, force=force)
+    except InitError as exc:
+        fail(str(exc), exc.exit_code)
+    except OSError as exc:
+        fail(f"cannot write {directory / MANIFEST_NAME}: {exc.strerror or exc}")
+    kinds = ", ".join(f"{n} {kind}" for kind, n in kind_counts(draft.data).items())
+    note(f"wrote {target}: {draft.artifact_count} artifacts, {_size(draft.total_bytes)} "
+         f"({kinds})")
+    note("next: check the guessed kinds, add `steps:`, then run "
+         f"`rebuildable validate {directory}`")

@@ -1,0 +1,38 @@
+"""`rebuildable keygen KEYFILE`: a new signing key pair.
+
+The private key is written as PKCS#8 PEM at KEYFILE with mode 0600 (created
+exclusively: an existing file is never overwritten without ``--force``); the public
+key as PEM at ``KEYFILE.pub``. The key id (SHA-256 of the public key) goes to stdout.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from rebuildable.cli.common import fail, note
+from rebuildable.errors import UsageError
+from rebuildable.signing.keyfiles import write_key_pair
+from rebuildable.signing.keys import GENERATE_TYPES, generate
+
+
+@click.command("keygen")
+@click.argument("keyfile", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--type", "kind", type=click.Choice(GENERATE_TYPES), default="ed25519",
+              show_default=True, help="Key type.")
+@click.option("--force", is_flag=True, help="Replace an existing KEYFILE and KEYFILE.pub.")
+def command(*, keyfile: Path, kind: str, force: bool) -> None:
+    """Write a new private key to KEYFILE and its public key to KEYFILE.pub.
+
+    Keep KEYFILE secret (it is created readable by you alone); hand out KEYFILE.pub
+    to whoever verifies your releases.
+    """
+    key = generate(kind)
+    try:
+        paths = write_key_pair(keyfile, key, force=force)
+    except UsageError as exc:
+        fail(str(exc))
+    note(f"wrote the private key {paths.private} ({key.type}; keep it secret) "
+         f"and the public key {paths.public}")
+    click.echo(key.keyid)

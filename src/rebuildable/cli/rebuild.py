@@ -1,0 +1,75 @@
+"""`rebuildable rebuild [RELEASE]`: run the steps from the declared inputs alone and
+compare what comes out with the published outputs.
+
+Exit codes: 0 every output reproduced (identical, or equivalent under its declared
+policy), 1 not (or warnings with ``--strict``), 2 usage error or unreadable input.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from rebuildable.cli.common import (
+    finish,
+    format_option,
+    no_color_option,
+    note,
+    progress_for,
+    strict_option,
+)
+from rebuildable.rebuild import DEFAULT_TIMEOUT, RebuildOptions, rebuild
+
+ISOLATION_CHOICES = ("auto", "bwrap", "unshare", "none")
+
+
+@click.command("rebuild")
+@click.argument("release", default=".", metavar="[RELEASE]")
+@format_option
+@strict_option
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TIMEOUT,
+              show_default=True, metavar="SECONDS", help="Time limit for each step.")
+@click.option("--step", "step", default=None, metavar="ID",
+              help="Rebuild this step only; inputs made by other steps are taken from the "
+                   "release's shipped files, verified by digest.")
+@click.option("--twice", is_flag=True,
+              help="Run each step twice in fresh folders and compare the runs (nondeterminism).")
+@click.option("--keep", is_flag=True,
+              help="Keep the work folders for inspection (their place is printed on stderr).")
+@click.option("--inputs-dir", "inputs_dirs", multiple=True, metavar="DIR",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A folder holding external inputs, matched by digest. Repeatable.")
+@click.option("--fetch", is_flag=True,
+              help="Download external inputs (https/http), verified by digest before use.")
+@click.option("--upstream-dir", "upstream_dirs", multiple=True, metavar="DIR",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A folder holding upstream releases. Repeatable.")
+@click.option("--isolation", type=click.Choice(ISOLATION_CHOICES), default="auto",
+              show_default=True,
+              help="How steps are isolated: the strongest that works here, or exactly this.")
+@click.option("--work-dir", "work_root", default=None, metavar="DIR",
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Make the private work folders under DIR (default: the system's temp).")
+@no_color_option
+def command(*, release: str, fmt: str, strict: bool, timeout: float, step: str | None,
+            twice: bool, keep: bool, inputs_dirs: tuple[Path, ...], fetch: bool,
+            upstream_dirs: tuple[Path, ...], isolation: str, work_root: Path | None,
+            no_color: bool) -> None:
+    """Rebuild RELEASE (folder, manifest or archive; default .) from its declared inputs.
+
+    Each step runs in a fresh private folder holding only its declared inputs, with a
+    minimal environment, a time limit and (where the machine allows) no network and a
+    read-only system. Every output is compared with the published one: exact bytes by
+    default, or the step's equivalence policy.
+    """
+    with progress_for(fmt) as progress:
+        options = RebuildOptions(timeout=timeout, inputs_dirs=tuple(inputs_dirs), fetch=fetch,
+                                 upstream_dirs=tuple(upstream_dirs), keep=keep, step=step,
+                                 twice=twice, isolation=isolation, strict=strict,
+                                 work_root=work_root, progress=progress)
+        report = rebuild(release, options)
+    section = report.sections.get("rebuild") or {}
+    if keep and section.get("work_dir"):
+        note(f"work folders kept in {section['work_dir']}")
+    finish(report, fmt, no_color=no_color)

@@ -1,0 +1,52 @@
+"""`rebuildable verify [RELEASE] --key PUB [--key PUB ...] [--threshold N] [--trust FILE]`.
+
+The signature check alone: who signed, which trusted keys verified, how many are
+missing, and whether the signed manifest data and subjects match the release.
+Exit 0 verified, 1 not verified, 2 usage error (no keys, a bad key, an impossible
+threshold, an unusable policy) or unreadable input.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from rebuildable.cli.common import (
+    fail,
+    finish,
+    format_option,
+    key_option,
+    no_color_option,
+    strict_option,
+    trust_option,
+)
+from rebuildable.context import Options
+from rebuildable.errors import UsageError
+from rebuildable.signing.verify import policy_from_options, verify
+
+
+@click.command("verify")
+@click.argument("release", default=".", metavar="[RELEASE]")
+@key_option
+@click.option("--threshold", type=click.IntRange(min=1), default=None, metavar="N",
+              help="How many distinct --key keys must have signed (default 1; the same key "
+                   "given twice counts once).")
+@trust_option
+@format_option
+@strict_option
+@no_color_option
+def command(*, release: str, keys: tuple[bytes, ...], threshold: int | None,
+            trust: Path | None, fmt: str, strict: bool, no_color: bool) -> None:
+    """Check RELEASE's signature envelope (rebuild.dsse.json) against trusted keys.
+
+    Every --key (or the keys of the --trust policy) is tried against every signature;
+    at least --threshold distinct keys (default 1) must have signed the manifest's
+    current data.
+    """
+    options = Options(strict=strict, keys=keys, threshold=threshold, trust=trust)
+    try:
+        policy_from_options(options)  # usage problems exit 2 before any work
+    except UsageError as exc:
+        fail(str(exc))
+    finish(verify(release, options), fmt, no_color=no_color)

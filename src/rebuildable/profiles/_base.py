@@ -1,0 +1,251 @@
+"""The pieces profiles are made of: a :class:`View` of the release's step graph, a
+:class:`Rule` (one labelled requirement of ``spec/profiles.md``) and a :class:`Profile`
+(a named, ordered set of rules that may include another profile's rules)."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from rebuildable.context import Context
+from rebuildable.errors import MemberError
+from rebuildable.findings import Finding, finding
+from rebuildable.model import Artifact, Manifest, Step, split_ref
+
+#: families of formats, as :mod:`rebuildable.formats` names them
+BINARY, WEIGHTS, RASTER, LAYERED, VECTOR = (
+    "binary", "weights", "raster-image", "layered-image", "vector-image")
+
+#: what an artifact's declared kind says it is
+KIND_FAMILY = {
+    "binary": BINARY,
+    "weights": WEIGHTS, "adapter": WEIGHTS, "tokenizer": WEIGHTS, "checkpoint": WEIGHTS,
+    "raster-image": RASTER, "layered-image": LAYERED, "vector-image": VECTOR,
+}
+#: kinds that say nothing about the bytes, so that sniffing may tell
+VAGUE_KINDS = frozenset({None, "", "other"})
+
+#: used only when :mod:`rebuildable.formats` is unavailable or recognised nothing
+EXTENSION_FAMILY = {
+    **dict.fromkeys((".exe", ".dll", ".so", ".dylib", ".o", ".a", ".lib", ".obj", ".jar",
+                     ".whl", ".egg", ".pyc", ".pyo", ".class", ".wasm", ".elf", ".bin"),
+                    BINARY),
+    **dict.fromkeys((".safetensors", ".gguf", ".ggml", ".pt", ".pth", ".ckpt", ".onnx",
+                     ".h5", ".keras", ".tflite", ".pb"), WEIGHTS),
+    **dict.fromkeys((".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff",
+                     ".avif", ".heic"), RASTER),
+    **dict.fromkeys((".psd", ".psb", ".xcf", ".kra", ".ora", ".afphoto", ".clip",
+                     ".procreate"), LAYERED),
+    **dict.fromkeys((".svg", ".svgz", ".ai", ".eps"), VECTOR),
+}
+
+
+@dataclass
+class View:
+    """The release as profiles see it: artifacts by id, which step makes what, the
+    transitive inputs of each step, and what each artifact's bytes are."""
+
+    ctx: Context
+    manifest: Manifest = field(init=False)
+    index: dict[str, Artifact] = field(init=False)
+    producers: dict[str, Step] = field(init=False)
+    _closure: dict[str, frozenset[str]] = field(default_factory=dict, init=False)
+    _sniffed: dict[str, Any] = field(default_factory=dict, init=False)
+    #: True when rebuildable.formats could not be used (kinds and extensions only)
+    sniffing_unavailable: bool = field(default=False, init=False)
+
+    def __post_init__(self) -> None:
+        self.manifest = self.ctx.manifest
+        self.index = self.manifest.artifact_index()
+        self.producers = self.manifest.producers()
+
+    # -- the step graph ----------------------------------------------------------------
+
+    def is_output(self, ident: str) -> bool:
+        return ident in self.producers
+
+    def sources(self) -> Iterator[Artifact]:
+        return (a for a in self.index.values() if a.id not in self.producers)
+
+    def outputs(self) -> Iterator[tuple[Artifact, Step]]:
+        return ((a, self.producers[a.id]) for a in self.index.values() if a.id in self.producers)
+
+    def closure(self, step: Step) -> frozenset[str]:
+        """Every artifact reference the step depends on, directly or through the steps
+        that made its inputs (``UP:ART`` references included, not followed further)."""
+        if step.id in self._closure:
+            return self._closure[step.id]
+        seen: set[str] = set()
+        stack = [*step.inputs, *([step.environment] if step.environment else [])]
+        while stack:
+            ref = stack.pop()
+            if ref in seen:
+                continue
+            seen.add(ref)
+            maker = self.producers.get(ref)
+            if maker is not None and maker.id != step.id:
+                stack.extend(maker.inputs)
+                if maker.environment:
+                    stack.append(maker.environment)
+        result = frozenset(seen)
+        self._closure[step.id] = result
+        return result
+
+    def kind_of_ref(self, ref: str) -> str | None:
+        """The declared kind of a local artifact or of an upstream's artifact."""
+        up, name = split_ref(ref)
+        if up is None:
+            art = self.index.get(name)
+            return art.kind if art else None
+        resolved = self.ctx.cache.get("upstream", {}).get(up)
+        art = resolved.artifact(name) if resolved is not None else None
+        return art.kind if art is not None else None
+
+    def closure_kinds(self, step: Step) -> dict[str, list[str]]:
+        """kind -> the refs of that kind the step depends on."""
+        out: dict[str, list[str]] = {}
+        for ref in sorted(self.closure(step)):
+            kind = self.kind_of_ref(ref)
+            if kind:
+                out.setdefault(kind, []).append(ref)
+        return out
+
+    def closure_families(self, step: Step) -> set[str]:
+        fams: set[str] = set()
+        for ref in self.closure(step):
+            up, name = split_ref(ref)
+            if up is None and name in self.index:
+                fam = self.family(self.index[name])
+            else:
+                fam = KIND_FAMILY.get(self.kind_of_ref(ref) or "")
+            if fam:
+                fams.add(fam)
+        return fams
+
+    # -- what the bytes are ------------------------------------------------------------
+
+    def format_info(self, art: Artifact) -> Any:
+        """The :class:`rebuildable.formats.FormatInfo` of a shipped artifact, or None."""
+        if art.path is None or not self.ctx.options.hash_files:
+            return None  # a structure-only run reads no file content: extensions only
+        cached = self.ctx.cache.get("formats")
+        if isinstance(cached, dict) and art.path in cached:
+            return cached[art.path]
+        if art.path in self._sniffed:
+            return self._sniffed[art.path]
+        info = None
+        try:
+            from rebuildable import formats  # noqa: PLC0415 - optional at import time
+        except ImportError:
+            self.sniffing_unavailable = True
+        else:
+            entry = self.ctx.release.entries().get(art.path)
+            if entry is not None:
+                path = art.path
+                info = formats.sniff(lambda: self._open(path), posixpath.basename(path),
+                                     entry.size)
+        self._sniffed[art.path] = info
+        return info
+
+    def _open(self, path: str) -> Any:
+        try:
+            return self.ctx.release.open(path)
+        except MemberError as exc:
+            raise OSError(exc.message) from exc
+
+    def family(self, art: Artifact) -> str | None:
+        """What the artifact is: its declared kind when that says, else its sniffed
+        format family, else its file extension."""
+        declared = KIND_FAMILY.get(art.kind or "")
+        if declared is not None:
+            return declared
+        if art.kind not in VAGUE_KINDS:
+            return None
+        info = self.format_info(art)
+        fam = getattr(info, "family", None)
+        if isinstance(fam, str):
+            return fam
+        name = art.path or art.uri or ""
+        return EXTENSION_FAMILY.get(posixpath.splitext(name.lower())[1])
+
+    def editor(self, art: Artifact) -> str | None:
+        """The layered editor named in a raster's metadata (Photoshop, GIMP, Krita...)."""
+        info = self.format_info(art)
+        if info is None:
+            return None
+        try:
+            from rebuildable.formats import LAYERED_EDITORS, editor_of  # noqa: PLC0415
+        except ImportError:
+            return None
+        name = editor_of(info)
+        return name if name in LAYERED_EDITORS else None
+
+    # -- findings ---------------------------------------------------------------------
+
+    def at_artifact(self, art: Artifact, field_name: str | None = None) -> Any:
+        return self.ctx.locate(f"{art.pointer}/{field_name}" if field_name else art.pointer)
+
+    def at_step(self, step: Step, field_name: str | None = None) -> Any:
+        return self.ctx.locate(f"{step.pointer}/{field_name}" if field_name else step.pointer)
+
+
+RuleFunc = Callable[[View, "Rule"], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One requirement of ``spec/profiles.md``: its label (``SW-1``), what it says,
+    and the function that checks it."""
+
+    label: str
+    summary: str
+    run: RuleFunc
+
+    def __call__(self, view: View) -> Iterator[Finding]:
+        for f in self.run(view, self):
+            data = {"requirement": self.label, **f.data}
+            yield Finding(code=f.code, severity=f.severity, message=f.message,
+                          artifact=f.artifact, step=f.step, upstream=f.upstream,
+                          location=f.location, hint=f.hint, data=data)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A kind of work: a name, a title and the rules its releases must meet."""
+
+    name: str
+    title: str
+    rules: tuple[Rule, ...] = ()
+
+    def including(self, name: str, title: str, *rules: Rule) -> Profile:
+        """A new profile made of this one's rules followed by ``rules``."""
+        return Profile(name, title, (*self.rules, *rules))
+
+    def check(self, view: View) -> Iterator[Finding]:
+        for rule in self.rules:
+            yield from rule(view)
+
+
+def rule(label: str, summary: str) -> Callable[[RuleFunc], Rule]:
+    """Decorator: turn a checking function into a labelled :class:`Rule`."""
+    def wrap(func: RuleFunc) -> Rule:
+        return Rule(label, summary, func)
+    return wrap
+
+
+def environment_rule(label: str, what: str, families: frozenset[str]) -> Rule:
+    """SHOULD: a step that makes outputs of ``families`` names the environment it ran in."""
+    def run(view: View, r: Rule) -> Iterator[Finding]:
+        flagged: set[str] = set()
+        for art, step in view.outputs():
+            if step.id in flagged or step.environment:
+                continue
+            if view.family(art) in families or art.kind in families:
+                flagged.add(step.id)
+                yield finding("profile.environment-not-pinned",
+                              f"step {step.id!r} {what} {art.id!r} but names no environment "
+                              "(lockfile, toolchain or container artifact)",
+                              step=step.id, artifact=art.id, location=view.at_step(step))
+    return Rule(label, f"steps that {what} outputs SHOULD name their environment", run)

@@ -1,0 +1,55 @@
+"""``dataset``: derived data is made by processing code from raw sources (DS)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rebuildable.findings import Finding, finding
+from rebuildable.model import Artifact, Step
+from rebuildable.profiles._base import Profile, Rule, View, environment_rule, rule
+
+DATA_KINDS = frozenset({"dataset", "data-recipe"})
+
+
+def derived(view: View) -> Iterator[tuple[Artifact, Step]]:
+    return ((a, s) for a, s in view.outputs() if a.kind == "dataset")
+
+
+@rule("DS-1", "derived data MUST be produced by data-processing code")
+def processing_code(view: View, r: Rule) -> Iterator[Finding]:
+    for art, step in derived(view):
+        if "data-processing-code" not in view.closure_kinds(step):
+            yield finding("profile.no-processing-code",
+                          f"derived data {art.name} is made by step {step.id!r}, which consumes "
+                          "no data-processing code (kind data-processing-code)",
+                          artifact=art.id, step=step.id, location=view.at_step(step, "inputs"))
+
+
+@rule("DS-2", "derived data MUST be produced from at least one raw data source")
+def raw_sources(view: View, r: Rule) -> Iterator[Finding]:
+    for art, step in derived(view):
+        raw = [ref for ref in view.closure(step)
+               if view.kind_of_ref(ref) in DATA_KINDS and ref not in view.producers]
+        if not raw:
+            yield finding("profile.no-raw-data",
+                          f"derived data {art.name} is made by step {step.id!r} from no raw data "
+                          "source (a dataset or data-recipe that no step produces, or an "
+                          "upstream dataset)",
+                          artifact=art.id, step=step.id, location=view.at_step(step, "inputs"))
+
+
+@rule("DS-3", "a dataset release SHOULD ship a data card")
+def data_card(view: View, r: Rule) -> Iterator[Finding]:
+    if not any(a.kind == "data-card" for a in view.index.values()):
+        yield finding("profile.no-data-card",
+                      "the release ships no data card (kind data-card): where the data comes "
+                      "from, its licences, how it was filtered",
+                      location=view.ctx.locate("/artifacts"))
+
+
+PROFILE = Profile("dataset", "Datasets derived from raw sources", (
+    processing_code,
+    raw_sources,
+    data_card,
+    environment_rule("DS-4", "produces the derived data", frozenset({"dataset"})),
+))

@@ -1,0 +1,49 @@
+"""Renderers: pure functions from a :class:`~rebuildable.report.Report` to text.
+
+Each output format is one module with one function; :data:`RENDERERS` maps the
+format name to it and also supplies the CLI's ``--format`` choices. Renderers never
+print: the CLI writes what they return.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from rebuildable.render.json_report import render_json
+from rebuildable.render.sarif import render_sarif
+from rebuildable.render.text import render_text
+from rebuildable.report import Report
+
+__all__ = ["FORMATS", "RENDERERS", "Renderer", "render"]
+
+
+class Renderer(Protocol):
+    def __call__(self, report: Report, *, color: bool = False, base: str | None = None) -> str:
+        """Render ``report``.
+
+        ``color`` asks for ANSI styling where the format has any. ``base`` is the
+        release folder's path relative to the working directory (POSIX, ending in
+        ``/``), for formats that locate results in a repository (SARIF).
+        """
+
+
+RENDERERS: dict[str, Renderer] = {
+    "text": render_text,
+    "json": render_json,
+    "sarif": render_sarif,
+}
+
+#: the ``--format`` choices, in the order the help text shows them
+FORMATS: tuple[str, ...] = tuple(RENDERERS)
+
+#: formats meant for machines: nothing but the rendered report may reach stdout
+MACHINE_FORMATS: frozenset[str] = frozenset({"json", "sarif"})
+
+
+def render(report: Report, fmt: str, *, color: bool = False, base: str | None = None) -> str:
+    """Render ``report`` in format ``fmt`` (one of :data:`FORMATS`)."""
+    try:
+        renderer = RENDERERS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown report format {fmt!r}; known: {', '.join(FORMATS)}") from None
+    return renderer(report, color=color, base=base)

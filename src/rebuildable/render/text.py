@@ -1,0 +1,198 @@
+"""The human report: findings grouped by what they are about, then a one-line verdict.
+
+Groups come in this order: each artifact, each step, each upstream, then findings
+about the release as a whole. Inside a group, errors come first, then warnings, then
+notes, each in manifest order. Colour is applied only when the caller asks (the CLI
+asks on a terminal, unless ``NO_COLOR`` or ``--no-color``); the text is the same
+either way.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+
+from rich.console import Console
+from rich.control import strip_control_codes
+from rich.text import Text
+
+from rebuildable.findings import Finding, Severity
+from rebuildable.report import Report
+
+#: the width the report is laid out for; long lines are never wrapped (soft wrap)
+WIDTH = 100
+
+_SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow",
+                   Severity.INFO: "blue"}
+_SEVERITY_LABEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}
+_GROUP_ORDER = {"artifact": 0, "step": 1, "upstream": 2, "release": 3}
+
+
+def _group_of(f: Finding) -> tuple[str, str]:
+    if f.artifact is not None:
+        return "artifact", f.artifact
+    if f.step is not None:
+        return "step", f.step
+    if f.upstream is not None:
+        return "upstream", f.upstream
+    return "release", ""
+
+
+def _position(f: Finding) -> tuple[int, int]:
+    loc = f.location
+    if loc is None or loc.line is None:
+        return (1 << 30, 0)
+    return (loc.line, loc.column or 0)
+
+
+def group_findings(findings: Iterable[Finding]) -> list[tuple[tuple[str, str], list[Finding]]]:
+    """Findings grouped by subject, groups in render order, findings sorted within."""
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        groups.setdefault(_group_of(f), []).append(f)
+    for items in groups.values():
+        items.sort(key=lambda f: (f.severity.rank, _position(f), f.code, f.message))
+
+    def order(item: tuple[tuple[str, str], list[Finding]]) -> tuple[int, tuple[int, int], str]:
+        (kind, name), items = item
+        first = min(_position(f) for f in items)
+        return (_GROUP_ORDER[kind], first, name)
+
+    return sorted(groups.items(), key=order)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def summary(report: Report) -> str:
+    """The counts part of the verdict line: ``2 errors, 1 warning`` (infos when any)."""
+    counts = report.counts
+    parts = [_plural(counts["error"], "error"), _plural(counts["warning"], "warning")]
+    if counts["info"]:
+        parts.append(f"{counts['info']} info")
+    return ", ".join(parts)
+
+
+def release_label(report: Report) -> str:
+    info = report.release
+    if info.name is not None:
+        return f"{info.name} {info.version}" if info.version is not None else info.name
+    return info.manifest or "release"
+
+
+# C0 and C1 controls (ESC starts terminal escape sequences), DEL, and the bidirectional
+# overrides and isolates ("Trojan Source") are shown as escapes, never sent raw: names
+# and messages may come from a hostile manifest or archive.
+_UNSAFE = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)]}
+_UNSAFE.update({c: f"\\u{c:04x}" for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A),
+                                           0x200E, 0x200F, 0x061C]})
+_UNSAFE.update({0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"})
+
+
+def safe(text: str) -> str:
+    """``text`` with control and bidi-override characters written as escapes."""
+    return text.translate(_UNSAFE)
+
+
+#: one line of the report: the line's base style, and its (text, style) pieces; the
+#: base style applies under every piece, as with ``rich.text.Text(..., style=base)``
+Piece = tuple[str, str | None]
+Line = tuple[str | None, list[Piece]]
+
+
+def _verdict_pieces(report: Report) -> Line:
+    pieces: list[Piece] = [("OK", "bold green") if report.ok else ("FAIL", "bold red")]
+    pieces.append((f" {safe(release_label(report))}: ", None))
+    if report.fatal:
+        pieces.append(("could not be read; ", None))
+    pieces.append((summary(report), None))
+    if report.strict and report.count(Severity.WARNING):
+        pieces.append((" (strict: warnings count as errors)", None))
+    return None, pieces
+
+
+def verdict_line(report: Report) -> Text:
+    return _to_text(_verdict_pieces(report))
+
+
+def _heading(kind: str, name: str) -> Line:
+    if kind == "release":
+        return "bold", [("release", None)]
+    return "bold", [(f"{kind} ", None), (safe(name), "bold magenta")]
+
+
+def _finding_lines(f: Finding, manifest: str | None = None,
+                   base: str | None = None) -> list[Line]:
+    label = _SEVERITY_LABEL[f.severity]
+    lines: list[Line] = [
+        (None, [("  ", None), (f"{label:<8}", _SEVERITY_STYLE[f.severity]), (" ", None),
+                (safe(f.code), "cyan"), ("  ", None), (safe(f.message), None)])
+    ]
+    extra_subjects = [f"{k} {safe(v)}" for k, v in (("step", f.step), ("upstream", f.upstream))
+                      if v is not None and _group_of(f) != (k, v)]
+    if extra_subjects:
+        lines.append(("dim", [("           " + ", ".join(extra_subjects), None)]))
+    loc = f.location
+    if loc is not None:
+        where = loc.file
+        if base and manifest is not None and loc.file == manifest:
+            where = base + where  # clickable from the working directory
+        if loc.line is not None:
+            where += f":{loc.line}"
+            if loc.column is not None:
+                where += f":{loc.column}"
+        at: list[Piece] = [("           at ", None), (safe(where), "underline")]
+        if loc.pointer:
+            at.append((f" ({safe(loc.pointer)})", "dim"))
+        lines.append(("dim", at))
+    if f.hint:
+        lines.append(("dim", [("           hint: ", None), (safe(f.hint), "italic")]))
+    return lines
+
+
+def _to_text(line: Line) -> Text:
+    base, pieces = line
+    text = Text(style=base or "")
+    for piece, style in pieces:
+        text.append(piece, style=style)
+    return text
+
+
+def _plain(line: Line) -> str:
+    # Exactly what rich prints for the same Text without colour: control codes that
+    # move the cursor are stripped, tabs expanded; nothing wraps (soft wrap).
+    return strip_control_codes("".join(piece for piece, _ in line[1])).expandtabs(4)
+
+
+def _report_lines(report: Report, base: str | None = None) -> list[Line]:
+    lines: list[Line] = []
+    for (kind, name), items in group_findings(report.findings):
+        lines.append(_heading(kind, name))
+        for f in items:
+            lines.extend(_finding_lines(f, report.release.manifest, base))
+        lines.append((None, []))
+    lines.append(_verdict_pieces(report))
+    return lines
+
+
+def render_text(report: Report, *, color: bool = False, base: str | None = None) -> str:
+    """The report as text; with ``color`` the text carries ANSI styles.
+
+    With ``base`` (the release folder from the working directory) places in the
+    manifest read ``releases/model/rebuild.yaml:12:5``, which terminals and editors
+    open at that line.
+
+    Without colour the lines are joined directly (a report of 100,000 findings renders
+    in a fraction of a second); with colour rich styles them, in one print call.
+    """
+    lines = _report_lines(report, base)
+    if not color:
+        return "".join(_plain(line) + "\n" for line in lines)
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=WIDTH, force_terminal=color, no_color=not color,
+                      color_system="standard" if color else None, highlight=False,
+                      emoji=False, markup=False, soft_wrap=True, legacy_windows=False,
+                      force_jupyter=False, force_interactive=False, tab_size=4)
+    console.print(Text("\n").join(_to_text(line) for line in lines))
+    return buffer.getvalue()

@@ -1,0 +1,157 @@
+"""Signing a folder release: write or extend ``rebuild.dsse.json`` beside the manifest.
+
+The release is validated first; a release with errors is refused unless ``force``.
+A second signer co-signs the same payload (one more signature in the envelope); the
+same key signing the same payload again changes nothing. An envelope over other
+manifest data (the manifest changed since it was signed) is replaced. The file is
+written atomically: a temporary file in the same folder, then a rename.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from rebuildable.context import Options
+from rebuildable.engine import validate
+from rebuildable.errors import MemberError, RebuildableError, ReleaseError, UsageError
+from rebuildable.model import ENVELOPE_NAME
+from rebuildable.release import Release, open_release
+from rebuildable.report import Report
+from rebuildable.signing.dsse import IN_TOTO_PAYLOAD_TYPE, Envelope, EnvelopeError, parse_envelope
+from rebuildable.signing.keys import PrivateKey
+from rebuildable.signing.statement import StatementError, load_document, payload_bytes
+
+__all__ = ["ARCHIVE_SUFFIXES", "SignOutcome", "SignRefusedError", "sign_release", "write_atomic"]
+
+ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".zip", ".tar.xz", ".tar.bz2", ".tar.zst")
+
+
+class SignRefusedError(RebuildableError):
+    """The release has errors, so it is not signed (use ``force`` to sign anyway)."""
+
+    def __init__(self, message: str, report: Report) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+@dataclass(frozen=True)
+class SignOutcome:
+    #: the envelope file written (or left as it was)
+    path: Path
+    #: "created", "added" (a co-signature), "unchanged" (this key had signed already)
+    #: or "replaced" (the old envelope signed other manifest data)
+    action: str
+    keyid: str
+    signatures: int
+    #: signatures of a replaced envelope that were dropped
+    dropped: int
+    #: the validation that preceded signing
+    report: Report
+
+
+def sign_release(target: str | os.PathLike[str], key: PrivateKey, *, force: bool = False,
+                 options: Options | None = None) -> SignOutcome:
+    """Sign the folder release at ``target`` (a folder or its manifest file) with ``key``.
+
+    Raises :class:`UsageError` for an archive or an unusable existing envelope,
+    :class:`ReleaseError` when there is no release, and :class:`SignRefusedError` when the
+    release has errors and ``force`` is false.
+    """
+    options = options or Options()
+    label = os.fspath(target)
+    if Path(label).is_file() and label.lower().endswith(ARCHIVE_SUFFIXES):
+        raise UsageError(f"{label}: signing works on folder releases only; sign the folder, "
+                         "then pack it (the envelope travels inside the archive)")
+    release = open_release(target)
+    with release:
+        root = release.local_root()
+        if root is None:
+            raise UsageError(f"{label}: signing works on folder releases only")
+        report = validate(release, options)
+        if report.fatal:
+            raise ReleaseError("release.unreadable", f"{label}: the release cannot be read",
+                               path=label)
+        if not report.ok and not force:
+            raise SignRefusedError(f"{label}: the release has {report.counts['error']} error(s); "
+                              "fix them, or sign anyway with --force", report)
+        payload = _payload(release, options)
+        return _sign(release, root, payload, key, force=force, report=report)
+
+
+def _payload(release: Release, options: Options) -> bytes:
+    try:
+        raw = release.read_manifest()
+    except (MemberError, OSError) as exc:
+        raise ReleaseError("release.unreadable", f"{release.manifest_name}: {exc}") from exc
+    loaded = load_document(raw, release.manifest_name, options.limits)
+    if loaded.document is None:
+        reason = loaded.findings[0].message if loaded.findings else "cannot be read"
+        raise UsageError(f"cannot sign: {reason}")
+    try:
+        return payload_bytes(loaded.document.data)
+    except StatementError as exc:
+        raise UsageError(f"cannot sign: {exc.message}") from exc
+
+
+def _existing(release: Release, path: str, force: bool) -> Envelope | None:
+    try:
+        with release.open(path) as fh:
+            raw = fh.read()
+    except MemberError as exc:
+        if exc.code == "integrity.missing":
+            return None
+        if force:
+            return None
+        raise UsageError(f"{exc.message}; remove it, or replace it with --force") from exc
+    try:
+        return parse_envelope(raw, path)
+    except EnvelopeError as exc:
+        if force:
+            return None
+        raise UsageError(f"{exc.message}; the existing envelope is not valid DSSE, "
+                         "replace it with --force") from exc
+
+
+def _sign(release: Release, root: Path, payload: bytes, key: PrivateKey, *, force: bool,
+          report: Report) -> SignOutcome:
+    folder, _, _ = release.manifest_name.rpartition("/")
+    rel = f"{folder}/{ENVELOPE_NAME}" if folder else ENVELOPE_NAME
+    target = root / rel
+    old = _existing(release, rel, force)
+    dropped = 0
+    if old is not None and old.payload_type == IN_TOTO_PAYLOAD_TYPE and old.payload == payload:
+        if old.signed_by(key.public):
+            return SignOutcome(target, "unchanged", key.keyid, len(old.signatures), 0, report)
+        envelope, action = old.add_signature(key), "added"
+    else:
+        if old is not None:
+            dropped = len(old.signatures)
+        envelope = Envelope(IN_TOTO_PAYLOAD_TYPE, payload).add_signature(key)
+        action = "replaced" if old is not None else "created"
+    if not envelope.signed_by(key.public):  # pragma: no cover - a broken crypto backend
+        raise UsageError("the new signature does not verify with the key's own public key")
+    write_atomic(target, envelope.to_json())
+    return SignOutcome(target, action, key.keyid, len(envelope.signatures), dropped, report)
+
+
+def write_atomic(target: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write ``data`` to ``target`` through a temporary file in the same folder and a rename.
+
+    A symbolic link at ``target`` is replaced, never followed.
+    """
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,378 @@
+"""Signature verification of a release: the core of ``rebuildable verify`` and of the
+``signature`` check that ``rebuildable validate --key/--trust`` runs.
+
+Order of work (spec/signatures.md):
+
+1. build the trust policy (keys, threshold, policy file); impossible values are findings
+   (``sig.bad-key``, ``sig.bad-threshold``, ``sig.bad-policy``) and the CLI's exit 2;
+2. read ``rebuild.dsse.json`` beside the manifest and parse it strictly, once;
+3. refuse another ``payloadType`` and an envelope without signatures;
+4. verify every signature against every trusted key over the PAE bytes;
+5. only when a trusted key verified them, parse the payload bytes strictly as an in-toto
+   Statement v1 of our predicate type;
+6. compare the signed predicate with the manifest on disk as data (canonical JSON), and
+   the signed subjects with the artifacts and with the files' digests.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator, Iterator, Mapping
+from typing import Any, BinaryIO
+
+from rebuildable.context import Context, Options
+from rebuildable.digest import available, hash_stream
+from rebuildable.errors import MemberError, ReleaseError, UsageError
+from rebuildable.findings import Finding, Location, Severity, finding
+from rebuildable.load import Limits
+from rebuildable.model import ENVELOPE_NAME, Manifest
+from rebuildable.release import Release, open_release
+from rebuildable.report import ReleaseInfo, Report
+from rebuildable.signing.dsse import IN_TOTO_PAYLOAD_TYPE, Envelope, EnvelopeError, parse_envelope
+from rebuildable.signing.keys import BadKeyError
+from rebuildable.signing.statement import (
+    StatementError,
+    canonical,
+    differences,
+    intoto_digest_name,
+    load_document,
+    manifest_digest_name,
+    parse_statement,
+    subjects,
+)
+from rebuildable.signing.trust import Policy, PolicyError, PolicyResult, build_policy
+
+__all__ = ["SECTION", "envelope_path", "policy_from_options", "signature_findings", "verify"]
+
+SECTION = "signatures"
+MAX_DIFFERENCES = 20
+
+
+def envelope_path(manifest_name: str) -> str:
+    """The envelope's path in the release: beside the manifest."""
+    folder = manifest_name.rpartition("/")[0]
+    return f"{folder}/{ENVELOPE_NAME}" if folder else ENVELOPE_NAME
+
+
+def policy_from_options(options: Options) -> Policy:
+    """The trust policy the options ask for; raises UsageError (or a subclass) otherwise."""
+    try:
+        return build_policy(options.keys, options.threshold, options.trust, options.limits)
+    except BadKeyError as exc:
+        raise UsageError(exc.message) from exc
+
+
+def _usage_finding(exc: UsageError) -> Finding:
+    code = getattr(exc, "code", "sig.bad-policy")
+    if isinstance(exc.__cause__, BadKeyError):
+        code = "sig.bad-key"
+    location = exc.location if isinstance(exc, PolicyError) else None
+    return finding(code, str(exc), location=location)
+
+
+def signature_findings(ctx: Context) -> Iterator[Finding]:
+    """Everything the signature check says; fills ``ctx.sections["signatures"]``."""
+    section: dict[str, Any] = {"envelope": envelope_path(ctx.release.manifest_name),
+                               "checked": True, "verified": False}
+    ctx.sections[SECTION] = section
+    try:
+        policy = policy_from_options(ctx.options)
+    except UsageError as exc:
+        section["error"] = str(exc)
+        yield _usage_finding(exc)
+        return
+    section["policy"] = policy.describe()
+    envelope = yield from _read_envelope(ctx, section["envelope"])
+    if envelope is None:
+        return
+    section["payloadType"] = envelope.payload_type
+    section["signature_count"] = len(envelope.signatures)
+    env_loc = Location(section["envelope"], None, None, "/payloadType")
+    if envelope.payload_type != IN_TOTO_PAYLOAD_TYPE:
+        yield finding("sig.wrong-payload-type",
+                      f"{section['envelope']}: payloadType is {envelope.payload_type!r}, "
+                      f"expected {IN_TOTO_PAYLOAD_TYPE!r}", location=env_loc)
+        return
+    if not envelope.signatures:
+        yield finding("sig.no-signatures", f"{section['envelope']} holds no signatures",
+                      location=Location(section["envelope"], None, None, "/signatures"))
+        return
+
+    name = ctx.manifest.name
+    result = policy.evaluate(envelope, name)
+    section.update(_result_section(result))
+    yield from _policy_findings(result, section["envelope"], len(envelope.signatures))
+    if not result.verified_keys:
+        return  # nothing trusted vouches for these bytes: never parse them
+
+    limits = ctx.options.limits
+    try:
+        stmt = parse_statement(envelope.payload,
+                               Limits(limits.max_bytes, limits.max_depth + 2))
+    except StatementError as exc:
+        yield finding(exc.code, f"{section['envelope']}: {exc.message}",
+                      location=Location(section["envelope"], None, None, "/payload"))
+        section["verified"] = False
+        return
+    ok_data = yield from _compare_predicate(ctx, stmt.predicate)
+    ok_subjects = yield from _compare_subjects(ctx, stmt.subjects)
+    section["predicate_matches"] = ok_data
+    section["subjects_match"] = ok_subjects
+    section["verified"] = bool(result) and ok_data and ok_subjects
+    if section["verified"]:
+        signers = ", ".join(f"{k.source} ({k.keyid[:16]})" for k in result.verified_keys)
+        needed = max((v.threshold for v in result.verifications), default=1)
+        yield finding("sig.verified",
+                      f"signed by {len(result.verified_keys)} trusted key(s), threshold "
+                      f"{needed} met, 0 missing: {signers}",
+                      data={"verified_keys": [k.keyid for k in result.verified_keys]})
+
+
+def _read_envelope(ctx: Context, path: str) -> Generator[Finding, None, Envelope | None]:
+    """Generator: yields findings, returns the parsed Envelope or None."""
+    loc = Location(path)
+    try:
+        with ctx.release.open(path) as fh:
+            raw = _read_bounded(fh, ctx.options.limits.max_bytes)
+    except MemberError as exc:
+        if exc.code == "integrity.missing":
+            yield finding("sig.missing-envelope",
+                          f"trusted keys were given, but there is no {path} beside the manifest",
+                          location=loc)
+        else:
+            yield finding("sig.malformed-envelope", f"{path}: {exc.message}", location=loc)
+        return None
+    except OSError as exc:
+        yield finding("sig.malformed-envelope", f"{path}: {exc.strerror or exc}", location=loc)
+        return None
+    if raw is None:
+        yield finding("sig.malformed-envelope",
+                      f"{path} is larger than {ctx.options.limits.max_bytes} bytes", location=loc)
+        return None
+    try:
+        return parse_envelope(raw, path, ctx.options.limits)
+    except EnvelopeError as exc:
+        yield finding("sig.malformed-envelope", exc.message, location=exc.location or loc)
+        return None
+
+
+def _read_bounded(fh: BinaryIO, limit: int) -> bytes | None:
+    raw = fh.read(limit + 1)
+    return None if len(raw) > limit else raw
+
+
+def _result_section(result: PolicyResult) -> dict[str, Any]:
+    verifications = [v.to_dict() for v in result.verifications]
+    signers: dict[int, dict[str, Any]] = {}
+    for v in result.verifications:
+        for s in v.signers:
+            entry = signers.setdefault(s.index, {"index": s.index, "keyid": s.keyid_hint,
+                                                 "verified_by": None})
+            if s.verified_by is not None:
+                entry["verified_by"] = s.verified_by.keyid
+    return {
+        "policy_holds": bool(result),
+        "verified_keys": [k.keyid for k in result.verified_keys],
+        "missing": sum(v.missing for v in result.verifications),
+        "signers": [signers[i] for i in sorted(signers)],
+        "checks": verifications,
+        "violations": [{"code": v.code, "message": v.message} for v in result.violations],
+    }
+
+
+def _policy_findings(result: PolicyResult, path: str, n_sigs: int) -> Iterator[Finding]:
+    loc = Location(path, None, None, "/signatures")
+    for v in result.violations:
+        yield finding(v.code, v.message, location=loc, data=v.data,
+                      severity=Severity.WARNING if v.warning else None)
+    hints = {s.index: s.keyid_hint for check in result.verifications for s in check.signers}
+    unverified: set[int] = set(range(n_sigs))
+    for check in result.verifications:
+        unverified -= {s.index for s in check.signers if s.verified_by is not None}
+        if check or not check.signers:
+            continue  # met, or could not be reached at all (a violation then says why)
+        if not check.verified_keys:
+            yield finding("sig.invalid",
+                          f"{path}: none of the {n_sigs} signature(s) verifies with the "
+                          f"{len(check.keys)} trusted key(s)",
+                          location=loc, data={"threshold": check.threshold,
+                                              "missing": check.missing})
+        else:
+            yield finding("sig.below-threshold",
+                          f"{path}: {len(check.verified_keys)} of the required {check.threshold} "
+                          f"distinct trusted keys signed; {check.missing} missing (signed: "
+                          + ", ".join(f"{k.source} ({k.keyid[:16]})" for k in check.verified_keys)
+                          + ")",
+                          location=loc,
+                          data={"threshold": check.threshold, "missing": check.missing,
+                                "verified_keys": [k.keyid for k in check.verified_keys]})
+    if result.verifications:
+        for index in sorted(unverified):
+            hint = hints.get(index)
+            said = f" (keyid says {hint[:16]})" if hint else ""
+            yield finding("sig.unverified-signature",
+                          f"{path}: signature {index}{said} verifies with none of the trusted keys",
+                          location=Location(path, None, None, f"/signatures/{index}"))
+
+
+def _compare_predicate(ctx: Context,
+                       predicate: Mapping[str, Any]) -> Generator[Finding, None, bool]:
+    """Generator: yields findings; returns True when the signed data equals the manifest's."""
+    current = ctx.document.data
+    try:
+        same = canonical(predicate) == canonical(current)
+    except StatementError as exc:
+        yield finding("sig.payload-mismatch", exc.message, location=ctx.locate(""))
+        return False
+    if same:
+        return True
+    diffs = list(differences(predicate, current))
+    if not diffs:  # equal trees, different canonical bytes: cannot happen, but never pass it
+        diffs = [("", "the canonical forms differ")]
+    signed_name, signed_version = predicate.get("name"), predicate.get("version")
+    m = ctx.manifest
+    if signed_name == m.name and signed_version != m.version:
+        what = (f"the signature is over version {signed_version!r} of {m.name!r}, "
+                f"not this version {m.version!r} (rollback or stale signature)")
+    elif signed_name != m.name:
+        what = f"the signature is over another release ({signed_name!r}, not {m.name!r})"
+    else:
+        what = "the manifest changed since it was signed"
+    data = {"signed_name": signed_name, "signed_version": signed_version,
+            "differences": [p for p, _ in diffs[:MAX_DIFFERENCES]]}
+    for pointer, detail in diffs[:MAX_DIFFERENCES]:
+        yield finding("sig.payload-mismatch", f"{what}: {pointer or '/'}: {detail}",
+                      location=ctx.locate(pointer), data=data)
+    if len(diffs) > MAX_DIFFERENCES:
+        yield finding("sig.payload-mismatch",
+                      f"... and {len(diffs) - MAX_DIFFERENCES} more differences",
+                      location=ctx.locate(""), data=data)
+    return False
+
+
+def _compare_subjects(ctx: Context,
+                      signed: tuple[tuple[str, dict[str, str]], ...],
+                      ) -> Generator[Finding, None, bool]:
+    """Generator: yields findings; returns True when subjects, artifacts and files agree."""
+    ok = True
+    expected = [(s["name"], s["digest"]) for s in subjects(ctx.document.data)]
+    if sorted(signed, key=_subject_key) != sorted(expected, key=_subject_key):
+        ok = False
+        signed_names = {n for n, _ in signed}
+        expected_names = {n for n, _ in expected}
+        extra, lost = signed_names - expected_names, expected_names - signed_names
+        detail = []
+        if extra:
+            detail.append(f"signed but not artifacts: {', '.join(sorted(extra)[:5])}")
+        if lost:
+            detail.append(f"artifacts not signed: {', '.join(sorted(lost)[:5])}")
+        if not detail:
+            detail.append("their digests differ")
+        yield finding("sig.subject-mismatch",
+                      "the signed subjects do not list the manifest's artifacts: "
+                      + "; ".join(detail),
+                      location=Location(envelope_path(ctx.release.manifest_name), None, None,
+                                        "/payload"))
+    hashes = ctx.cache.get("hashes")
+    signed_digests: dict[str, dict[str, str]] = {}
+    for name, signed_digest in signed:
+        signed_digests.setdefault(name, signed_digest)
+    for art in ctx.manifest.artifacts:
+        if art.path is None or art.path not in signed_digests:
+            continue  # external, or not signed at all (reported above)
+        digest = signed_digests[art.path]
+        where = ctx.locate(f"{art.pointer}/digest")
+        wanted = {manifest_digest_name(n): v for n, v in digest.items()
+                  if available(manifest_digest_name(n))}
+        if not wanted:
+            ok = False
+            yield finding("sig.subject-mismatch",
+                          f"{art.path}: no digest algorithm of its signed subject "
+                          f"({', '.join(sorted(digest)) or 'none'}) can be computed here",
+                          severity=Severity.WARNING, artifact=art.id, location=where)
+            continue
+        actual, problem = _digests_of(ctx, art.path, tuple(wanted), hashes)
+        if actual is None:
+            ok = False
+            yield finding("sig.subject-mismatch",
+                          f"{art.path}: the signed file cannot be checked: {problem}",
+                          artifact=art.id, location=where)
+            continue
+        bad = sorted(n for n, v in wanted.items() if actual.get(n) != v)
+        if bad:
+            ok = False
+            yield finding("sig.subject-mismatch",
+                          f"{art.path}: the file's {', '.join(intoto_digest_name(b) for b in bad)} "
+                          "differs from the signed subject digest",
+                          artifact=art.id, location=where)
+    return ok
+
+
+def _subject_key(s: tuple[str, dict[str, str]]) -> tuple[str, list[tuple[str, str]]]:
+    return s[0], sorted(s[1].items())
+
+
+def _digests_of(ctx: Context, path: str, algorithms: tuple[str, ...],
+                hashes: Any) -> tuple[dict[str, str] | None, str | None]:
+    """The file's digests (from the integrity check's cache when it has them all), or
+    None and why not."""
+    cached = hashes.get(path) if isinstance(hashes, Mapping) else None
+    if cached is not None:
+        digests = getattr(cached, "digests", None)
+        if digests is None and isinstance(cached, Mapping):
+            digests = cached.get("digests")
+        if (getattr(cached, "error", None) is None and not getattr(cached, "changed", False)
+                and isinstance(digests, Mapping) and all(a in digests for a in algorithms)):
+            return dict(digests), None
+    try:
+        with ctx.release.open(path) as fh:
+            digests_now, _ = hash_stream(fh, algorithms)
+    except MemberError as exc:
+        return None, exc.message
+    except (OSError, ValueError) as exc:
+        return None, str(getattr(exc, "strerror", None) or exc)
+    return digests_now, None
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def verify(target: str | os.PathLike[str] | Release, options: Options) -> Report:
+    """Check a release's signatures alone (``rebuildable verify``); never raises for a bad release.
+
+    The report carries the loader's findings (a manifest that cannot be read strictly
+    cannot match a signature) and the signature findings, with a ``signatures`` section.
+    """
+    if isinstance(target, Release):
+        return _verify_release(target, options)
+    try:
+        release = open_release(target)
+    except ReleaseError as exc:
+        f = finding(exc.code, exc.message,
+                    location=Location(exc.path, None, None, None) if exc.path else None)
+        return Report(ReleaseInfo(None, None, None), [f], options.strict, fatal=True)
+    with release:
+        return _verify_release(release, options)
+
+
+def _verify_release(release: Release, options: Options) -> Report:
+    findings: list[Finding] = list(release.findings)
+    name = release.manifest_name
+    try:
+        raw = release.read_manifest()
+    except (MemberError, OSError) as exc:
+        message = exc.message if isinstance(exc, MemberError) else (exc.strerror or str(exc))
+        findings.append(finding("release.unreadable", f"{name}: {message}",
+                                location=Location(name)))
+        return Report(ReleaseInfo(None, None, name), findings, options.strict, fatal=True)
+    loaded = load_document(raw, name, options.limits)
+    findings.extend(loaded.findings)
+    doc = loaded.document
+    if doc is None:
+        return Report(ReleaseInfo(None, None, name), findings, options.strict)
+    manifest = Manifest.from_data(doc.data)
+    ctx = Context(release=release, document=doc, manifest=manifest, options=options)
+    findings.extend(signature_findings(ctx))
+    info = ReleaseInfo(manifest.name, manifest.version, name)
+    return Report(info, findings, options.strict, sections=ctx.sections)
+

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+mkdir -p out
+python3 src/hello.py golden > out/greeting.txt
