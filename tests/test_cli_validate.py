@@ -139,11 +139,14 @@ def test_options_reach_the_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         return Report(ReleaseInfo("x", "1", "rebuild.yaml"))
 
     monkeypatch.setattr(cli_validate, "validate", fake_validate)
+    runner = CliRunner()
+    for name in ("a", "b"):
+        made = runner.invoke(cli, ["keygen", str(tmp_path / name)], catch_exceptions=False)
+        assert made.exit_code == 0, made.output
     key1, key2 = tmp_path / "a.pub", tmp_path / "b.pub"
-    key1.write_bytes(b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n")
-    key2.write_bytes(b"key two")
     trust = tmp_path / "trust.yaml"
-    trust.write_text("keys: []\n")
+    trust.write_text("policy: rebuildable-policy/0.1\nthreshold: 1\nkeys:\n"
+                     "  - id: a\n    path: a.pub\n")
     ups = tmp_path / "ups"
     ups.mkdir()
     result = invoke(".", "--strict", "--key", str(key1), "--key", str(key2), "--threshold", "2",
@@ -152,7 +155,7 @@ def test_options_reach_the_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert result.exit_code == 0, result.output
     (options,) = seen
     assert options.strict is True
-    assert options.keys == (key1.read_bytes(), b"key two")
+    assert options.keys == (key1.read_bytes(), key2.read_bytes())
     assert options.threshold == 2
     assert options.trust == trust
     assert options.require == frozenset({"open-source"})
@@ -244,6 +247,8 @@ def test_release_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert cli_common.release_base("-") is None
     assert cli_common.release_base("missing") is None
     assert cli_common.release_base(str(tmp_path.parent)) is None  # above the working folder
+    (tmp_path / "alias").symlink_to(root)
+    assert cli_common.release_base("alias") == "alias/"
 
 
 def test_sarif_points_at_the_manifest_from_the_working_folder(
@@ -258,3 +263,28 @@ def test_sarif_points_at_the_manifest_from_the_working_folder(
     physical = located[0]["locations"][0]["physicalLocation"]
     assert physical["artifactLocation"]["uri"] == "rel/model/rebuild.yaml"
     assert physical["region"]["startLine"] >= 1
+
+
+def test_key_that_is_no_key_is_a_usage_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.pub"
+    bad.write_text("not a key\n")
+    result = invoke(str(good(tmp_path)), "--key", str(bad), "--format", "json")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+
+
+def test_threshold_above_the_keys_is_a_usage_error(tmp_path: Path) -> None:
+    keygen = CliRunner().invoke(cli, ["keygen", str(tmp_path / "k")], catch_exceptions=False)
+    assert keygen.exit_code == 0, keygen.output
+    result = invoke(str(good(tmp_path)), "--key", str(tmp_path / "k.pub"), "--threshold", "2")
+    assert result.exit_code == 2
+    assert "threshold 2" in result.stderr
+
+
+def test_unsigned_release_fails_when_a_key_is_required(tmp_path: Path) -> None:
+    keygen = CliRunner().invoke(cli, ["keygen", str(tmp_path / "k")], catch_exceptions=False)
+    assert keygen.exit_code == 0, keygen.output
+    result = invoke(str(good(tmp_path)), "--key", str(tmp_path / "k.pub"), "--format", "json")
+    assert result.exit_code == 1
+    codes = {f["code"] for f in json.loads(result.stdout)["findings"]}
+    assert "sig.missing-envelope" in codes

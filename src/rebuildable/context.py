@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rebuildable.findings import Finding, Location
 from rebuildable.load import Document, Limits
 from rebuildable.model import Manifest
 from rebuildable.progress import NO_PROGRESS, Progress
 from rebuildable.release import Release
+
+if TYPE_CHECKING:
+    from rebuildable.archive import ArchiveLimits
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class Options:
     accelerate: bool = True
     #: hash shipped files (off only for structure-only runs, e.g. in tests)
     hash_files: bool = True
+    #: bounds for archive releases (zip-bomb guard); None means the defaults
+    archive_limits: ArchiveLimits | None = None
 
 
 @dataclass

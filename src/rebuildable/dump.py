@@ -24,7 +24,7 @@ class _ManifestDumper(_BaseDumper):
     pass
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+def _represent_str(dumper: _ManifestDumper, value: str) -> yaml.ScalarNode:
     node = dumper.represent_scalar("tag:yaml.org,2002:str", value)
     # PyYAML quotes what YAML 1.1 would misread; we add what YAML 1.2 would misread.
     if not isinstance(_resolve_plain(value), str) and node.style is None:

@@ -37,7 +37,7 @@ def validate(target: str | os.PathLike[str] | BinaryIO | Release,
     if isinstance(target, Release):
         return validate_release(target, options)
     try:
-        release = open_release(target)
+        release = open_release(target, archive_limits=options.archive_limits)
     except ReleaseError as exc:
         return fatal_report(exc, options.strict)
     with release:

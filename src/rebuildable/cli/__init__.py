@@ -1,35 +1,50 @@
-"""The command line: a thin shell over the engine. One module per command."""
+"""The command line: a thin shell over the engine. One module per command.
+
+Commands are imported only when they run (or when help lists them), so that
+`rebuildable validate` does not pay for the rebuild runner or key handling it never
+uses: start-up time matters in CI loops and registry hooks.
+"""
 
 from __future__ import annotations
+
+import importlib
+from typing import Any
 
 import click
 
 from rebuildable import __version__
-from rebuildable.cli import export as _export
-from rebuildable.cli import hash as _hash
-from rebuildable.cli import init as _init
-from rebuildable.cli import keygen as _keygen
-from rebuildable.cli import rebuild as _rebuild
-from rebuildable.cli import sign as _sign
-from rebuildable.cli import validate as _validate
-from rebuildable.cli import verify as _verify
 from rebuildable.cli.common import RebuildableGroup
 
+#: command name -> module under rebuildable.cli that defines `command`
+COMMANDS: dict[str, str] = {
+    "validate": "validate",
+    "init": "init",
+    "hash": "hash",
+    "rebuild": "rebuild",
+    "keygen": "keygen",
+    "sign": "sign",
+    "verify": "verify",
+    "export": "export",
+}
 
-@click.group(cls=RebuildableGroup, context_settings={"help_option_names": ["-h", "--help"]})
+
+class _LazyGroup(RebuildableGroup):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        command: Any = importlib.import_module(f"rebuildable.cli.{module}").command
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rebuildable")
 def cli() -> None:
     """Prove that a release includes everything needed to rebuild it."""
-
-
-cli.add_command(_validate.command)
-cli.add_command(_init.command)
-cli.add_command(_hash.command)
-cli.add_command(_rebuild.command)
-cli.add_command(_keygen.command)
-cli.add_command(_sign.command)
-cli.add_command(_verify.command)
-cli.add_command(_export.command)
 
 
 def main() -> None:

@@ -70,7 +70,7 @@ def key_option(func: F) -> F:
 def threshold_option(func: F) -> F:
     return click.option(
         "--threshold", type=click.IntRange(min=1), default=None, metavar="N",
-        help="How many distinct keys must have signed (default: all given keys).")(func)
+        help="How many distinct keys must have signed (default: 1).")(func)
 
 
 def trust_option(func: F) -> F:
@@ -132,9 +132,15 @@ def release_base(target: object) -> str | None:
         root = path.parent
     else:
         return None
-    try:
-        rel = root.resolve().relative_to(Path.cwd().resolve())
-    except (ValueError, OSError):
+    rel: Path | None = None
+    for here, there in ((Path(os.path.abspath(Path.cwd())), Path(os.path.abspath(root))),
+                        (Path.cwd().resolve(), root.resolve())):
+        try:
+            rel = there.relative_to(here)
+            break
+        except ValueError:
+            continue
+    if rel is None:
         return None
     posix = rel.as_posix()
     return "" if posix == "." else posix + "/"
@@ -143,8 +149,8 @@ def release_base(target: object) -> str | None:
 def emit(report: Report, fmt: str, *, no_color: bool = False, target: object = None) -> None:
     """Write the rendered report to stdout (the only thing a command writes there).
 
-    ``target`` is what the user named (a path), so that SARIF results point at the
-    manifest from the working directory."""
+    ``target`` is what the user named (a path), so that the text and SARIF reports
+    give places in the manifest from the working directory."""
     color = fmt not in MACHINE_FORMATS and use_color(no_color)
     text = render(report, fmt, color=color, base=release_base(target))
     click.echo(text, nl=False, color=color)

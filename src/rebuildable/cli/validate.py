@@ -15,6 +15,7 @@ from typing import BinaryIO
 import click
 
 from rebuildable.cli.common import (
+    fail,
     finish,
     format_option,
     key_option,
@@ -26,6 +27,7 @@ from rebuildable.cli.common import (
     workers_option,
 )
 from rebuildable.engine import Options, validate
+from rebuildable.errors import UsageError
 
 #: verdicts that ``--require`` can turn into errors
 REQUIREMENTS = ("open-source",)
@@ -55,6 +57,15 @@ def command(*, release: str, fmt: str, strict: bool, keys: tuple[bytes, ...],
     about and its place in the manifest. Exit code 0: no errors; 1: errors found (or
     warnings, with --strict); 2: usage error or unreadable input.
     """
+    if keys or trust is not None or threshold is not None:
+        # A key that is no key, or a threshold no set of keys can meet, is the caller's
+        # mistake (exit 2), not a property of the release.
+        from rebuildable.signing.verify import policy_from_options  # noqa: PLC0415 - lazy
+
+        try:
+            policy_from_options(Options(keys=keys, threshold=threshold, trust=trust))
+        except UsageError as exc:
+            fail(str(exc))
     with progress_for(fmt) as progress:
         options = Options(strict=strict, workers=workers, progress=progress,
                           upstream_dirs=tuple(upstream_dirs), keys=keys, threshold=threshold,

@@ -3,9 +3,10 @@
 ``sniff(open_member, name, size)`` recognises layered images (PSD/PSB, XCF, KRA, ORA),
 vector and raster images (SVG, PNG, JPEG, WebP, GIF, BMP, TIFF), weights (safetensors,
 GGUF, NumPy ``.npy``/``.npz``, PyTorch zip and raw pickle, HDF5), executables (ELF, PE,
-Mach-O, WebAssembly, Java class), archives (zip, jar, wheel, tar, gzip, bzip2, xz, zstd)
-and documents (PDF, OpenDocument, OOXML). It never raises for bad bytes and never reads
-more than :data:`READ_BUDGET` bytes: damage is reported in ``FormatInfo.problems``.
+Mach-O, WebAssembly, Java class, jar, wheel, Python zipapp), archives (zip, tar, gzip,
+bzip2, xz, zstd, 7z) and documents (PDF, OpenDocument, OOXML). It never raises for bad
+bytes and never reads more than :data:`READ_BUDGET` bytes: damage is reported in
+``FormatInfo.problems``.
 
 The name is a hint only (it tells an ``.npz`` from a plain zip, never a format from
 bytes that say otherwise).
