@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import traceback
+from collections.abc import Sequence
 from typing import BinaryIO
 
 from rebuildable import schema
 from rebuildable.checks import CHECKS
-from rebuildable.context import Context, Options
+from rebuildable.context import Check, Context, Options
 from rebuildable.errors import MemberError, ReleaseError
 from rebuildable.findings import Finding, Location, finding
 from rebuildable.load import coerce_to_schema, load_manifest
@@ -21,7 +22,7 @@ from rebuildable.model import Manifest
 from rebuildable.release import Release, open_release
 from rebuildable.report import ReleaseInfo, Report
 
-__all__ = ["Options", "validate", "validate_release"]
+__all__ = ["Options", "run_checks", "run_release", "validate", "validate_release"]
 
 
 def fatal_report(exc: ReleaseError, strict: bool = False) -> Report:
@@ -33,28 +34,35 @@ def fatal_report(exc: ReleaseError, strict: bool = False) -> Report:
 def validate(target: str | os.PathLike[str] | BinaryIO | Release,
              options: Options | None = None) -> Report:
     """Validate a release given as a folder, a manifest path, an archive or a binary stream."""
-    options = options or Options()
+    return run_checks(target, options or Options(), CHECKS)
+
+
+def validate_release(release: Release, options: Options) -> Report:
+    return run_release(release, options, CHECKS)
+
+
+def run_checks(target: str | os.PathLike[str] | BinaryIO | Release, options: Options,
+               checks: Sequence[Check]) -> Report:
+    """Open ``target`` and run ``checks`` on it: the one pipeline behind ``validate``,
+    ``verify`` (the signature check alone) and any caller that wants a subset."""
     if isinstance(target, Release):
-        return validate_release(target, options)
+        return run_release(target, options, checks)
     try:
         release = open_release(target, archive_limits=options.archive_limits)
     except ReleaseError as exc:
         return fatal_report(exc, options.strict)
     with release:
-        return validate_release(release, options)
+        return run_release(release, options, checks)
 
 
-def validate_release(release: Release, options: Options) -> Report:
+def run_release(release: Release, options: Options, checks: Sequence[Check]) -> Report:
     findings: list[Finding] = list(release.findings)
     manifest_name = release.manifest_name
     try:
         raw = release.read_manifest()
-    except MemberError as exc:
-        findings.append(finding("release.unreadable", f"{manifest_name}: {exc.message}",
-                                location=Location(manifest_name)))
-        return Report(ReleaseInfo(None, None, manifest_name), findings, options.strict, fatal=True)
-    except OSError as exc:
-        findings.append(finding("release.unreadable", f"{manifest_name}: {exc.strerror or exc}",
+    except (MemberError, OSError) as exc:
+        message = exc.message if isinstance(exc, MemberError) else (exc.strerror or str(exc))
+        findings.append(finding("release.unreadable", f"{manifest_name}: {message}",
                                 location=Location(manifest_name)))
         return Report(ReleaseInfo(None, None, manifest_name), findings, options.strict, fatal=True)
 
@@ -67,7 +75,7 @@ def validate_release(release: Release, options: Options) -> Report:
     manifest = Manifest.from_data(doc.data)
     ctx = Context(release=release, document=doc, manifest=manifest, options=options,
                   findings=findings)
-    for check in CHECKS:
+    for check in checks:
         try:
             findings.extend(check(ctx))
         except Exception as exc:

@@ -14,6 +14,7 @@ from typing import BinaryIO
 
 import click
 
+from rebuildable.checks.openness import KNOWN_REQUIREMENTS
 from rebuildable.cli.common import (
     fail,
     finish,
@@ -30,7 +31,7 @@ from rebuildable.engine import Options, validate
 from rebuildable.errors import UsageError
 
 #: verdicts that ``--require`` can turn into errors
-REQUIREMENTS = ("open-source",)
+REQUIREMENTS = tuple(sorted(KNOWN_REQUIREMENTS))
 
 
 @click.command("validate")

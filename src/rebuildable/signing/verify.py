@@ -22,12 +22,12 @@ from typing import Any, BinaryIO
 
 from rebuildable.context import Context, Options
 from rebuildable.digest import available, hash_stream
-from rebuildable.errors import MemberError, ReleaseError, UsageError
+from rebuildable.errors import MemberError, UsageError
 from rebuildable.findings import Finding, Location, Severity, finding
 from rebuildable.load import Limits
-from rebuildable.model import ENVELOPE_NAME, Manifest
-from rebuildable.release import Release, open_release
-from rebuildable.report import ReleaseInfo, Report
+from rebuildable.model import ENVELOPE_NAME
+from rebuildable.release import Release
+from rebuildable.report import Report
 from rebuildable.signing.dsse import IN_TOTO_PAYLOAD_TYPE, Envelope, EnvelopeError, parse_envelope
 from rebuildable.signing.keys import BadKeyError
 from rebuildable.signing.statement import (
@@ -35,7 +35,6 @@ from rebuildable.signing.statement import (
     canonical,
     differences,
     intoto_digest_name,
-    load_document,
     manifest_digest_name,
     parse_statement,
     subjects,
@@ -343,36 +342,10 @@ def verify(target: str | os.PathLike[str] | Release, options: Options) -> Report
     The report carries the loader's findings (a manifest that cannot be read strictly
     cannot match a signature) and the signature findings, with a ``signatures`` section.
     """
-    if isinstance(target, Release):
-        return _verify_release(target, options)
-    try:
-        release = open_release(target)
-    except ReleaseError as exc:
-        f = finding(exc.code, exc.message,
-                    location=Location(exc.path, None, None, None) if exc.path else None)
-        return Report(ReleaseInfo(None, None, None), [f], options.strict, fatal=True)
-    with release:
-        return _verify_release(release, options)
+    from rebuildable.engine import run_checks  # noqa: PLC0415 - the engine imports this module
+
+    return run_checks(target, options, (_signature_check,))
 
 
-def _verify_release(release: Release, options: Options) -> Report:
-    findings: list[Finding] = list(release.findings)
-    name = release.manifest_name
-    try:
-        raw = release.read_manifest()
-    except (MemberError, OSError) as exc:
-        message = exc.message if isinstance(exc, MemberError) else (exc.strerror or str(exc))
-        findings.append(finding("release.unreadable", f"{name}: {message}",
-                                location=Location(name)))
-        return Report(ReleaseInfo(None, None, name), findings, options.strict, fatal=True)
-    loaded = load_document(raw, name, options.limits)
-    findings.extend(loaded.findings)
-    doc = loaded.document
-    if doc is None:
-        return Report(ReleaseInfo(None, None, name), findings, options.strict)
-    manifest = Manifest.from_data(doc.data)
-    ctx = Context(release=release, document=doc, manifest=manifest, options=options)
-    findings.extend(signature_findings(ctx))
-    info = ReleaseInfo(manifest.name, manifest.version, name)
-    return Report(info, findings, options.strict, sections=ctx.sections)
-
+def _signature_check(ctx: Context) -> Iterator[Finding]:
+    return signature_findings(ctx)
