@@ -21,8 +21,11 @@ IGNORE_FILE = ".rebuildignore"
 
 KIND_VOCABULARY = (
     "source-code", "build-script", "training-code", "evaluation-code", "data-processing-code",
-    "config", "dataset", "data-recipe", "weights", "adapter", "tokenizer", "environment",
-    "layered-image", "vector-image", "raster-image", "binary", "document", "model-card", "other",
+    "inference-code", "model-architecture", "config", "dataset", "data-recipe",
+    "evaluation-data", "weights", "checkpoint", "adapter", "tokenizer", "environment",
+    "layered-image", "vector-image", "raster-image", "binary", "document", "model-card",
+    "data-card", "evaluation-results", "technical-report", "research-paper", "sample-outputs",
+    "other",
 )
 
 
