@@ -151,3 +151,31 @@ def test_hostile_names_cannot_drive_the_terminal() -> None:
         assert "\\u202egnp.exe" in stripped
         # one finding stays on one line
         assert sum("unlisted.file" in line for line in stripped.splitlines()) == 1
+
+
+def test_sections_are_summed_up_before_the_verdict() -> None:
+    from rebuildable.render.text import render_text as _render
+    from rebuildable.report import ReleaseInfo as _Info
+    from rebuildable.report import Report as _Report
+
+    isolation = {"method": "unshare", "network": False, "readonly_system": False,
+                 "timeout": 5.0}
+    report = _Report(_Info("r", "1", "rebuild.yaml"), sections={
+        "verdicts": {"intact": {"ok": True, "reasons": []},
+                     "complete": {"ok": False, "reasons": ["x"]},
+                     "open-source": {"ok": False, "reasons": ["y"]}},
+        "signatures": {"envelope": "rebuild.dsse.json", "checked": True, "verified": False,
+                       "verified_keys": [], "missing": 2},
+        "rebuild": {"isolation": isolation,
+                    "steps": [{"id": "train", "status": "reproduced", "isolation": isolation},
+                              {"id": "eval", "status": "failed",
+                               "isolation": {**isolation, "method": "none", "network": True}}]},
+    })
+    lines = _render(report).splitlines()
+    assert "verdicts: intact yes, complete NO, open source NO" in lines
+    assert "signatures: NO 0 trusted key(s) verified, 2 more needed" in lines
+    assert "isolation: unshare (network blocked, writable system, timeout 5 s)" in lines
+    assert "  step train: reproduced" in lines
+    assert ("  step eval: failed, isolation none (network OPEN, writable system, timeout 5 s)"
+            in lines)
+    assert lines[-1].startswith("OK r 1")

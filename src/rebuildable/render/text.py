@@ -10,7 +10,8 @@ either way.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from rich.console import Console
 from rich.control import strip_control_codes
@@ -165,6 +166,89 @@ def _plain(line: Line) -> str:
     return strip_control_codes("".join(piece for piece, _ in line[1])).expandtabs(4)
 
 
+def _yes_no(ok: bool) -> Piece:
+    return ("yes", "green") if ok else ("NO", "bold red")
+
+
+def _verdicts_lines(verdicts: Mapping[str, Any]) -> list[Line]:
+    pieces: list[Piece] = [("verdicts:", "bold")]
+    for key, label in (("intact", "intact"), ("complete", "complete"),
+                       ("open-source", "open source")):
+        verdict = verdicts.get(key)
+        if isinstance(verdict, Mapping) and isinstance(verdict.get("ok"), bool):
+            pieces.extend([(f" {label} ", None), _yes_no(verdict["ok"]), (",", None)])
+    if len(pieces) == 1:
+        return []
+    pieces[-1] = ("", None)
+    lines: list[Line] = [(None, pieces)]
+    mof = verdicts.get("mof")
+    if isinstance(mof, Mapping) and (mof.get("class") or mof.get("next")):
+        met = str(mof.get("name") or mof.get("class") or "none")
+        text = f"  Model Openness Framework: {met}"
+        missing = mof.get("missing-for-next")
+        if mof.get("next") and isinstance(missing, list) and missing:
+            text += f"; for {mof['next']} add: {', '.join(str(m) for m in missing)}"
+        lines.append((None, [(safe(text), None)]))
+    return lines
+
+
+def _signatures_lines(section: Mapping[str, Any]) -> list[Line]:
+    if not section.get("checked"):
+        return []
+    verified = bool(section.get("verified"))
+    keys = section.get("verified_keys") or []
+    text = f" {len(keys)} trusted key(s) verified"
+    missing = section.get("missing")
+    if isinstance(missing, int) and missing:
+        text += f", {missing} more needed"
+    return [(None, [("signatures:", "bold"), (" ", None), _yes_no(verified), (text, None)])]
+
+
+def _isolation_text(isolation: Mapping[str, Any]) -> str:
+    method = str(isolation.get("method", "none"))
+    parts = ["network " + ("blocked" if isolation.get("network") is False else "OPEN"),
+             "read-only system" if isolation.get("readonly_system") else "writable system"]
+    timeout = isolation.get("timeout")
+    if isinstance(timeout, int | float):
+        parts.append(f"timeout {timeout:g} s")
+    return f"{method} ({', '.join(parts)})"
+
+
+def _rebuild_lines(section: Mapping[str, Any]) -> list[Line]:
+    lines: list[Line] = []
+    isolation = section.get("isolation")
+    if isinstance(isolation, Mapping):
+        lines.append((None, [("isolation:", "bold"),
+                             (" " + safe(_isolation_text(isolation)), None)]))
+    for step in section.get("steps") or []:
+        if not isinstance(step, Mapping):
+            continue
+        own = step.get("isolation")
+        status = safe(str(step.get("status", "?")))
+        text = f"  step {safe(str(step.get('id', '?')))}: {status}"
+        if isinstance(own, Mapping) and (
+            not isinstance(isolation, Mapping)
+            or _isolation_text(own) != _isolation_text(isolation)
+        ):
+            text += f", isolation {safe(_isolation_text(own))}"
+        lines.append((None, [(text, None)]))
+    return lines
+
+
+def _section_lines(report: Report) -> list[Line]:
+    """A few lines that sum up the report's sections (verdicts, signatures, rebuild)."""
+    lines: list[Line] = []
+    sections = report.sections
+    for key, build in (("verdicts", _verdicts_lines), ("signatures", _signatures_lines),
+                       ("rebuild", _rebuild_lines)):
+        value = sections.get(key)
+        if isinstance(value, Mapping):
+            lines.extend(build(value))
+    if lines:
+        lines.append((None, []))
+    return lines
+
+
 def _report_lines(report: Report, base: str | None = None) -> list[Line]:
     lines: list[Line] = []
     for (kind, name), items in group_findings(report.findings):
@@ -172,6 +256,7 @@ def _report_lines(report: Report, base: str | None = None) -> list[Line]:
         for f in items:
             lines.extend(_finding_lines(f, report.release.manifest, base))
         lines.append((None, []))
+    lines.extend(_section_lines(report))
     lines.append(_verdict_pieces(report))
     return lines
 
