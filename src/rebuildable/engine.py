@@ -17,7 +17,7 @@ from rebuildable.checks import CHECKS
 from rebuildable.context import Check, Context, Options
 from rebuildable.errors import MemberError, ReleaseError
 from rebuildable.findings import Finding, Location, finding
-from rebuildable.load import coerce_to_schema, load_manifest
+from rebuildable.load import coerce_to_schema, gc_paused, load_manifest
 from rebuildable.model import Manifest
 from rebuildable.release import Release, open_release
 from rebuildable.report import ReleaseInfo, Report
@@ -56,6 +56,13 @@ def run_checks(target: str | os.PathLike[str] | BinaryIO | Release, options: Opt
 
 
 def run_release(release: Release, options: Options, checks: Sequence[Check]) -> Report:
+    # The checks build one or more objects per artifact and none of them is cyclic;
+    # without the collector a 100,000-artifact manifest validates about twice as fast.
+    with gc_paused():
+        return _run_release(release, options, checks)
+
+
+def _run_release(release: Release, options: Options, checks: Sequence[Check]) -> Report:
     findings: list[Finding] = list(release.findings)
     manifest_name = release.manifest_name
     try:

@@ -90,6 +90,8 @@ class Document:
     # YAML plain scalars that resolved to a non-string: pointer -> the text as written.
     plain_text: dict[str, str] = field(default_factory=dict, repr=False)
     _locator: Callable[[str], tuple[int, int] | None] | None = field(default=None, repr=False)
+    #: JSON: the parser saw no number outside the I-JSON range, so no scan is needed
+    numbers_in_range: bool = False
 
     def position(self, pointer: str) -> tuple[int, int] | None:
         """The (line, column) of the value at ``pointer``, or of its nearest located parent."""
@@ -118,7 +120,7 @@ class LoadResult:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     # Building millions of small objects triggers the cyclic GC over and over; none of
     # them are cyclic, so pausing it roughly triples the speed of big manifests.
     was_enabled = gc.isenabled()
@@ -200,7 +202,7 @@ def load_manifest(raw: bytes, file: str, *, limits: Limits | None = None) -> Loa
     if text is None:
         return LoadResult(None, findings)
     loader = _load_json if file.lower().endswith(".json") else _load_yaml
-    with _gc_paused():
+    with gc_paused():
         doc, more = loader(text, file, limits)
     findings.extend(more)
     if doc is not None and not isinstance(doc.data, dict):
@@ -475,9 +477,15 @@ class _DuplicateKeyError(ValueError):
 def _load_json(text: str, file: str, limits: Limits) -> tuple[Document | None, list[Finding]]:
     findings: list[Finding] = []
     problems: list[tuple[str, str]] = []  # (code, key)
+    suspect: list[str] = []  # number literals outside the I-JSON range
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+        # Fast path in C: no key repeats, even case-folded. Otherwise keep the first of
+        # each and remember the problem (located later by a slower scan).
+        out = dict(items)
+        if len(out) == len(items) and len(set(map(str.casefold, out))) == len(out):
+            return out
+        out = {}
         folded: set[str] = set()
         for k, v in items:
             if k in out:
@@ -491,11 +499,24 @@ def _load_json(text: str, file: str, limits: Limits) -> tuple[Document | None, l
             out[k] = v
         return out
 
+    def parse_int(text: str) -> int:
+        value = int(text)
+        if value > MAX_SAFE_INT or value < -MAX_SAFE_INT:
+            suspect.append(text)
+        return value
+
+    def parse_float(text: str) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            suspect.append(text)
+        return value
+
     def bad_constant(name: str) -> Any:
         raise ValueError(f"{name} is not JSON")
 
     try:
-        data = json.loads(text, object_pairs_hook=pairs, parse_constant=bad_constant)
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=bad_constant,
+                          parse_int=parse_int, parse_float=parse_float)
     except json.JSONDecodeError as exc:
         findings.append(
             finding(
@@ -522,6 +543,7 @@ def _load_json(text: str, file: str, limits: Limits) -> tuple[Document | None, l
         )
         return None, findings
     doc = Document(file, "json", data)
+    doc.numbers_in_range = not suspect
     doc._locator = _JsonLocator(text).locate
     if problems:
         for code, pointer, line, col in _json_key_problems(text):
@@ -547,16 +569,19 @@ def _load_json(text: str, file: str, limits: Limits) -> tuple[Document | None, l
 
 def _check_depth(data: Any, max_depth: int) -> str | None:
     """The pointer of the first container nested deeper than ``max_depth``, or None."""
-    # A cheap pass first: pointers are built (slowly) only when something is too deep.
-    stack: list[tuple[Any, int]] = [(data, 0)]
-    while stack:
-        value, depth = stack.pop()
+    # Level by level, with no per-value tuples: a pointer is built (slowly) only when
+    # something is too deep.
+    level = [data] if type(data) is dict or type(data) is list else []
+    depth = 0
+    while level:
         if depth > max_depth:
             return _deep_pointer(data, max_depth)
-        if type(value) is dict:
-            stack.extend((v, depth + 1) for v in value.values() if type(v) in (dict, list))
-        elif type(value) is list:
-            stack.extend((v, depth + 1) for v in value if type(v) in (dict, list))
+        children: list[Any] = []
+        extend = children.extend
+        for value in level:
+            extend(value.values() if type(value) is dict else value)
+        level = [v for v in children if type(v) is dict or type(v) is list]
+        depth += 1
     return None
 
 
@@ -588,56 +613,84 @@ _DECODER = json.JSONDecoder()
 class _JsonLocator:
     """Positions of JSON pointers, found by walking down the text.
 
-    Each container's children (array element offsets, object key and value offsets) are
-    indexed the first time a pointer passes through it, skipping sibling values in C;
-    line numbers come from a bisect over line starts. So locating one pointer per item
-    of a 100,000-item array costs one pass over that array, not one pass per lookup.
+    Each container's children (array element offsets, object key and value offsets)
+    are indexed lazily: only as far as the pointers asked for so far, resuming where
+    the last lookup stopped and skipping sibling values in C. So pointing at the
+    ``artifacts`` key never decodes the (possibly huge) array behind it, and locating
+    one pointer per item of a 100,000-item array costs one pass over that array.
+    Line numbers come from counting newlines for the first few lookups, then from a
+    bisect over line starts once lookups are many.
     """
+
+    _COUNT_LOOKUPS = 32
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._arrays: dict[int, list[int]] = {}
-        self._objects: dict[int, dict[str, tuple[int, int]]] = {}
+        # container offset -> (children found so far, offset to resume at or -1 when done)
+        self._arrays: dict[int, tuple[list[int], int]] = {}
+        self._objects: dict[int, tuple[dict[str, tuple[int, int]], int]] = {}
         self._line_starts: list[int] | None = None
+        self._lookups = 0
 
     def _ws(self, idx: int) -> int:
         m = _WS.match(self.text, idx)
         return m.end() if m else idx
 
-    def _array(self, idx: int) -> list[int]:
-        """Offsets of the elements of the array whose '[' is at ``idx``."""
-        elements = self._arrays.get(idx)
-        if elements is None:
-            text, elements = self.text, []
-            i = self._ws(idx + 1)
-            while text[i] != "]":
-                elements.append(i)
-                _, i = _DECODER.raw_decode(text, i)
-                i = self._ws(i)
-                if text[i] == ",":
-                    i = self._ws(i + 1)
-            self._arrays[idx] = elements
-        return elements
+    def _element(self, idx: int, want: int) -> int | None:
+        """Offset of element ``want`` of the array whose '[' is at ``idx``."""
+        text = self.text
+        elements, i = self._arrays.get(idx, ([], self._ws(idx + 1)))
+        while len(elements) <= want and i >= 0:
+            if text[i] == "]":
+                i = -1
+                break
+            elements.append(i)
+            _, i = _DECODER.raw_decode(text, i)
+            i = self._ws(i)
+            if text[i] == ",":
+                i = self._ws(i + 1)
+        self._arrays[idx] = (elements, i)
+        return elements[want] if want < len(elements) else None
 
-    def _object(self, idx: int) -> dict[str, tuple[int, int]]:
-        """key -> (offset of the key, offset of its value), first occurrence of each key."""
-        members = self._objects.get(idx)
-        if members is None:
-            text, members = self.text, {}
-            i = self._ws(idx + 1)
-            while text[i] != "}":
-                key_at = i
-                key, i = _DECODER.raw_decode(text, i)
-                i = self._ws(self._ws(i) + 1)  # ':'
-                members.setdefault(key, (key_at, i))
-                _, i = _DECODER.raw_decode(text, i)
-                i = self._ws(i)
-                if text[i] == ",":
-                    i = self._ws(i + 1)
-            self._objects[idx] = members
-        return members
+    def _member(self, idx: int, key: str) -> tuple[int, int] | None:
+        """(offset of the key, offset of its value) in the object whose '{' is at ``idx``;
+        the first occurrence of the key."""
+        text = self.text
+        members, i = self._objects.get(idx, ({}, self._ws(idx + 1)))
+        while key not in members and i >= 0:
+            if text[i] == "}":
+                i = -1
+                break
+            key_at = i
+            name, i = _DECODER.raw_decode(text, i)
+            i = self._ws(self._ws(i) + 1)  # ':'
+            members.setdefault(name, (key_at, i))
+            if name == key:
+                # Stop before decoding the value: resume here next time.
+                self._objects[idx] = (members, -2 - i)
+                return members[key]
+            i = self._skip_value(i)
+        self._objects[idx] = (members, i)
+        return members.get(key)
+
+    def _skip_value(self, i: int) -> int:
+        text = self.text
+        _, i = _DECODER.raw_decode(text, i)
+        i = self._ws(i)
+        if text[i] == ",":
+            i = self._ws(i + 1)
+        return i
+
+    def _resume(self, idx: int) -> None:
+        # A lookup that stopped at a key left "value still to skip" encoded as -2 - offset.
+        members, i = self._objects.get(idx, ({}, 0))
+        if i <= -2:
+            self._objects[idx] = (members, self._skip_value(-2 - i))
 
     def _line_col(self, offset: int) -> tuple[int, int]:
+        self._lookups += 1
+        if self._line_starts is None and self._lookups <= self._COUNT_LOOKUPS:
+            return _line_col_of_offset(self.text, offset)
         if self._line_starts is None:
             self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
         line = bisect.bisect_right(self._line_starts, offset)
@@ -652,15 +705,16 @@ class _JsonLocator:
             try:
                 for token in tokens:
                     if text[idx] == "{":
-                        member = self._object(idx).get(token)
+                        self._resume(idx)
+                        member = self._member(idx, token)
                         if member is None:
                             return None
                         key_at, idx = member
                     elif text[idx] == "[" and token.isdigit():
-                        elements = self._array(idx)
-                        if int(token) >= len(elements):
+                        element = self._element(idx, int(token))
+                        if element is None:
                             return None
-                        key_at = idx = elements[int(token)]
+                        key_at = idx = element
                     else:
                         return None
             except (ValueError, IndexError):
@@ -753,6 +807,12 @@ def _set(data: Any, pointer: str, value: Any) -> None:
         target[last] = value
 
 
+def _out_of_range(value: Any) -> bool:
+    if type(value) is int:
+        return value > MAX_SAFE_INT or value < -MAX_SAFE_INT
+    return type(value) is float and not math.isfinite(value)
+
+
 def _has_out_of_range_number(data: Any) -> bool:
     """A pointer-free scan for integers beyond 2^53 and non-finite floats (fast path)."""
     stack = [data]
@@ -772,6 +832,12 @@ def _has_out_of_range_number(data: Any) -> bool:
 
 
 def _range_findings(doc: Document) -> Iterator[Finding]:
+    if doc.numbers_in_range:
+        return
+    if doc.format == "yaml" and not any(
+        _out_of_range(_resolve_plain(text)) for text in doc.plain_text.values()
+    ):
+        return  # every YAML number came from a plain scalar, and none is out of range
     if not _has_out_of_range_number(doc.data):
         return
     stack: list[tuple[Any, str]] = [(doc.data, "")]

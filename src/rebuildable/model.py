@@ -1,5 +1,9 @@
 """The typed manifest model, built once from a loaded document.
 
+Model objects are read-only by convention: nothing assigns to them after building.
+They are not ``frozen`` dataclasses because a frozen one costs twice as much to build,
+and a manifest may list 100,000 artifacts.
+
 Building is tolerant: a malformed item is skipped or a malformed field becomes None,
 because the schema check already reports it and the other checks should still see
 everything that is well-formed. The model never mutates the document's data.
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 SPEC_VERSION = "rebuildable/0.1"
@@ -44,16 +49,19 @@ def _strs(value: Any) -> tuple[str, ...]:
 
 
 def _digest(value: Any) -> dict[str, str]:
-    if not isinstance(value, dict):
+    if type(value) is not dict:
         return {}
-    return {k: v for k, v in value.items() if isinstance(v, str)}
+    return {k: v for k, v in value.items() if type(v) is str}
 
 
 def _extensions(raw: Mapping[str, Any]) -> dict[str, Any]:
+    # Most items have no extension field: find that out without a Python-level loop.
+    if not any(map(str.startswith, raw, repeat("x-"))):
+        return {}
     return {k: v for k, v in raw.items() if k.startswith("x-")}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Artifact:
     id: str
     pointer: str
@@ -78,15 +86,26 @@ class Artifact:
 
     @classmethod
     def from_raw(cls, raw: Mapping[str, Any], pointer: str) -> Artifact | None:
-        ident = _str(raw.get("id"))
-        if ident is None:
+        # Written out flat (no helper per field): this runs once per artifact, and a
+        # manifest may hold 100,000 of them.
+        get = raw.get
+        ident = get("id")
+        if type(ident) is not str:
             return None
+        kind, path, uri, lic = get("kind"), get("path"), get("uri"), get("license")
+        size = get("size")
+        media, desc = get("media-type"), get("description")
         return cls(
-            id=ident, pointer=pointer, kind=_str(raw.get("kind")), path=_str(raw.get("path")),
-            uri=_str(raw.get("uri")), digest=_digest(raw.get("digest")),
-            size=_int(raw.get("size")), license=_str(raw.get("license")),
-            media_type=_str(raw.get("media-type")), description=_str(raw.get("description")),
-            extensions=_extensions(raw),
+            ident, pointer,
+            kind if type(kind) is str else None,
+            path if type(path) is str else None,
+            uri if type(uri) is str else None,
+            _digest(get("digest")),
+            size if type(size) is int else None,
+            lic if type(lic) is str else None,
+            media if type(media) is str else None,
+            desc if type(desc) is str else None,
+            _extensions(raw),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -106,7 +125,7 @@ class Artifact:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Step:
     id: str
     pointer: str
@@ -147,7 +166,7 @@ class Step:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class UpstreamRef:
     id: str
     pointer: str

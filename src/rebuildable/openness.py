@@ -287,7 +287,7 @@ def _combine(parts: list[Judgement], conjunction: bool) -> Judgement:
 # -- artifacts and the release ----------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class ArtifactOpenness:
     """One artifact's licence judgement, and what it inherits from what it is made of."""
 
@@ -303,12 +303,18 @@ class ArtifactOpenness:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "kind": self.kind, "license": self.license,
-                               **self.own.to_dict(), "effective": self.effective.value}
+                               **_judgement_dict(self.own), "effective": self.effective.value}
         if self.because:
             out["because"] = list(self.because)
         if self.upstream:
             out["upstream"] = self.upstream
         return out
+
+
+@lru_cache(maxsize=4096)
+def _judgement_dict(judgement: Judgement) -> dict[str, Any]:
+    # Shared by every artifact under the same licence; callers copy it (``**``).
+    return judgement.to_dict()
 
 
 def _judge_artifact(ref: str, artifact: Artifact, manifest: Manifest,

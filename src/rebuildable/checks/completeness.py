@@ -33,6 +33,8 @@ from rebuildable.release import EntryType
 
 CACHE_KEY = "completeness"
 #: outputs named in one finding's message and data, at most
+#: beyond this many unused sources, one note stands for all of them
+_MAX_UNUSED_LISTED = 20
 _MAX_NAMED = 20
 
 
@@ -209,14 +211,25 @@ def check(ctx: Context) -> Iterator[Finding]:
 
     if m.steps:
         used = set(graph.consumers)
-        for artifact in m.artifacts:
-            if artifact.id in result.sources and artifact.id not in used:
+        unused = [a for a in m.artifacts if a.id in result.sources and a.id not in used]
+        if len(unused) <= _MAX_UNUSED_LISTED:
+            for artifact in unused:
                 yield finding(
                     "completeness.unused-source",
                     f"source {artifact.name} is consumed by no step",
                     artifact=artifact.id,
                     location=ctx.locate(artifact.pointer),
                 )
+        else:
+            # One note, not thousands: a data release may list 100,000 files that no
+            # step reads, and a note per file would drown every other finding.
+            named = ", ".join(a.id for a in unused[:_MAX_NAMED])
+            yield finding(
+                "completeness.unused-source",
+                f"{len(unused)} sources are consumed by no step ({named}, ...)",
+                location=ctx.locate("/artifacts"),
+                data={"count": len(unused), "artifacts": [a.id for a in unused[:100]]},
+            )
 
     shipped = sum(1 for r in result.closure
                   if (a := graph.artifacts.get(r)) is not None and a.path is not None)

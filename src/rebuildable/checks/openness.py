@@ -72,7 +72,12 @@ def check(ctx: Context) -> Iterator[Finding]:
         "open-source": {
             "ok": open_ok, "required": require_open, "reasons": reasons,
             "license-data": f"SPDX License List {license_data().version}",
-            "artifacts": {ref: item.to_dict() for ref, item in judged.items()},
+            # Only what is not fully open, and every upstream artifact consumed: a
+            # 100,000-shard dataset under one licence needs one line, not 100,000.
+            "artifacts": {ref: item.to_dict() for ref, item in judged.items()
+                          if item.upstream is not None or not item.own.open
+                          or item.effective is not Status.OPEN},
+            "licences": _licence_summary(judged),
         },
         "upstream": {ident: _upstream_summary(u) for ident, u in upstreams.items()},
     }
@@ -169,6 +174,21 @@ def _verdict(ctx: Context, prefixes: tuple[str, ...], exclude: tuple[str, ...]) 
     if len(errors) > MAX_REASONS:
         reasons.append(f"... and {len(errors) - MAX_REASONS} more")
     return {"ok": not errors, "reasons": reasons}
+
+
+def _licence_summary(judged: Mapping[str, ArtifactOpenness]) -> dict[str, Any]:
+    """Each distinct licence expression of the release's own artifacts: its judgement
+    and how many artifacts carry it."""
+    out: dict[str, dict[str, Any]] = {}
+    for item in judged.values():
+        if item.upstream is not None:
+            continue
+        key = item.license if item.license is not None else "(none)"
+        entry = out.get(key)
+        if entry is None:
+            entry = out[key] = {"status": item.own.status.value, "count": 0}
+        entry["count"] += 1
+    return out
 
 
 def _upstream_summary(u: ResolvedUpstream) -> dict[str, Any]:

@@ -14,15 +14,19 @@ from collections.abc import Iterator
 from rebuildable.context import Context
 from rebuildable.errors import MemberError
 from rebuildable.findings import Finding, Location, finding
-from rebuildable.signing.verify import envelope_path, signature_findings
+from rebuildable.model import ENVELOPE_NAME
 
 
 def check(ctx: Context) -> Iterator[Finding]:
     options = ctx.options
     if options.keys or options.trust is not None or options.threshold is not None:
+        # Key handling (cryptography) is imported only when keys are given.
+        from rebuildable.signing.verify import signature_findings  # noqa: PLC0415
+
         yield from signature_findings(ctx)
         return
-    path = envelope_path(ctx.release.manifest_name)
+    folder = ctx.release.manifest_name.rpartition("/")[0]
+    path = f"{folder}/{ENVELOPE_NAME}" if folder else ENVELOPE_NAME
     try:
         with ctx.release.open(path):
             pass

@@ -14,27 +14,19 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
-from rich.progress import (
-    Progress as RichProgressBar,
-)
 
 from rebuildable.errors import RebuildableError, UsageError
 from rebuildable.progress import NO_PROGRESS, Progress
 from rebuildable.render import FORMATS, MACHINE_FORMATS, render
 from rebuildable.render.text import safe
 from rebuildable.report import Report
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import TaskID
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -188,6 +180,18 @@ class RichProgress:
     """
 
     def __init__(self, console: Console | None = None) -> None:
+        # rich's progress machinery is imported only when a bar is drawn: it is a good
+        # part of start-up time, and CI runs (no terminal) never need it.
+        from rich.console import Console  # noqa: PLC0415
+        from rich.progress import (  # noqa: PLC0415
+            BarColumn,
+            DownloadColumn,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+        from rich.progress import Progress as RichProgressBar  # noqa: PLC0415
+
         self._console = console or Console(stderr=True)
         self._bar = RichProgressBar(
             TextColumn("{task.description}"), BarColumn(), DownloadColumn(),

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.control import strip_control_codes
-from rich.text import Text
+if TYPE_CHECKING:
+    from rich.text import Text
 
 from rebuildable.findings import Finding, Severity
 from rebuildable.report import Report
@@ -91,6 +90,11 @@ _UNSAFE.update({c: f"\\u{c:04x}" for c in [*range(0x202A, 0x202F), *range(0x2066
 _UNSAFE.update({0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"})
 
 
+#: the control codes rich strips from printed text (bell, backspace, vertical tab,
+#: form feed, carriage return), removed the same way without importing rich
+_CONTROL_CODES = dict.fromkeys([7, 8, 11, 12, 13])
+
+
 def safe(text: str) -> str:
     """``text`` with control and bidi-override characters written as escapes."""
     return text.translate(_UNSAFE)
@@ -153,6 +157,8 @@ def _finding_lines(f: Finding, manifest: str | None = None,
 
 
 def _to_text(line: Line) -> Text:
+    from rich.text import Text  # noqa: PLC0415 - rich loads only for coloured output
+
     base, pieces = line
     text = Text(style=base or "")
     for piece, style in pieces:
@@ -163,7 +169,7 @@ def _to_text(line: Line) -> Text:
 def _plain(line: Line) -> str:
     # Exactly what rich prints for the same Text without colour: control codes that
     # move the cursor are stripped, tabs expanded; nothing wraps (soft wrap).
-    return strip_control_codes("".join(piece for piece, _ in line[1])).expandtabs(4)
+    return "".join(piece for piece, _ in line[1]).translate(_CONTROL_CODES).expandtabs(4)
 
 
 def _yes_no(ok: bool) -> Piece:
@@ -274,6 +280,9 @@ def render_text(report: Report, *, color: bool = False, base: str | None = None)
     lines = _report_lines(report, base)
     if not color:
         return "".join(_plain(line) + "\n" for line in lines)
+    from rich.console import Console  # noqa: PLC0415 - rich loads only for coloured output
+    from rich.text import Text  # noqa: PLC0415
+
     buffer = io.StringIO()
     console = Console(file=buffer, width=WIDTH, force_terminal=color, no_color=not color,
                       color_system="standard" if color else None, highlight=False,
