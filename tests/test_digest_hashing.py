@@ -247,3 +247,48 @@ def test_chunking_never_changes_the_digest(data: bytes, chunk: int) -> None:
     assert size == len(data)
     assert digests["sha256"] == hashlib.sha256(data).hexdigest()
     assert digests["md5"] == hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def test_small_files_are_kept_whole_and_big_ones_are_not(tmp_path: Path) -> None:
+    small, big = b"s" * 100, b"b" * (digest.KEEP_SMALL + 1)
+    root = make_release(tmp_path / "r", {"small.bin": small, "big.bin": big})
+    release = FolderRelease(root, "rebuild.yaml", str(root))
+    jobs = [digest.HashJob("small.bin", ("sha256",), len(small)),
+            digest.HashJob("big.bin", ("sha256",), len(big))]
+    results = digest.hash_members(release.open, jobs, workers=2)
+    assert results["small.bin"].content == small
+    assert results["small.bin"].digests["sha256"] == hashlib.sha256(small).hexdigest()
+    assert results["big.bin"].content is None
+    assert results["big.bin"].digests["sha256"] == hashlib.sha256(big).hexdigest()
+
+
+def test_kept_content_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(digest, "KEEP_TOTAL", 250)
+    files = {f"f{i}": bytes([i]) * 100 for i in range(5)}
+    root = make_release(tmp_path / "r", files)
+    release = FolderRelease(root, "rebuild.yaml", str(root))
+    jobs = [digest.HashJob(p, ("sha256",), 100) for p in files]
+    results = digest.hash_members(release.open, jobs, workers=1)
+    kept = [r for r in results.values() if r.content is not None]
+    assert len(kept) == 2
+    for path, data in files.items():
+        assert results[path].digests["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_content_check_does_not_read_kept_small_files_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rebuildable.engine import Options, validate
+
+    root = make_release(tmp_path / "r", {"a.txt": b"hello\n", "b.txt": b"bye\n"})
+    opened: list[str] = []
+    real_open = FolderRelease.open
+
+    def counting_open(self: FolderRelease, path: str) -> BinaryIO:
+        opened.append(path)
+        return real_open(self, path)
+
+    monkeypatch.setattr(FolderRelease, "open", counting_open)
+    report = validate(root, Options())
+    assert report.ok
+    assert opened.count("a.txt") == 1
+    assert opened.count("b.txt") == 1

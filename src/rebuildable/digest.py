@@ -126,7 +126,14 @@ class HashResult:
     size: int | None = None
     error: MemberError | None = None
     changed: bool = False  # the file's size or mtime moved while it was read
+    #: the whole file, for small files (so the content check need not read them again)
+    content: bytes | None = None
 
+
+#: files up to this size are read whole and kept in their HashResult ...
+KEEP_SMALL = 64 * 1024
+#: ... until this many bytes are kept for one call of hash_members
+KEEP_TOTAL = 64 * CHUNK
 
 #: files at least this large get a thread-pool task of their own
 BIG_FILE = 8 * CHUNK
@@ -145,16 +152,54 @@ def _fstat(stream: BinaryIO) -> tuple[int, ...] | None:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+class _Keeper:
+    """Hands out the byte budget for keeping small files' content, across threads."""
+
+    def __init__(self, total: int) -> None:
+        self._left = total
+        self._lock = threading.Lock()
+
+    def take(self, size: int) -> bool:
+        with self._lock:
+            if size > self._left:
+                return False
+            self._left -= size
+            return True
+
+
+def _read_small(fh: BinaryIO, job: HashJob, advance: Callable[[int], None]
+                ) -> tuple[dict[str, str], bytes] | None:
+    """Read and hash a small file whole; None (stream rewound) when it is not small."""
+    data = fh.read(KEEP_SMALL + 1)
+    if len(data) > KEEP_SMALL or fh.read(1):
+        fh.seek(0)
+        return None
+    hashers = _hashers(job.algorithms)
+    for h in hashers.values():
+        h.update(data)
+    advance(len(data))
+    return {name: h.hexdigest() for name, h in hashers.items()}, data
+
+
 def _hash_one(job: HashJob, open_member: Callable[[str], BinaryIO], buffer: bytearray,
               advance: Callable[[int], None],
-              identify: Callable[[str], tuple[int, ...] | None] | None) -> HashResult:
+              identify: Callable[[str], tuple[int, ...] | None] | None, *,
+              keeper: _Keeper | None = None) -> HashResult:
     result = HashResult(job.path)
     try:
         with open_member(job.path) as fh:
             opened = _fstat(fh)
-            result.digests, result.size = hash_stream(
-                fh, job.algorithms, advance, buffer=buffer,
-                limit=opened[2] if opened is not None else None)
+            small = None
+            if (keeper is not None and job.size_hint <= KEEP_SMALL and fh.seekable()
+                    and keeper.take(job.size_hint)):
+                small = _read_small(fh, job, advance)
+            if small is not None:
+                result.digests, result.content = small
+                result.size = len(result.content)
+            else:
+                result.digests, result.size = hash_stream(
+                    fh, job.algorithms, advance, buffer=buffer,
+                    limit=opened[2] if opened is not None else None)
             # After the read, the path must still name the same, unmodified file: a
             # write moves size or mtime, a replacement moves the inode.
             after = identify(job.path) if identify is not None else None
@@ -168,6 +213,7 @@ def _hash_one(job: HashJob, open_member: Callable[[str], BinaryIO], buffer: byte
         return result
     if opened is not None and (after != opened or result.size != opened[2]):
         result.changed = True
+        result.content = None
     return result
 
 
@@ -220,13 +266,15 @@ def hash_members(open_member: Callable[[str], BinaryIO], jobs: Iterable[HashJob]
             raise ValueError(f"digest algorithm {name!r} is not available")
     results: dict[str, HashResult] = {}
     advance = _LockedAdvance(progress)
+    keeper = _Keeper(KEEP_TOTAL)
     progress.start("hashing", sum(j.size_hint for j in job_list))
     try:
         tasks = _tasks(job_list) if parallel and workers > 1 and len(job_list) > 1 else []
         if len(tasks) > 1:
             def run(task: list[HashJob]) -> list[HashResult]:
                 buffer = bytearray(CHUNK)
-                return [_hash_one(j, open_member, buffer, advance, identify) for j in task]
+                return [_hash_one(j, open_member, buffer, advance, identify, keeper=keeper)
+                        for j in task]
 
             with ThreadPoolExecutor(max_workers=min(workers, len(tasks)),
                                     thread_name_prefix="rebuildable-hash") as pool:
@@ -236,7 +284,8 @@ def hash_members(open_member: Callable[[str], BinaryIO], jobs: Iterable[HashJob]
         else:
             buffer = bytearray(CHUNK)
             for job in job_list:
-                results[job.path] = _hash_one(job, open_member, buffer, advance, identify)
+                results[job.path] = _hash_one(job, open_member, buffer, advance, identify,
+                                              keeper=keeper)
     finally:
         progress.finish()
     return {job.path: results[job.path] for job in job_list}

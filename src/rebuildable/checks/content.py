@@ -30,6 +30,7 @@ Missing, linked and special files are left to the integrity and path checks. Res
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -119,8 +120,15 @@ def formats_for(ctx: Context) -> dict[str, FormatInfo]:
         todo[art.path] = entry.size
     results: dict[str, FormatInfo] = {}
 
+    hashed = ctx.cache.get("hashes") or {}
+
     def one(item: tuple[str, int]) -> tuple[str, FormatInfo | None]:
         path, size = item
+        result = hashed.get(path)
+        content = getattr(result, "content", None)
+        if isinstance(content, bytes):
+            # Small files were kept whole while they were hashed: no second read.
+            return path, sniff(lambda: io.BytesIO(content), path, len(content))
         try:
             # Open once up front so that a missing or special file is skipped quietly.
             fh = ctx.release.open(path)
