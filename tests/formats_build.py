@@ -11,6 +11,9 @@ import zipfile
 from collections.abc import Sequence
 from typing import Any
 
+from rebuildable.formats import FormatInfo, sniff
+from tests.helpers import corpus_file
+
 # -- PSD / PSB -------------------------------------------------------------------------
 
 #: one layer record: (name, section divider type or None). 1/2 = group folder, 3 = divider
@@ -242,3 +245,14 @@ def gguf(*, version: int = 3, kv: Sequence[tuple[str, int, Any]] = (),
     if tensors:
         out += b"\0" * ((-len(out)) % alignment)
     return out + blobs
+
+
+def sniff_bytes(data: bytes, name: str = "file") -> FormatInfo:
+    """Sniff bytes in memory, as the content check sniffs a member."""
+    return sniff(lambda: io.BytesIO(data), name, len(data))
+
+
+def sniff_corpus(rel: str) -> FormatInfo:
+    """Sniff a file of the shared corpus in place (the test is skipped when absent)."""
+    path = corpus_file(rel)
+    return sniff(lambda: path.open("rb"), path.name, path.stat().st_size)

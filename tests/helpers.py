@@ -15,7 +15,22 @@ from typing import Any
 
 import yaml
 
-__all__ = ["artifact_id", "make_release", "read_manifest", "sha256_hex", "write_manifest"]
+__all__ = ["CORPUS", "artifact_id", "corpus_file", "make_release", "read_manifest", "sha256_hex",
+           "write_manifest"]
+
+#: the shared corpus of real-world files beside the checkout (absent in some clones)
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def corpus_file(rel: str) -> Path:
+    """A corpus file, read in place; the calling test is skipped when it is absent."""
+    import pytest
+
+    path = CORPUS / rel
+    if not path.is_file():
+        pytest.skip(f"corpus file {rel} is not here")
+    return path
+
 
 _NOT_ID = re.compile(r"[^a-z0-9._-]+")
 

@@ -11,19 +11,8 @@ import pytest
 
 from rebuildable.formats import FormatInfo, sniff
 from tests import formats_build as fb
-
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-
-
-def sniff_bytes(data: bytes, name: str = "file") -> FormatInfo:
-    return sniff(lambda: io.BytesIO(data), name, len(data))
-
-
-def corpus_file(rel: str) -> Path:
-    path = CORPUS / rel
-    if not path.is_file():
-        pytest.skip(f"corpus file {rel} is not here")
-    return path
+from tests.formats_build import sniff_bytes
+from tests.helpers import corpus_file
 
 
 def sniff_corpus(rel: str) -> FormatInfo:

@@ -12,21 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from rebuildable.formats import FormatInfo, sniff, sniff_path
-
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-
-
-def sniff_bytes(data: bytes, name: str = "file") -> FormatInfo:
-    return sniff(lambda: io.BytesIO(data), name, len(data))
-
-
-def sniff_corpus(rel: str) -> FormatInfo:
-    path = CORPUS / rel
-    if not path.is_file():
-        pytest.skip(f"corpus file {rel} is not here")
-    return sniff(lambda: path.open("rb"), path.name, path.stat().st_size)
-
+from rebuildable.formats import sniff, sniff_path
+from tests.formats_build import sniff_bytes, sniff_corpus
 
 # -- SVG -------------------------------------------------------------------------------------
 

@@ -7,27 +7,13 @@ import io
 import pickle
 import struct
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from rebuildable.formats import FormatInfo, sniff
+from rebuildable.formats import sniff
 from tests import formats_build as fb
-
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-
-
-def sniff_bytes(data: bytes, name: str = "file") -> FormatInfo:
-    return sniff(lambda: io.BytesIO(data), name, len(data))
-
-
-def sniff_corpus(rel: str) -> FormatInfo:
-    path = CORPUS / rel
-    if not path.is_file():
-        pytest.skip(f"corpus file {rel} is not here")
-    return sniff(lambda: path.open("rb"), path.name, path.stat().st_size)
-
+from tests.formats_build import sniff_bytes, sniff_corpus
 
 # -- safetensors -----------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from collections import Counter
 from typing import Any
 
 from rebuildable.formats._base import BudgetExceededError, Cursor, FormatError, FormatInfo, Source
+from rebuildable.load import DuplicateKeyError, unique_keys
 
 FAMILY = "weights"
 #: the largest safetensors JSON header read (the reference reader allows 100 MB)
@@ -87,15 +88,6 @@ def sniff(src: Source, head: bytes, name: str) -> FormatInfo:
 # -- safetensors ------------------------------------------------------------------------
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise FormatError(f"header holds the key {key!r} twice")
-        out[key] = value
-    return out
-
-
 def _safetensors(src: Source) -> FormatInfo:
     n = int.from_bytes(src.read_at(0, 8, "header length"), "little")
     details: dict[str, Any] = {"header_bytes": n}
@@ -106,13 +98,13 @@ def _safetensors(src: Source) -> FormatInfo:
     raw = src.read_at(8, n, "JSON header")
     problems: list[str] = []
     try:
-        header = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
+        header = json.loads(raw.decode("utf-8"), object_pairs_hook=unique_keys)
+    except DuplicateKeyError as exc:
+        return FormatInfo(format="safetensors", family=FAMILY, details=details,
+                          problems=[f"header holds the key {exc.key!r} twice"])
     except (UnicodeDecodeError, ValueError) as exc:
         return FormatInfo(format="safetensors", family=FAMILY, details=details,
                           problems=[f"header is not valid UTF-8 JSON: {exc}"])
-    except FormatError as exc:
-        return FormatInfo(format="safetensors", family=FAMILY, details=details,
-                          problems=[str(exc)])
     if not isinstance(header, dict):
         return FormatInfo(format="safetensors", family=FAMILY, details=details,
                           problems=["header is not a JSON object"])

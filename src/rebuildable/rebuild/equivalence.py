@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from rebuildable.load import DuplicateKeyError, unique_keys
+
 CHUNK = 1024 * 1024
 CONTEXT = 8  # bytes of hex context on each side of the first differing byte
 MAX_ARCHIVE_DEPTH = 4
@@ -284,15 +286,6 @@ class TensorFile:
     metadata: dict[str, Any] | None = None
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise FormatError(f"duplicate key {k!r} in the safetensors header")
-        out[k] = v
-    return out
-
-
 def read_safetensors(path: Path) -> TensorFile:
     """Parse a safetensors file: 8-byte little-endian header length, JSON header, data."""
     np = _numpy()
@@ -306,7 +299,9 @@ def read_safetensors(path: Path) -> TensorFile:
             raise FormatError(f"header length {n} exceeds the file")
         raw = fh.read(n)
     try:
-        header = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
+        header = json.loads(raw.decode("utf-8"), object_pairs_hook=unique_keys)
+    except DuplicateKeyError as exc:
+        raise FormatError(f"duplicate key {exc.key!r} in the safetensors header") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FormatError(f"header is not JSON: {exc}") from exc
     if not isinstance(header, dict):
