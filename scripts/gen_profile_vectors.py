@@ -232,7 +232,7 @@ def software(binary_source: bool = False, from_source: bool = True,
 
 
 def dataset(processing: bool = True, raw: bool = True, card: bool = True,
-            external: bool = False) -> Release:
+            external: bool = False, steps: bool = True) -> Release:
     files: Files = {"clean.py": text("print('clean')\n"),
                     "derived/clean.csv": text("text,label\ngood,1\n"),
                     "requirements.lock": text("# python 3.11\n")}
@@ -251,9 +251,9 @@ def dataset(processing: bool = True, raw: bool = True, card: bool = True,
     if card:
         files["DATA_CARD.md"] = text("# clean\n")
         arts.append(art("card", "DATA_CARD.md", "data-card"))
-    return Release(files, manifest("clean-reviews", arts,
-                                   [step("clean", "python3 clean.py", inputs, ["clean"],
-                                         environment="env")], profile="dataset"))
+    made = [step("clean", "python3 clean.py", inputs, ["clean"], environment="env")]
+    return Release(files, manifest("clean-reviews", arts, made if steps else None,
+                                   profile="dataset"))
 
 
 def artwork(kind: str) -> Release:
@@ -428,7 +428,7 @@ vector("profile-adapter-base-not-consumed", "The adapter's training consumes not
        ["profile.base-not-consumed"])
 # dataset
 vector("profile-dataset-ok", "Derived data made by processing code from a shipped raw "
-       "source, with a data card", ["DS-1", "DS-2", "DS-3", "DS-4"], dataset, True, [])
+       "source, with a data card", ["DS-1", "DS-2", "DS-3", "DS-4", "DS-5"], dataset, True, [])
 vector("profile-dataset-external-raw", "A raw source pinned by uri and sha256 counts",
        ["DS-2"], lambda: dataset(external=True), True, [])
 vector("profile-dataset-no-processing-code", "Derived data made by code that is not "
@@ -436,6 +436,9 @@ vector("profile-dataset-no-processing-code", "Derived data made by code that is 
        ["profile.no-processing-code"])
 vector("profile-dataset-no-raw", "Derived data made from no raw data", ["DS-2"],
        lambda: dataset(raw=False), False, ["profile.no-raw-data"])
+vector("profile-dataset-nothing-derived", "A dataset release whose data no step makes: the "
+       "derived data is declared a source", ["DS-5"], lambda: dataset(steps=False), False,
+       ["profile.no-derived-data"])
 vector("profile-dataset-no-card", "No data card is a note (info only)", ["DS-3"],
        lambda: dataset(card=False), True, [])
 # artwork

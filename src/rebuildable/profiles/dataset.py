@@ -38,6 +38,18 @@ def raw_sources(view: View, r: Rule) -> Iterator[Finding]:
                           artifact=art.id, step=step.id, location=view.at_step(step, "inputs"))
 
 
+@rule("DS-5", "a dataset release MUST derive data: some step produces a dataset")
+def derives_data(view: View, r: Rule) -> Iterator[Finding]:
+    if next(derived(view), None) is None:
+        datasets = [a.id for a in view.index.values() if a.kind == "dataset"]
+        more = ", ..." if len(datasets) > 5 else ""
+        named = f" ({', '.join(datasets[:5])}{more})" if datasets else ""
+        yield finding("profile.no-derived-data",
+                      f"no step produces data of kind dataset{named}: every dataset is declared "
+                      "a source, so nothing shows how the published data was made",
+                      location=view.ctx.locate("/steps" if view.ctx.manifest.steps else "/profile"))
+
+
 @rule("DS-3", "a dataset release SHOULD ship a data card")
 def data_card(view: View, r: Rule) -> Iterator[Finding]:
     if not any(a.kind == "data-card" for a in view.index.values()):
@@ -50,6 +62,7 @@ def data_card(view: View, r: Rule) -> Iterator[Finding]:
 PROFILE = Profile("dataset", "Datasets derived from raw sources", (
     processing_code,
     raw_sources,
+    derives_data,
     data_card,
     environment_rule("DS-4", "produces the derived data", frozenset({"dataset"})),
 ))
