@@ -82,3 +82,17 @@ def test_dataset_whose_derived_data_is_declared_a_source_is_caught(tmp_path: Pat
     # Drop the steps: the derived split now claims to be a source of itself.
     manifest.write_text(text[: text.index("steps:")], encoding="utf-8")
     assert "profile.no-derived-data" in _errors(root)
+
+
+def test_generic_example_with_an_undeclared_input_fails_to_rebuild(tmp_path: Path) -> None:
+    from rebuildable.rebuild import RebuildOptions, rebuild
+
+    root = _copy(tmp_path, "generic-notes")
+    assert _errors(root) == set()
+    # The step still reads src/notes.md but no longer declares it: statically the release
+    # looks fine (the source is merely unused), only a rebuild can tell.
+    _edit(root / "rebuild.yaml", "inputs: [render, notes-source]", "inputs: [render]")
+    assert _errors(root) == set()
+    report = rebuild(root, RebuildOptions(timeout=60))
+    assert not report.ok
+    assert "rebuild.step-failed" in {f.code for f in report.findings}
