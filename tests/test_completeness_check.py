@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rebuildable.checks.completeness import Closure, safe_relative, strong_pin
+from rebuildable.checks.completeness import Closure, strong_pin
 from rebuildable.engine import validate
 from rebuildable.findings import Finding
+from rebuildable.release import safe_relative
 from rebuildable.report import Report
 from tests.helpers import make_release, read_manifest, write_manifest
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import errno
 import os
+import re
 import stat
 import threading
 from abc import ABC, abstractmethod
@@ -24,6 +25,16 @@ from rebuildable.model import MANIFEST_NAMES
 
 if TYPE_CHECKING:
     from rebuildable.archive import ArchiveLimits
+
+
+_UNSAFE_PATH = re.compile(r"\A(?:/|[A-Za-z]:)|(?:\A|/)\.{0,2}(?:/|\Z)|[\\\x00]")
+
+
+def safe_relative(path: str) -> bool:
+    """True for a path that can only name something inside the release: relative, no
+    drive letter, no empty, '.' or '..' segment, no backslash, no NUL. Which rule a bad
+    path breaks is the path check's to report (checks/paths.py)."""
+    return bool(path) and _UNSAFE_PATH.search(path) is None
 
 
 class EntryType(enum.StrEnum):

@@ -36,7 +36,7 @@ from rebuildable.model import (
     UpstreamRef,
     split_ref,
 )
-from rebuildable.release import Entry, FolderRelease, Release
+from rebuildable.release import Entry, FolderRelease, Release, safe_relative
 
 if TYPE_CHECKING:
     from rebuildable.context import Context, Options
@@ -172,19 +172,11 @@ def inner_prefixes(manifest: Manifest) -> list[str]:
     """
     out: list[str] = []
     for ref in manifest.upstream:
-        if ref.path and _safe_path(ref.path):
+        if ref.path and safe_relative(ref.path):
             folder = posixpath.dirname(ref.path)
             if folder:
                 out.append(folder)
     return out
-
-
-def _safe_path(path: str) -> bool:
-    if not path or path.startswith("/") or "\\" in path or "\x00" in path:
-        return False
-    if len(path) > 1 and path[1] == ":":
-        return False
-    return all(seg not in ("", ".", "..") for seg in path.split("/"))
 
 
 def _strong(digest: Mapping[str, str]) -> dict[str, str]:
@@ -276,7 +268,7 @@ def _resolve_one(ctx: Context, ref: UpstreamRef,
     source: str | None = None
     manifest_only = False
     if ref.path is not None:
-        if not _safe_path(ref.path):
+        if not safe_relative(ref.path):
             out.append(finding("upstream.path-escapes",
                                f"upstream {ref.id!r} manifest path {ref.path!r} is not a safe "
                                "relative path inside the release",

@@ -19,7 +19,6 @@ in ``ctx.cache["completeness"]`` (a :class:`Closure`) for later checks (verdicts
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from rebuildable.digest import ALGORITHMS, well_formed
 from rebuildable.findings import Finding, finding
 from rebuildable.load import join_pointer
 from rebuildable.model import Manifest, Step, UpstreamRef, split_ref
-from rebuildable.release import EntryType
+from rebuildable.release import EntryType, safe_relative
 
 CACHE_KEY = "completeness"
 #: outputs named in one finding's message and data, at most
@@ -45,14 +44,6 @@ def strong_pin(digest: Mapping[str, str]) -> bool:
         if alg is not None and alg.strong and well_formed(name, value):
             return True
     return False
-
-
-_UNSAFE_PATH = re.compile(r"\A(?:/|[A-Za-z]:)|(?:\A|/)\.{0,2}(?:/|\Z)|[\\\x00]")
-
-
-def safe_relative(path: str) -> bool:
-    """A path the release can hold at all; anything else is the path check's to report."""
-    return bool(path) and _UNSAFE_PATH.search(path) is None
 
 
 @dataclass

@@ -44,7 +44,6 @@ from rebuildable.rebuild.plan import (
     PlanError,
     order_steps,
     plan_step,
-    safe_relative,
     source_date_epoch,
 )
 from rebuildable.rebuild.runner import (
@@ -56,7 +55,7 @@ from rebuildable.rebuild.runner import (
     remove_tree,
     run_command,
 )
-from rebuildable.release import FolderRelease, Release, open_release
+from rebuildable.release import FolderRelease, Release, open_release, safe_relative
 from rebuildable.report import ReleaseInfo, Report
 
 __all__ = ["DEFAULT_TIMEOUT", "REFUSING_AREAS", "RebuildOptions", "rebuild", "rebuild_release"]

@@ -24,8 +24,8 @@ from rebuildable.digest import ALGORITHMS, CHUNK
 from rebuildable.errors import MemberError
 from rebuildable.load import coerce_to_schema, load_manifest
 from rebuildable.model import MANIFEST_NAMES, Artifact, Manifest, UpstreamRef
-from rebuildable.rebuild.plan import external_place, safe_relative, upstream_base
-from rebuildable.release import Release
+from rebuildable.rebuild.plan import external_place, upstream_base
+from rebuildable.release import Release, safe_relative
 
 #: download bound when an external artifact declares no size
 MAX_FETCH_BYTES = 8 * 1024**3

@@ -157,9 +157,3 @@ def source_date_epoch(manifest: Manifest) -> tuple[int, str]:
         return int(raw), "manifest"
     return DEFAULT_SOURCE_DATE_EPOCH, "default"
 
-
-def safe_relative(path: str) -> bool:
-    """True for a non-empty relative POSIX path with no '', '.' or '..' segment."""
-    if not path or path.startswith("/") or "\\" in path or "\x00" in path:
-        return False
-    return all(p not in ("", ".", "..") for p in path.split("/"))
