@@ -96,3 +96,17 @@ def test_generic_example_with_an_undeclared_input_fails_to_rebuild(tmp_path: Pat
     report = rebuild(root, RebuildOptions(timeout=60))
     assert not report.ok
     assert "rebuild.step-failed" in {f.code for f in report.findings}
+
+
+def test_rebuild_finds_an_upstream_where_validation_does(tmp_path: Path) -> None:
+    from rebuildable.rebuild import RebuildOptions, rebuild
+
+    root = _copy(tmp_path, "adapter-lora-tiny")
+    # The base is no longer shipped inside; a copy sits in an --upstream-dir folder whose
+    # name is not the upstream's id. Both validation and rebuild find it by its digest.
+    shelf = tmp_path / "shelf"
+    shelf.mkdir()
+    shutil.move(str(root / "upstream" / "base"), str(shelf / "tiny-base-1.0"))
+    report = rebuild(root, RebuildOptions(timeout=120, upstream_dirs=(shelf,)))
+    assert "rebuild.input-unavailable" not in {f.code for f in report.findings}
+    assert report.ok, [f.message for f in report.findings if f.severity is Severity.ERROR]

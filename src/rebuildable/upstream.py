@@ -179,7 +179,7 @@ def inner_prefixes(manifest: Manifest) -> list[str]:
     return out
 
 
-def _strong(digest: Mapping[str, str]) -> dict[str, str]:
+def pinned_digests(digest: Mapping[str, str]) -> dict[str, str]:
     """The pinned digests that can be checked here and count as a pin."""
     return {alg: value for alg, value in digest.items()
             if alg in digests.ALGORITHMS and digests.ALGORITHMS[alg].strong
@@ -195,6 +195,11 @@ def _hash(data: bytes, algorithms: list[str]) -> dict[str, str]:
         h.update(data)
         out[alg] = h.hexdigest()
     return out
+
+
+def digest_matches(data: bytes, strong: Mapping[str, str]) -> bool:
+    """Do ``data`` match every digest of ``strong`` (from :func:`pinned_digests`)?"""
+    return bool(strong) and _hash(data, sorted(strong)) == dict(strong)
 
 
 def _own_digest(ctx: Context) -> str:
@@ -254,7 +259,7 @@ def _resolve_one(ctx: Context, ref: UpstreamRef,
                  chain: tuple[str, ...]) -> tuple[ResolvedUpstream, list[Finding]]:
     loc = ctx.locate(f"{ref.pointer}/manifest")
     limit = ctx.options.limits.max_bytes
-    strong = _strong(ref.digest)
+    strong = pinned_digests(ref.digest)
     out: list[Finding] = []
     if not strong:
         out.append(finding("upstream.weak-digest",
@@ -293,7 +298,7 @@ def _resolve_one(ctx: Context, ref: UpstreamRef,
         folder, name = posixpath.split(ref.path)
         release = SubRelease(ctx.release, folder, name)
     else:
-        match = _find_offline(ctx.options.upstream_dirs, ref, strong, limit)
+        match = find_offline(ctx.options.upstream_dirs, ref, strong, limit)
         if match is None:
             where = (f" in {', '.join(str(d) for d in ctx.options.upstream_dirs)}"
                      if ctx.options.upstream_dirs else "")
@@ -353,7 +358,7 @@ def _resolve_one(ctx: Context, ref: UpstreamRef,
                             report=report, manifest_only=manifest_only, nested=nested), out
 
 
-def _find_offline(dirs: tuple[Path, ...], ref: UpstreamRef, strong: Mapping[str, str],
+def find_offline(dirs: tuple[Path, ...], ref: UpstreamRef, strong: Mapping[str, str],
                   limit: int) -> tuple[Path, bytes] | None:
     """The first manifest in ``dirs`` whose bytes match the pin; else the first whose
     name matches the uri's (so that a changed upstream is reported as a mismatch)."""
@@ -367,7 +372,7 @@ def _find_offline(dirs: tuple[Path, ...], ref: UpstreamRef, strong: Mapping[str,
             data = path.read_bytes()
         except OSError:
             continue
-        if all(_hash(data, [alg])[alg] == value for alg, value in strong.items()):
+        if digest_matches(data, strong):
             return path, data
         if by_name is None and wanted and path.name == wanted:
             by_name = (path, data)

@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from rebuildable import __version__
+from rebuildable import __version__, schema
 from rebuildable.digest import ALGORITHMS, CHUNK
 from rebuildable.errors import MemberError
-from rebuildable.load import coerce_to_schema, load_manifest
-from rebuildable.model import MANIFEST_NAMES, Artifact, Manifest, UpstreamRef
+from rebuildable.load import Limits, coerce_to_schema, load_manifest
+from rebuildable.model import Artifact, Manifest, UpstreamRef
 from rebuildable.rebuild.plan import external_place, upstream_base
-from rebuildable.release import Release, safe_relative
+from rebuildable.release import FolderRelease, Release, safe_relative
+from rebuildable.upstream import digest_matches, find_offline, pinned_digests
 
 #: download bound when an external artifact declares no size
 MAX_FETCH_BYTES = 8 * 1024**3
@@ -195,11 +196,13 @@ class UpstreamResolver:
     _loaded: dict[str, tuple[Manifest, Callable[[str], BinaryIO]]] = field(default_factory=dict)
 
     def _manifest(self, ref: UpstreamRef) -> tuple[Manifest, Callable[[str], BinaryIO]]:
+        # Found the way validation finds it (upstream.py): inside the release at
+        # ``manifest.path``, else in ``--upstream-dir`` by its pinned digest.
         if ref.id in self._loaded:
             return self._loaded[ref.id]
-        if not strong_pin(ref.digest):
+        strong = pinned_digests(ref.digest)
+        if not strong:
             raise Unavailable(f"upstream {ref.id!r} has no strong manifest digest to check")
-        algs = usable_algorithms(ref.digest)
         raw: bytes | None = None
         opener: Callable[[str], BinaryIO] | None = None
         if ref.path is not None and safe_relative(ref.path):
@@ -208,36 +211,19 @@ class UpstreamResolver:
                     raw = fh.read()
             except (MemberError, OSError):
                 raw = None
-            if raw is not None and _matches(raw, ref.digest, algs):
+            if raw is not None and digest_matches(raw, strong):
                 base = posixpath.dirname(ref.path)
 
                 def in_release(path: str, base: str = base) -> BinaryIO:
                     return self.release.open(posixpath.join(base, path) if base else path)
 
                 opener = in_release
-            else:
-                raw = None
         if opener is None:
-            for folder in self.upstream_dirs:
-                for cand in [folder / n for n in MANIFEST_NAMES] + [
-                        folder / ref.id / n for n in MANIFEST_NAMES]:
-                    try:
-                        data = cand.read_bytes() if cand.is_file() else None
-                    except OSError:
-                        data = None
-                    if data is not None and _matches(data, ref.digest, algs):
-                        raw = data
-                        root = cand.parent
-
-                        def on_disk(path: str, root: Path = root) -> BinaryIO:
-                            from rebuildable.release import FolderRelease  # noqa: PLC0415
-
-                            return FolderRelease(root, "rebuild.yaml", str(root)).open(path)
-
-                        opener = on_disk
-                        break
-                if opener is not None:
-                    break
+            found = find_offline(self.upstream_dirs, ref, strong, Limits().max_bytes)
+            if found is not None and digest_matches(found[1], strong):
+                path, raw = found
+                on_disk = FolderRelease(path.parent, path.name, str(path))
+                opener = on_disk.open
         if raw is None or opener is None:
             where = "inside the release" if ref.path else "given"
             raise Unavailable(f"no manifest of upstream {ref.id!r} matching its pinned digest "
@@ -245,7 +231,7 @@ class UpstreamResolver:
         loaded = load_manifest(raw, ref.path or f"{ref.id}/rebuild.yaml")
         if loaded.document is None:
             raise Unavailable(f"the manifest of upstream {ref.id!r} cannot be read")
-        coerce_to_schema(loaded.document, lambda _p: False)
+        coerce_to_schema(loaded.document, schema.wants_string)
         manifest = Manifest.from_data(loaded.document.data)
         self._loaded[ref.id] = (manifest, opener)
         return manifest, opener
@@ -274,17 +260,6 @@ class UpstreamResolver:
         except (MemberError, OSError) as exc:
             raise Unavailable(f"{art.path} of upstream {ref.id!r}: {exc}") from exc
         return place, dst, f"upstream:{ref.id}"
-
-
-def _matches(data: bytes, digest: Mapping[str, str], algs: list[str]) -> bool:
-    for name in algs:
-        factory = ALGORITHMS[name].factory
-        assert factory is not None
-        h = factory()
-        h.update(data)
-        if h.hexdigest() != digest[name]:
-            return False
-    return bool(algs)
 
 
 def place_file(src: Path, work: Path, place: str, mtime: int, executable: bool = False) -> None:
