@@ -17,7 +17,7 @@ from rebuildable.checks import CHECKS
 from rebuildable.context import Check, Context, Options
 from rebuildable.errors import MemberError, ReleaseError
 from rebuildable.findings import Finding, Location, finding
-from rebuildable.load import coerce_to_schema, gc_paused, load_manifest
+from rebuildable.load import gc_paused
 from rebuildable.model import Manifest
 from rebuildable.release import Release, open_release
 from rebuildable.report import ReleaseInfo, Report
@@ -73,12 +73,11 @@ def _run_release(release: Release, options: Options, checks: Sequence[Check]) ->
                                 location=Location(manifest_name)))
         return Report(ReleaseInfo(None, None, manifest_name), findings, options.strict, fatal=True)
 
-    loaded = load_manifest(raw, manifest_name, limits=options.limits)
+    loaded = schema.load_document(raw, manifest_name, options.limits)
     findings.extend(loaded.findings)
     doc = loaded.document
     if doc is None:
         return Report(ReleaseInfo(None, None, manifest_name), findings, options.strict)
-    findings.extend(coerce_to_schema(doc, schema.wants_string))
     manifest = Manifest.from_data(doc.data)
     ctx = Context(release=release, document=doc, manifest=manifest, options=options,
                   findings=findings)

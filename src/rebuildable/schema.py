@@ -17,7 +17,14 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from rebuildable.findings import Finding, finding
-from rebuildable.load import Document, join_pointer
+from rebuildable.load import (
+    Document,
+    Limits,
+    LoadResult,
+    coerce_to_schema,
+    join_pointer,
+    load_manifest,
+)
 
 if TYPE_CHECKING:
     import jsonschema
@@ -196,6 +203,19 @@ def _wants_string_cached(pointer: str, name: str) -> bool:
         if not current:
             return False
     return any(_is_string_schema(s, root) for s in current)
+
+
+def load_document(raw: bytes, name: str, limits: Limits | None = None) -> LoadResult:
+    """A manifest exactly as the validation engine sees it: the strict load, then the
+    manifest schema's string coercion (``version: 1.10`` stays the string "1.10").
+
+    The engine, signing, export and rebuild all read manifests through it, so the data
+    they sign, compare and rebuild from is the validated data.
+    """
+    loaded = load_manifest(raw, name, limits=limits)
+    if loaded.document is not None:
+        loaded.findings.extend(coerce_to_schema(loaded.document, wants_string))
+    return loaded
 
 
 # ------------------------------------------------------------------------- findings

@@ -21,7 +21,7 @@ from rebuildable.context import Options
 from rebuildable.engine import fatal_report, validate_release
 from rebuildable.errors import MemberError, ReleaseError, UsageError
 from rebuildable.findings import Finding, Location, Severity, finding
-from rebuildable.load import Document, coerce_to_schema, load_manifest
+from rebuildable.load import Document, load_manifest
 from rebuildable.model import Artifact, Manifest, Step
 from rebuildable.progress import NO_PROGRESS, Progress
 from rebuildable.rebuild.equivalence import (
@@ -115,9 +115,8 @@ def rebuild(target: str | os.PathLike[str] | Release,
 
 
 def _load_model(release: Release) -> tuple[Document, Manifest]:
-    loaded = load_manifest(release.read_manifest(), release.manifest_name)
+    loaded = schema.load_document(release.read_manifest(), release.manifest_name)
     assert loaded.document is not None  # validate_release succeeded on the same bytes
-    coerce_to_schema(loaded.document, schema.wants_string)
     return loaded.document, Manifest.from_data(loaded.document.data)
 
 

@@ -22,7 +22,7 @@ from typing import BinaryIO
 from rebuildable import __version__, schema
 from rebuildable.digest import ALGORITHMS, CHUNK
 from rebuildable.errors import MemberError
-from rebuildable.load import Limits, coerce_to_schema, load_manifest
+from rebuildable.load import Limits
 from rebuildable.model import Artifact, Manifest, UpstreamRef
 from rebuildable.rebuild.plan import external_place, upstream_base
 from rebuildable.release import FolderRelease, Release, safe_relative
@@ -228,10 +228,9 @@ class UpstreamResolver:
             where = "inside the release" if ref.path else "given"
             raise Unavailable(f"no manifest of upstream {ref.id!r} matching its pinned digest "
                               f"{where} or in --upstream-dir")
-        loaded = load_manifest(raw, ref.path or f"{ref.id}/rebuild.yaml")
+        loaded = schema.load_document(raw, ref.path or f"{ref.id}/rebuild.yaml")
         if loaded.document is None:
             raise Unavailable(f"the manifest of upstream {ref.id!r} cannot be read")
-        coerce_to_schema(loaded.document, schema.wants_string)
         manifest = Manifest.from_data(loaded.document.data)
         self._loaded[ref.id] = (manifest, opener)
         return manifest, opener

@@ -16,9 +16,9 @@ from typing import Any
 
 import rfc8785
 
-from rebuildable import schema
 from rebuildable.errors import RebuildableError
-from rebuildable.load import Limits, LoadResult, coerce_to_schema, join_pointer, load_manifest
+from rebuildable.load import Limits, join_pointer, load_manifest
+from rebuildable.schema import load_document
 
 __all__ = [
     "PREDICATE_TYPE",
@@ -94,18 +94,6 @@ def canonical(value: Any) -> bytes:
     except rfc8785.CanonicalizationError as exc:
         raise StatementError("sig.payload-mismatch",
                              f"the manifest has no canonical JSON form: {exc}") from exc
-
-
-def load_document(raw: bytes, name: str, limits: Limits | None = None) -> LoadResult:
-    """The manifest's data exactly as the validation engine sees it: the strict load,
-    then the schema's string coercion (``version: 1.10`` stays the string "1.10").
-
-    Signing and verifying both use it, so the signed data is the validated data.
-    """
-    loaded = load_manifest(raw, name, limits=limits)
-    if loaded.document is not None:
-        loaded.findings.extend(coerce_to_schema(loaded.document, schema.wants_string))
-    return loaded
 
 
 def payload_bytes(data: Mapping[str, Any]) -> bytes:
