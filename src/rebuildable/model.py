@@ -292,6 +292,12 @@ class Manifest:
         return artifact.license if artifact.license is not None else self.license
 
 
+def envelope_path(manifest_name: str) -> str:
+    """The signature envelope's path in a release: beside the manifest."""
+    folder = manifest_name.rpartition("/")[0]
+    return f"{folder}/{ENVELOPE_NAME}" if folder else ENVELOPE_NAME
+
+
 def split_ref(ref: str) -> tuple[str | None, str]:
     """'base:weights' -> ('base', 'weights'); 'weights' -> (None, 'weights')."""
     if ":" in ref:

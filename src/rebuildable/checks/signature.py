@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from rebuildable.context import Context
 from rebuildable.errors import MemberError
 from rebuildable.findings import Finding, Location, finding
-from rebuildable.model import ENVELOPE_NAME
+from rebuildable.model import envelope_path
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -25,8 +25,7 @@ def check(ctx: Context) -> Iterator[Finding]:
 
         yield from signature_findings(ctx)
         return
-    folder = ctx.release.manifest_name.rpartition("/")[0]
-    path = f"{folder}/{ENVELOPE_NAME}" if folder else ENVELOPE_NAME
+    path = envelope_path(ctx.release.manifest_name)
     try:
         with ctx.release.open(path):
             pass

@@ -25,7 +25,7 @@ from rebuildable.digest import available, hash_stream
 from rebuildable.errors import MemberError, UsageError
 from rebuildable.findings import Finding, Location, Severity, finding
 from rebuildable.load import Limits
-from rebuildable.model import ENVELOPE_NAME
+from rebuildable.model import envelope_path
 from rebuildable.release import Release
 from rebuildable.report import Report
 from rebuildable.signing.dsse import IN_TOTO_PAYLOAD_TYPE, Envelope, EnvelopeError, parse_envelope
@@ -45,12 +45,6 @@ __all__ = ["SECTION", "envelope_path", "policy_from_options", "signature_finding
 
 SECTION = "signatures"
 MAX_DIFFERENCES = 20
-
-
-def envelope_path(manifest_name: str) -> str:
-    """The envelope's path in the release: beside the manifest."""
-    folder = manifest_name.rpartition("/")[0]
-    return f"{folder}/{ENVELOPE_NAME}" if folder else ENVELOPE_NAME
 
 
 def policy_from_options(options: Options) -> Policy:
