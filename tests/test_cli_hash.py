@@ -11,7 +11,6 @@ import pytest
 from click.testing import CliRunner, Result
 
 from rebuildable.cli import cli
-from rebuildable.cli import hash as cli_hash
 
 
 def invoke(*args: str, stdin: bytes | None = None) -> Result:
@@ -97,7 +96,9 @@ def test_unknown_algorithm_lists_the_supported_ones(tmp_path: Path) -> None:
 
 def test_unavailable_algorithm_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     a, _ = files(tmp_path)
-    monkeypatch.setattr(cli_hash, "available", lambda name: name != "blake3")
+    from rebuildable import digest
+
+    monkeypatch.setattr(digest, "available", lambda name: name != "blake3")
     result = invoke(str(a), "--alg", "blake3")
     assert result.exit_code == 2
     assert "rebuildable[blake3]" in result.stderr

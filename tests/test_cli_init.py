@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rebuildable.cli import cli
+from rebuildable.draft import build_draft, guess_kind, slugify, unique_ids, write_manifest
 from rebuildable.engine import Options, validate
-from rebuildable.init import build_draft, guess_kind, slugify, unique_ids, write_manifest
 from rebuildable.load import load_manifest
 from rebuildable.release import FolderRelease
 

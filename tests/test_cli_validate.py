@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner, Result
 from rich.console import Console
 
+from rebuildable import api as cli_validate
 from rebuildable import schema
 from rebuildable.cli import cli
 from rebuildable.cli import common as cli_common
-from rebuildable.cli import validate as cli_validate
 from rebuildable.context import Options
 from rebuildable.progress import NO_PROGRESS
 from rebuildable.report import ReleaseInfo, Report

@@ -51,7 +51,6 @@ ALGORITHMS: dict[str, Algorithm] = {
     "md5": Algorithm("md5", 32, False, lambda: hashlib.md5(usedforsecurity=False)),
     "sha1": Algorithm("sha1", 40, False, lambda: hashlib.sha1(usedforsecurity=False)),
 }
-DEFAULT_ALGORITHM = "sha256"
 _HEX = re.compile(r"[0-9a-f]+\Z")
 
 

@@ -9,20 +9,36 @@ from __future__ import annotations
 
 import os
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from rebuildable import schema
 from rebuildable.checks import CHECKS
 from rebuildable.context import Check, Context, Options
+from rebuildable.digest import HashResult
 from rebuildable.errors import MemberError, ReleaseError
 from rebuildable.findings import Finding, Location, finding
-from rebuildable.load import gc_paused
+from rebuildable.load import Document, gc_paused
 from rebuildable.model import Manifest
 from rebuildable.release import Release, open_release
 from rebuildable.report import ReleaseInfo, Report
 
-__all__ = ["Options", "run_checks", "run_release", "validate", "validate_release"]
+__all__ = ["Options", "Validation", "run", "run_checks", "run_release", "validate",
+           "validate_release"]
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What one validation computed: the report, and for callers that build on it
+    (signing, export, rebuild, the registry) the document, the typed manifest and the
+    digests of the shipped files, so that none of them reads the release again."""
+
+    report: Report
+    document: Document | None = None
+    manifest: Manifest | None = None
+    #: path -> hash result of every shipped file the integrity check hashed
+    hashes: Mapping[str, HashResult] = field(default_factory=dict)
 
 
 def fatal_report(exc: ReleaseError, strict: bool = False) -> Report:
@@ -34,7 +50,20 @@ def fatal_report(exc: ReleaseError, strict: bool = False) -> Report:
 def validate(target: str | os.PathLike[str] | BinaryIO | Release,
              options: Options | None = None) -> Report:
     """Validate a release given as a folder, a manifest path, an archive or a binary stream."""
-    return run_checks(target, options or Options(), CHECKS)
+    return run(target, options or Options()).report
+
+
+def run(target: str | os.PathLike[str] | BinaryIO | Release, options: Options,
+        checks: Sequence[Check] = CHECKS) -> Validation:
+    """Open ``target`` and run ``checks``, keeping what they computed."""
+    if isinstance(target, Release):
+        return _run_validation(target, options, checks)
+    try:
+        release = open_release(target, archive_limits=options.archive_limits)
+    except ReleaseError as exc:
+        return Validation(fatal_report(exc, options.strict))
+    with release:
+        return _run_validation(release, options, checks)
 
 
 def validate_release(release: Release, options: Options) -> Report:
@@ -45,24 +74,21 @@ def run_checks(target: str | os.PathLike[str] | BinaryIO | Release, options: Opt
                checks: Sequence[Check]) -> Report:
     """Open ``target`` and run ``checks`` on it: the one pipeline behind ``validate``,
     ``verify`` (the signature check alone) and any caller that wants a subset."""
-    if isinstance(target, Release):
-        return run_release(target, options, checks)
-    try:
-        release = open_release(target, archive_limits=options.archive_limits)
-    except ReleaseError as exc:
-        return fatal_report(exc, options.strict)
-    with release:
-        return run_release(release, options, checks)
+    return run(target, options, checks).report
 
 
 def run_release(release: Release, options: Options, checks: Sequence[Check]) -> Report:
+    return _run_validation(release, options, checks).report
+
+
+def _run_validation(release: Release, options: Options, checks: Sequence[Check]) -> Validation:
     # The checks build one or more objects per artifact and none of them is cyclic;
     # without the collector a 100,000-artifact manifest validates about twice as fast.
     with gc_paused():
         return _run_release(release, options, checks)
 
 
-def _run_release(release: Release, options: Options, checks: Sequence[Check]) -> Report:
+def _run_release(release: Release, options: Options, checks: Sequence[Check]) -> Validation:
     findings: list[Finding] = list(release.findings)
     manifest_name = release.manifest_name
     try:
@@ -71,13 +97,15 @@ def _run_release(release: Release, options: Options, checks: Sequence[Check]) ->
         message = exc.message if isinstance(exc, MemberError) else (exc.strerror or str(exc))
         findings.append(finding("release.unreadable", f"{manifest_name}: {message}",
                                 location=Location(manifest_name)))
-        return Report(ReleaseInfo(None, None, manifest_name), findings, options.strict, fatal=True)
+        return Validation(Report(ReleaseInfo(None, None, manifest_name), findings,
+                                 options.strict, fatal=True))
 
     loaded = schema.load_document(raw, manifest_name, options.limits)
     findings.extend(loaded.findings)
     doc = loaded.document
     if doc is None:
-        return Report(ReleaseInfo(None, None, manifest_name), findings, options.strict)
+        return Validation(Report(ReleaseInfo(None, None, manifest_name), findings,
+                                 options.strict))
     manifest = Manifest.from_data(doc.data)
     ctx = Context(release=release, document=doc, manifest=manifest, options=options,
                   findings=findings)
@@ -90,4 +118,5 @@ def _run_release(release: Release, options: Options, checks: Sequence[Check]) ->
                 f"check {check.__module__} failed: {type(exc).__name__}: {exc}",
                 data={"traceback": traceback.format_exc(limit=-3)}))
     info = ReleaseInfo(manifest.name, manifest.version, manifest_name)
-    return Report(info, findings, options.strict, sections=ctx.sections)
+    report = Report(info, findings, options.strict, sections=ctx.sections)
+    return Validation(report, doc, manifest, ctx.cache.get("hashes") or {})

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rebuildable import schema
+from rebuildable.defaults import DEFAULT_BUILDER_ID
 from rebuildable.errors import MemberError, ReleaseError
 from rebuildable.findings import Finding, Severity
 from rebuildable.model import Artifact, Manifest
@@ -58,7 +59,7 @@ __all__ = [
 SLSA_PREDICATE_TYPE = "https://slsa.dev/provenance/v1"
 BUILD_TYPE = "https://rebuildable.dev/buildtypes/manifest-steps/v0.1"
 #: the builder id of an export that records declared steps, not a build that ran
-DEFAULT_BUILDER_ID = "https://rebuildable.dev/builders/declared-manifest/v0.1"
+
 FORMATS = ("in-toto", "slsa", "sigstore-bundle")
 BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json"
 

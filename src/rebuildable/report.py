@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rebuildable import __version__
+from rebuildable._version import __version__
 from rebuildable.findings import Finding, Severity
 
 REPORT_FORMAT = "rebuildable-report/0.1"

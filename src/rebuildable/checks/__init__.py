@@ -13,7 +13,7 @@ from rebuildable.checks import (
     paths,
     profile,
     refs,
-    schema_check,
+    schema,
     signature,
     unlisted,
     upstream,
@@ -21,7 +21,7 @@ from rebuildable.checks import (
 from rebuildable.context import Check
 
 CHECKS: tuple[Check, ...] = (
-    schema_check.check,
+    schema.check,
     refs.check,
     paths.check,
     integrity.check,

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 
 from rebuildable.checks.paths import collision_key
 from rebuildable.context import Context
-from rebuildable.digest import ALGORITHMS, DEFAULT_ALGORITHM, HashJob, HashResult, hash_members
+from rebuildable.defaults import DEFAULT_ALGORITHM
+from rebuildable.digest import ALGORITHMS, HashJob, HashResult, hash_members
 from rebuildable.findings import Finding, finding
 from rebuildable.load import join_pointer
 from rebuildable.model import Artifact

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from rebuildable import __version__
+from rebuildable._version import __version__
 from rebuildable.cli.common import RebuildableGroup
 
 #: command name -> module under rebuildable.cli that defines `command`

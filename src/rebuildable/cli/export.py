@@ -13,21 +13,17 @@ from pathlib import Path
 
 import click
 
+from rebuildable import api
 from rebuildable.cli.common import EXIT_FINDINGS, fail, note
-from rebuildable.errors import ReleaseError, UsageError
-from rebuildable.export import DEFAULT_BUILDER_ID, FORMATS, export_release
-from rebuildable.signing.keyfiles import read_public_key
-from rebuildable.signing.keys import BadKeyError
-from rebuildable.signing.sign import write_atomic
 
 
 @click.command("export")
 @click.argument("release", default=".", metavar="[RELEASE]")
-@click.option("--to", "to", type=click.Choice(FORMATS), required=True,
+@click.option("--to", "to", type=click.Choice(api.export_formats()), required=True,
               help="in-toto: the Statement that signing signs; slsa: SLSA Provenance v1.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               metavar="FILE", help="Write to FILE instead of stdout.")
-@click.option("--builder-id", default=DEFAULT_BUILDER_ID, show_default=True, metavar="URI",
+@click.option("--builder-id", default=api.DEFAULT_BUILDER_ID, show_default=True, metavar="URI",
               help="slsa: runDetails.builder.id, the builder that ran the steps.")
 @click.option("--key", "keyfile", default=None, metavar="PUB",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -37,11 +33,11 @@ def command(*, release: str, to: str, output: Path | None, builder_id: str,
     """Export RELEASE (default .) as an in-toto Statement, SLSA provenance or, for a
     signed release, a Sigstore bundle."""
     try:
-        key = read_public_key(keyfile) if keyfile is not None else None
-        result = export_release(release, to, builder_id, key)
-    except ReleaseError as exc:
+        key = api.read_public_key(keyfile) if keyfile is not None else None
+        result = api.export(release, to, builder_id=builder_id, key=key)
+    except api.ReleaseError as exc:
         fail(exc.message)
-    except (BadKeyError, UsageError) as exc:
+    except (api.BadKeyError, api.UsageError) as exc:
         fail(str(exc))
     if result.document is None:
         for f in result.findings:
@@ -55,7 +51,7 @@ def command(*, release: str, to: str, output: Path | None, builder_id: str,
         click.echo(text, nl=False)
         return
     try:
-        write_atomic(output, text.encode("utf-8"))
+        api.write_file(output, text.encode("utf-8"))
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror or exc}")
     note(f"wrote {output}")

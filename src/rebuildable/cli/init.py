@@ -9,20 +9,18 @@ stderr). An existing manifest is never overwritten without ``--force``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
-from rebuildable.checks.licenses import analyze
-from rebuildable.cli.common import fail, note, progress_for, workers_option
-from rebuildable.digest import ALGORITHMS, DEFAULT_ALGORITHM
-from rebuildable.init import (
-    DEFAULT_VERSION,
-    MANIFEST_NAME,
-    InitError,
-    build_draft,
-    check_writable,
-    kind_counts,
-    write_manifest,
+from rebuildable import api
+from rebuildable.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_USAGE,
+    fail,
+    note,
+    progress_for,
+    workers_option,
 )
 
 
@@ -35,17 +33,21 @@ def _size(n: int) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _fail(exc: Exception) -> NoReturn:
+    fail(str(exc), EXIT_USAGE if isinstance(exc, api.UsageError) else EXIT_FINDINGS)
+
+
 @click.command("init")
 @click.argument("directory", default=".", metavar="[DIR]",
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--name", default=None, help="Release name (default: the folder's name).")
-@click.option("--version", "version", default=DEFAULT_VERSION, show_default=True,
+@click.option("--version", "version", default=api.DEFAULT_VERSION, show_default=True,
               help="Release version (always written as a string).")
 @click.option("--license", "license_", default=None, metavar="SPDX",
               help="SPDX licence expression for the release as a whole.")
-@click.option("--alg", "algorithms", multiple=True, type=click.Choice(tuple(ALGORITHMS)),
-              help=f"Digest algorithm; repeatable (default: {DEFAULT_ALGORITHM}).")
-@click.option("--force", is_flag=True, help=f"Overwrite an existing {MANIFEST_NAME}.")
+@click.option("--alg", "algorithms", multiple=True, type=click.Choice(api.hash_algorithms()),
+              help=f"Digest algorithm; repeatable (default: {api.DEFAULT_ALGORITHM}).")
+@click.option("--force", is_flag=True, help=f"Overwrite an existing {api.MANIFEST_NAME}.")
 @click.option("--dry-run", is_flag=True,
               help="Print the draft on stdout instead of writing it.")
 @workers_option
@@ -58,10 +60,10 @@ def command(*, directory: Path, name: str | None, version: str, license_: str | 
     `rebuildable validate`.
     """
     if license_ is not None:
-        info = analyze(license_)
-        if not info.valid:
-            fail(f"--license {license_!r}: {info.error}")
-        for ident in info.unknown:
+        problem, unknown = api.check_license(license_)
+        if problem is not None:
+            fail(f"--license {license_!r}: {problem}")
+        for ident in unknown:
             note(f"--license: {ident!r} is not on the SPDX licence list "
                  "(use an SPDX id or LicenseRef-...)")
     if name is not None and not name.strip():
@@ -69,16 +71,16 @@ def command(*, directory: Path, name: str | None, version: str, license_: str | 
     if not dry_run:
         # checked before hashing, so that a large folder is not hashed for nothing
         try:
-            check_writable(directory, force=force)
-        except InitError as exc:
-            fail(str(exc), exc.exit_code)
-    algs = tuple(dict.fromkeys(algorithms)) or (DEFAULT_ALGORITHM,)
+            api.check_draft_target(directory, force=force)
+        except api.DraftError as exc:
+            _fail(exc)
+    algs = tuple(dict.fromkeys(algorithms)) or (api.DEFAULT_ALGORITHM,)
     try:
         with progress_for("text") as progress:
-            draft = build_draft(directory, name=name, version=version, license=license_,
-                                algorithms=algs, workers=workers, progress=progress)
-    except InitError as exc:
-        fail(str(exc), exc.exit_code)
+            draft = api.draft(directory, name=name, version=version, license=license_,
+                              algorithms=algs, workers=workers, progress=progress)
+    except api.DraftError as exc:
+        _fail(exc)
     for skipped in draft.skipped:
         note(f"skipped {skipped.path}: {skipped.reason}")
     for damaged in draft.damaged:
@@ -87,12 +89,12 @@ def command(*, directory: Path, name: str | None, version: str, license_: str | 
         click.echo(draft.text, nl=False)
         return
     try:
-        target = write_manifest(directory, draft.text, force=force)
-    except InitError as exc:
-        fail(str(exc), exc.exit_code)
+        target = api.write_draft(directory, draft.text, force=force)
+    except api.DraftError as exc:
+        _fail(exc)
     except OSError as exc:
-        fail(f"cannot write {directory / MANIFEST_NAME}: {exc.strerror or exc}")
-    kinds = ", ".join(f"{n} {kind}" for kind, n in kind_counts(draft.data).items())
+        fail(f"cannot write {directory / api.MANIFEST_NAME}: {exc.strerror or exc}")
+    kinds = ", ".join(f"{n} {kind}" for kind, n in draft.kind_counts().items())
     note(f"wrote {target}: {draft.artifact_count} artifacts, {_size(draft.total_bytes)} "
          f"({kinds})")
     note("next: check the guessed kinds, add `steps:`, then run "

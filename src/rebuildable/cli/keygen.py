@@ -11,15 +11,13 @@ from pathlib import Path
 
 import click
 
+from rebuildable import api
 from rebuildable.cli.common import fail, note
-from rebuildable.errors import UsageError
-from rebuildable.signing.keyfiles import write_key_pair
-from rebuildable.signing.keys import GENERATE_TYPES, generate
 
 
 @click.command("keygen")
 @click.argument("keyfile", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--type", "kind", type=click.Choice(GENERATE_TYPES), default="ed25519",
+@click.option("--type", "kind", type=click.Choice(api.key_types()), default="ed25519",
               show_default=True, help="Key type.")
 @click.option("--force", is_flag=True, help="Replace an existing KEYFILE and KEYFILE.pub.")
 def command(*, keyfile: Path, kind: str, force: bool) -> None:
@@ -28,10 +26,10 @@ def command(*, keyfile: Path, kind: str, force: bool) -> None:
     Keep KEYFILE secret (it is created readable by you alone); hand out KEYFILE.pub
     to whoever verifies your releases.
     """
-    key = generate(kind)
+    key = api.generate_key(kind)
     try:
-        paths = write_key_pair(keyfile, key, force=force)
-    except UsageError as exc:
+        paths = api.write_key_pair(keyfile, key, force=force)
+    except api.UsageError as exc:
         fail(str(exc))
     note(f"wrote the private key {paths.private} ({key.type}; keep it secret) "
          f"and the public key {paths.public}")

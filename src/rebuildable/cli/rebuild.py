@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from rebuildable import api
 from rebuildable.cli.common import (
     finish,
     format_option,
@@ -19,7 +20,6 @@ from rebuildable.cli.common import (
     progress_for,
     strict_option,
 )
-from rebuildable.rebuild import DEFAULT_TIMEOUT, RebuildOptions, rebuild
 
 ISOLATION_CHOICES = ("auto", "bwrap", "unshare", "none")
 
@@ -28,7 +28,7 @@ ISOLATION_CHOICES = ("auto", "bwrap", "unshare", "none")
 @click.argument("release", default=".", metavar="[RELEASE]")
 @format_option
 @strict_option
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TIMEOUT,
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=api.DEFAULT_TIMEOUT,
               show_default=True, metavar="SECONDS", help="Time limit for each step.")
 @click.option("--step", "step", default=None, metavar="ID",
               help="Rebuild this step only; inputs made by other steps are taken from the "
@@ -64,11 +64,11 @@ def command(*, release: str, fmt: str, strict: bool, timeout: float, step: str |
     default, or the step's equivalence policy.
     """
     with progress_for(fmt) as progress:
-        options = RebuildOptions(timeout=timeout, inputs_dirs=tuple(inputs_dirs), fetch=fetch,
+        options = api.RebuildOptions(timeout=timeout, inputs_dirs=tuple(inputs_dirs), fetch=fetch,
                                  upstream_dirs=tuple(upstream_dirs), keep=keep, step=step,
                                  twice=twice, isolation=isolation, strict=strict,
                                  work_root=work_root, progress=progress)
-        report = rebuild(release, options)
+        report = api.rebuild(release, options)
     section = report.sections.get("rebuild") or {}
     if keep and section.get("work_dir"):
         note(f"work folders kept in {section['work_dir']}")

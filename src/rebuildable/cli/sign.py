@@ -18,12 +18,8 @@ from pathlib import Path
 
 import click
 
+from rebuildable import api
 from rebuildable.cli.common import EXIT_FINDINGS, emit, fail, format_option, no_color_option
-from rebuildable.context import Options
-from rebuildable.errors import ReleaseError, UsageError
-from rebuildable.signing.keyfiles import read_private_key
-from rebuildable.signing.keys import BadKeyError
-from rebuildable.signing.sign import SignRefusedError, sign_release
 
 PASSWORD_ENV = "REBUILDABLE_KEY_PASSWORD"  # noqa: S105 - the variable's name, not a password
 
@@ -47,15 +43,15 @@ def command(*, release: str, keyfile: Path, force: bool, fmt: str, no_color: boo
     """
     password = os.environ.get(PASSWORD_ENV)
     try:
-        key = read_private_key(keyfile, password.encode("utf-8") if password else None)
-    except (BadKeyError, UsageError) as exc:
+        key = api.read_private_key(keyfile, password.encode("utf-8") if password else None)
+    except (api.BadKeyError, api.UsageError) as exc:
         fail(str(exc))
     try:
-        outcome = sign_release(release, key, force=force, options=Options())
-    except SignRefusedError as exc:
+        outcome = api.sign(release, key, force=force, options=api.Options())
+    except api.SignRefusedError as exc:
         emit(exc.report, fmt, no_color=no_color)
         fail(str(exc), EXIT_FINDINGS)
-    except (UsageError, ReleaseError) as exc:
+    except (api.UsageError, api.ReleaseError) as exc:
         fail(str(exc))
     messages = {
         "created": "signed",

@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 import click
 
-from rebuildable.checks.openness import KNOWN_REQUIREMENTS
+from rebuildable import api
 from rebuildable.cli.common import (
     fail,
     finish,
@@ -27,11 +27,9 @@ from rebuildable.cli.common import (
     trust_option,
     workers_option,
 )
-from rebuildable.engine import Options, validate
-from rebuildable.errors import UsageError
 
 #: verdicts that ``--require`` can turn into errors
-REQUIREMENTS = tuple(sorted(KNOWN_REQUIREMENTS))
+REQUIREMENTS = api.requirements()
 
 
 @click.command("validate")
@@ -61,16 +59,15 @@ def command(*, release: str, fmt: str, strict: bool, keys: tuple[bytes, ...],
     if keys or trust is not None or threshold is not None:
         # A key that is no key, or a threshold no set of keys can meet, is the caller's
         # mistake (exit 2), not a property of the release.
-        from rebuildable.signing.verify import policy_from_options  # noqa: PLC0415 - lazy
-
         try:
-            policy_from_options(Options(keys=keys, threshold=threshold, trust=trust))
-        except UsageError as exc:
+            api.check_signature_options(api.Options(keys=keys, threshold=threshold,
+                                                    trust=trust))
+        except api.UsageError as exc:
             fail(str(exc))
     with progress_for(fmt) as progress:
-        options = Options(strict=strict, workers=workers, progress=progress,
+        options = api.Options(strict=strict, workers=workers, progress=progress,
                           upstream_dirs=tuple(upstream_dirs), keys=keys, threshold=threshold,
                           trust=trust, require=frozenset(require))
         target: str | BinaryIO = sys.stdin.buffer if release == "-" else release
-        report = validate(target, options)
+        report = api.validate(target, options)
     finish(report, fmt, no_color=no_color, target=release)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from rebuildable import api
 from rebuildable.cli.common import (
     fail,
     finish,
@@ -21,9 +22,6 @@ from rebuildable.cli.common import (
     strict_option,
     trust_option,
 )
-from rebuildable.context import Options
-from rebuildable.errors import UsageError
-from rebuildable.signing.verify import policy_from_options, verify
 
 
 @click.command("verify")
@@ -44,9 +42,9 @@ def command(*, release: str, keys: tuple[bytes, ...], threshold: int | None,
     at least --threshold distinct keys (default 1) must have signed the manifest's
     current data.
     """
-    options = Options(strict=strict, keys=keys, threshold=threshold, trust=trust)
+    options = api.Options(strict=strict, keys=keys, threshold=threshold, trust=trust)
     try:
-        policy_from_options(options)  # usage problems exit 2 before any work
-    except UsageError as exc:
+        api.check_signature_options(options)  # usage problems exit 2 before any work
+    except api.UsageError as exc:
         fail(str(exc))
-    finish(verify(release, options), fmt, no_color=no_color)
+    finish(api.verify(release, options), fmt, no_color=no_color)

@@ -60,7 +60,8 @@ from rebuildable.report import ReleaseInfo, Report
 
 __all__ = ["DEFAULT_TIMEOUT", "REFUSING_AREAS", "RebuildOptions", "rebuild", "rebuild_release"]
 
-DEFAULT_TIMEOUT = 600.0
+from rebuildable.defaults import DEFAULT_TIMEOUT
+
 #: static errors in these areas make the manifest unusable for a rebuild ([REB-1])
 REFUSING_AREAS = ("release", "load", "schema", "ids", "refs", "path", "internal")
 STDERR_TAIL = 1500

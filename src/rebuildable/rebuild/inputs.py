@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from rebuildable import __version__, schema
+from rebuildable import schema
+from rebuildable._version import __version__
 from rebuildable.digest import ALGORITHMS, CHUNK
 from rebuildable.errors import MemberError
 from rebuildable.load import Limits

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from rebuildable import __version__
+from rebuildable._version import __version__
 from rebuildable.codes import CODES
 from rebuildable.findings import Finding, Severity
 from rebuildable.render._jsonsafe import dumps

@@ -23,11 +23,12 @@ from typing import Any
 
 import pathspec
 
-from rebuildable import __version__
+from rebuildable._version import __version__
 from rebuildable.checks.unlisted import MAX_IGNORE_BYTES, VCS_FOLDERS
-from rebuildable.digest import ALGORITHMS, DEFAULT_ALGORITHM, HashJob, available, hash_members
+from rebuildable.defaults import DEFAULT_ALGORITHM, DEFAULT_VERSION, MANIFEST_NAME
+from rebuildable.digest import ALGORITHMS, HashJob, available, hash_members
 from rebuildable.dump import dump_yaml
-from rebuildable.errors import MemberError, RebuildableError
+from rebuildable.errors import MemberError, RebuildableError, UsageError
 from rebuildable.formats import FormatInfo, sniff
 from rebuildable.model import (
     ENVELOPE_NAME,
@@ -41,7 +42,8 @@ from rebuildable.release import EntryType, FolderRelease
 __all__ = [
     "DEFAULT_VERSION",
     "Draft",
-    "InitError",
+    "DraftError",
+    "DraftUsageError",
     "Skipped",
     "build_draft",
     "guess_kind",
@@ -50,8 +52,7 @@ __all__ = [
     "write_manifest",
 ]
 
-DEFAULT_VERSION = "0.1.0"
-MANIFEST_NAME = "rebuild.yaml"
+
 #: how much of each file is read to recognise its format
 HEAD_BYTES = 4096
 _ID_MAX = 128
@@ -72,12 +73,13 @@ Every file below was hashed. Before you publish:
 Spec: {SPEC_VERSION}."""
 
 
-class InitError(RebuildableError):
-    """``init`` cannot write a draft; ``exit_code`` is what the CLI exits with."""
+class DraftError(RebuildableError):
+    """No draft can be made of the folder: a file cannot be read, or nothing to list."""
 
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+
+class DraftUsageError(DraftError, UsageError):
+    """The caller asked for a draft that cannot be: a bad algorithm or version, an
+    unreadable ignore file, or a manifest already in the way."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,10 @@ class Draft:
     @property
     def artifact_count(self) -> int:
         return len(self.data["artifacts"])
+
+    def kind_counts(self) -> dict[str, int]:
+        """Artifacts per kind, most common first."""
+        return kind_counts(self.data)
 
 
 # -- kinds ------------------------------------------------------------------------------
@@ -331,16 +337,16 @@ def _load_ignore(release: FolderRelease) -> pathspec.GitIgnoreSpec | None:
             text = fh.read(MAX_IGNORE_BYTES + 1).decode("utf-8-sig")
     except (OSError, MemberError, UnicodeDecodeError) as exc:
         detail = exc.message if isinstance(exc, MemberError) else str(exc)
-        raise InitError(f"{IGNORE_FILE} cannot be read: {detail}", 2) from exc
+        raise DraftUsageError(f"{IGNORE_FILE} cannot be read: {detail}") from exc
     if len(text) > MAX_IGNORE_BYTES:
-        raise InitError(f"{IGNORE_FILE} is larger than {MAX_IGNORE_BYTES} bytes", 2)
+        raise DraftUsageError(f"{IGNORE_FILE} is larger than {MAX_IGNORE_BYTES} bytes")
     lines = text.splitlines()
     for number, line in enumerate(lines, start=1):
         try:
             pathspec.GitIgnoreSpec.from_lines([line])
         except ValueError as exc:
-            raise InitError(f"{IGNORE_FILE} line {number}: {line!r} is not a valid pattern "
-                            f"({exc})", 2) from exc
+            raise DraftUsageError(f"{IGNORE_FILE} line {number}: {line!r} is not a valid pattern "
+                            f"({exc})") from exc
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
@@ -401,24 +407,24 @@ def build_draft(root: Path, *, name: str | None = None, version: str = DEFAULT_V
                 workers: int = 2, progress: Progress = NO_PROGRESS) -> Draft:
     """Scan ``root``, hash every regular file and return the draft manifest.
 
-    Raises :class:`InitError` when a file cannot be read (exit 1), when there is
-    nothing to list (exit 1) or for a bad argument (exit 2).
+    Raises :class:`DraftError` when a file cannot be read or there is nothing to list,
+    and :class:`DraftUsageError` for a bad argument.
     """
     for alg in algorithms:
         if alg not in ALGORITHMS:
-            raise InitError(f"unknown digest algorithm {alg!r}", 2)
+            raise DraftUsageError(f"unknown digest algorithm {alg!r}")
         if not available(alg):
-            raise InitError(f"digest algorithm {alg!r} is not available here "
-                            f"(pip install 'rebuildable[{alg}]')", 2)
+            raise DraftUsageError(f"digest algorithm {alg!r} is not available here "
+                            f"(pip install 'rebuildable[{alg}]')")
     if not any(ALGORITHMS[alg].strong for alg in algorithms):
-        raise InitError("md5 and sha1 never pin an artifact on their own; add a strong "
-                        "algorithm (--alg sha256)", 2)
+        raise DraftUsageError("md5 and sha1 never pin an artifact on their own; add a strong "
+                        "algorithm (--alg sha256)")
     if not version:
-        raise InitError("the version must not be empty", 2)
+        raise DraftUsageError("the version must not be empty")
     release = FolderRelease(root, MANIFEST_NAME, str(root))
     files, skipped = scan(release)
     if not files:
-        raise InitError(f"{root}: no files to list (a manifest needs at least one artifact)")
+        raise DraftError(f"{root}: no files to list (a manifest needs at least one artifact)")
     ids = unique_ids(path for path, _ in files)
     jobs = [HashJob(path, tuple(algorithms), size) for path, size in files]
     results = hash_members(release.open, jobs, workers=workers, progress=progress)
@@ -430,7 +436,7 @@ def build_draft(root: Path, *, name: str | None = None, version: str = DEFAULT_V
         elif result.changed:
             problems.append(f"{path}: the file changed while it was being hashed")
     if problems:
-        raise InitError("cannot hash every file:\n  " + "\n  ".join(problems))
+        raise DraftError("cannot hash every file:\n  " + "\n  ".join(problems))
     artifacts: list[dict[str, Any]] = []
     damaged: list[Skipped] = []
     total = 0
@@ -473,15 +479,15 @@ def existing_manifests(root: Path) -> list[str]:
 
 
 def check_writable(root: Path, *, force: bool = False) -> None:
-    """Raise :class:`InitError` (exit 2) when writing the draft would clobber a manifest."""
+    """Raise :class:`DraftUsageError` when writing the draft would clobber a manifest."""
     present = existing_manifests(root)
     others = [n for n in present if n != MANIFEST_NAME]
     if others:
-        raise InitError(f"{root / others[0]} already exists; remove it to write a new "
-                        f"{MANIFEST_NAME}", 2)
+        raise DraftUsageError(f"{root / others[0]} already exists; remove it to write a new "
+                        f"{MANIFEST_NAME}")
     if present and not force:
-        raise InitError(f"{root / MANIFEST_NAME} already exists; pass --force to overwrite it",
-                        2)
+        raise DraftUsageError(f"{root / MANIFEST_NAME} already exists; pass --force to "
+                              "overwrite it")
 
 
 def write_manifest(root: Path, text: str, *, force: bool = False) -> Path:

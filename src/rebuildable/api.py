@@ -1,0 +1,283 @@
+"""The one door: every caller (the CLI, the registry service, Python users) reaches the
+engine through these functions.
+
+Each function takes plain values and option objects and returns data (a
+:class:`~rebuildable.report.Report`, an outcome dataclass); none prints, reads the
+environment or exits. Problems in a release are findings in the report; only a caller's
+mistake raises (:class:`~rebuildable.errors.UsageError` and its subclasses, each carrying
+the field it is about) or a release that cannot be opened at all
+(:class:`~rebuildable.errors.ReleaseError`).
+
+Heavy modules (signing, rebuild, export, draft) are imported when their function is first
+called, so that ``import rebuildable.api`` stays cheap for a command that only validates.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from rebuildable.context import Options
+from rebuildable.defaults import (
+    DEFAULT_ALGORITHM,
+    DEFAULT_BUILDER_ID,
+    DEFAULT_TIMEOUT,
+    DEFAULT_VERSION,
+    MANIFEST_NAME,
+)
+from rebuildable.errors import RebuildableError, ReleaseError, UsageError
+from rebuildable.progress import NO_PROGRESS, Progress
+from rebuildable.report import Report
+
+if TYPE_CHECKING:
+    from rebuildable.draft import Draft, DraftError
+    from rebuildable.engine import Validation
+    from rebuildable.export import ExportResult
+    from rebuildable.hashing import HashOutcome
+    from rebuildable.rebuild import RebuildOptions
+    from rebuildable.release import Release
+    from rebuildable.signing.keyfiles import KeyPairPaths
+    from rebuildable.signing.keys import BadKeyError, PrivateKey, PublicKey
+    from rebuildable.signing.sign import SignOutcome, SignRefusedError
+
+__all__ = [
+    "DEFAULT_ALGORITHM",
+    "DEFAULT_BUILDER_ID",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_VERSION",
+    "MANIFEST_NAME",
+    "BadKeyError",
+    "DraftError",
+    "Options",
+    "RebuildOptions",
+    "RebuildableError",
+    "Release",
+    "ReleaseError",
+    "Report",
+    "SignRefusedError",
+    "UsageError",
+    "Validation",
+    "algorithm_available",
+    "check_draft_target",
+    "check_license",
+    "check_signature_options",
+    "draft",
+    "export",
+    "export_formats",
+    "generate_key",
+    "hash_algorithms",
+    "hash_paths",
+    "inspect",
+    "key_types",
+    "read_private_key",
+    "read_public_key",
+    "rebuild",
+    "requirements",
+    "sign",
+    "validate",
+    "verify",
+    "write_draft",
+    "write_file",
+    "write_key_pair",
+]
+
+Target = str | os.PathLike[str] | BinaryIO
+
+
+# -- validation --------------------------------------------------------------------------
+
+
+def validate(target: Target, options: Options | None = None) -> Report:
+    """Every static check on a release (folder, manifest path, archive or binary stream)."""
+    return inspect(target, options).report
+
+
+def inspect(target: Target, options: Options | None = None) -> Validation:
+    """Validate and also return what the engine computed: the loaded document, the typed
+    manifest and the digests of shipped files. Signing, export and the registry build on
+    this instead of reading the release a second time."""
+    from rebuildable.engine import run  # noqa: PLC0415 - lazy import keeps start-up light
+
+    return run(target, options or Options())
+
+
+def verify(target: str | os.PathLike[str], options: Options) -> Report:
+    """The signature check alone (with what it needs: paths and digests)."""
+    from rebuildable.signing.verify import verify as _verify  # noqa: PLC0415
+
+    return _verify(target, options)
+
+
+def check_signature_options(options: Options) -> None:
+    """Raise :class:`UsageError` when the keys, threshold or trust policy of ``options``
+    can never be met (a key that is no key, a threshold above the number of keys)."""
+    from rebuildable.signing.verify import policy_from_options  # noqa: PLC0415
+
+    policy_from_options(options)
+
+
+def requirements() -> tuple[str, ...]:
+    """The verdict names that ``Options.require`` accepts."""
+    from rebuildable.checks.openness import KNOWN_REQUIREMENTS  # noqa: PLC0415
+
+    return tuple(sorted(KNOWN_REQUIREMENTS))
+
+
+# -- rebuild -----------------------------------------------------------------------------
+
+
+def rebuild(target: str | os.PathLike[str], options: RebuildOptions) -> Report:
+    """Run the release's steps from their declared inputs and compare the outputs."""
+    from rebuildable.rebuild import rebuild as _rebuild  # noqa: PLC0415
+
+    return _rebuild(target, options)
+
+
+# -- signing and keys --------------------------------------------------------------------
+
+
+def sign(target: str | os.PathLike[str], key: PrivateKey, *, force: bool = False,
+         options: Options | None = None) -> SignOutcome:
+    """Validate, then write or extend the release's DSSE envelope."""
+    from rebuildable.signing.sign import sign_release  # noqa: PLC0415
+
+    return sign_release(target, key, force=force, options=options)
+
+
+def key_types() -> tuple[str, ...]:
+    from rebuildable.signing.keys import GENERATE_TYPES  # noqa: PLC0415
+
+    return GENERATE_TYPES
+
+
+def generate_key(kind: str = "ed25519") -> PrivateKey:
+    from rebuildable.signing.keys import generate  # noqa: PLC0415
+
+    return generate(kind)
+
+
+def write_key_pair(path: Path, key: PrivateKey, *, force: bool = False) -> KeyPairPaths:
+    from rebuildable.signing.keyfiles import write_key_pair as _write  # noqa: PLC0415
+
+    return _write(path, key, force=force)
+
+
+def read_private_key(path: Path, password: bytes | None = None) -> PrivateKey:
+    from rebuildable.signing.keyfiles import read_private_key as _read  # noqa: PLC0415
+
+    return _read(path, password)
+
+
+def read_public_key(path: Path) -> PublicKey:
+    from rebuildable.signing.keyfiles import read_public_key as _read  # noqa: PLC0415
+
+    return _read(path)
+
+
+# -- export ------------------------------------------------------------------------------
+
+
+def export_formats() -> tuple[str, ...]:
+    from rebuildable.export import FORMATS  # noqa: PLC0415
+
+    return tuple(FORMATS)
+
+
+def export(target: str | os.PathLike[str], to: str, *, builder_id: str | None = None,
+           key: PublicKey | None = None) -> ExportResult:
+    """The manifest as another format's document; problems come back as data."""
+    from rebuildable.export import DEFAULT_BUILDER_ID, export_release  # noqa: PLC0415
+
+    return export_release(target, to, builder_id or DEFAULT_BUILDER_ID, key)
+
+
+# -- drafting a manifest -----------------------------------------------------------------
+
+
+def check_draft_target(root: Path, *, force: bool = False) -> None:
+    """Raise :class:`~rebuildable.draft.DraftError` when a draft could not be written
+    into ``root`` (checked before hashing, so a large folder is not hashed for nothing)."""
+    from rebuildable.draft import check_writable  # noqa: PLC0415
+
+    check_writable(root, force=force)
+
+
+def draft(root: Path, *, name: str | None = None, version: str | None = None,
+          license: str | None = None, algorithms: Iterable[str] = (), workers: int = 2,
+          progress: Progress = NO_PROGRESS) -> Draft:
+    """Hash every file under ``root`` and build a draft manifest (not written)."""
+    from rebuildable.draft import DEFAULT_VERSION, build_draft  # noqa: PLC0415
+
+    algs = tuple(dict.fromkeys(algorithms)) or (DEFAULT_ALGORITHM,)
+    return build_draft(root, name=name, version=version or DEFAULT_VERSION, license=license,
+                       algorithms=algs, workers=workers, progress=progress)
+
+
+def write_draft(root: Path, text: str, *, force: bool = False) -> Path:
+    from rebuildable.draft import write_manifest  # noqa: PLC0415
+
+    return write_manifest(root, text, force=force)
+
+
+# -- hashing files -----------------------------------------------------------------------
+
+
+def hash_algorithms() -> tuple[str, ...]:
+    from rebuildable.digest import ALGORITHMS  # noqa: PLC0415
+
+    return tuple(ALGORITHMS)
+
+
+def algorithm_available(name: str) -> bool:
+    """Whether this machine can compute ``name`` (blake3 needs its extra)."""
+    from rebuildable.digest import available  # noqa: PLC0415
+
+    return available(name)
+
+
+def hash_paths(paths: Iterable[str], algorithms: Iterable[str], *, recursive: bool = False,
+               stdin: BinaryIO | None = None,
+               progress: Progress = NO_PROGRESS) -> Iterator[HashOutcome]:
+    """Digests of files, folders (with ``recursive``) and ``-`` (``stdin``), in order;
+    a path that cannot be hashed is an outcome with ``error`` set, never an exception."""
+    from rebuildable.hashing import hash_paths as _hash_paths  # noqa: PLC0415
+
+    return _hash_paths(paths, tuple(algorithms), recursive=recursive, stdin=stdin,
+                       progress=progress)
+
+
+def check_license(expression: str) -> tuple[str | None, tuple[str, ...]]:
+    """(why ``expression`` is not a valid SPDX expression or None, identifiers in it that
+    are not on the SPDX licence list)."""
+    from rebuildable.checks.licenses import analyze  # noqa: PLC0415
+
+    info = analyze(expression)
+    return (None if info.valid else (info.error or "invalid"), tuple(info.unknown))
+
+
+def write_file(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write ``data`` to ``path`` atomically (a temporary file renamed into place)."""
+    from rebuildable.signing.sign import write_atomic  # noqa: PLC0415
+
+    write_atomic(path, data, mode)
+
+
+# -- errors callers catch ----------------------------------------------------------------
+# Defined in their own modules; named here so that callers of this door need no other.
+
+
+def __getattr__(name: str) -> type[object]:
+    homes = {
+        "DraftError": "rebuildable.draft",
+        "BadKeyError": "rebuildable.signing.keys",
+        "SignRefusedError": "rebuildable.signing.sign",
+        "RebuildOptions": "rebuildable.rebuild",
+    }
+    if name not in homes:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib  # noqa: PLC0415
+
+    value: type[object] = getattr(importlib.import_module(homes[name]), name)
+    return value
