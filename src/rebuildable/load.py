@@ -323,6 +323,8 @@ def _load_yaml(text: str, file: str, limits: Limits) -> tuple[Document | None, l
     walker = _YamlWalker(doc, findings, limits)
     doc.data = walker.walk(root, "", 0)
     doc._positions.setdefault("", _mark_pos(root))
+    if any(f.code == "load.too-deep" for f in findings):
+        return None, findings  # refused, as in JSON [LOAD-9]
     return doc, findings
 
 
@@ -529,7 +531,9 @@ def _load_json(text: str, file: str, limits: Limits) -> tuple[Document | None, l
         return value
 
     def bad_constant(name: str) -> Any:
-        raise ValueError(f"{name} is not JSON")
+        # NaN and Infinity are not JSON; like 1e999 they are reported and kept [LOAD-10].
+        suspect.append(name)
+        return float(name)
 
     try:
         data = json.loads(text, object_pairs_hook=pairs, parse_constant=bad_constant,

@@ -261,25 +261,27 @@ def _resolve_one(ctx: Context, ref: UpstreamRef,
     limit = ctx.options.limits.max_bytes
     strong = pinned_digests(ref.digest)
     out: list[Finding] = []
+    # Path and pin are both facts of this manifest: report both, then read nothing.
+    escapes = ref.path is not None and not safe_relative(ref.path)
+    if escapes:
+        out.append(finding("upstream.path-escapes",
+                           f"upstream {ref.id!r} manifest path {ref.path!r} is not a safe "
+                           "relative path inside the release",
+                           upstream=ref.id,
+                           location=ctx.locate(f"{ref.pointer}/manifest/path")))
     if not strong:
         out.append(finding("upstream.weak-digest",
                            f"upstream {ref.id!r} is not pinned by a strong digest "
                            f"(have: {', '.join(sorted(ref.digest)) or 'none'})",
                            upstream=ref.id, location=ctx.locate(f"{ref.pointer}/manifest/digest")))
-        return ResolvedUpstream(ref, Status.WEAK), out
+    if escapes or not strong:
+        return ResolvedUpstream(ref, Status.ESCAPES if escapes else Status.WEAK), out
 
     release: Release | None = None
     data: bytes | None = None
     source: str | None = None
     manifest_only = False
     if ref.path is not None:
-        if not safe_relative(ref.path):
-            out.append(finding("upstream.path-escapes",
-                               f"upstream {ref.id!r} manifest path {ref.path!r} is not a safe "
-                               "relative path inside the release",
-                               upstream=ref.id,
-                               location=ctx.locate(f"{ref.pointer}/manifest/path")))
-            return ResolvedUpstream(ref, Status.ESCAPES), out
         try:
             data = _read_limited(ctx.release.open(ref.path), limit)
         except MemberError as exc:

@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+from rebuildable.checks.paths import text_problem
 from rebuildable.context import Context
 from rebuildable.digest import ALGORITHMS, well_formed
 from rebuildable.findings import Finding, finding
@@ -170,8 +171,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         if artifact is None:
             continue  # dangling: the refs check reports it
         if artifact.path is not None:
-            if not safe_relative(artifact.path):
-                continue  # the path check reports it
+            if not safe_relative(artifact.path) or text_problem(artifact.path):
+                continue  # the path rules alone report a bad path [COMP-3]
             entry = entries.get(artifact.path)
             if entry is None or entry.type is not EntryType.FILE:
                 result.missing.add(ref)
