@@ -189,7 +189,6 @@ def _findings(data: Any, accelerate: bool) -> list[dict[str, Any]]:
         (("steps", 0, "id"), "train\n"),
         (("upstream", 0, "id"), "base\n"),
         (("upstream", 0, "relation"), "adapter-of\n"),
-        (("profile", 0), "ml-model\n"),
     ],
 )
 def test_a_trailing_newline_never_satisfies_a_pattern(pointer: tuple[Any, ...], value: str) -> None:
