@@ -260,6 +260,8 @@ def schema_findings(
 def _to_findings(doc: Document, error: ValidationError) -> Iterator[Finding]:
     pointer = _pointer(error.absolute_path)
     instance = error.instance
+    if error.validator == "oneOf" and not isinstance(instance, dict):
+        return  # path-xor-uri of a non-mapping: its 'type' error says it all (one code)
     if (
         error.validator == "oneOf"
         and isinstance(instance, dict)

@@ -114,6 +114,8 @@ class ResolvedUpstream:
         name = posixpath.basename(self.source)
         out = {name, ENVELOPE_NAME}
         out.update(a.path for a in self.manifest.artifacts if a.path is not None)
+        # Its own upstream manifests are listed by it, as in its own validation [FILE-1].
+        out.update(u.path for u in self.manifest.upstream if u.path is not None)
         for inner in self.nested.values():
             if inner.source is None or inner.source.startswith("/") or not inner.checked:
                 continue

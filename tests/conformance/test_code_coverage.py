@@ -1,0 +1,37 @@
+"""Every registered finding code is expected by at least one conformance vector.
+
+A code no vector expects is behaviour a second implementation can only guess. The few
+codes that no vector can expect are listed in EXEMPT, each with the reason; the list is
+documented in spec/conformance/README.md and must not grow without one.
+"""
+
+from __future__ import annotations
+
+from rebuildable.codes import CODES
+from tests.conformance.harness import load_vector, vector_dirs
+
+#: code -> why no vector can expect it
+EXEMPT: dict[str, str] = {
+    "internal.error": "reports a bug in the validator itself: a conforming validator "
+                      "never emits it, for any input",
+}
+
+
+def _expected() -> set[str]:
+    out: set[str] = set()
+    for folder in vector_dirs():
+        expect = load_vector(folder)["expect"]
+        out.update(expect["codes"])
+        out.update(entry["code"] for entry in expect.get("findings", [])
+                   if entry.get("count", 1) > 0)
+    return out
+
+
+def test_every_code_has_a_vector() -> None:
+    missing = sorted(set(CODES) - _expected() - set(EXEMPT))
+    assert not missing, f"codes no vector expects (add one, see spec/README.md): {missing}"
+
+
+def test_exemptions_are_registered_and_still_needed() -> None:
+    assert set(EXEMPT) <= set(CODES)
+    assert not set(EXEMPT) & _expected(), "an exempt code now has a vector: drop the exemption"
