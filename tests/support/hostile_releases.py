@@ -14,7 +14,8 @@ from rebuildable.signing.keys import PrivateKey
 from rebuildable.signing.sign import sign_release
 from tests.helpers import make_release, read_manifest, write_manifest
 
-__all__ = ["blake3_only_tampered", "safetensors_bytes", "weights_relabelled_as_dataset"]
+__all__ = ["blake3_only_tampered", "lone_surrogate_json", "safetensors_bytes",
+           "weights_relabelled_as_dataset"]
 
 
 def blake3_only_tampered(root: Path, key: PrivateKey) -> Path:
@@ -61,3 +62,20 @@ def weights_relabelled_as_dataset(root: Path, profile: str = "ml-model") -> Path
                                "README.md": b"# a model\n"},
                         kinds={"model/weights.safetensors": "dataset", "README.md": "model-card"},
                         profile=profile, license="Apache-2.0")
+
+
+def lone_surrogate_json(root: Path) -> Path:
+    """A ``rebuild.json`` whose name and one path hold lone surrogate escapes.
+
+    JSON's grammar allows ``"\\ud800"``; the decoded string is no Unicode text, so every
+    UTF-8 writer (each renderer, the terminal) fails on it, and as a path it matched a
+    file whose name is not UTF-8. The file ``a<0x80>.txt`` is there to be matched.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "a\udc80.txt").write_bytes(b"a")  # surrogateescape: the byte 0x80
+    digest = "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"
+    (root / "rebuild.json").write_text(
+        '{"spec": "rebuildable/0.1", "name": "x\\ud800", "version": "1", "license": "MIT",\n'
+        ' "artifacts": [{"id": "a", "path": "a\\udc80.txt", "kind": "other", "size": 1,\n'
+        f'                "digest": {{"sha256": "{digest}"}}}}]}}\n', encoding="ascii")
+    return root
