@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from rebuildable import digest
 from rebuildable.cli import cli
-from tests.sig_support import key
+from tests.sig_support import key, signed_release
 from tests.support.hostile_releases import blake3_only_tampered
 
 pytest.importorskip("blake3")
@@ -21,9 +22,9 @@ def _hide_blake3(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(digest.ALGORITHMS, "blake3", digest.Algorithm("blake3", 64, True, None))
 
 
-def _run(*args: str) -> tuple[int, dict[str, object]]:
+def _run(*args: str) -> tuple[int, dict[str, Any]]:
     result = CliRunner().invoke(cli, [*args, "--format", "json"], catch_exceptions=False)
-    report: dict[str, object] = json.loads(result.stdout)
+    report: dict[str, Any] = json.loads(result.stdout)
     return result.exit_code, report
 
 
@@ -39,11 +40,13 @@ def test_uncheckable_tampered_subject_is_not_verified(tmp_path: Path,
     assert code == 1
     assert report["ok"] is False
     sig = report["signatures"]
-    assert isinstance(sig, dict) and sig["verified"] is False
+    assert isinstance(sig, dict)
+    assert sig["verified"] is False
     findings = report["findings"]
     assert isinstance(findings, list)
     uncheckable = [f for f in findings if f["code"] == "sig.uncheckable-subject"]
-    assert uncheckable and uncheckable[0]["severity"] == "error"
+    assert uncheckable
+    assert uncheckable[0]["severity"] == "error"
     assert uncheckable[0]["artifact"] == "data-train.csv"
 
 
@@ -53,16 +56,15 @@ def test_the_same_release_with_blake3_is_caught_as_tampered(tmp_path: Path) -> N
     pub.write_bytes(key("alice").public.pem())
     code, report = _run("verify", str(root), "--key", str(pub))
     assert code == 1
-    codes = {f["code"] for f in report["findings"]}  # type: ignore[attr-defined]
+    codes = {f["code"] for f in report["findings"]}
     assert "sig.subject-mismatch" in codes
 
 
 def test_verify_exit_code_follows_the_verified_flag(tmp_path: Path) -> None:
     """Whatever the findings say, exit 0 means ``signatures.verified`` is true."""
-    from tests.sig_support import signed_release  # noqa: PLC0415
-
     root = signed_release(tmp_path / "ok")
     pub = tmp_path / "alice.pub"
     pub.write_bytes(key("alice").public.pem())
     code, report = _run("verify", str(root), "--key", str(pub))
-    assert code == 0 and report["signatures"]["verified"] is True  # type: ignore[index]
+    assert code == 0
+    assert report["signatures"]["verified"] is True

@@ -24,7 +24,7 @@ def blake3_only_tampered(root: Path, key: PrivateKey) -> Path:
     On a machine without blake3 nothing can check the swapped file against its signed
     subject: a verifier that calls this "verified" has been fooled.
     """
-    import blake3  # noqa: PLC0415 - the builder needs it; the verifier under test may not
+    import blake3
 
     files = {"data/train.csv": b"x,y\n1,2\n", "src/train.py": b"print('train')\n"}
     make_release(root, files, kinds={"src/train.py": "training-code", "data/train.csv": "dataset"})

@@ -66,7 +66,7 @@ class Closure:
 
     def counts(self) -> dict[str, int]:
         """How many closure sources are in each place; they add up to ``closure``."""
-        by_place = {p: 0 for p in PLACES}
+        by_place = dict.fromkeys(PLACES, 0)
         for place in self.place.values():
             by_place[place] += 1
         return {
