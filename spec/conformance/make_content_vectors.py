@@ -2,7 +2,7 @@
 """Write the ``content-*`` conformance vectors (spec/content.md), byte for byte.
 
 The binary files of these vectors (PSD, XCF, ORA, PNG, safetensors, GGUF, ...) are made
-here by Pillow and by the minimal, spec-following writers of ``tests/formats_build.py``, so
+here by Pillow and by the minimal, spec-following writers of ``tests/support/formats_build.py``, so
 that anyone can see how each was built. Digests and sizes are then filled in by
 ``refresh.py``. Usage::
 
@@ -11,6 +11,7 @@ that anyone can see how each was built. Digests and sizes are then filled in by
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import pickle
@@ -18,6 +19,7 @@ import shutil
 import struct
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
@@ -26,7 +28,21 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
-from tests import formats_build as fb  # noqa: E402
+
+def _support(name: str) -> ModuleType:
+    """tests/support/<name>.py loaded by path: the package's __init__ imports rebuildable,
+    which a generator must not (its vectors would agree with it by construction)."""
+    spec = importlib.util.spec_from_file_location(f"_support_{name}",
+                                                  ROOT / "tests" / "support" / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+fb = _support("formats_build")
 
 VECTORS = HERE / "vectors"
 ZERO = "0" * 64

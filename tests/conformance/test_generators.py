@@ -15,6 +15,8 @@ GENERATORS = [*sorted((ROOT / "spec" / "conformance").glob("*.py")),
 
 
 def _imported(path: Path, *, top_level_only: bool = False) -> set[str]:
+    """Dotted names of the modules ``path`` imports (for ``from M import N``: M and M.N,
+    since N may be a submodule)."""
     tree = ast.parse(path.read_text("utf-8"))
     nodes = tree.body if top_level_only else list(ast.walk(tree))
     names: set[str] = set()
@@ -23,19 +25,28 @@ def _imported(path: Path, *, top_level_only: bool = False) -> set[str]:
             names.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
+            names.update(f"{node.module}.{a.name}" for a in node.names)
     return names
+
+
+def _module_file(name: str) -> Path | None:
+    base = ROOT.joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def _reaches_implementation(path: Path, seen: set[Path]) -> list[str]:
     """Modules of rebuildable that importing ``path`` loads, through test helpers too
     (a helper's function-level import of rebuildable runs only when that function does)."""
     out = []
-    for name in _imported(path, top_level_only=path not in GENERATORS):
+    for name in sorted(_imported(path, top_level_only=path not in GENERATORS)):
         if name.split(".")[0] == "rebuildable":
             out.append(f"{path.name}: {name}")
         elif name.split(".")[0] == "tests":
-            helper = ROOT.joinpath(*name.split(".")).with_suffix(".py")
-            if helper.is_file() and helper not in seen:
+            helper = _module_file(name)
+            if helper is not None and helper not in seen:
                 seen.add(helper)
                 out += _reaches_implementation(helper, seen)
     return out
