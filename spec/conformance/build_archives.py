@@ -215,7 +215,18 @@ steps:
                       ("src", None, None), ("src/main.c", b"int main;\n", None)])
 
 
+def _tar_gz_svg_over_bound() -> bytes:
+    # 9 MiB of XML, beyond the 8 MiB a validator parses (content.md, CON-1); gzip keeps the
+    # vector under 10 KB.
+    svg = (b'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="6"><rect width="8"/>'
+           + b" " * (9 * 1024 * 1024) + b"</svg>\n")
+    text = manifest("svg-over-bound", {"logo.svg": svg}).replace(b"kind: document",
+                                                                  b"kind: vector-image")
+    return gzip_bytes(tar_bytes([("rebuild.yaml", text, None), ("logo.svg", svg, None)]))
+
+
 ARCHIVES: dict[str, tuple[str, Callable[[], bytes]]] = {
+    "content-svg-over-bound": ("release.tar.gz", _tar_gz_svg_over_bound),
     "core-archive-tar-non-utf8-member": ("release.tar", _tar_non_utf8_name),
     "core-archive-zip-too-many-members": ("release.zip", _zip_too_many_members),
     "core-archive-zip-total-size": ("release.zip", _zip_total_size),

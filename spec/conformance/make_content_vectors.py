@@ -162,7 +162,16 @@ def write(name: str, description: str, covers: list[str], codes: list[str],
                               "expect": {"ok": not any(c in _ERRORS for c in codes),
                                          "codes": sorted(codes)},
                               "refresh_digests": True}
+    if name in FINDINGS:
+        vector["expect"]["findings"] = FINDINGS[name]
     (folder / "vector.json").write_text(json.dumps(vector, indent=2) + "\n", encoding="utf-8")
+
+
+#: expect.findings: the notes (infos) a vector exists to show
+FINDINGS: dict[str, list[dict[str, Any]]] = {
+    "content-single-layer-xcf": [{"code": "content.single-layer", "count": 1,
+                                  "artifact": "file-0", "pointer": "/artifacts/0/kind"}],
+}
 
 
 _ERRORS = {"content.kind-mismatch", "content.flat-layered-image", "content.malformed"}

@@ -204,6 +204,8 @@ class Vector:
     omit_files: tuple[str, ...] = ()
     #: expect.findings: finer checks, infos included
     findings: list[dict[str, Any]] = field(default_factory=list)
+    #: conditions the harness simulates (spec/conformance/README.md)
+    simulate: dict[str, Any] = field(default_factory=dict)
 
     def vector_json(self) -> dict[str, Any]:
         options: dict[str, Any] = {}
@@ -217,6 +219,8 @@ class Vector:
         if self.command != "validate":
             out["command"] = self.command
         out["options"] = options
+        if self.simulate:
+            out["simulate"] = self.simulate
         out["expect"] = {"ok": self.ok, "codes": sorted(set(self.codes))}
         if self.findings:
             out["expect"]["findings"] = self.findings
@@ -428,6 +432,16 @@ def vectors() -> list[Vector]:
                "validate --key: a broken signature makes validation fail",
                ["SIG-16"], ["sig.payload-mismatch"], False, alice, command="validate",
                manifest=manifest(license="MIT")))
+    import blake3  # noqa: PLC0415 - the test extra; only this vector needs it
+
+    b3 = manifest()
+    b3["artifacts"][1]["digest"] = {"blake3": blake3.blake3(FILES["model/weights.bin"]).hexdigest()}
+    add(Vector("sig-uncheckable-subject",
+               "A signed subject pinned by blake3 alone, verified where blake3 cannot be "
+               "computed: the signed file cannot be checked, so the release is not verified",
+               ["SIG-7"], ["sig.uncheckable-subject"], False, sign(payload_bytes(b3), "alice"),
+               manifest=b3, simulate={"unavailable_algorithms": ["blake3"]},
+               findings=[{"code": "sig.uncheckable-subject", "count": 1, "artifact": "weights"}]))
     add(Vector("sig-validate-no-key",
                "validate without keys does not judge the envelope (even a bad one)",
                ["SIG-16"], [], True, sign(good, "mallory"), keys=[], command="validate",

@@ -12,6 +12,7 @@ import io
 import json
 import os
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -120,6 +121,27 @@ def algorithms_unavailable(names: list[str]) -> Iterator[None]:
         digest.ALGORITHMS.update(saved)
 
 
+#: equivalence policy -> the optional libraries it needs (rebuild.md)
+COMPARATOR_LIBRARIES = {"numeric": ("numpy",), "image": ("PIL", "numpy")}
+
+
+@contextmanager
+def comparators_unavailable(policies: list[str]) -> Iterator[None]:
+    """As if the libraries behind these equivalence policies were not installed: an
+    import of a module whose sys.modules entry is None raises ImportError."""
+    names = {m for p in policies for m in COMPARATOR_LIBRARIES[p]}
+    saved = {n: m for n, m in sys.modules.items()
+             if n in names or n.split(".")[0] in names}
+    try:
+        for name in names:
+            sys.modules[name] = None  # type: ignore[assignment]
+        yield
+    finally:
+        for name in names:
+            sys.modules.pop(name, None)
+        sys.modules.update(saved)
+
+
 class ChangingRelease(FolderRelease):
     """A folder release whose named files grow by one byte while they are read."""
 
@@ -213,6 +235,7 @@ def run_vector(folder: Path, work: Path) -> Report:
         target = copy
     with ExitStack() as stack:
         stack.enter_context(algorithms_unavailable(simulate.get("unavailable_algorithms", [])))
+        stack.enter_context(comparators_unavailable(simulate.get("unavailable_comparators", [])))
         if simulate.get("change_while_reading"):
             assert isinstance(target, Path)
             target = stack.enter_context(ChangingRelease(target,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
