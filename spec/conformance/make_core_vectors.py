@@ -61,6 +61,7 @@ def manifest(name: str, artifacts: list[str], tail: str = "", head: str = "") ->
 
 def vector(description: str, covers: list[str], expect: dict[str, Any],
            **extra: Any) -> bytes:
+    expect = {**expect, "codes": sorted(set(expect["codes"]))}
     data = {"description": description, "covers": covers, **extra, "expect": expect}
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
 
