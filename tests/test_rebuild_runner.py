@@ -723,7 +723,7 @@ def test_missing_numpy_is_an_error_not_a_pass(tmp_path: Path, monkeypatch: pytes
                                               opts: RebuildOptions) -> None:
     from rebuildable.rebuild import equivalence
 
-    monkeypatch.setattr(equivalence, "_numpy", lambda: None)
+    monkeypatch.setattr(equivalence.optional, "numpy_module", lambda: None)
     rel = simple(tmp_path / "rel", "mkdir -p out && cp src/in.npy out/w.npy",
                  files={"src/in.npy": _npy([1.0, 2.0 + 1e-12])},
                  outputs={"out/w.npy": _npy([1.0, 2.0])},
