@@ -7,6 +7,7 @@ from pathlib import Path
 
 from rebuildable.defaults import DEFAULT_TIMEOUT
 from rebuildable.progress import NO_PROGRESS, Progress
+from rebuildable.rebuild.outputs import DEFAULT_MAX_OUTPUT_SIZE
 
 
 @dataclass(frozen=True)
@@ -34,4 +35,6 @@ class RebuildOptions:
     progress: Progress = NO_PROGRESS
     #: the environment whose PATH steps get (default: this process's)
     caller_env: dict[str, str] | None = None
+    #: an output larger than this (bytes) is refused, not copied ([REB-19])
+    max_output_size: int = DEFAULT_MAX_OUTPUT_SIZE
 

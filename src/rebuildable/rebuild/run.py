@@ -5,7 +5,7 @@ published (``spec/rebuild.md``)."""
 from __future__ import annotations
 
 import os
-import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,9 @@ from rebuildable.rebuild.inputs import (
     hash_file,
     place_file,
 )
+from rebuildable.rebuild.messages import failure_hint
 from rebuildable.rebuild.options import RebuildOptions
+from rebuildable.rebuild.outputs import OutputTooLargeError, copy_new
 from rebuildable.rebuild.plan import (
     InputOrigin,
     PlanError,
@@ -49,13 +51,17 @@ from rebuildable.rebuild.runner import (
     remove_tree,
     run_command,
 )
+from rebuildable.rebuild.sandbox import make_view
 from rebuildable.release import FolderRelease, Release, safe_relative
 from rebuildable.report import ReleaseInfo, Report
 
 #: static errors in these areas make the manifest unusable for a rebuild ([REB-1])
 REFUSING_AREAS = ("release", "load", "schema", "ids", "refs", "path", "internal")
 STDERR_TAIL = 1500
+#: lines of a failed step's standard error shown in its finding
+STDERR_LINES = 20
 MAX_UNDECLARED = 20
+
 
 def _load_model(release: Release) -> tuple[Document, Manifest]:
     loaded = schema.load_document(release.read_manifest(), release.manifest_name)
@@ -82,6 +88,8 @@ def rebuild_release(release: Release, options: RebuildOptions) -> Report:
         return Report(info, findings, options.strict, sections={"rebuild": section})
     document, manifest = _load_model(release)
     run = _Rebuild(release, document, manifest, options)
+    if not static.ok:
+        run.add(_validation_failed(static))
     try:
         run.go()
     finally:
@@ -100,7 +108,19 @@ def _loadable(release: Release) -> bool:
 
 
 def _summary_of(report: Report) -> dict[str, Any]:
-    return {"ok": report.ok, "counts": report.counts}
+    return {"ok": report.ok, "counts": report.counts,
+            "errors": sorted({f.code for f in report.findings
+                              if f.severity is Severity.ERROR})}
+
+
+def _validation_failed(static: Report) -> Finding:
+    """A release that fails validation is not reproduced, whatever its steps make."""
+    errors = sorted({f.code for f in static.findings if f.severity is Severity.ERROR})
+    shown = ", ".join(errors[:10]) + (" …" if len(errors) > 10 else "")
+    return finding("rebuild.validation-failed",
+                   f"the release fails static validation ({static.counts.get('error', 0)} "
+                   f"error(s): {shown}); rebuilt outputs do not make it reproduced",
+                   data={"errors": errors, "counts": static.counts})
 
 
 @dataclass
@@ -109,6 +129,7 @@ class _Output:
     file: Path | None = None  # the rebuilt bytes, in the private folder
     status: str = "pending"
     record: dict[str, Any] = field(default_factory=dict)
+    too_large: bool = False
 
 
 class _Rebuild:
@@ -133,15 +154,26 @@ class _Rebuild:
                              "the release is never written to")
         self.private = make_private_dir() if options.work_root is None else Path(
             _mkdtemp_in(options.work_root))
+        # the rebuilder's own files (verified inputs, published copies, rebuilt outputs,
+        # logs) and the steps' work folders live apart; no step ever sees either
+        self.state = self.private / "state"
+        self.work_root = self.private / "steps"
+        self.state.mkdir(mode=0o700)
+        self.work_root.mkdir(mode=0o700)
         self.externals = ExternalResolver(options.inputs_dirs, options.fetch,
-                                          self.private / "inputs")
+                                          self.state / "inputs")
         self.upstreams = UpstreamResolver(release, options.upstream_dirs, self.externals)
         #: rebuilt outputs by artifact id (files in the private folder)
         self.rebuilt: dict[str, Path] = {}
         self.failed_steps: set[str] = set()
         self.caller_env = options.caller_env if options.caller_env is not None else dict(
             os.environ)
-        self.hide = (local.resolve(),) if local is not None else ()
+        secret = [self.private, *options.inputs_dirs, *options.upstream_dirs]
+        if local is not None:
+            secret.append(local)
+        elif Path(release.label).is_file():  # an archive
+            secret.append(Path(release.label))
+        self.view = make_view(secret, self.caller_env.get("PATH"))
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -162,18 +194,8 @@ class _Rebuild:
             self.add(finding("rebuild.no-steps", "the manifest declares no steps",
                              location=self.locate("")))
             return
-        if self.isolation.network or not self.isolation.readonly_system:
-            missing = []
-            if self.isolation.network:
-                missing.append("network isolation")
-            if not self.isolation.readonly_system:
-                missing.append("a read-only system")
-            self.add(finding(
-                "rebuild.isolation-weak",
-                f"steps run with isolation {self.isolation.method!r}, without "
-                f"{' or '.join(missing)}"
-                + (f" ({'; '.join(self.isolation.probe)})" if self.isolation.probe else ""),
-                data=self.isolation.to_dict()))
+        if not self._isolation_acceptable():
+            return
         try:
             ordered = order_steps(self.manifest)
         except PlanError as exc:  # pragma: no cover - refs.cycle refuses first
@@ -215,60 +237,18 @@ class _Rebuild:
                        + (f" (step(s) {', '.join(str(b) for b in blocked)} failed)"
                           if blocked else ""))
             return
-        step_dir = self.private / "steps" / f"{n:03d}-{_slug(step.id)}"
-        staged: list[tuple[str, Path, bool]] = []
-        missing: list[str] = []
-        for inp in plan.inputs:
-            try:
-                place, src, origin, executable = self._resolve_input(inp, step_dir / "inputs")
-            except Unavailable as exc:
-                missing.append(f"{inp.ref} ({exc.reason})")
-                record["inputs"].append({"ref": inp.ref, "origin": inp.origin.value,
-                                         "available": False, "reason": exc.reason})
-                continue
-            staged.append((place, src, executable))
-            record["inputs"].append({"ref": inp.ref, "origin": origin, "path": place,
-                                     "available": True})
-        if missing:
-            self.add(finding(
-                "rebuild.input-unavailable",
-                f"step {step.id!r} cannot be rebuilt offline: missing input(s) "
-                + "; ".join(missing),
-                step=step.id, location=self.locate(f"{step.pointer}/inputs"),
-                data={"missing": missing}))
-            self._mark_failed(step, record, outputs, "unavailable")
+        staged = self._stage_inputs(n, step, plan, record, outputs)
+        if staged is None:
             return
         if step.run is None:  # pragma: no cover - the schema requires run
             self._mark_failed(step, record, outputs, "failed")
             return
-        runs = 2 if self.options.twice else 1
         results: list[dict[str, Path | None]] = []
-        for r in range(runs):
-            suffix = "" if r == 0 else f"-run{r + 1}"
-            work = step_dir / f"work{suffix}"
-            work.mkdir(parents=True)
-            try:
-                for place, src, executable in staged:
-                    place_file(src, work, place, self.sde, executable)
-            except OSError as exc:
-                self.add(finding(
-                    "rebuild.input-unavailable",
-                    f"step {step.id!r}: cannot place its inputs: {exc}", step=step.id,
-                    location=self.locate(f"{step.pointer}/inputs")))
-                self._mark_failed(step, record, outputs, "unavailable")
+        for r in range(2 if self.options.twice else 1):
+            got = self._run_once(n, r, step, staged=staged, record=record, outputs=outputs)
+            if got is None:
                 return
-            env = minimal_environment(work, self.sde, self.caller_env)
-            result = run_command(step.run, work, step_dir / f"logs{suffix}", env,
-                                 timeout=self.options.timeout, isolation=self.isolation,
-                                 hide=self.hide)
-            record["runs"].append(_run_record(result))
-            if self.options.keep:
-                record["work_dir"] = str(step_dir)
-            if not self._check_run(step, record, outputs, result):
-                return
-            results.append(self._collect(step, work, outputs, r, staged))
-            if not self.options.keep:
-                remove_tree(work)
+            results.append(got)
         first = results[0]
         for out in outputs:
             out.file = first.get(out.artifact.id)
@@ -286,6 +266,90 @@ class _Rebuild:
                 self.rebuilt[out.artifact.id] = out.file
             else:
                 self.failed_steps.add(step.id)
+
+    def _stage_inputs(self, n: int, step: Step, plan: Any, record: dict[str, Any],
+                      outputs: list[_Output]) -> list[tuple[str, Path, bool]] | None:
+        """Verified copies of the step's inputs in the rebuilder's own folder."""
+        store = Path(tempfile.mkdtemp(prefix=f"{n:03d}-", dir=self.state))
+        staged: list[tuple[str, Path, bool]] = []
+        missing: list[str] = []
+        for inp in plan.inputs:
+            try:
+                place, src, origin, executable = self._resolve_input(inp, store)
+            except Unavailable as exc:
+                missing.append(f"{inp.ref} ({exc.reason})")
+                record["inputs"].append({"ref": inp.ref, "origin": inp.origin.value,
+                                         "available": False, "reason": exc.reason})
+                continue
+            staged.append((place, src, executable))
+            record["inputs"].append({"ref": inp.ref, "origin": origin, "path": place,
+                                     "available": True})
+        if missing:
+            self.add(finding(
+                "rebuild.input-unavailable",
+                f"step {step.id!r} cannot be rebuilt offline: missing input(s) "
+                + "; ".join(missing),
+                step=step.id, location=self.locate(f"{step.pointer}/inputs"),
+                data={"missing": missing}))
+            self._mark_failed(step, record, outputs, "unavailable")
+            return None
+        return staged
+
+    def _run_once(self, n: int, r: int, step: Step, *, staged: list[tuple[str, Path, bool]],
+                  record: dict[str, Any], outputs: list[_Output]) -> dict[str, Path | None] | None:
+        """One run of a step in a fresh work folder; its outputs, or None when it failed.
+
+        The folder's name is unpredictable (mkdtemp), so that no step can make it in
+        advance (a step under ``--isolation none`` sees the folder it would be in).
+        """
+        assert step.run is not None
+        label = f"{n:03d}-{_slug(step.id)}-run{r + 1}-"
+        work = Path(tempfile.mkdtemp(prefix=label, dir=self.work_root))
+        logs = Path(tempfile.mkdtemp(prefix=label + "logs-", dir=self.state))
+        try:
+            for place, src, executable in staged:
+                place_file(src, work, place, self.sde, executable)
+        except OSError as exc:
+            self.add(finding(
+                "rebuild.input-unavailable",
+                f"step {step.id!r}: cannot place its inputs: {exc}", step=step.id,
+                location=self.locate(f"{step.pointer}/inputs")))
+            self._mark_failed(step, record, outputs, "unavailable")
+            return None
+        env = minimal_environment(work, self.sde, self.caller_env)
+        result = run_command(step.run, work, logs, env, timeout=self.options.timeout,
+                             isolation=self.isolation, view=self.view)
+        record["runs"].append(_run_record(result, logs if self.options.keep else None))
+        if self.options.keep:
+            record["work_dir"] = str(work)
+        if not self._check_run(step, record, outputs, result, logs):
+            return None
+        got = self._collect(step, work, outputs, r, staged)
+        if not self.options.keep:
+            remove_tree(work)
+        return got
+
+    def _isolation_acceptable(self) -> bool:
+        """[REB-3]: without a private view, run only when the caller asked for none."""
+        iso = self.isolation
+        if not iso.not_enforced:
+            return True
+        missing = ", ".join(iso.not_enforced)
+        tried = f" ({'; '.join(iso.probe)})" if iso.probe else ""
+        if self.options.isolation != "none":
+            self.add(finding(
+                "rebuild.isolation-unavailable",
+                f"no sandbox works on this machine{tried}: steps would run without "
+                f"{missing}, so a rebuild here could not show that they use only their "
+                "declared inputs; nothing was run",
+                data=iso.to_dict()))
+            return False
+        self.add(finding(
+            "rebuild.isolation-weak",
+            f"steps run with isolation 'none', as asked: not enforced: {missing}; "
+            "a step could read undeclared files, the release or the network",
+            data=iso.to_dict()))
+        return True
 
     # -- inputs ----------------------------------------------------------------------
 
@@ -340,7 +404,9 @@ class _Rebuild:
         self.failed_steps.add(step.id)
 
     def _check_run(self, step: Step, record: dict[str, Any], outputs: list[_Output],
-                   result: StepRun) -> bool:
+                   result: StepRun, logs: Path) -> bool:
+        where = (f"full log: {logs / 'stderr'}" if self.options.keep
+                 else "rerun with --keep for the full log")
         if result.timed_out:
             self.add(finding(
                 "rebuild.step-timeout",
@@ -352,64 +418,78 @@ class _Rebuild:
             self._mark_failed(step, record, outputs, "timeout")
             return False
         if result.exit_code != 0:
-            tail = result.stderr_tail[-STDERR_TAIL:].rstrip()
-            last = tail.splitlines()[-1] if tail else ""
+            lines = result.stderr_tail.rstrip().splitlines()[-STDERR_LINES:]
+            shown = "\n".join("    " + ln for ln in lines)
             self.add(finding(
                 "rebuild.step-failed",
-                f"step {step.id!r} exited with status {result.exit_code}"
-                + (f": {last}" if last else ""), step=step.id,
-                location=self.locate(f"{step.pointer}/run"),
-                data={"exit_code": result.exit_code, "stderr_tail": tail}))
+                f"step {step.id!r} exited with status {result.exit_code}; "
+                + (f"the last {len(lines)} line(s) of its standard error ({where}):\n{shown}"
+                   if lines else f"it wrote nothing to standard error ({where})"),
+                step=step.id, location=self.locate(f"{step.pointer}/run"),
+                hint=failure_hint(result.stderr_tail),
+                data={"exit_code": result.exit_code, "stderr_tail": "\n".join(lines),
+                      "log": str(logs / "stderr") if self.options.keep else None}))
             self._mark_failed(step, record, outputs, "failed")
             return False
         return True
 
     def _collect(self, step: Step, work: Path, outputs: list[_Output], run: int,
                  staged: list[tuple[str, Path, bool]]) -> dict[str, Path | None]:
+        """Copy the outputs out of the work folder, each into a fresh private file and
+        at most ``max_output_size`` bytes of it (a sparse 1 TiB file is refused, not
+        copied)."""
         got: dict[str, Path | None] = {}
         view = FolderRelease(work, "rebuild.yaml", str(work))
-        store = self.private / "rebuilt" / f"run{run + 1}"
+        store = Path(tempfile.mkdtemp(prefix=f"rebuilt-run{run + 1}-", dir=self.state))
+        bound = self.options.max_output_size
         for out in outputs:
             art = out.artifact
-            dst = store / art.id
+            got[art.id] = None
             if art.path is None or not safe_relative(art.path):
-                got[art.id] = None
                 continue
             try:
                 with view.open(art.path) as fh:
-                    dst.parent.mkdir(parents=True, exist_ok=True)
-                    with dst.open("wb") as o:
-                        shutil.copyfileobj(fh, o)
+                    size = os.fstat(fh.fileno()).st_size
+                    if size > bound:
+                        self.add(_too_large(step, art, size, bound,
+                                            self.locate(art.pointer)))
+                        out.too_large = True
+                        continue
+                    got[art.id] = copy_new(fh, store / art.id, bound)
+            except OutputTooLargeError:
+                self.add(_too_large(step, art, bound + 1, bound, self.locate(art.pointer)))
+                out.too_large = True
             except (MemberError, OSError):
-                got[art.id] = None
                 continue
-            got[art.id] = dst
         if run == 0:
-            declared = {p for p, _, _ in staged} | {o.artifact.path for o in outputs
-                                                    if o.artifact.path}
-            extra = sorted(p for p, e in view.entries().items()
-                           if e.type.value == "file" and p not in declared
-                           and not p.startswith(".rebuild/"))
-            if extra:
-                shown = extra[:MAX_UNDECLARED]
-                self.add(finding(
-                    "rebuild.undeclared-write",
-                    f"step {step.id!r} left {len(extra)} undeclared file(s) in its work folder: "
-                    + ", ".join(shown) + (" …" if len(extra) > len(shown) else ""),
-                    step=step.id, data={"files": shown, "count": len(extra)}))
+            self._note_undeclared(step, view, outputs, staged)
         return got
 
+    def _note_undeclared(self, step: Step, view: FolderRelease, outputs: list[_Output],
+                         staged: list[tuple[str, Path, bool]]) -> None:
+        declared = {p for p, _, _ in staged} | {o.artifact.path for o in outputs
+                                                if o.artifact.path}
+        extra = sorted(p for p, e in view.entries().items()
+                       if e.type.value == "file" and p not in declared
+                       and not p.startswith(".rebuild/"))
+        if extra:
+            shown = extra[:MAX_UNDECLARED]
+            self.add(finding(
+                "rebuild.undeclared-write",
+                f"step {step.id!r} left {len(extra)} undeclared file(s) in its work folder: "
+                + ", ".join(shown) + (" …" if len(extra) > len(shown) else ""),
+                step=step.id, data={"files": shown, "count": len(extra)}))
+
     def _published(self, art: Artifact) -> Path:
-        dst = self.private / "published" / art.id
-        if dst.exists():
-            return dst
+        """A fresh private copy of the published output, made now, never reused: a
+        file that already exists somewhere is never trusted to be the release's."""
         if art.path is None:
             src, _ = self.externals.resolve(art)
             return src
-        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst = Path(tempfile.mkdtemp(prefix="published-", dir=self.state)) / art.id
         try:
-            with self.release.open(art.path) as fh, dst.open("wb") as out:
-                shutil.copyfileobj(fh, out)
+            with self.release.open(art.path) as fh:
+                copy_new(fh, dst, None)
         except MemberError as exc:
             raise Unavailable(exc.message) from exc
         except OSError as exc:
@@ -425,6 +505,9 @@ class _Rebuild:
             pointer = self._artifact_pointer(art)
             rec: dict[str, Any] = {"id": art.id, "path": art.path}
             out.record = rec
+            if out.file is None and out.too_large:
+                out.status = rec["status"] = "too-large"
+                continue
             if out.file is None:
                 out.status = rec["status"] = "missing"
                 self.add(finding(
@@ -540,7 +623,8 @@ class _Rebuild:
         out: dict[str, Any] = {
             "refused": False,
             "isolation": {**self.isolation.to_dict(self.options.timeout),
-                          "probe": list(self.isolation.probe)},
+                          "probe": list(self.isolation.probe),
+                          "view": self.view.to_dict()},
             "source_date_epoch": {"value": self.sde, "from": self.sde_source},
             "mode": "step" if self.options.step else "all",
             "twice": self.options.twice,
@@ -562,11 +646,20 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() or c in "._-" else "_" for c in text)[:60]
 
 
-def _run_record(result: StepRun) -> dict[str, Any]:
+def _run_record(result: StepRun, logs: Path | None) -> dict[str, Any]:
     return {"exit_code": result.exit_code, "timed_out": result.timed_out,
             "seconds": round(result.seconds, 3),
             "leftover_processes_killed": result.leftover_processes,
-            "stderr_tail": result.stderr_tail[-STDERR_TAIL:]}
+            "stderr_tail": result.stderr_tail[-STDERR_TAIL:],
+            "logs": str(logs) if logs is not None else None}
+
+
+def _too_large(step: Step, art: Artifact, size: int, bound: int, where: Location) -> Finding:
+    return finding(
+        "rebuild.output-too-large",
+        f"step {step.id!r} made {art.path} of {size} bytes, over the bound of {bound} bytes; "
+        "it was not copied or compared", artifact=art.id, step=step.id, location=where,
+        data={"size": size, "bound": bound})
 
 
 def _executable(release: Release, path: str | None) -> bool:

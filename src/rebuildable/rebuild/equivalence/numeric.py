@@ -110,6 +110,10 @@ def read_tensors(path: Path) -> TensorFile:
         if magic[:4] == b"PK\x03\x04":
             with np.load(path, allow_pickle=False) as npz:
                 loaded = {k: npz[k] for k in npz.files}
+            # numpy hands back a member that is not a .npy file as its raw bytes
+            odd = sorted(k for k, v in loaded.items() if not isinstance(v, np.ndarray))
+            if odd:
+                raise FormatError(f"member(s) {', '.join(odd[:5])} of the .npz are not arrays")
             return TensorFile("npz", {k: Tensor(str(v.dtype), v) for k, v in loaded.items()})
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         raise FormatError(str(exc)) from exc
