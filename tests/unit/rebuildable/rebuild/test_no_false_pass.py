@@ -21,8 +21,8 @@ from rebuildable.findings import Severity
 from rebuildable.rebuild import RebuildOptions, rebuild, runner
 from rebuildable.rebuild.runner import probe_isolation, remove_tree
 from rebuildable.report import Report
-from tests.formats_build import psd
-from tests.helpers import make_release
+from tests.support import make_release
+from tests.support.formats_build import psd
 
 SANDBOXES = ("bwrap", "unshare")
 
