@@ -124,6 +124,13 @@ def build() -> None:
     vector("rebuild-validation-failed", "A rebuild whose steps all reproduce still fails when static validation fails (here: a licence that is not a valid SPDX expression).",
            ["REB-1"], False, ["rebuild.validation-failed"], ab, [cat], ids=io_ids, license="MIT AND (")
 
+    vector("rebuild-isolation-none", "--isolation none, asked for explicitly: the step runs unconfined and the report says what REB-3 asks that was not enforced (a warning).",
+           ["REB-19", "REB-17"], True, ["rebuild.isolation-weak"], ab, [cat], ids=io_ids, rebuild={"isolation": "none"})
+    vector("rebuild-output-too-large", "An output over the output size bound (here 8 bytes) is refused before it is copied, and not compared.",
+           ["REB-20"], False, ["rebuild.output-too-large"], {"out/big.txt": b"0123456789\n"},
+           [{"id": "big", "inputs": [], "outputs": ["big"], "run": "mkdir -p out && echo 0123456789 > out/big.txt"}],
+           ids={"out/big.txt": "big"}, rebuild={"max_output_size": 8})
+
     vector("rebuild-hidden-dependency", "The step reads a shipped file it does not declare as an input: the file is not in its work folder, and the step fails.",
            ["REB-3"], False, ["rebuild.step-failed"], ab,
            [{**cat, "inputs": ["a"]}], ids=io_ids)
