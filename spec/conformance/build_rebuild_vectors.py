@@ -134,9 +134,6 @@ def build() -> None:
            ids=io_ids,
            findings=[{"code": "rebuild.undeclared-write", "count": 1, "step": "cat"},
                      {"code": "rebuild.output-reproduced", "count": 1}])
-    vector("rebuild-isolation-none", "Steps run without a sandbox (isolation none) are rebuilt, and the report notes the weaker isolation.",
-           ["REB-3"], True, [], ab, [cat], ids=io_ids, rebuild={"isolation": "none"},
-           findings=[{"code": "rebuild.isolation-weak", "count": 1, "pointer": None}])
 
     def dangling(d: dict[str, Any], rel: Path) -> None:
         d["steps"][0]["inputs"].append("nowhere")
