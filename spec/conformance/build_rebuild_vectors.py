@@ -122,7 +122,7 @@ def build() -> None:
     def drop_published(d: dict[str, Any], rel: Path) -> None:
         (rel / "out" / "ab.txt").unlink()
     vector("rebuild-reference-unavailable", "The published output is not in the release: the step runs, but there is nothing to compare its output with.",
-           ["REB-10"], False, ["rebuild.reference-unavailable"], ab, [cat], ids=io_ids,
+           ["REB-10"], False, ["rebuild.reference-unavailable", "rebuild.validation-failed"], ab, [cat], ids=io_ids,
            edit=drop_published,
            findings=[{"code": "rebuild.reference-unavailable", "count": 1, "artifact": "ab"}])
     vector("rebuild-no-steps", "A manifest without steps: there is nothing to rebuild, which is a warning, not a failure.",
