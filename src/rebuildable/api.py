@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from rebuildable.hashing import HashOutcome
     from rebuildable.rebuild import RebuildOptions
     from rebuildable.release import Release
+    from rebuildable.remote.fetch import FetchOptions
     from rebuildable.signing.keyfiles import KeyPairPaths
     from rebuildable.signing.keys import BadKeyError, PrivateKey, PublicKey
     from rebuildable.signing.sign import SignOutcome, SignRefusedError
@@ -50,6 +51,7 @@ __all__ = [
     "MANIFEST_NAME",
     "BadKeyError",
     "DraftError",
+    "FetchOptions",
     "Options",
     "RebuildOptions",
     "RebuildableError",
@@ -274,6 +276,7 @@ def __getattr__(name: str) -> type[object]:
         "BadKeyError": "rebuildable.signing.keys",
         "SignRefusedError": "rebuildable.signing.sign",
         "RebuildOptions": "rebuildable.rebuild",
+        "FetchOptions": "rebuildable.remote.fetch",
     }
     if name not in homes:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
