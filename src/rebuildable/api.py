@@ -33,6 +33,7 @@ from rebuildable.report import Report
 
 if TYPE_CHECKING:
     from rebuildable.draft import Draft, DraftError
+    from rebuildable.draft_listing import ListingDraft
     from rebuildable.engine import Validation
     from rebuildable.export import ExportResult
     from rebuildable.hashing import HashOutcome
@@ -66,6 +67,7 @@ __all__ = [
     "check_license",
     "check_signature_options",
     "draft",
+    "draft_from_listing",
     "export",
     "export_formats",
     "generate_key",
@@ -215,6 +217,15 @@ def draft(root: Path, *, name: str | None = None, version: str | None = None,
     algs = tuple(dict.fromkeys(algorithms)) or (DEFAULT_ALGORITHM,)
     return build_draft(root, name=name, version=version or DEFAULT_VERSION, license=license,
                        algorithms=algs, workers=workers, progress=progress)
+
+
+def draft_from_listing(listing: Path, *, name: str, version: str | None = None,
+                       license: str | None = None) -> ListingDraft:
+    """A draft listing external artifacts from an inventory file ('uri size sha256' per
+    line); raises :class:`DraftError` (a usage error) with the bad lines' numbers."""
+    from rebuildable.draft_listing import draft_from_listing as _draft  # noqa: PLC0415
+
+    return _draft(listing, name=name, version=version, license=license)
 
 
 def write_draft(root: Path, text: str, *, force: bool = False) -> Path:
