@@ -42,6 +42,14 @@ def vector_dirs() -> list[Path]:
     return sorted(p for p in VECTORS.iterdir() if (p / "vector.json").is_file())
 
 
+def remote_vector_dirs() -> list[Path]:
+    """The remote-integrity vectors (spec/remote.md), run by test_remote_vectors.py."""
+    base = VECTORS.parent / "remote"
+    if not base.is_dir():
+        return []
+    return sorted(p for p in base.iterdir() if (p / "vector.json").is_file())
+
+
 def load_vector(folder: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((folder / "vector.json").read_text("utf-8"))
     return data

@@ -22,6 +22,7 @@ from tests.conformance.harness import (
     format_problems,
     judged_codes,
     load_vector,
+    remote_vector_dirs,
     run_vector,
     vector_dirs,
 )
@@ -68,7 +69,8 @@ def test_vectors_exist() -> None:
 
 
 def test_every_label_is_covered_by_a_vector() -> None:
-    covered = {c for folder in vector_dirs() for c in load_vector(folder).get("covers", [])}
+    covered = {c for folder in [*vector_dirs(), *remote_vector_dirs()]
+               for c in load_vector(folder).get("covers", [])}
     missing = sorted(set(_labels()) - covered)
     assert not missing, f"labelled requirements no vector covers: {missing}"
 
