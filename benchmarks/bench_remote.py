@@ -54,13 +54,14 @@ def wait_port(port: int, seconds: float = 60.0) -> None:
 
 
 @contextmanager
-def processes(*commands: list[str], log: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
+def processes(*commands: list[str], log: Path,
+              env: dict[str, str] | None = None) -> Iterator[list[subprocess.Popen[bytes]]]:
     procs: list[subprocess.Popen[bytes]] = []
     try:
         with log.open("ab") as out:
             for cmd in commands:
                 procs.append(subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                              start_new_session=True))
+                                              start_new_session=True, env=env))
         yield procs
     finally:
         for p in procs:
@@ -166,7 +167,8 @@ def main() -> None:
             with processes([dask, "scheduler", "--host", "127.0.0.1", "--port",
                             str(sched_port), "--no-dashboard"],
                            *[[dask, "worker", address, "--nthreads", "4", "--no-dashboard",
-                              "--host", "127.0.0.1"] for _ in range(workers)], log=log):
+                              "--host", "127.0.0.1"] for _ in range(workers)], log=log,
+                           env=env):
                 wait_port(sched_port)
                 time.sleep(3)  # workers register
                 runs[f"dask, {workers} worker(s) x 4 threads"] = timed(
