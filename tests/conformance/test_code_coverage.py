@@ -26,13 +26,9 @@ EXEMPT: dict[str, str] = {
 #: codes registered by work still under way, whose vectors its owner adds; not an
 #: exemption: each entry names who and why, and the list must shrink to nothing
 _REMOTE = ("remote fetching (issue 14, spec/remote.md): its vectors live in "
-           "spec/conformance/remote, whose runner has no expect.findings yet and no "
-           "failing-server case for this code")
+           "spec/conformance/remote, whose runner has no expect.findings yet for "
+           "an info")
 PENDING: dict[str, str] = {
-    "fetch.distributed-failed": _REMOTE,
-    "fetch.http-error": _REMOTE,
-    "fetch.interrupted": _REMOTE,
-    "fetch.tls-error": _REMOTE,
     "fetch.verified": _REMOTE,
 }
 
