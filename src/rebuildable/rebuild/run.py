@@ -4,7 +4,9 @@ published (``spec/rebuild.md``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import secrets
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +39,9 @@ from rebuildable.rebuild.options import RebuildOptions
 from rebuildable.rebuild.outputs import OutputTooLargeError, copy_new
 from rebuildable.rebuild.plan import (
     InputOrigin,
+    InputPlan,
     PlanError,
+    StepPlan,
     order_steps,
     plan_step,
     source_date_epoch,
@@ -51,6 +55,8 @@ from rebuildable.rebuild.runner import (
     remove_tree,
     run_command,
 )
+from rebuildable.rebuild.sampling import Segment, choose, replay_command, segments
+from rebuildable.rebuild.sampling_report import sample_summary
 from rebuildable.rebuild.sandbox import make_view
 from rebuildable.release import FolderRelease, Release, safe_relative
 from rebuildable.report import ReleaseInfo, Report
@@ -166,6 +172,8 @@ class _Rebuild:
         #: rebuilt outputs by artifact id (files in the private folder)
         self.rebuilt: dict[str, Path] = {}
         self.failed_steps: set[str] = set()
+        #: the sampled replay's summary (--sample), for the report
+        self.sample: dict[str, Any] | None = None
         self.caller_env = options.caller_env if options.caller_env is not None else dict(
             os.environ)
         secret = [self.private, *options.inputs_dirs, *options.upstream_dirs]
@@ -207,6 +215,9 @@ class _Rebuild:
                 known = ", ".join(s.id for s in ordered)
                 raise UsageError(f"no step {self.options.step!r} in the manifest (steps: {known})")
             ordered = chosen
+        if self.options.sample is not None:
+            self._go_sampled(ordered)
+            return
         done: set[str] = set()
         for n, step in enumerate(ordered, 1):
             self.options.progress.start(f"step {step.id}", 0)
@@ -296,7 +307,8 @@ class _Rebuild:
         return staged
 
     def _run_once(self, n: int, r: int, step: Step, *, staged: list[tuple[str, Path, bool]],
-                  record: dict[str, Any], outputs: list[_Output]) -> dict[str, Path | None] | None:
+                  record: dict[str, Any], outputs: list[_Output],
+                  folders: tuple[str, ...] = ()) -> dict[str, Path | None] | None:
         """One run of a step in a fresh work folder; its outputs, or None when it failed.
 
         The folder's name is unpredictable (mkdtemp), so that no step can make it in
@@ -309,6 +321,8 @@ class _Rebuild:
         try:
             for place, src, executable in staged:
                 place_file(src, work, place, self.sde, executable)
+            for folder in folders:  # safe relative paths (checked by the path rules)
+                work.joinpath(*folder.split("/")).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             self.add(finding(
                 "rebuild.input-unavailable",
@@ -419,15 +433,16 @@ class _Rebuild:
             return False
         if result.exit_code != 0:
             lines = result.stderr_tail.rstrip().splitlines()[-STDERR_LINES:]
-            shown = "\n".join("    " + ln for ln in lines)
             self.add(finding(
                 "rebuild.step-failed",
-                f"step {step.id!r} exited with status {result.exit_code}; "
-                + (f"the last {len(lines)} line(s) of its standard error ({where}):\n{shown}"
-                   if lines else f"it wrote nothing to standard error ({where})"),
+                f"step {step.id!r} exited with status {result.exit_code}"
+                + (f": {lines[-1].strip()}; the last {len(lines)} line(s) of its standard "
+                   f"error are in the report ({where})" if lines
+                   else f"; it wrote nothing to standard error ({where})"),
                 step=step.id, location=self.locate(f"{step.pointer}/run"),
                 hint=failure_hint(result.stderr_tail),
                 data={"exit_code": result.exit_code, "stderr_tail": "\n".join(lines),
+                      "excerpt": lines,
                       "log": str(logs / "stderr") if self.options.keep else None}))
             self._mark_failed(step, record, outputs, "failed")
             return False
@@ -497,7 +512,84 @@ class _Rebuild:
         return dst
 
     def _policy(self, step: Step, art: Artifact) -> Policy:
-        return parse_policy(step.equivalence.get(art.id))
+        raw = step.equivalence.get(art.id)
+        if raw is None and art.id in step.checkpoints:
+            # a checkpoint without its own policy is compared like the step's output
+            raw = step.equivalence.get(step.checkpoints[-1])
+        return parse_policy(raw)
+
+    # -- sampled replay (spec/rebuild.md §9) -------------------------------------------
+
+    def _go_sampled(self, ordered: list[Step]) -> None:
+        pool = segments(self.manifest, ordered)
+        wanted = self.options.sample or 0
+        seed = self.options.seed if self.options.seed is not None else secrets.randbits(32)
+        if not pool:
+            self.add(finding(
+                "rebuild.sample-unavailable",
+                "--sample: no step declares checkpoints and a replay command, so there is "
+                "nothing to replay in segments", location=self.locate("/steps")))
+            self.sample = {"seed": seed, "requested": wanted, "segments": 0, "replayed": 0}
+            return
+        picked = choose(len(pool), wanted, seed)
+        for n, pos in enumerate(picked, 1):
+            seg = pool[pos]
+            self.options.progress.start(f"segment {seg.label}", 0)
+            try:
+                self._replay(n, seg)
+            finally:
+                self.options.progress.finish()
+        self.sample = sample_summary(pool, picked, seed=seed, wanted=wanted,
+                                     records=self.steps, ordered=ordered)
+        self.add(finding("rebuild.sample-summary", self.sample["statement"],
+                         data={k: v for k, v in self.sample.items() if k != "statement"}))
+
+    def _replay(self, n: int, seg: Segment) -> None:
+        step = seg.step
+        end = self.artifacts[seg.end]
+        start = self.artifacts[seg.start] if seg.start else None
+        assert step.replay is not None
+        if end.path is None or (start is not None and start.path is None):
+            self.steps.append({"id": step.id, "status": "unavailable", "run": step.replay,
+                               "segment": {"index": seg.index, "from": seg.start,
+                                           "to": seg.end, "label": seg.label},
+                               "isolation": self.isolation.to_dict(self.options.timeout),
+                               "inputs": [], "outputs": [], "runs": [], "work_dir": None})
+            self.add(finding("rebuild.input-unavailable",
+                             f"segment {seg.label}: a checkpoint it needs is not a file of "
+                             "the release (replay needs shipped checkpoints)", step=step.id,
+                             location=self.locate(f"{step.pointer}/checkpoints")))
+            return
+        command = replay_command(step.replay, seg, start.path if start else None, end.path)
+        segment_step = dataclasses.replace(step, run=command, outputs=(seg.end,))
+        record: dict[str, Any] = {
+            "id": step.id, "status": "pending", "run": command,
+            "segment": {"index": seg.index, "from": seg.start, "to": seg.end,
+                        "label": seg.label},
+            "isolation": self.isolation.to_dict(self.options.timeout),
+            "inputs": [], "outputs": [], "runs": [], "work_dir": None,
+        }
+        self.steps.append(record)
+        outputs = [_Output(end)]
+        plan = plan_step(self.manifest, step, rebuilt_steps=set())
+        extra = () if start is None or start.path is None else (InputPlan(
+            ref=start.id, place=start.path, origin=InputOrigin.SHIPPED_OUTPUT, artifact=start,
+            producer=step.id),)
+        staged = self._stage_inputs(n, segment_step, StepPlan(segment_step, plan.inputs + extra),
+                                    record, outputs)
+        if staged is None:
+            return
+        # the folder {out} goes in exists, as it would after the segments before it
+        parent = end.path.rpartition("/")[0]
+        got = self._run_once(n, 0, segment_step, staged=staged, record=record, outputs=outputs,
+                             folders=(parent,) if parent else ())
+        if got is None:
+            return
+        outputs[0].file = got.get(seg.end)
+        self._compare_outputs(segment_step, outputs)
+        record["outputs"] = [o.record for o in outputs]
+        record["status"] = ("reproduced" if outputs[0].status in ("reproduced", "equivalent")
+                            else "differs")
 
     def _compare_outputs(self, step: Step, outputs: list[_Output]) -> None:
         for out in outputs:
@@ -632,6 +724,9 @@ class _Rebuild:
             "steps": self.steps,
             "summary": {"steps": step_counts, "outputs": counts},
         }
+        if self.sample is not None:
+            out["mode"] = "sample"
+            out["sample"] = self.sample
         return out
 
 

@@ -153,6 +153,9 @@ def _finding_lines(f: Finding, manifest: str | None = None,
         if loc.pointer:
             at.append((f" ({safe(loc.pointer)})", "dim"))
         lines.append(("dim", at))
+    excerpt = f.data.get("excerpt")
+    if isinstance(excerpt, list):  # e.g. the tail of a failed step's standard error
+        lines.extend((None, [("           | ", "dim"), (safe(str(x)), None)]) for x in excerpt)
     if f.hint:
         lines.append(("dim", [("           hint: ", None), (safe(f.hint), "italic")]))
     return lines
@@ -233,7 +236,9 @@ def _rebuild_lines(section: Mapping[str, Any]) -> list[Line]:
             continue
         own = step.get("isolation")
         status = safe(str(step.get("status", "?")))
-        text = f"  step {safe(str(step.get('id', '?')))}: {status}"
+        segment = step.get("segment")
+        name = (segment.get("label") if isinstance(segment, Mapping) else None) or step.get("id")
+        text = f"  {'segment' if segment else 'step'} {safe(str(name or '?'))}: {status}"
         if isinstance(own, Mapping) and (
             not isinstance(isolation, Mapping)
             or _isolation_text(own) != _isolation_text(isolation)
