@@ -148,6 +148,11 @@ def build() -> None:
            ["REB-1", "REB-21"], False, ["rebuild.refused", "refs.replay-placeholder"], ckpts,
            [{**count, "replay": "echo {index} > c1.txt"}], ids=ckpt_ids)
 
+    vector("rebuild-environment-unusable-lock", "The step's environment is a pylock.toml without a lock-version: not a usable lock, so the environment is not built and the step does not run.",
+           ["REB-24"], False, ["rebuild.environment-failed"], {"pylock.toml": b'created-by = "hand"\n', "out.txt": b"x\n"},
+           [{"id": "use", "inputs": ["lock"], "outputs": ["out"], "environment": "lock", "run": "echo x > out.txt"}],
+           ids={"pylock.toml": "lock", "out.txt": "out"})
+
     vector("rebuild-hidden-dependency", "The step reads a shipped file it does not declare as an input: the file is not in its work folder, and the step fails.",
            ["REB-3"], False, ["rebuild.step-failed"], ab,
            [{**cat, "inputs": ["a"]}], ids=io_ids)

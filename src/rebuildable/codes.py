@@ -148,6 +148,7 @@ _ALL: tuple[Code, ...] = (
     Code("rebuild.validation-failed", "error", "The release fails static validation, so it is not reproduced whatever its steps make", "Run `rebuildable validate` and fix its errors."),
     Code("rebuild.output-too-large", "error", "A step made an output larger than the output size bound; it was not copied", "Raise --max-output-size if the output is meant to be that large."),
     Code("rebuild.undeclared-write", "info", "A step left files in its work folder that no artifact declares"),
+    Code("rebuild.environment-failed", "error", "A step's locked environment could not be built (an unusable lock, a missing or mismatching package)", "Pass --wheels DIR holding the locked wheels, or --allow-network-for-environment to install them from the index."),
     Code("rebuild.sample-summary", "info", "What a sampled replay verified: segments replayed and reproduced, the share of the run, and the bound on fabricated segments"),
     Code("rebuild.sample-unavailable", "error", "--sample was asked for, but no step declares checkpoints and a replay command", "Declare the step's checkpoints and a replay template (spec/rebuild.md), or rebuild in full."),
     # -- Profiles (kinds of work) (profile.*)

@@ -41,4 +41,8 @@ class RebuildOptions:
     sample: int | None = None
     #: the seed that chooses them (default: a fresh random one, reported)
     seed: int | None = None
+    #: a folder of wheels that locked environments are installed from
+    wheels: Path | None = None
+    #: let the environment phase (only) reach the package index
+    allow_network_for_environment: bool = False
 

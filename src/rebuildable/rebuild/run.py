@@ -4,9 +4,12 @@ published (``spec/rebuild.md``)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import json
 import os
 import secrets
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +22,15 @@ from rebuildable.errors import MemberError, UsageError
 from rebuildable.findings import Finding, Location, Severity, finding
 from rebuildable.load import Document, load_manifest
 from rebuildable.model import Artifact, Manifest, Step
+from rebuildable.rebuild.environment import (
+    ENV_DIR,
+    REQUIREMENTS,
+    LockError,
+    lock_kind,
+    parse_lock,
+    setup_command,
+)
+from rebuildable.rebuild.environment import REPORT as ENV_REPORT
 from rebuildable.rebuild.equivalence import (
     Comparison,
     Policy,
@@ -57,7 +69,7 @@ from rebuildable.rebuild.runner import (
 )
 from rebuildable.rebuild.sampling import Segment, choose, replay_command, segments
 from rebuildable.rebuild.sampling_report import sample_summary
-from rebuildable.rebuild.sandbox import make_view
+from rebuildable.rebuild.sandbox import View, make_view
 from rebuildable.release import FolderRelease, Release, safe_relative
 from rebuildable.report import ReleaseInfo, Report
 
@@ -331,6 +343,14 @@ class _Rebuild:
             self._mark_failed(step, record, outputs, "unavailable")
             return None
         env = minimal_environment(work, self.sde, self.caller_env)
+        if step.environment is not None:
+            materialised = self._materialise(step, staged, work, logs=logs, env=env,
+                                             record=record)
+            if materialised is False:
+                self._mark_failed(step, record, outputs, "failed")
+                return None
+            if materialised:
+                env["PATH"] = f"{work / ENV_DIR / 'bin'}{os.pathsep}{env['PATH']}"
         result = run_command(step.run, work, logs, env, timeout=self.options.timeout,
                              isolation=self.isolation, view=self.view)
         record["runs"].append(_run_record(result, logs if self.options.keep else None))
@@ -416,6 +436,55 @@ class _Rebuild:
         record["outputs"] = [{"id": o.artifact.id, "path": o.artifact.path, "status": "not-built"}
                              for o in outputs]
         self.failed_steps.add(step.id)
+
+    def _materialise(self, step: Step, staged: list[tuple[str, Path, bool]], work: Path, *,
+                     logs: Path, env: dict[str, str], record: dict[str, Any]) -> bool | None:
+        """Build the step's locked environment in its work folder, in its sandbox
+        ([REB-24]). None: the environment is no lock (nothing to do); False: failed."""
+        art = self.artifacts.get(step.environment or "")
+        if art is None or art.path is None:
+            return None
+        src = next((p for place, p, _ in staged if place == art.path), None)
+        if src is None:
+            return None
+        data = src.read_bytes()
+        kind = lock_kind(art.path, data[:65536])
+        if kind is None:
+            return None
+        where = self.locate(f"{step.pointer}/environment")
+        try:
+            lock = parse_lock(kind, data)
+        except (LockError, UnicodeDecodeError) as exc:
+            self.add(finding("rebuild.environment-failed",
+                             f"step {step.id!r}: its environment {art.path} is not a usable "
+                             f"lock: {exc}", step=step.id, artifact=art.id, location=where))
+            return False
+        (work / REQUIREMENTS).parent.mkdir(parents=True, exist_ok=True)
+        (work / REQUIREMENTS).write_text(lock.requirements, encoding="utf-8")
+        wheels = self.options.wheels
+        network = self.options.allow_network_for_environment
+        python = shutil.which("python3", path=env["PATH"]) or "python3"
+        command = setup_command(python, wheels=str(wheels) if wheels else None,
+                                network=network, install=bool(lock.packages))
+        view = View(self.view.hide, self.view.keep + ((str(wheels.resolve()),) if wheels else ()))
+        result = run_command(command, work, logs / "environment", env,
+                             timeout=self.options.timeout, isolation=self.isolation, view=view,
+                             network=network)
+        record["environment"] = {
+            "artifact": art.id, "lock": kind,
+            "source": ("wheels:" + str(wheels)) if wheels else ("index" if network else "none"),
+            "packages": list(lock.packages)}
+        if result.exit_code != 0:
+            lines = result.stderr_tail.rstrip().splitlines()[-STDERR_LINES:]
+            self.add(finding(
+                "rebuild.environment-failed",
+                f"step {step.id!r}: its environment {art.path} could not be built"
+                + (f": {lines[-1].strip()}" if lines else ""), step=step.id,
+                artifact=art.id, location=where, data={"excerpt": lines}))
+            return False
+        with contextlib.suppress(OSError, ValueError):
+            record["environment"].update(json.loads((work / ENV_REPORT).read_text("utf-8")))
+        return True
 
     def _check_run(self, step: Step, record: dict[str, Any], outputs: list[_Output],
                    result: StepRun, logs: Path) -> bool:

@@ -225,6 +225,13 @@ def _isolation_text(isolation: Mapping[str, Any]) -> str:
     return f"{method} ({', '.join(parts)})"
 
 
+def _environment_text(env: Mapping[str, Any]) -> str:
+    packages = [p for p in env.get("packages") or [] if isinstance(p, Mapping)]
+    pinned = ", ".join(f"{p.get('name')} {p.get('version')}" for p in packages) or "no packages"
+    return (f"{env.get('artifact')} ({env.get('lock')}, from {env.get('source')}): "
+            f"{env.get('interpreter', '?')} on {env.get('platform', '?')}; {pinned}")
+
+
 def _rebuild_lines(section: Mapping[str, Any]) -> list[Line]:
     lines: list[Line] = []
     isolation = section.get("isolation")
@@ -245,6 +252,9 @@ def _rebuild_lines(section: Mapping[str, Any]) -> list[Line]:
         ):
             text += f", isolation {safe(_isolation_text(own))}"
         lines.append((None, [(text, None)]))
+        env = step.get("environment")
+        if isinstance(env, Mapping):
+            lines.append((None, [("    environment: " + safe(_environment_text(env)), None)]))
     return lines
 
 
