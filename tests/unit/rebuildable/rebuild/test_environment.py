@@ -27,7 +27,7 @@ def make_wheel(folder: Path, value: int = 42) -> Path:
              f"{dist}/WHEEL": b"Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\n"
                               b"Tag: py3-none-any\n"}
     record = "".join(
-        f"{name},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},{len(data)}\n"  # noqa: E501
+        f"{name},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},{len(data)}\n"
         for name, data in files.items()) + f"{dist}/RECORD,,\n"
     wheel = folder / "rbtoy-1.0-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as zf:
