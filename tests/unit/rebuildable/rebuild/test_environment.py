@@ -60,7 +60,8 @@ def test_a_pylock_is_built_from_the_wheel_folder_and_reported(tmp_path: Path) ->
     assert env["lock"] == "pylock"
     assert env["source"].startswith("wheels:")
     assert env["packages"][0]["name"] == "rbtoy"
-    assert env["packages"][0]["hashes"] == [f"sha256:{hashlib.sha256(wheel.read_bytes()).hexdigest()}"]
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    assert env["packages"][0]["hashes"] == [f"sha256:{digest}"]
     assert {"name": "rbtoy", "version": "1.0"} in env["installed"]
     assert env["interpreter"].startswith("CPython ")
     assert env["platform"]
