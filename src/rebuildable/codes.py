@@ -200,6 +200,7 @@ _ALL: tuple[Code, ...] = (
     Code("openness.not-open", "error", "An artifact (or an upstream artifact the release consumes) is not under an open licence (an error under --require open-source, otherwise reported as info)"),
     Code("openness.verdict", "info", "Whether the release as a whole is open source, and why"),
     Code("openness.mof", "info", "Where the release stands against the Model Openness Framework classes"),
+    Code("openness.rebuildable", "info", "How a model release can be rebuilt: in full, in sampled segments only, or not at all"),
     Code("openness.unknown-requirement", "error", "A required verdict is not one this validator knows", "The known requirement is: open-source."),
     # -- Signatures (sig.*)
     Code("sig.missing-envelope", "error", "Trusted keys were given but the release has no rebuild.dsse.json beside its manifest", "Sign it: rebuildable sign RELEASE --key KEYFILE."),

@@ -190,7 +190,10 @@ def _verdicts_lines(verdicts: Mapping[str, Any]) -> list[Line]:
             pieces.extend([(f" {label} ", None), _yes_no(verdict["ok"]), (",", None)])
     if len(pieces) == 1:
         return []
-    pieces[-1] = ("", None)
+    rebuildable = verdicts.get("rebuildable")
+    if isinstance(rebuildable, Mapping) and isinstance(rebuildable.get("words"), str):
+        pieces.append((f" rebuildable {safe(rebuildable['words'])},", None))
+    pieces[-1] = (pieces[-1][0].rstrip(","), pieces[-1][1]) if pieces[-1][0] != "," else ("", None)
     lines: list[Line] = [(None, pieces)]
     mof = verdicts.get("mof")
     if isinstance(mof, Mapping) and (mof.get("class") or mof.get("next")):
