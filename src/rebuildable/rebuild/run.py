@@ -1,27 +1,22 @@
-"""The run of a rebuild: validate first, then each step in a fresh private work folder
-from its declared inputs alone, then the comparison of what came out with what was
-published (``spec/rebuild.md``)."""
+"""A rebuild run: each step in a fresh private work folder, in its sandbox, from its
+declared inputs alone; its locked environment built first; its outputs taken out within
+bounds (``spec/rebuild.md``)."""
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import os
-import secrets
 import shutil
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rebuildable import schema
-from rebuildable.context import Options
-from rebuildable.engine import validate_release
 from rebuildable.errors import MemberError, UsageError
-from rebuildable.findings import Finding, Location, Severity, finding
-from rebuildable.load import Document, load_manifest
+from rebuildable.findings import Finding, Location, finding
+from rebuildable.load import Document
 from rebuildable.model import Artifact, Manifest, Step
+from rebuildable.rebuild.comparing import ComparingRun, OutputResult
 from rebuildable.rebuild.environment import (
     ENV_DIR,
     REQUIREMENTS,
@@ -31,19 +26,11 @@ from rebuildable.rebuild.environment import (
     setup_command,
 )
 from rebuildable.rebuild.environment import REPORT as ENV_REPORT
-from rebuildable.rebuild.equivalence import (
-    Comparison,
-    Policy,
-    PolicyError,
-    compare,
-    parse_policy,
-)
 from rebuildable.rebuild.inputs import (
     ExternalResolver,
     Unavailable,
     UpstreamResolver,
     copy_verified,
-    hash_file,
     place_file,
 )
 from rebuildable.rebuild.messages import failure_hint
@@ -51,9 +38,7 @@ from rebuildable.rebuild.options import RebuildOptions
 from rebuildable.rebuild.outputs import OutputTooLargeError, copy_new
 from rebuildable.rebuild.plan import (
     InputOrigin,
-    InputPlan,
     PlanError,
-    StepPlan,
     order_steps,
     plan_step,
     source_date_epoch,
@@ -67,90 +52,18 @@ from rebuildable.rebuild.runner import (
     remove_tree,
     run_command,
 )
-from rebuildable.rebuild.sampling import Segment, choose, replay_command, segments
-from rebuildable.rebuild.sampling_report import sample_summary
 from rebuildable.rebuild.sandbox import View, make_view
 from rebuildable.release import FolderRelease, Release, safe_relative
-from rebuildable.report import ReleaseInfo, Report
 
-#: static errors in these areas make the manifest unusable for a rebuild ([REB-1])
-REFUSING_AREAS = ("release", "load", "schema", "ids", "refs", "path", "internal")
 STDERR_TAIL = 1500
 #: lines of a failed step's standard error shown in its finding
 STDERR_LINES = 20
 MAX_UNDECLARED = 20
 
 
-def _load_model(release: Release) -> tuple[Document, Manifest]:
-    loaded = schema.load_document(release.read_manifest(), release.manifest_name)
-    assert loaded.document is not None  # validate_release succeeded on the same bytes
-    return loaded.document, Manifest.from_data(loaded.document.data)
+class StepsRun(ComparingRun):
+    """Every step in full, in dependency order ([REB-2])."""
 
-
-def rebuild_release(release: Release, options: RebuildOptions) -> Report:
-    static = validate_release(release, Options(strict=False, upstream_dirs=options.upstream_dirs))
-    if static.fatal:
-        static.strict = options.strict
-        return static
-    refusing = [f for f in static.findings
-                if f.severity is Severity.ERROR and f.code.split(".")[0] in REFUSING_AREAS]
-    info = static.release
-    if refusing or info.manifest is None or not _loadable(release):
-        findings = list(refusing)
-        findings.append(finding(
-            "rebuild.refused",
-            f"the manifest has {len(refusing) or 'unreadable'} structural error(s); "
-            "nothing was run",
-            data={"errors": sorted({f.code for f in refusing})}))
-        section = {"refused": True, "validation": _summary_of(static), "steps": []}
-        return Report(info, findings, options.strict, sections={"rebuild": section})
-    document, manifest = _load_model(release)
-    run = _Rebuild(release, document, manifest, options)
-    if not static.ok:
-        run.add(_validation_failed(static))
-    try:
-        run.go()
-    finally:
-        run.close()
-    section = run.section()
-    section["validation"] = _summary_of(static)
-    return Report(ReleaseInfo(manifest.name, manifest.version, release.manifest_name),
-                  run.findings, options.strict, sections={"rebuild": section})
-
-
-def _loadable(release: Release) -> bool:
-    try:
-        return load_manifest(release.read_manifest(), release.manifest_name).document is not None
-    except (MemberError, OSError):
-        return False
-
-
-def _summary_of(report: Report) -> dict[str, Any]:
-    return {"ok": report.ok, "counts": report.counts,
-            "errors": sorted({f.code for f in report.findings
-                              if f.severity is Severity.ERROR})}
-
-
-def _validation_failed(static: Report) -> Finding:
-    """A release that fails validation is not reproduced, whatever its steps make."""
-    errors = sorted({f.code for f in static.findings if f.severity is Severity.ERROR})
-    shown = ", ".join(errors[:10]) + (" …" if len(errors) > 10 else "")
-    return finding("rebuild.validation-failed",
-                   f"the release fails static validation ({static.counts.get('error', 0)} "
-                   f"error(s): {shown}); rebuilt outputs do not make it reproduced",
-                   data={"errors": errors, "counts": static.counts})
-
-
-@dataclass
-class _Output:
-    artifact: Artifact
-    file: Path | None = None  # the rebuilt bytes, in the private folder
-    status: str = "pending"
-    record: dict[str, Any] = field(default_factory=dict)
-    too_large: bool = False
-
-
-class _Rebuild:
     def __init__(self, release: Release, document: Document, manifest: Manifest,
                  options: RebuildOptions) -> None:
         self.release = release
@@ -197,12 +110,6 @@ class _Rebuild:
 
     # -- helpers ---------------------------------------------------------------------
 
-    def locate(self, pointer: str) -> Location:
-        return self.document.locate(pointer)
-
-    def add(self, f: Finding) -> None:
-        self.findings.append(f)
-
     def close(self) -> None:
         if not self.options.keep:
             remove_tree(self.private)
@@ -227,9 +134,9 @@ class _Rebuild:
                 known = ", ".join(s.id for s in ordered)
                 raise UsageError(f"no step {self.options.step!r} in the manifest (steps: {known})")
             ordered = chosen
-        if self.options.sample is not None:
-            self._go_sampled(ordered)
-            return
+        self.run_steps(ordered)
+
+    def run_steps(self, ordered: list[Step]) -> None:
         done: set[str] = set()
         for n, step in enumerate(ordered, 1):
             self.options.progress.start(f"step {step.id}", 0)
@@ -247,7 +154,7 @@ class _Rebuild:
             "inputs": [], "outputs": [], "runs": [], "work_dir": None,
         }
         self.steps.append(record)
-        outputs = [_Output(self.artifacts[o]) for o in step.outputs if o in self.artifacts]
+        outputs = [OutputResult(self.artifacts[o]) for o in step.outputs if o in self.artifacts]
         # inputs that an earlier step of this rebuild failed to make
         blocked = sorted({i.producer for i in plan.inputs
                           if i.origin is InputOrigin.REBUILT and i.producer in self.failed_steps})
@@ -291,7 +198,7 @@ class _Rebuild:
                 self.failed_steps.add(step.id)
 
     def _stage_inputs(self, n: int, step: Step, plan: Any, record: dict[str, Any],
-                      outputs: list[_Output]) -> list[tuple[str, Path, bool]] | None:
+                      outputs: list[OutputResult]) -> list[tuple[str, Path, bool]] | None:
         """Verified copies of the step's inputs in the rebuilder's own folder."""
         store = Path(tempfile.mkdtemp(prefix=f"{n:03d}-", dir=self.state))
         staged: list[tuple[str, Path, bool]] = []
@@ -319,7 +226,7 @@ class _Rebuild:
         return staged
 
     def _run_once(self, n: int, r: int, step: Step, *, staged: list[tuple[str, Path, bool]],
-                  record: dict[str, Any], outputs: list[_Output],
+                  record: dict[str, Any], outputs: list[OutputResult],
                   folders: tuple[str, ...] = ()) -> dict[str, Path | None] | None:
         """One run of a step in a fresh work folder; its outputs, or None when it failed.
 
@@ -424,13 +331,13 @@ class _Rebuild:
 
     # -- results ---------------------------------------------------------------------
 
-    def _skip(self, step: Step, record: dict[str, Any], outputs: list[_Output],
+    def _skip(self, step: Step, record: dict[str, Any], outputs: list[OutputResult],
               message: str) -> None:
         self.add(finding("rebuild.step-skipped", message, step=step.id,
                          location=self.locate(step.pointer)))
         self._mark_failed(step, record, outputs, "skipped")
 
-    def _mark_failed(self, step: Step, record: dict[str, Any], outputs: list[_Output],
+    def _mark_failed(self, step: Step, record: dict[str, Any], outputs: list[OutputResult],
                      status: str) -> None:
         record["status"] = status
         record["outputs"] = [{"id": o.artifact.id, "path": o.artifact.path, "status": "not-built"}
@@ -486,7 +393,7 @@ class _Rebuild:
             record["environment"].update(json.loads((work / ENV_REPORT).read_text("utf-8")))
         return True
 
-    def _check_run(self, step: Step, record: dict[str, Any], outputs: list[_Output],
+    def _check_run(self, step: Step, record: dict[str, Any], outputs: list[OutputResult],
                    result: StepRun, logs: Path) -> bool:
         where = (f"full log: {logs / 'stderr'}" if self.options.keep
                  else "rerun with --keep for the full log")
@@ -517,7 +424,7 @@ class _Rebuild:
             return False
         return True
 
-    def _collect(self, step: Step, work: Path, outputs: list[_Output], run: int,
+    def _collect(self, step: Step, work: Path, outputs: list[OutputResult], run: int,
                  staged: list[tuple[str, Path, bool]]) -> dict[str, Path | None]:
         """Copy the outputs out of the work folder, each into a fresh private file and
         at most ``max_output_size`` bytes of it (a sparse 1 TiB file is refused, not
@@ -549,7 +456,7 @@ class _Rebuild:
             self._note_undeclared(step, view, outputs, staged)
         return got
 
-    def _note_undeclared(self, step: Step, view: FolderRelease, outputs: list[_Output],
+    def _note_undeclared(self, step: Step, view: FolderRelease, outputs: list[OutputResult],
                          staged: list[tuple[str, Path, bool]]) -> None:
         declared = {p for p, _, _ in staged} | {o.artifact.path for o in outputs
                                                 if o.artifact.path}
@@ -563,215 +470,6 @@ class _Rebuild:
                 f"step {step.id!r} left {len(extra)} undeclared file(s) in its work folder: "
                 + ", ".join(shown) + (" …" if len(extra) > len(shown) else ""),
                 step=step.id, data={"files": shown, "count": len(extra)}))
-
-    def _published(self, art: Artifact) -> Path:
-        """A fresh private copy of the published output, made now, never reused: a
-        file that already exists somewhere is never trusted to be the release's."""
-        if art.path is None:
-            src, _ = self.externals.resolve(art)
-            return src
-        dst = Path(tempfile.mkdtemp(prefix="published-", dir=self.state)) / art.id
-        try:
-            with self.release.open(art.path) as fh:
-                copy_new(fh, dst, None)
-        except MemberError as exc:
-            raise Unavailable(exc.message) from exc
-        except OSError as exc:
-            raise Unavailable(f"{art.path}: {exc.strerror or exc}") from exc
-        return dst
-
-    def _policy(self, step: Step, art: Artifact) -> Policy:
-        raw = step.equivalence.get(art.id)
-        if raw is None and art.id in step.checkpoints:
-            # a checkpoint without its own policy is compared like the step's output
-            raw = step.equivalence.get(step.checkpoints[-1])
-        return parse_policy(raw)
-
-    # -- sampled replay (spec/rebuild.md §9) -------------------------------------------
-
-    def _go_sampled(self, ordered: list[Step]) -> None:
-        pool = segments(self.manifest, ordered)
-        wanted = self.options.sample or 0
-        seed = self.options.seed if self.options.seed is not None else secrets.randbits(32)
-        if not pool:
-            self.add(finding(
-                "rebuild.sample-unavailable",
-                "--sample: no step declares checkpoints and a replay command, so there is "
-                "nothing to replay in segments", location=self.locate("/steps")))
-            self.sample = {"seed": seed, "requested": wanted, "segments": 0, "replayed": 0}
-            return
-        picked = choose(len(pool), wanted, seed)
-        for n, pos in enumerate(picked, 1):
-            seg = pool[pos]
-            self.options.progress.start(f"segment {seg.label}", 0)
-            try:
-                self._replay(n, seg)
-            finally:
-                self.options.progress.finish()
-        self.sample = sample_summary(pool, picked, seed=seed, wanted=wanted,
-                                     records=self.steps, ordered=ordered)
-        self.add(finding("rebuild.sample-summary", self.sample["statement"],
-                         data={k: v for k, v in self.sample.items() if k != "statement"}))
-
-    def _replay(self, n: int, seg: Segment) -> None:
-        step = seg.step
-        end = self.artifacts[seg.end]
-        start = self.artifacts[seg.start] if seg.start else None
-        assert step.replay is not None
-        if end.path is None or (start is not None and start.path is None):
-            self.steps.append({"id": step.id, "status": "unavailable", "run": step.replay,
-                               "segment": {"index": seg.index, "from": seg.start,
-                                           "to": seg.end, "label": seg.label},
-                               "isolation": self.isolation.to_dict(self.options.timeout),
-                               "inputs": [], "outputs": [], "runs": [], "work_dir": None})
-            self.add(finding("rebuild.input-unavailable",
-                             f"segment {seg.label}: a checkpoint it needs is not a file of "
-                             "the release (replay needs shipped checkpoints)", step=step.id,
-                             location=self.locate(f"{step.pointer}/checkpoints")))
-            return
-        command = replay_command(step.replay, seg, start.path if start else None, end.path)
-        segment_step = dataclasses.replace(step, run=command, outputs=(seg.end,))
-        record: dict[str, Any] = {
-            "id": step.id, "status": "pending", "run": command,
-            "segment": {"index": seg.index, "from": seg.start, "to": seg.end,
-                        "label": seg.label},
-            "isolation": self.isolation.to_dict(self.options.timeout),
-            "inputs": [], "outputs": [], "runs": [], "work_dir": None,
-        }
-        self.steps.append(record)
-        outputs = [_Output(end)]
-        plan = plan_step(self.manifest, step, rebuilt_steps=set())
-        extra = () if start is None or start.path is None else (InputPlan(
-            ref=start.id, place=start.path, origin=InputOrigin.SHIPPED_OUTPUT, artifact=start,
-            producer=step.id),)
-        staged = self._stage_inputs(n, segment_step, StepPlan(segment_step, plan.inputs + extra),
-                                    record, outputs)
-        if staged is None:
-            return
-        # the folder {out} goes in exists, as it would after the segments before it
-        parent = end.path.rpartition("/")[0]
-        got = self._run_once(n, 0, segment_step, staged=staged, record=record, outputs=outputs,
-                             folders=(parent,) if parent else ())
-        if got is None:
-            return
-        outputs[0].file = got.get(seg.end)
-        self._compare_outputs(segment_step, outputs)
-        record["outputs"] = [o.record for o in outputs]
-        record["status"] = ("reproduced" if outputs[0].status in ("reproduced", "equivalent")
-                            else "differs")
-
-    def _compare_outputs(self, step: Step, outputs: list[_Output]) -> None:
-        for out in outputs:
-            art = out.artifact
-            pointer = self._artifact_pointer(art)
-            rec: dict[str, Any] = {"id": art.id, "path": art.path}
-            out.record = rec
-            if out.file is None and out.too_large:
-                out.status = rec["status"] = "too-large"
-                continue
-            if out.file is None:
-                out.status = rec["status"] = "missing"
-                self.add(finding(
-                    "rebuild.output-missing",
-                    f"step {step.id!r} did not produce {art.path or art.id}", artifact=art.id,
-                    step=step.id, location=self.locate(pointer)))
-                continue
-            rec["digest"] = hash_file(out.file, ["sha256"])
-            declared = {k: v for k, v in art.digest.items() if k == "sha256"}
-            if declared:
-                rec["matches_declared_digest"] = declared["sha256"] == rec["digest"]["sha256"]
-            try:
-                policy = self._policy(step, art)
-            except PolicyError as exc:  # pragma: no cover - the schema check refuses first
-                out.status = rec["status"] = "differs"
-                self.add(finding("rebuild.output-differs", f"{art.name}: {exc}",
-                                 artifact=art.id, step=step.id))
-                continue
-            rec["policy"] = policy.to_dict()
-            try:
-                published = self._published(art)
-            except Unavailable as exc:
-                out.status = rec["status"] = "unchecked"
-                self.add(finding(
-                    "rebuild.reference-unavailable",
-                    f"{art.name}: the published output cannot be read: {exc.reason}",
-                    artifact=art.id, step=step.id, location=self.locate(pointer)))
-                continue
-            result = compare(out.file, published, policy)
-            self._report_comparison(step, out, result, pointer)
-
-    def _report_comparison(self, step: Step, out: _Output, result: Comparison,
-                           pointer: str) -> None:
-        art, rec = out.artifact, out.record
-        rec["summary"] = result.summary
-        if result.details:
-            rec["details"] = result.details
-        if result.identical:
-            out.status = rec["status"] = "reproduced"
-            self.add(finding("rebuild.output-reproduced",
-                             f"{art.name}: rebuilt bytes are identical to the published ones",
-                             artifact=art.id, step=step.id,
-                             data={"digest": rec["digest"]}))
-        elif result.equal:
-            out.status = rec["status"] = "equivalent"
-            self.add(finding("rebuild.output-equivalent",
-                             f"{art.name}: {result.policy} equivalence holds: {result.summary}",
-                             artifact=art.id, step=step.id,
-                             location=self.locate(f"{step.pointer}/equivalence"),
-                             data=result.details))
-        elif result.unavailable:
-            out.status = rec["status"] = "unchecked"
-            self.add(finding("rebuild.comparator-unavailable",
-                             f"{art.name}: the bytes differ and {result.unavailable}",
-                             artifact=art.id, step=step.id,
-                             location=self.locate(f"{step.pointer}/equivalence"),
-                             data=result.details))
-        else:
-            out.status = rec["status"] = "differs"
-            self.add(finding("rebuild.output-differs",
-                             f"{art.name}: rebuilt output differs ({result.policy}): "
-                             f"{result.summary}",
-                             artifact=art.id, step=step.id, location=self.locate(pointer),
-                             data=result.details))
-
-    def _compare_runs(self, step: Step, outputs: list[_Output],
-                      results: list[dict[str, Path | None]]) -> None:
-        first, second = results[0], results[1]
-        for out in outputs:
-            art = out.artifact
-            a, b = first.get(art.id), second.get(art.id)
-            if a is None and b is None:
-                continue
-            if a is None or b is None:
-                summary = "produced in one run only"
-                equal, identical = False, False
-                details: dict[str, Any] = {}
-            else:
-                try:
-                    policy = self._policy(step, art)
-                except PolicyError:  # pragma: no cover
-                    policy = Policy("exact")
-                cmp = compare(a, b, policy)
-                summary, equal, identical, details = (cmp.summary, cmp.equal, cmp.identical,
-                                                      cmp.details)
-            out.record["second_run"] = ("identical" if identical else
-                                        "equivalent" if equal else "differs")
-            if identical:
-                continue
-            severity = Severity.INFO if equal else None
-            msg = (f"{art.name}: two runs of step {step.id!r} gave different bytes"
-                   + (" that are still equivalent under its policy: " if equal else ": ")
-                   + summary)
-            self.add(finding("rebuild.nondeterministic", msg, severity=severity,
-                             artifact=art.id, step=step.id, location=self.locate(step.pointer),
-                             data=details))
-            if not equal:
-                self.steps[-1]["nondeterministic"] = True
-
-    def _artifact_pointer(self, art: Artifact) -> str:
-        return art.pointer
-
-    # -- report ----------------------------------------------------------------------
 
     def section(self) -> dict[str, Any]:
         counts: dict[str, int] = {}
