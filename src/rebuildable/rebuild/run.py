@@ -391,6 +391,9 @@ class StepsRun(ComparingRun):
             return False
         with contextlib.suppress(OSError, ValueError):
             record["environment"].update(json.loads((work / ENV_REPORT).read_text("utf-8")))
+        executable = str(record["environment"].get("executable", ""))
+        if executable.startswith(f"{work}/"):  # comparable between rebuilds
+            record["environment"]["executable"] = executable[len(str(work)) + 1:]
         return True
 
     def _check_run(self, step: Step, record: dict[str, Any], outputs: list[OutputResult],
