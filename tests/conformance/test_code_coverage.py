@@ -28,8 +28,14 @@ EXEMPT: dict[str, str] = {
 _REMOTE = ("remote fetching (issue 14, spec/remote.md): its vectors live in "
            "spec/conformance/remote, whose runner has no expect.findings yet for "
            "an info")
+_REBUILD = ("sampled replay and checkpoints (the rebuild work, spec/rebuild.md): registered "
+            "while this test was being written; its owner adds the vectors")
 PENDING: dict[str, str] = {
     "fetch.verified": _REMOTE,
+    "openness.rebuildable": _REBUILD,
+    "rebuild.sample-summary": _REBUILD,
+    "refs.checkpoint-not-output": _REBUILD,
+    "refs.replay-without-checkpoints": _REBUILD,
 }
 
 
