@@ -47,4 +47,4 @@ def command(*, release: str, keys: tuple[bytes, ...], threshold: int | None,
         api.check_signature_options(options)  # usage problems exit 2 before any work
     except api.UsageError as exc:
         fail(str(exc))
-    finish(api.verify(release, options), fmt, no_color=no_color)
+    finish(api.verify(release, options), fmt, no_color=no_color, target=release)
