@@ -295,7 +295,7 @@ def vectors() -> list[Vector]:
                ["SIG-12"], [], True, sign(payload_bytes(unquoted), "alice"), manifest=text))
     add(Vector("sig-subject-file-changed",
                "A shipped file was replaced after signing: its digest no longer matches the "
-               "signed subject", ["SIG-7"], ["sig.subject-mismatch"], False, alice,
+               "signed subject", ["SIG-7", "SIG-17"], ["sig.subject-mismatch"], False, alice,
                release_files={"README.md": b"# SIG DEMO\n"}))
     add(Vector("sig-subject-file-missing",
                "A signed file was deleted after signing: the signature check alone notices",

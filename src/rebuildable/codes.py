@@ -119,6 +119,7 @@ _ALL: tuple[Code, ...] = (
     Code("license.missing", "warning", "An artifact has no licence and the release declares none"),
     # -- Content (the declared kind must match the bytes) (content.*)
     Code("content.kind-mismatch", "error", "A file's bytes are a format of another kind than the artifact's declared kind", "Fix the artifact's kind, or ship the file the kind promises."),
+    Code("content.kind-contradicted", "warning", "A file's bytes are one kind of thing only (weights, a compiled program, a layered image) and its declared kind, which implies no format, says otherwise (an error when the release's profile is not generic)", "Declare the kind the bytes are, or ship the file the kind promises."),
     Code("content.flat-layered-image", "error", "A file declared layered-image holds no layers (a flattened, composite-only image)", "Ship the editor's project file with its layers, or declare the file raster-image."),
     Code("content.single-layer", "info", "A layered image holds exactly one layer"),
     Code("content.malformed", "error", "A file's structure is broken: truncated, offsets out of range, or a bad header"),
