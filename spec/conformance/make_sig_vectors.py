@@ -220,7 +220,7 @@ def vectors() -> list[Vector]:
     add(Vector("sig-sigstore-bundle",
                "rebuild.dsse.json holds a Sigstore bundle around the signed envelope (as "
                "export --to sigstore-bundle writes it): recognised and verified",
-               ["SIG-18"], [], True, sigstore_bundle(alice, "alice")))
+               ["SIG-21"], [], True, sigstore_bundle(alice, "alice")))
     uni = manifest(description="Ünïcödé 🙂 — byte lengths, not characters")
     add(Vector("sig-valid-non-ascii",
                "A manifest with non-ASCII text: PAE and payload lengths are UTF-8 byte lengths",
@@ -308,7 +308,7 @@ def vectors() -> list[Vector]:
                ["SIG-12"], [], True, sign(payload_bytes(unquoted), "alice"), manifest=text))
     add(Vector("sig-subject-file-changed",
                "A shipped file was replaced after signing: its digest no longer matches the "
-               "signed subject", ["SIG-7", "SIG-17"], ["sig.subject-mismatch"], False, alice,
+               "signed subject", ["SIG-7", "SIG-20"], ["sig.subject-mismatch"], False, alice,
                release_files={"README.md": b"# SIG DEMO\n"}))
     add(Vector("sig-subject-file-missing",
                "A signed file was deleted after signing: the signature check alone notices",

@@ -32,7 +32,7 @@ _ALL: tuple[Code, ...] = (
     # -- Reading the release (release.*)
     Code("release.not-found", "error", "The release path does not exist"),
     Code("release.unreadable", "error", "The release cannot be read (I/O error or unsupported file)"),
-    Code("release.no-manifest", "error", "No rebuild.yaml, rebuild.yml or rebuild.json at the release root"),
+    Code("release.no-manifest", "error", "No rebuild.yaml, rebuild.yml or rebuild.json at the release root", "Write a draft manifest with `rebuildable init DIR` (it hashes every file and guesses kinds), then add the steps."),
     Code("release.ambiguous-manifest", "error", "More than one manifest file at the release root", "Keep exactly one of rebuild.yaml, rebuild.yml, rebuild.json."),
     Code("release.archive-unsafe-member", "error", "An archive member has an absolute, escaping or otherwise unsafe name"),
     Code("release.archive-duplicate-member", "error", "An archive holds two members with the same name"),
@@ -59,6 +59,7 @@ _ALL: tuple[Code, ...] = (
     Code("schema.unknown-field", "error", "A field is not defined by the spec and has no x- prefix", "Extension fields must start with 'x-'."),
     Code("schema.wrong-type", "error", "A field has the wrong type"),
     Code("schema.invalid-value", "error", "A field's value is not allowed by the schema"),
+    Code("schema.unknown-kind", "warning", "An artifact's kind is not in the vocabulary but is a near miss of a kind that is (a typo no rule would read)", "Use the kind of the vocabulary that was meant (spec/manifest.md lists them); kinds of your own should not look like a known one."),
     # -- Identifiers (ids.*)
     Code("ids.duplicate", "error", "Two artifacts, steps or upstreams share an id"),
     # -- References between artifacts, steps and upstreams (refs.*)
@@ -91,7 +92,7 @@ _ALL: tuple[Code, ...] = (
     # -- Integrity (digests and sizes) (integrity.*)
     Code("integrity.missing", "error", "An artifact's file is not in the release"),
     Code("integrity.size-mismatch", "error", "A file's size differs from the declared size"),
-    Code("integrity.digest-mismatch", "error", "A file's digest differs from the declared digest"),
+    Code("integrity.digest-mismatch", "error", "A file's digest differs from the declared digest", "If the file changed on purpose, put its new digest in the manifest (`rebuildable hash PATH` prints it; `rebuildable update RELEASE` refreshes every digest and size, in versions that have the update command) and sign again; otherwise this file is not the one that was published."),
     Code("integrity.weak-only", "error", "An artifact is pinned only by md5 or sha1", "Add a sha256 (or stronger) digest."),
     Code("integrity.weak-algorithm", "warning", "An artifact lists an md5 or sha1 digest beside a strong one"),
     Code("integrity.unknown-algorithm", "error", "A digest algorithm name is not known"),
