@@ -92,7 +92,7 @@ _ALL: tuple[Code, ...] = (
     # -- Integrity (digests and sizes) (integrity.*)
     Code("integrity.missing", "error", "An artifact's file is not in the release"),
     Code("integrity.size-mismatch", "error", "A file's size differs from the declared size"),
-    Code("integrity.digest-mismatch", "error", "A file's digest differs from the declared digest", "If the file changed on purpose, put its new digest in the manifest (`rebuildable hash PATH` prints it; `rebuildable update RELEASE` refreshes every digest and size, in versions that have the update command) and sign again; otherwise this file is not the one that was published."),
+    Code("integrity.digest-mismatch", "error", "A file's digest differs from the declared digest", "If the file changed on purpose, write its new digest into the manifest (`rebuildable hash PATH` prints it; `rebuildable update`, where your version has it, refreshes them all) and sign again; otherwise this is not the published file."),
     Code("integrity.weak-only", "error", "An artifact is pinned only by md5 or sha1", "Add a sha256 (or stronger) digest."),
     Code("integrity.weak-algorithm", "warning", "An artifact lists an md5 or sha1 digest beside a strong one"),
     Code("integrity.unknown-algorithm", "error", "A digest algorithm name is not known"),

@@ -21,7 +21,8 @@ def check(ctx: Context) -> Iterator[Finding]:
                       location=ctx.locate("/spec"))
     for f in schema.schema_findings(ctx.document, use_accelerator=ctx.options.accelerate):
         pointer = f.location.pointer if f.location is not None else None
-        if f.code == "schema.invalid-value" and pointer and _STEP_REF.match(pointer):
+        if (f.code == "schema.invalid-value" or pointer == "/profile") and pointer \
+                and _STEP_REF.match(pointer) and _is_name(ctx, pointer):
             # A step reference that is no id at all (a path, usually) names no artifact:
             # the refs check says so once, with the id that was meant.
             continue
@@ -29,8 +30,25 @@ def check(ctx: Context) -> Iterator[Finding]:
     yield from _kinds(ctx)
 
 
-#: where a step names an artifact: its inputs, outputs and environment
-_STEP_REF = re.compile(r"^/steps/[0-9]+/(inputs/[0-9]+|outputs/[0-9]+|environment)$")
+#: where a step names an artifact (its inputs, outputs and environment), and where the
+#: release names its profiles: a value there that is no id or profile name is reported
+#: once, by the refs or profile check, with the name that was meant (the schema's
+#: oneOf would otherwise say "expected a list" of a misspelt profile name)
+_STEP_REF = re.compile(r"^/steps/[0-9]+/(inputs/[0-9]+|outputs/[0-9]+|environment)$"
+                       r"|^/profile(/[0-9]+)?$")
+
+
+def _is_name(ctx: Context, pointer: str) -> bool:
+    """Whether the value at ``pointer`` is a string (a name the later checks judge)."""
+    value: object = ctx.document.data
+    for token in pointer.strip("/").split("/"):
+        if isinstance(value, dict):
+            value = value.get(token)
+        elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
+            value = value[int(token)]
+        else:
+            return False
+    return isinstance(value, str)
 
 
 def _kinds(ctx: Context) -> Iterator[Finding]:

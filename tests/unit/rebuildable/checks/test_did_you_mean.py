@@ -97,3 +97,13 @@ def test_hints_name_the_commands_that_fix_the_problem(tmp_path: Path) -> None:
     hint = g.hint or CODES[g.code].hint or ""
     assert "rebuildable hash" in hint
     assert "rebuildable update" in hint
+
+
+def test_misspelt_profile_is_one_finding_with_the_name_meant(tmp_path: Path) -> None:
+    """Before: profile.unknown plus a schema error saying "expected a list" of a string."""
+    root = make_release(tmp_path / "rel", FILES, ids=IDS, kinds=KINDS, profile="ml_model")
+    errors = report_errors(root)
+    assert [f.code for f in errors] == ["profile.unknown"]
+    assert errors[0].hint == "Did you mean 'ml-model'?"
+    root2 = make_release(tmp_path / "rel2", FILES, ids=IDS, kinds=KINDS, profile={"a": 1})
+    assert "schema.wrong-type" in {f.code for f in report_errors(root2)}
