@@ -188,6 +188,17 @@ def integrity_structure_only() -> Files:
         options={"hash_files": False})}
 
 
+def schema_unknown_kind() -> Files:
+    m = manifest("unknown-kind", [artifact("readme", README, path="README.txt",
+                                           kind="documnet")])
+    return {"release/rebuild.yaml": m, "release/README.txt": README, "vector.json": vector(
+        "A kind one letter away from a kind of the vocabulary is a warning (a typo no rule "
+        "would read); kinds stay open-ended, so the release still passes", ["MAN-9"],
+        {"ok": True, "codes": ["schema.unknown-kind"],
+         "findings": [{"code": "schema.unknown-kind", "count": 1,
+                       "pointer": "/artifacts/0/kind"}]})}
+
+
 # -- reading the release ------------------------------------------------------------------
 
 def release_not_found() -> Files:
@@ -352,6 +363,7 @@ VECTOR_BUILDERS: dict[str, Callable[[], Files]] = {
     "core-integrity-algorithm-unavailable": integrity_algorithm_unavailable,
     "core-integrity-changed-while-reading": integrity_changed_while_reading,
     "core-integrity-structure-only": integrity_structure_only,
+    "core-schema-unknown-kind": schema_unknown_kind,
     "core-release-not-found": release_not_found,
     "core-release-unreadable": release_unreadable,
     "core-load-json-nan": load_json_nan,

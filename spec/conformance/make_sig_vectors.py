@@ -71,8 +71,24 @@ def payload_bytes(data: dict[str, Any]) -> bytes:
 
 
 @dataclass(frozen=True)
+class PublicKey:
+    key: Any
+
+    @property
+    def bundle_hint(self) -> str:
+        """A Sigstore bundle's publicKey.hint: hex SHA-256 of the PEM SubjectPublicKeyInfo."""
+        pem = self.key.public_bytes(serialization.Encoding.PEM,
+                                    serialization.PublicFormat.SubjectPublicKeyInfo)
+        return hashlib.sha256(pem).hexdigest()
+
+
+@dataclass(frozen=True)
 class PrivateKey:
     key: Any
+
+    @property
+    def public(self) -> PublicKey:
+        return PublicKey(self.key.public_key())
 
     @property
     def keyid(self) -> str:
@@ -114,13 +130,15 @@ class Envelope:
         sig = Signature(key.sign(pae(self.payload_type, self.payload)), key.keyid)
         return Envelope(self.payload_type, self.payload, (*self.signatures, sig))
 
-    def to_json(self) -> bytes:
-        data = {"payloadType": self.payload_type,
+    def to_dict(self) -> dict[str, Any]:
+        return {"payloadType": self.payload_type,
                 "payload": base64.b64encode(self.payload).decode("ascii"),
                 "signatures": [{"keyid": s.keyid or "",
                                 "sig": base64.b64encode(s.sig).decode("ascii")}
                                for s in self.signatures]}
-        return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+    def to_json(self) -> bytes:
+        return (json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 KEY_KINDS = {"alice": "ed25519", "bob": "ecdsa-p256", "carol": "rsa-3072",
              "mallory": "ed25519", "weak": "rsa-1024"}
