@@ -44,11 +44,15 @@ REQUIREMENTS = api.requirements()
 @click.option("--upstream-dir", "upstream_dirs", multiple=True, metavar="DIR",
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A folder holding upstream releases' manifests. Repeatable.")
+@click.option("--registry", "registry", metavar="URL", default=None,
+              help="A registry to fetch upstream manifests from, by digest (after "
+                   "--upstream-dir).")
 @workers_option
 @no_color_option
 def command(*, release: str, fmt: str, strict: bool, keys: tuple[bytes, ...],
             threshold: int | None, trust: Path | None, require: tuple[str, ...],
-            upstream_dirs: tuple[Path, ...], workers: int, no_color: bool) -> None:
+            upstream_dirs: tuple[Path, ...], registry: str | None, workers: int,
+            no_color: bool) -> None:
     """Check that RELEASE (folder, manifest or archive; - reads an archive from standard
     input; default .) is complete and intact.
 
@@ -64,10 +68,15 @@ def command(*, release: str, fmt: str, strict: bool, keys: tuple[bytes, ...],
                                                     trust=trust))
         except api.UsageError as exc:
             fail(str(exc))
+    try:
+        resolver = api.registry_resolver(registry) if registry else None
+    except api.UsageError as exc:
+        fail(str(exc))
     with progress_for(fmt) as progress:
         options = api.Options(strict=strict, workers=workers, progress=progress,
-                          upstream_dirs=tuple(upstream_dirs), keys=keys, threshold=threshold,
-                          trust=trust, require=frozenset(require))
+                              upstream_dirs=tuple(upstream_dirs), keys=keys,
+                              threshold=threshold, trust=trust, require=frozenset(require),
+                              upstream_resolver=resolver)
         target: str | BinaryIO = sys.stdin.buffer if release == "-" else release
         report = api.validate(target, options)
     finish(report, fmt, no_color=no_color, target=release)
