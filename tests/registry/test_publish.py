@@ -44,7 +44,8 @@ def test_publish_and_read_everything(server: Server, work: Path) -> None:
         assert report["ok"] is True
         badge = c.get(base + "/badge.svg")
         assert badge.headers["content-type"].startswith("image/svg+xml")
-        assert "signed" in badge.text and "intact" in badge.text
+        assert "signed" in badge.text
+        assert "intact" in badge.text
         assert c.get(f"/api/v1/releases/{digest}").json()["version"] == "1.0.0"
         weights = next(a for a in rec["artifacts"] if a["id"] == "model-weights.bin")
         found = c.get("/api/v1/search",
@@ -52,7 +53,8 @@ def test_publish_and_read_everything(server: Server, work: Path) -> None:
         assert [(r["namespace"], r["name"], r["artifacts"]) for r in found["releases"]] == [
             (ns, "tiny", ["model-weights.bin"])]
         page = c.get(f"/{ns}/tiny/1.0.0")
-        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+        assert page.status_code == 200
+        assert "text/html" in page.headers["content-type"]
         assert "default-src 'none'" in page.headers["content-security-policy"]
 
 
@@ -73,9 +75,9 @@ def test_version_taken_and_rollback_are_409(server: Server, work: Path) -> None:
         assert upload(c, ns, token, publish_dir(work / "a", name="lib",
                                                 version="2.0.0")).status_code == 201
         other = publish_dir(work / "b", name="lib", version="2.0.0", description="other")
-        r = c.post  # noqa: F841 - keep the client name short below
         taken = upload(c, ns, token, other)
-        assert taken.status_code == 409 and taken.json()["error"]["code"] == "version-taken"
+        assert taken.status_code == 409
+        assert taken.json()["error"]["code"] == "version-taken"
         same_order = upload(c, ns, token, publish_dir(work / "c", name="lib", version="2.0"))
         assert same_order.status_code == 409
         for older in ("1.9.9", "2.0.0-rc.1"):
@@ -87,7 +89,8 @@ def test_version_taken_and_rollback_are_409(server: Server, work: Path) -> None:
         assert upload(c, ns, token, publish_dir(work / "e", name="lib",
                                                 version="2.0.1")).status_code == 201
         bad = upload(c, ns, token, publish_dir(work / "f", name="lib", version="v3"))
-        assert bad.status_code == 422 and bad.json()["error"]["code"] == "bad-version"
+        assert bad.status_code == 422
+        assert bad.json()["error"]["code"] == "bad-version"
         # What a refused upload sent is not kept: the first release is unchanged.
         rec = c.get(f"/api/v1/namespaces/{ns}/releases/lib/2.0.0/manifest")
         assert rec.content == (work / "a" / "rebuild.yaml").read_bytes()
@@ -110,7 +113,8 @@ def test_refused_uploads_leave_nothing(server: Server, work: Path) -> None:
         assert "integrity.digest-mismatch" in {f["code"] for f in r.json()["report"]["findings"]}
         good = publish_dir(work / "g", name="x", version="1.0.0")
         r = upload(c, ns, token, good, manifest=b"spec: rebuildable/0.1\n")
-        assert r.status_code == 422 and r.json()["error"]["code"] == "parts-differ"
+        assert r.status_code == 422
+        assert r.json()["error"]["code"] == "parts-differ"
         assert c.get(f"/api/v1/namespaces/{ns}/releases/x/1.0.0").status_code == 404
     assert server.blobs() == before
 

@@ -164,7 +164,7 @@ def upload(client: httpx.Client, ns: str, token: str | None, release: Path,
     """POST a release folder the way ``publish`` does, with parts optionally replaced."""
     from rebuildable.registry.pack import pack_folder
 
-    archive = release.parent / f"{release.name}.tar.gz"
+    archive = release.parent / f"{release.name}-{uuid.uuid4().hex[:8]}.tar.gz"
     pack_folder(release, archive)
     parts = api.release_parts(archive)
     files = {"manifest": ("rebuild.yaml", overrides.get("manifest", parts.manifest)),
