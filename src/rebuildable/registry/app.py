@@ -201,7 +201,7 @@ def _admin_routes(app: FastAPI, registry: Registry, blocking: Any) -> None:
 
     @app.post("/api/v1/namespaces/{ns}/keys", status_code=201, tags=["namespaces"],
               responses=_ERRORS, openapi_extra={"requestBody": {"required": True, "content": {
-                  "application/x-pem-file": {"schema": {"type": "string"}}}}})
+                  "text/plain": {"schema": {"type": "string"}}}}})
     async def add_key(request: Request, ns: Ns) -> dict[str, str]:
         await blocking(admin.authorise, ns, request.headers.get("authorization"), "admin")
         body = await _bounded_body(request, 64 * 1024)
