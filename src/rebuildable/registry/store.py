@@ -2,7 +2,8 @@
 
 A blob is written whole before the database row that refers to it is committed, so a
 reader that finds a row always finds its blobs; a blob no row refers to (a publisher killed
-between the two) is an orphan that no read reaches and ``registry gc`` may delete.
+between the two) is an orphan that no read reaches: reads go through rows, never through
+a listing of the store.
 """
 
 from __future__ import annotations
