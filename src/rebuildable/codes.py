@@ -130,7 +130,7 @@ _ALL: tuple[Code, ...] = (
     Code("rebuild.refused", "error", "The manifest has structural errors, so the release is not rebuilt", "Fix the errors that `rebuildable validate` reports, then rebuild."),
     Code("rebuild.no-steps", "warning", "The manifest declares no steps: there is nothing to rebuild"),
     Code("rebuild.input-unavailable", "error", "A step input cannot be had offline, or its bytes do not match its declared digest", "Pass --inputs-dir DIR holding the file, or --fetch to download it."),
-    Code("rebuild.step-failed", "error", "A step exited with a non-zero status", "The step ran with only its declared inputs: a file it reads but does not declare is missing (see the tail of its standard error)."),
+    Code("rebuild.step-failed", "error", "A step exited with a non-zero status", "See the tail of its standard error; --keep keeps its work folder and logs."),
     Code("rebuild.step-timeout", "error", "A step ran past its time limit and was killed", "Raise --timeout if the step is merely slow."),
     Code("rebuild.step-skipped", "warning", "A step was not run because an input it needs could not be had or rebuilt"),
     Code("rebuild.output-missing", "error", "A step did not produce an output it declares"),
@@ -140,7 +140,10 @@ _ALL: tuple[Code, ...] = (
     Code("rebuild.reference-unavailable", "error", "The published output to compare against cannot be read"),
     Code("rebuild.comparator-unavailable", "error", "The equivalence policy needs an optional package that is not installed", "pip install 'rebuildable[numeric]' (numpy) or 'rebuildable[image]' (Pillow and numpy)."),
     Code("rebuild.nondeterministic", "error", "Two runs of the same step from the same inputs gave different outputs (--twice)"),
-    Code("rebuild.isolation-weak", "info", "Steps ran without network isolation or a read-only system on this machine", "Install bubblewrap (bwrap), or allow unprivileged user namespaces."),
+    Code("rebuild.isolation-weak", "warning", "Steps ran without a sandbox (--isolation none): nothing kept them to their declared inputs", "Install bubblewrap (bwrap), or allow unprivileged user namespaces."),
+    Code("rebuild.isolation-unavailable", "error", "No sandbox works on this machine, so no step was run", "Install bubblewrap (bwrap) or allow unprivileged user namespaces; or pass --isolation none to run steps unconfined (the report then says so)."),
+    Code("rebuild.validation-failed", "error", "The release fails static validation, so it is not reproduced whatever its steps make", "Run `rebuildable validate` and fix its errors."),
+    Code("rebuild.output-too-large", "error", "A step made an output larger than the output size bound; it was not copied", "Raise --max-output-size if the output is meant to be that large."),
     Code("rebuild.undeclared-write", "info", "A step left files in its work folder that no artifact declares"),
     # -- Profiles (kinds of work) (profile.*)
     Code("profile.unknown", "error", "The manifest names a profile this validator does not know", "Known profiles: software, ml-model, adapter, dataset, artwork, generic."),
@@ -197,6 +200,8 @@ _ALL: tuple[Code, ...] = (
     Code("sig.bad-policy", "error", "The trust policy file cannot be used"),
     Code("sig.not-checked", "info", "The release carries a signature envelope, but no trusted keys were given to check it", "Pass --key PUB (or --trust POLICY) to require valid signatures."),
     Code("sig.verified", "info", "The release is signed by enough trusted keys"),
+    Code("sig.uncheckable-subject", "error", "No digest algorithm of a signed subject can be computed on this machine, so the signed file cannot be checked (the release is not verified)", "Install the missing algorithm (blake3: pip install 'rebuildable[blake3]'), or sign with a digest every verifier has (sha256)."),
+    Code("sig.not-verified", "error", "The signature check ended without verifying the release, for a reason no other finding reports as an error"),
     # -- Internal (internal.*)
     Code("internal.error", "error", "A check failed unexpectedly; this is a bug in rebuildable", "Please report it with the release that triggered it."),
 )
