@@ -1,5 +1,5 @@
-"""One registry server per backend for a test module; tests isolate themselves by
-namespace. Tests that restart or kill a server start their own."""
+"""One registry server per backend for the whole run (starting one costs seconds); tests
+isolate themselves by namespace. Tests that restart or kill a server start their own."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tests.support.registry import Server, database, start_server
 BACKENDS = ["sqlite", "postgresql"]
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="session", params=BACKENDS)
 def server(request: pytest.FixtureRequest,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp(f"registry-{request.param}")

@@ -86,7 +86,8 @@ class Release(Base):
     signers: Mapped[list[str]] = mapped_column(JSON)
     upstream: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     artifacts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    report: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: loaded only when asked for: it is by far the largest column
+    report: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
 
 
 class ManifestDigest(Base):

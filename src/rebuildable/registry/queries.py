@@ -46,11 +46,11 @@ class Queries:
     # -- one release -----------------------------------------------------------------
 
     def release(self, s: Session, namespace: str, name: str, version: str) -> Release:
-        ns = namespace_row(s, namespace)
-        row = s.scalars(select(Release).where(Release.namespace_id == ns.id,
-                                              Release.name == name,
-                                              Release.version == version)).first()
+        row = s.scalars(select(Release).join(Namespace, Namespace.id == Release.namespace_id)
+                        .where(Namespace.name == namespace, Release.name == name,
+                               Release.version == version)).first()
         if row is None:
+            namespace_row(s, namespace)  # 404 for the namespace itself, when it is that
             raise RegistryError(404, "not-found", f"no release {name}@{version} in {namespace}")
         return row
 
