@@ -107,7 +107,7 @@ def test_sigkill_mid_publish_then_restart(backend: tuple[Path, str], tmp_path: P
     server = start_server(data, url)
     ns, token = namespace(server)
     acknowledged: dict[str, Path] = {}
-    big = {"blob.bin": os.urandom(8 << 20)}
+    big = {"blob.bin": os.urandom(4 << 20)}
     try:
         with server.client() as c:
             for v in ("1.0.0", "1.0.1"):
