@@ -118,24 +118,28 @@ class DiskStore(BlobStore):
 
 class S3Store(BlobStore):
     """``s3://bucket/prefix``: objects ``prefix/sha256/<hex>``. The endpoint and
-    credentials come from boto3's usual sources (``AWS_ENDPOINT_URL``,
+    credentials come from botocore's usual sources (``AWS_ENDPOINT_URL``,
     ``AWS_ACCESS_KEY_ID``, ...), so any S3-compatible service works."""
 
     def __init__(self, bucket: str, prefix: str) -> None:
-        import boto3  # noqa: PLC0415 - the s3 extra
+        # botocore (which the s3 extra brings through s3fs) rather than boto3: one AWS
+        # client library, whose version s3fs's aiobotocore pins.
+        import botocore.session  # noqa: PLC0415 - the s3 extra
 
         self.bucket = bucket
         self.prefix = prefix.strip("/")
-        self.client: Any = boto3.client("s3")
+        self.client: Any = botocore.session.get_session().create_client("s3")
 
     def _key(self, sha256: str) -> str:
         _check(sha256)
         return f"{self.prefix}/sha256/{sha256}" if self.prefix else f"sha256/{sha256}"
 
     def put_file(self, path: Path, sha256: str) -> None:
-        # upload_file switches to a multipart upload for large files; an object appears
-        # only when the upload completes.
-        self.client.upload_file(str(path), self.bucket, self._key(sha256))
+        # One streamed PUT (up to S3's 5 GiB, far above the upload bound); an object
+        # appears only when the PUT completes, never half-written.
+        with path.open("rb") as fh:
+            self.client.put_object(Bucket=self.bucket, Key=self._key(sha256), Body=fh,
+                                   ContentLength=path.stat().st_size)
 
     def get(self, sha256: str) -> bytes:
         body = self.client.get_object(Bucket=self.bucket, Key=self._key(sha256))["Body"]
