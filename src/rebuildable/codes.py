@@ -32,7 +32,7 @@ _ALL: tuple[Code, ...] = (
     # -- Reading the release (release.*)
     Code("release.not-found", "error", "The release path does not exist"),
     Code("release.unreadable", "error", "The release cannot be read (I/O error or unsupported file)"),
-    Code("release.no-manifest", "error", "No rebuild.yaml, rebuild.yml or rebuild.json at the release root"),
+    Code("release.no-manifest", "error", "No rebuild.yaml, rebuild.yml or rebuild.json at the release root", "Write a draft manifest with `rebuildable init DIR` (it hashes every file and guesses kinds), then add the steps."),
     Code("release.ambiguous-manifest", "error", "More than one manifest file at the release root", "Keep exactly one of rebuild.yaml, rebuild.yml, rebuild.json."),
     Code("release.archive-unsafe-member", "error", "An archive member has an absolute, escaping or otherwise unsafe name"),
     Code("release.archive-duplicate-member", "error", "An archive holds two members with the same name"),
@@ -59,6 +59,7 @@ _ALL: tuple[Code, ...] = (
     Code("schema.unknown-field", "error", "A field is not defined by the spec and has no x- prefix", "Extension fields must start with 'x-'."),
     Code("schema.wrong-type", "error", "A field has the wrong type"),
     Code("schema.invalid-value", "error", "A field's value is not allowed by the schema"),
+    Code("schema.unknown-kind", "warning", "An artifact's kind is not in the vocabulary but is a near miss of a kind that is (a typo no rule would read)", "Use the kind of the vocabulary that was meant (spec/manifest.md lists them); kinds of your own should not look like a known one."),
     # -- Identifiers (ids.*)
     Code("ids.duplicate", "error", "Two artifacts, steps or upstreams share an id"),
     # -- References between artifacts, steps and upstreams (refs.*)
@@ -72,6 +73,9 @@ _ALL: tuple[Code, ...] = (
     Code("refs.cycle", "error", "Steps depend on each other in a cycle"),
     Code("refs.duplicate-reference", "warning", "A step lists the same artifact twice"),
     Code("refs.equivalence-not-output", "error", "An equivalence policy names an artifact the step does not produce"),
+    Code("refs.checkpoint-not-output", "error", "A step's last checkpoint is not one of its outputs", "End checkpoints with the output the full run makes."),
+    Code("refs.replay-without-checkpoints", "error", "A step has a replay command but no checkpoints to replay"),
+    Code("refs.replay-placeholder", "error", "A replay command does not write {out} or uses a placeholder other than {from}, {to}, {out}, {index}"),
     # -- Paths (path.*)
     Code("path.absolute", "error", "An artifact path is absolute or starts with a drive letter"),
     Code("path.escapes", "error", "An artifact path has a '..' segment"),
@@ -91,7 +95,7 @@ _ALL: tuple[Code, ...] = (
     # -- Integrity (digests and sizes) (integrity.*)
     Code("integrity.missing", "error", "An artifact's file is not in the release"),
     Code("integrity.size-mismatch", "error", "A file's size differs from the declared size"),
-    Code("integrity.digest-mismatch", "error", "A file's digest differs from the declared digest"),
+    Code("integrity.digest-mismatch", "error", "A file's digest differs from the declared digest", "If the file changed on purpose, write its new digest into the manifest (`rebuildable hash PATH` prints it; `rebuildable update`, where your version has it, refreshes them all) and sign again; otherwise this is not the published file."),
     Code("integrity.weak-only", "error", "An artifact is pinned only by md5 or sha1", "Add a sha256 (or stronger) digest."),
     Code("integrity.weak-algorithm", "warning", "An artifact lists an md5 or sha1 digest beside a strong one"),
     Code("integrity.unknown-algorithm", "error", "A digest algorithm name is not known"),
@@ -132,6 +136,7 @@ _ALL: tuple[Code, ...] = (
     Code("license.missing", "warning", "An artifact has no licence and the release declares none"),
     # -- Content (the declared kind must match the bytes) (content.*)
     Code("content.kind-mismatch", "error", "A file's bytes are a format of another kind than the artifact's declared kind", "Fix the artifact's kind, or ship the file the kind promises."),
+    Code("content.kind-contradicted", "warning", "A file's bytes are one kind of thing only (weights, a compiled program, a layered image) and its declared kind, which implies no format, says otherwise (an error when the release's profile is not generic)", "Declare the kind the bytes are, or ship the file the kind promises."),
     Code("content.flat-layered-image", "error", "A file declared layered-image holds no layers (a flattened, composite-only image)", "Ship the editor's project file with its layers, or declare the file raster-image."),
     Code("content.single-layer", "info", "A layered image holds exactly one layer"),
     Code("content.malformed", "error", "A file's structure is broken: truncated, offsets out of range, or a bad header"),
@@ -158,6 +163,9 @@ _ALL: tuple[Code, ...] = (
     Code("rebuild.validation-failed", "error", "The release fails static validation, so it is not reproduced whatever its steps make", "Run `rebuildable validate` and fix its errors."),
     Code("rebuild.output-too-large", "error", "A step made an output larger than the output size bound; it was not copied", "Raise --max-output-size if the output is meant to be that large."),
     Code("rebuild.undeclared-write", "info", "A step left files in its work folder that no artifact declares"),
+    Code("rebuild.environment-failed", "error", "A step's locked environment could not be built (an unusable lock, a missing or mismatching package)", "Pass --wheels DIR holding the locked wheels, or --allow-network-for-environment to install them from the index."),
+    Code("rebuild.sample-summary", "info", "What a sampled replay verified: segments replayed and reproduced, the share of the run, and the bound on fabricated segments"),
+    Code("rebuild.sample-unavailable", "error", "--sample was asked for, but no step declares checkpoints and a replay command", "Declare the step's checkpoints and a replay template (spec/rebuild.md), or rebuild in full."),
     # -- Profiles (kinds of work) (profile.*)
     Code("profile.unknown", "error", "The manifest names a profile this validator does not know", "Known profiles: software, ml-model, adapter, dataset, artwork, generic."),
     Code("profile.binary-source", "error", "software: a binary or bytecode file is declared as a source instead of being built", "Ship its source code and add the step that builds it."),
@@ -194,6 +202,7 @@ _ALL: tuple[Code, ...] = (
     Code("openness.not-open", "error", "An artifact (or an upstream artifact the release consumes) is not under an open licence (an error under --require open-source, otherwise reported as info)"),
     Code("openness.verdict", "info", "Whether the release as a whole is open source, and why"),
     Code("openness.mof", "info", "Where the release stands against the Model Openness Framework classes"),
+    Code("openness.rebuildable", "info", "How a model release can be rebuilt: in full, in sampled segments only, or not at all"),
     Code("openness.unknown-requirement", "error", "A required verdict is not one this validator knows", "The known requirement is: open-source."),
     # -- Signatures (sig.*)
     Code("sig.missing-envelope", "error", "Trusted keys were given but the release has no rebuild.dsse.json beside its manifest", "Sign it: rebuildable sign RELEASE --key KEYFILE."),

@@ -3,12 +3,14 @@ output, no cycles between steps."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 from rebuildable.context import Context
 from rebuildable.findings import Finding, finding
 from rebuildable.load import join_pointer
 from rebuildable.model import Step, split_ref
+from rebuildable.suggest import closest
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -35,6 +37,26 @@ def check(ctx: Context) -> Iterator[Finding]:
             else:
                 producer.setdefault(out, step)
     yield from _cycles(ctx, m.steps, producer)
+
+
+def _meant(ctx: Context, ref: str) -> str:
+    """``; did you mean 'train-code'?`` when ``ref`` is an artifact's path (steps name
+    artifacts by id) or a near miss of an id; empty otherwise."""
+    by_place = {a.path or a.uri: a.id for a in ctx.manifest.artifacts if a.path or a.uri}
+    ident = by_place.get(ref) or by_place.get(ref.removeprefix("./"))
+    if ident is not None:
+        return f" (it is the path of artifact {ident!r})"
+    meant = closest(ref, [a.id for a in ctx.manifest.artifacts])
+    return f"; did you mean {meant!r}?" if meant is not None else ""
+
+
+def _hint(ctx: Context, ref: str) -> str | None:
+    said = _meant(ctx, ref)
+    if said.startswith(" (it is the path"):
+        ident = said.split("'")[1]
+        return (f"Steps name artifacts by id, not by path: write {ident!r}. "
+                "(Each artifact's id is its 'id:' field.)")
+    return None
 
 
 def _duplicates(ctx: Context, what: str, items: Sequence[tuple[str, str]]) -> Iterator[Finding]:
@@ -85,9 +107,10 @@ def _step_refs(
         if name not in known:  # type: ignore[operator]
             yield finding(
                 "refs.dangling-input",
-                f"step {step.id!r} input {ref!r} names no artifact",
+                f"step {step.id!r} input {ref!r} names no artifact{_meant(ctx, ref)}",
                 step=step.id,
                 location=ctx.locate(pointer),
+                hint=_hint(ctx, ref),
             )
         elif name in outputs:
             yield finding(
@@ -98,8 +121,11 @@ def _step_refs(
                 location=ctx.locate(pointer),
             )
     seen_out: set[str] = set()
-    for i, ref in enumerate(step.outputs):
-        pointer = f"{step.pointer}/outputs/{i}"
+    declared = step.outputs if step.declared_outputs is None else step.declared_outputs
+    made = [(ref, f"{step.pointer}/outputs/{i}") for i, ref in enumerate(declared)]
+    made += [(ref, f"{step.pointer}/checkpoints/{i}") for i, ref in enumerate(step.checkpoints)
+             if ref not in declared]
+    for ref, pointer in made:
         if ref in seen_out:
             yield finding(
                 "refs.duplicate-reference",
@@ -118,9 +144,10 @@ def _step_refs(
         elif ref not in known:  # type: ignore[operator]
             yield finding(
                 "refs.dangling-output",
-                f"step {step.id!r} output {ref!r} names no artifact",
+                f"step {step.id!r} output {ref!r} names no artifact{_meant(ctx, ref)}",
                 step=step.id,
                 location=ctx.locate(pointer),
+                hint=_hint(ctx, ref),
             )
     env = step.environment
     if env is not None:
@@ -138,10 +165,12 @@ def _step_refs(
         elif name not in known:  # type: ignore[operator]
             yield finding(
                 "refs.dangling-environment",
-                f"step {step.id!r} environment {env!r} names no artifact",
+                f"step {step.id!r} environment {env!r} names no artifact{_meant(ctx, env)}",
                 step=step.id,
                 location=ctx.locate(pointer),
+                hint=_hint(ctx, env),
             )
+    yield from _replay_refs(ctx, step, declared)
     for key in step.equivalence:
         if key not in outputs:
             yield finding(
@@ -152,6 +181,36 @@ def _step_refs(
                 artifact=key,
                 location=ctx.locate(join_pointer(f"{step.pointer}/equivalence", key)),
             )
+
+
+REPLAY_PLACEHOLDERS = ("{from}", "{to}", "{out}", "{index}")
+
+
+def _replay_refs(ctx: Context, step: Step, declared: Sequence[str]) -> Iterator[Finding]:
+    """Sampled replay: the last checkpoint is the step's output; a replay template has
+    checkpoints to replay and writes ``{out}``."""
+    if step.checkpoints and step.checkpoints[-1] not in declared:
+        yield finding(
+            "refs.checkpoint-not-output",
+            f"step {step.id!r}: its last checkpoint {step.checkpoints[-1]!r} is not one of "
+            "its outputs",
+            step=step.id, artifact=step.checkpoints[-1],
+            location=ctx.locate(f"{step.pointer}/checkpoints/{len(step.checkpoints) - 1}"))
+    if step.replay is None:
+        return
+    pointer = f"{step.pointer}/replay"
+    if not step.checkpoints:
+        yield finding("refs.replay-without-checkpoints",
+                      f"step {step.id!r} has a replay command but no checkpoints to replay",
+                      step=step.id, location=ctx.locate(pointer))
+    text = step.replay
+    for placeholder in REPLAY_PLACEHOLDERS:
+        text = text.replace(placeholder, "")
+    if "{out}" not in step.replay or re.search(r"\{[a-z_]*\}", text):
+        yield finding("refs.replay-placeholder",
+                      f"step {step.id!r}: the replay command must write {{out}} and may use "
+                      f"only {', '.join(REPLAY_PLACEHOLDERS)}",
+                      step=step.id, location=ctx.locate(pointer))
 
 
 def _cycles(ctx: Context, steps: Sequence[Step], producer: dict[str, Step]) -> Iterator[Finding]:
