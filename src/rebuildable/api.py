@@ -32,6 +32,7 @@ from rebuildable.progress import NO_PROGRESS, Progress
 from rebuildable.report import Report
 
 if TYPE_CHECKING:
+    from rebuildable.checksums import ChecksumList
     from rebuildable.draft import Draft, DraftError
     from rebuildable.engine import Validation
     from rebuildable.export import ExportResult
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from rebuildable.signing.keyfiles import KeyPairPaths
     from rebuildable.signing.keys import BadKeyError, PrivateKey, PublicKey
     from rebuildable.signing.sign import SignOutcome, SignRefusedError
+    from rebuildable.update import Update, UpdateError, UpdateRefusedError
 
 __all__ = [
     "DEFAULT_ALGORITHM",
@@ -57,6 +59,9 @@ __all__ = [
     "ReleaseError",
     "Report",
     "SignRefusedError",
+    "Update",
+    "UpdateError",
+    "UpdateRefusedError",
     "UsageError",
     "Validation",
     "algorithm_available",
@@ -71,6 +76,8 @@ __all__ = [
     "hash_paths",
     "inspect",
     "key_types",
+    "parse_checksums",
+    "plan_update",
     "read_private_key",
     "read_public_key",
     "rebuild",
@@ -81,6 +88,7 @@ __all__ = [
     "write_draft",
     "write_file",
     "write_key_pair",
+    "write_update",
 ]
 
 Target = str | os.PathLike[str] | BinaryIO
@@ -221,6 +229,24 @@ def write_draft(root: Path, text: str, *, force: bool = False) -> Path:
     return write_manifest(root, text, force=force)
 
 
+# -- refreshing a manifest -----------------------------------------------------------------
+
+
+def plan_update(target: str | os.PathLike[str], *, force: bool = False, workers: int = 2,
+                progress: Progress = NO_PROGRESS) -> Update:
+    """Re-hash the files a manifest lists; the edited text and the changes (not written).
+    A signed manifest is refused without ``force``."""
+    from rebuildable.update import plan_update as _plan  # noqa: PLC0415
+
+    return _plan(target, force=force, workers=workers, progress=progress)
+
+
+def write_update(plan: Update) -> None:
+    from rebuildable.update import write_update as _write  # noqa: PLC0415
+
+    _write(plan)
+
+
 # -- hashing files -----------------------------------------------------------------------
 
 
@@ -246,6 +272,14 @@ def hash_paths(paths: Iterable[str], algorithms: Iterable[str], *, recursive: bo
 
     return _hash_paths(paths, tuple(algorithms), recursive=recursive, stdin=stdin,
                        progress=progress)
+
+
+def parse_checksums(text: str, default_algorithm: str = DEFAULT_ALGORITHM) -> ChecksumList:
+    """The entries of a ``sha256sum``-style list (GNU or BSD-tagged lines) and the line
+    numbers of malformed lines; untagged lines use ``default_algorithm``."""
+    from rebuildable.checksums import parse_checksums as _parse  # noqa: PLC0415
+
+    return _parse(text, default_algorithm)
 
 
 def check_license(expression: str) -> tuple[str | None, tuple[str, ...]]:
@@ -274,6 +308,9 @@ def __getattr__(name: str) -> type[object]:
         "BadKeyError": "rebuildable.signing.keys",
         "SignRefusedError": "rebuildable.signing.sign",
         "RebuildOptions": "rebuildable.rebuild",
+        "Update": "rebuildable.update",
+        "UpdateError": "rebuildable.update",
+        "UpdateRefusedError": "rebuildable.update",
     }
     if name not in homes:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

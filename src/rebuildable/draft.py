@@ -464,9 +464,18 @@ def build_draft(root: Path, *, name: str | None = None, version: str = DEFAULT_V
     if license:
         data["license"] = license
     data["artifacts"] = artifacts
-    text = "".join(f"# {line}".rstrip() + "\n" for line in HEADER.splitlines())
+    text = editor_schema_line() + "".join(f"# {line}".rstrip() + "\n"
+                                          for line in HEADER.splitlines())
     return Draft(data=data, text=text + "\n" + dump_yaml(data), skipped=skipped,
                  damaged=damaged, total_bytes=total)
+
+
+def editor_schema_line() -> str:
+    """The comment that tells editors (the YAML language server: VS Code, Neovim, Helix,
+    JetBrains) which JSON Schema completes and checks this file: the schema's ``$id``."""
+    from rebuildable.schema import load_schema  # noqa: PLC0415 - only drafts need it
+
+    return f"# yaml-language-server: $schema={load_schema('manifest')['$id']}\n"
 
 
 def _default_name(root: Path) -> str:

@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "sign": "sign",
     "verify": "verify",
     "export": "export",
+    "update": "update",
 }
 
 

@@ -16,6 +16,7 @@ import click
 
 from rebuildable import api
 from rebuildable.cli.common import (
+    exit_code,
     fail,
     finish,
     format_option,
@@ -46,9 +47,12 @@ REQUIREMENTS = api.requirements()
               help="A folder holding upstream releases' manifests. Repeatable.")
 @workers_option
 @no_color_option
+@click.option("-q", "--quiet", is_flag=True,
+              help="text: print the report only when the release fails (for hooks and CI).")
 def command(*, release: str, fmt: str, strict: bool, keys: tuple[bytes, ...],
             threshold: int | None, trust: Path | None, require: tuple[str, ...],
-            upstream_dirs: tuple[Path, ...], workers: int, no_color: bool) -> None:
+            upstream_dirs: tuple[Path, ...], workers: int, no_color: bool,
+            quiet: bool) -> None:
     """Check that RELEASE (folder, manifest or archive; - reads an archive from standard
     input; default .) is complete and intact.
 
@@ -70,4 +74,6 @@ def command(*, release: str, fmt: str, strict: bool, keys: tuple[bytes, ...],
                           trust=trust, require=frozenset(require))
         target: str | BinaryIO = sys.stdin.buffer if release == "-" else release
         report = api.validate(target, options)
+    if quiet and fmt == "text" and report.ok:
+        sys.exit(exit_code(report))
     finish(report, fmt, no_color=no_color, target=release)
