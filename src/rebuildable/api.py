@@ -83,6 +83,7 @@ __all__ = [
     "rebuild",
     "requirements",
     "sign",
+    "signable_exports",
     "validate",
     "verify",
     "write_draft",
@@ -194,11 +195,19 @@ def export_formats() -> tuple[str, ...]:
 
 
 def export(target: str | os.PathLike[str], to: str, *, builder_id: str | None = None,
-           key: PublicKey | None = None) -> ExportResult:
-    """The manifest as another format's document; problems come back as data."""
+           key: PublicKey | None = None, signing_key: PrivateKey | None = None) -> ExportResult:
+    """The manifest as another format's document; problems come back as data. With
+    ``signing_key`` (``in-toto``, ``slsa``) the document is a signed DSSE envelope."""
     from rebuildable.export import DEFAULT_BUILDER_ID, export_release  # noqa: PLC0415
 
-    return export_release(target, to, builder_id or DEFAULT_BUILDER_ID, key)
+    return export_release(target, to, builder_id or DEFAULT_BUILDER_ID, key, signing_key)
+
+
+def signable_exports() -> tuple[str, ...]:
+    """The export formats that ``export(..., signing_key=...)`` can sign."""
+    from rebuildable.export import SIGNABLE  # noqa: PLC0415
+
+    return SIGNABLE
 
 
 # -- drafting a manifest -----------------------------------------------------------------
