@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from rebuildable.cli import cli
 from rebuildable.schema import load_schema
-from tests.helpers import make_release
+from tests.support import make_release
 
 
 def complete(words: str, cword: int) -> list[str]:

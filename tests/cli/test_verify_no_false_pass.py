@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from rebuildable import digest
 from rebuildable.cli import cli
-from tests.sig_support import key, signed_release
 from tests.support.hostile_releases import blake3_only_tampered
+from tests.support.signing import key, signed_release
 
 pytest.importorskip("blake3")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rebuildable.signing.keys import PrivateKey
 from rebuildable.signing.sign import sign_release
-from tests.helpers import make_release, read_manifest, write_manifest
+from tests.support.releases import make_release, read_manifest, write_manifest
 
 __all__ = ["blake3_only_tampered", "lone_surrogate_json", "safetensors_bytes",
            "weights_relabelled_as_dataset"]

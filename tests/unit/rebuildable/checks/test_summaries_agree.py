@@ -20,7 +20,7 @@ from rebuildable.api import Options, validate
 from rebuildable.checks.completeness import PLACES
 from rebuildable.render import render
 from rebuildable.report import Report
-from tests.helpers import make_release, read_manifest, write_manifest
+from tests.support.releases import make_release, read_manifest, write_manifest
 
 SHA = "a" * 64
 PROFILES = ["generic", "ml-model", "software", "dataset"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import make_release
+from tests.support import make_release
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION = ROOT / "action.yml"

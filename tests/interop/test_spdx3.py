@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from rebuildable import api
-from tests.helpers import corpus_file
+from tests.support import corpus_file
 
 spdx = pytest.importorskip("spdx_python_model.bindings.v3_0_1.model")
 

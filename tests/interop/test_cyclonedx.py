@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from rebuildable import api
 from rebuildable.cli import cli
-from tests.helpers import corpus_file
+from tests.support import corpus_file
 
 cyclonedx = pytest.importorskip("cyclonedx.validation.json")
 from cyclonedx.schema import SchemaVersion  # noqa: E402
