@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from rebuildable.engine import Validation
     from rebuildable.export import ExportResult
     from rebuildable.hashing import HashOutcome
+    from rebuildable.importers import Imported, ImportSourceError
     from rebuildable.rebuild import RebuildOptions
     from rebuildable.release import Release
     from rebuildable.signing.keyfiles import KeyPairPaths
@@ -52,6 +53,8 @@ __all__ = [
     "MANIFEST_NAME",
     "BadKeyError",
     "DraftError",
+    "ImportSourceError",
+    "Imported",
     "Options",
     "RebuildOptions",
     "RebuildableError",
@@ -74,6 +77,8 @@ __all__ = [
     "generate_key",
     "hash_algorithms",
     "hash_paths",
+    "import_draft",
+    "import_kinds",
     "inspect",
     "key_types",
     "parse_checksums",
@@ -232,6 +237,23 @@ def draft(root: Path, *, name: str | None = None, version: str | None = None,
                        algorithms=algs, workers=workers, progress=progress)
 
 
+def import_kinds() -> tuple[str, ...]:
+    """What ``rebuildable import`` reads: dvc, sha256sums, model-card, model-signing."""
+    from rebuildable.importers import IMPORTERS  # noqa: PLC0415
+
+    return tuple(IMPORTERS)
+
+
+def import_draft(kind: str, source: Path, root: Path, *, name: str | None = None,
+                 version: str | None = None, license: str | None = None) -> Imported:
+    """Draft a manifest for the release in ``root`` from ``source`` (a checksum list, a
+    DVC pipeline, a model card, a model-signing bundle); not written. Raises
+    :class:`ImportSourceError` when the source cannot be read as that kind."""
+    from rebuildable.importers import import_source  # noqa: PLC0415
+
+    return import_source(kind, source, root, name=name, version=version, license=license)
+
+
 def write_draft(root: Path, text: str, *, force: bool = False) -> Path:
     from rebuildable.draft import write_manifest  # noqa: PLC0415
 
@@ -314,6 +336,8 @@ def write_file(path: Path, data: bytes, mode: int = 0o644) -> None:
 def __getattr__(name: str) -> type[object]:
     homes = {
         "DraftError": "rebuildable.draft",
+        "ImportSourceError": "rebuildable.importers",
+        "Imported": "rebuildable.importers",
         "BadKeyError": "rebuildable.signing.keys",
         "SignRefusedError": "rebuildable.signing.sign",
         "RebuildOptions": "rebuildable.rebuild",

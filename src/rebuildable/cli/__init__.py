@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "verify": "verify",
     "export": "export",
     "update": "update",
+    "import": "import_",
 }
 
 
