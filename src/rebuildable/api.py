@@ -70,6 +70,7 @@ __all__ = [
     "UsageError",
     "Validation",
     "algorithm_available",
+    "canonical_json",
     "check_draft_target",
     "check_license",
     "check_signature_options",
@@ -91,6 +92,7 @@ __all__ = [
     "requirements",
     "sign",
     "signable_exports",
+    "sigstore_instances",
     "validate",
     "verify",
     "write_draft",
@@ -120,10 +122,22 @@ def inspect(target: Target, options: Options | None = None) -> Validation:
 
 
 def verify(target: str | os.PathLike[str], options: Options) -> Report:
-    """The signature check alone (with what it needs: paths and digests)."""
+    """The signature check alone (with what it needs: paths and digests); with an
+    identity policy (``options.identity``) the keyless bundle is checked too."""
+    if options.identity is not None:
+        from rebuildable.signing.keyless import verify_release  # noqa: PLC0415
+
+        return verify_release(target, options)
     from rebuildable.signing.verify import verify as _verify  # noqa: PLC0415
 
     return _verify(target, options)
+
+
+def sigstore_instances() -> tuple[str, ...]:
+    """The Sigstore instances whose trusted roots keyless verification can use."""
+    from rebuildable.signing.keyless import INSTANCES  # noqa: PLC0415
+
+    return tuple(INSTANCES)
 
 
 def check_signature_options(options: Options) -> None:
@@ -208,6 +222,14 @@ def export(target: str | os.PathLike[str], to: str, *, builder_id: str | None = 
     from rebuildable.export import DEFAULT_BUILDER_ID, export_release  # noqa: PLC0415
 
     return export_release(target, to, builder_id or DEFAULT_BUILDER_ID, key, signing_key)
+
+
+def canonical_json(value: object) -> bytes:
+    """RFC 8785 canonical JSON: the exact bytes a signature over a document covers (what
+    ``sigstore sign`` must be given for a keyless signature, spec/signatures.md §6a)."""
+    from rebuildable.signing.statement import canonical  # noqa: PLC0415
+
+    return canonical(value)
 
 
 def signable_exports() -> tuple[str, ...]:

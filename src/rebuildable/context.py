@@ -40,6 +40,12 @@ class Options:
     hash_files: bool = True
     #: bounds for archive releases (zip-bomb guard); None means the defaults
     archive_limits: ArchiveLimits | None = None
+    #: keyless signatures (spec/signatures.md §6a): the certificate identity and OIDC
+    #: issuer a rebuild.sigstore.json bundle must carry; None: bundles are not checked
+    identity: str | None = None
+    issuer: str | None = None
+    #: whose trusted root, as sigstore-python ships it: "production" or "staging"
+    sigstore_instance: str = "production"
 
 
 @dataclass

@@ -33,6 +33,7 @@ from rebuildable.formats import FormatInfo, sniff
 from rebuildable.model import (
     ENVELOPE_NAME,
     IGNORE_FILE,
+    KEYLESS_BUNDLE_NAME,
     MANIFEST_NAMES,
     SPEC_VERSION,
 )
@@ -353,7 +354,7 @@ def _load_ignore(release: FolderRelease) -> pathspec.GitIgnoreSpec | None:
 def scan(release: FolderRelease) -> tuple[list[tuple[str, int]], list[Skipped]]:
     """The regular files to list, as (path, size) sorted by path, and what was skipped."""
     ignore = _load_ignore(release)
-    reserved = {*MANIFEST_NAMES, ENVELOPE_NAME, IGNORE_FILE}
+    reserved = {*MANIFEST_NAMES, ENVELOPE_NAME, KEYLESS_BUNDLE_NAME, IGNORE_FILE}
     files: list[tuple[str, int]] = []
     skipped: list[Skipped] = []
     folded: dict[str, str] = {}

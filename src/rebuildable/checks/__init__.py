@@ -8,6 +8,7 @@ from rebuildable.checks import (
     completeness,
     content,
     integrity,
+    keyless,
     licenses,
     openness,
     paths,
@@ -32,5 +33,6 @@ CHECKS: tuple[Check, ...] = (
     content.check,
     profile.check,
     signature.check,
+    keyless.check,
     openness.check,  # last: it reads every earlier finding
 )

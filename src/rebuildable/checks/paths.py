@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 
 from rebuildable.context import Context
 from rebuildable.findings import Finding, Location, finding
-from rebuildable.model import ENVELOPE_NAME, MANIFEST_NAMES, Artifact
+from rebuildable.model import ENVELOPE_NAME, KEYLESS_BUNDLE_NAME, MANIFEST_NAMES, Artifact
 from rebuildable.release import EntryType
 
 MAX_PATH_BYTES = 4096
@@ -105,7 +105,7 @@ def _locator(ctx: Context, pointer: str) -> Callable[[], Location]:
 
 def check(ctx: Context) -> Iterator[Finding]:
     unusable: set[str] = ctx.cache.setdefault("paths.unusable", set())
-    reserved = {n.casefold() for n in (*MANIFEST_NAMES, ENVELOPE_NAME)}
+    reserved = {n.casefold() for n in (*MANIFEST_NAMES, ENVELOPE_NAME, KEYLESS_BUNDLE_NAME)}
     first_by_path: dict[str, Artifact] = {}
     first_by_key: dict[str, Artifact] = {}
     for artifact in ctx.manifest.artifacts:

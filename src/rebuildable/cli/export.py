@@ -35,8 +35,11 @@ from rebuildable.cli.common import EXIT_FINDINGS, fail, note
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="in-toto, slsa: sign with this private key (a DSSE envelope); "
                    "sigstore-bundle: the public key whose signature goes in the bundle.")
+@click.option("--canonical", is_flag=True,
+              help="Write RFC 8785 canonical JSON (the bytes a signature covers: give this "
+                   "file to `sigstore sign` for a keyless signature).")
 def command(*, release: str, to: str, output: Path | None, builder_id: str,
-            keyfile: Path | None) -> None:
+            keyfile: Path | None, canonical: bool) -> None:
     """Export RELEASE (default .) as an in-toto Statement, SLSA provenance or, for a
     signed release, a Sigstore bundle."""
     signing = keyfile is not None and to in api.signable_exports()
@@ -62,12 +65,15 @@ def command(*, release: str, to: str, output: Path | None, builder_id: str,
                 where = f" (line {f.location.line})"
             note(f"{f.code}: {f.message}{where}")
         fail(result.error or "nothing to export", EXIT_FINDINGS)
-    text = json.dumps(result.document, indent=2, ensure_ascii=False) + "\n"
+    if canonical:
+        data = api.canonical_json(result.document)
+    else:
+        data = (json.dumps(result.document, indent=2, ensure_ascii=False) + "\n").encode()
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(data, nl=False)
         return
     try:
-        api.write_file(output, text.encode("utf-8"))
+        api.write_file(output, data)
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror or exc}")
     note(f"wrote {output}")
