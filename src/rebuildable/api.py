@@ -35,12 +35,14 @@ from rebuildable.report import Report
 if TYPE_CHECKING:
     from rebuildable.checksums import ChecksumList
     from rebuildable.draft import Draft, DraftError
+    from rebuildable.draft_listing import ListingDraft
     from rebuildable.engine import Validation
     from rebuildable.export import ExportResult
     from rebuildable.hashing import HashOutcome
     from rebuildable.importers import Imported, ImportSourceError
     from rebuildable.rebuild import RebuildOptions
     from rebuildable.release import Release
+    from rebuildable.remote.fetch import FetchOptions
     from rebuildable.signing.keyfiles import KeyPairPaths
     from rebuildable.signing.keys import BadKeyError, PrivateKey, PublicKey
     from rebuildable.signing.sign import SignOutcome, SignRefusedError
@@ -55,6 +57,7 @@ __all__ = [
     "MANIFEST_NAME",
     "BadKeyError",
     "DraftError",
+    "FetchOptions",
     "ImportSourceError",
     "Imported",
     "Options",
@@ -75,6 +78,7 @@ __all__ = [
     "check_license",
     "check_signature_options",
     "draft",
+    "draft_from_listing",
     "export",
     "export_formats",
     "generate_key",
@@ -278,6 +282,15 @@ def import_draft(kind: str, source: Path, root: Path, *, name: str | None = None
     return import_source(kind, source, root, name=name, version=version, license=license)
 
 
+def draft_from_listing(listing: Path, *, name: str, version: str | None = None,
+                       license: str | None = None) -> ListingDraft:
+    """A draft listing external artifacts from an inventory file ('uri size sha256' per
+    line); raises :class:`DraftError` (a usage error) with the bad lines' numbers."""
+    from rebuildable.draft_listing import draft_from_listing as _draft  # noqa: PLC0415
+
+    return _draft(listing, name=name, version=version, license=license)
+
+
 def write_draft(root: Path, text: str, *, force: bool = False) -> Path:
     from rebuildable.draft import write_manifest  # noqa: PLC0415
 
@@ -368,6 +381,9 @@ def __getattr__(name: str) -> type[object]:
         "Update": "rebuildable.update",
         "UpdateError": "rebuildable.update",
         "UpdateRefusedError": "rebuildable.update",
+
+
+        "FetchOptions": "rebuildable.remote.fetch",
     }
     if name not in homes:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

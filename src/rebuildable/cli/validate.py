@@ -48,6 +48,17 @@ REQUIREMENTS = api.requirements()
 @click.option("--upstream-dir", "upstream_dirs", multiple=True, metavar="DIR",
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A folder holding upstream releases' manifests. Repeatable.")
+@click.option("--fetch", is_flag=True,
+              help="Stream external (uri) artifacts and check their digests and sizes "
+                   "(https, http, file, s3 and other fsspec schemes); nothing is stored.")
+@click.option("--fetch-concurrency", type=click.IntRange(min=1, max=64), default=4,
+              show_default=True, metavar="N", help="With --fetch: transfers at once.")
+@click.option("--fetch-retries", type=click.IntRange(min=0, max=20), default=3,
+              show_default=True, metavar="N",
+              help="With --fetch: further attempts after a transient failure (resumed).")
+@click.option("--dask", "dask", default=None, metavar="ADDRESS",
+              help="Fetch and hash external artifacts as tasks on this Dask scheduler "
+                   "(tcp://host:port); implies --fetch.")
 @workers_option
 @no_color_option
 @click.option("-q", "--quiet", is_flag=True,
@@ -55,7 +66,8 @@ REQUIREMENTS = api.requirements()
 def command(*, release: str, fmt: str, strict: bool, keys: tuple[bytes, ...],
             threshold: int | None, trust: Path | None, identity: str | None,
             issuer: str | None, sigstore_instance: str, require: tuple[str, ...],
-            upstream_dirs: tuple[Path, ...], workers: int, no_color: bool,
+            upstream_dirs: tuple[Path, ...], fetch: bool, fetch_concurrency: int,
+            fetch_retries: int, dask: str | None, workers: int, no_color: bool,
             quiet: bool) -> None:
     """Check that RELEASE (folder, manifest or archive; - reads an archive from standard
     input; default .) is complete and intact.
@@ -77,7 +89,11 @@ def command(*, release: str, fmt: str, strict: bool, keys: tuple[bytes, ...],
         options = api.Options(strict=strict, workers=workers, progress=progress,
                           upstream_dirs=tuple(upstream_dirs), keys=keys, threshold=threshold,
                           trust=trust, require=frozenset(require), identity=identity,
-                          issuer=issuer, sigstore_instance=sigstore_instance)
+                          issuer=issuer, sigstore_instance=sigstore_instance,
+                          fetch=fetch or bool(dask),
+                          fetch_options=api.FetchOptions(concurrency=fetch_concurrency,
+                                                         retries=fetch_retries),
+                          dask=dask)
         target: str | BinaryIO = sys.stdin.buffer if release == "-" else release
         report = api.validate(target, options)
     if quiet and fmt == "text" and report.ok:
