@@ -34,11 +34,13 @@ from rebuildable.progress import NO_PROGRESS, Progress
 from rebuildable.report import Report
 
 if TYPE_CHECKING:
+    from rebuildable.checksums import ChecksumList
     from rebuildable.draft import Draft, DraftError
     from rebuildable.draft_listing import ListingDraft
     from rebuildable.engine import Validation
     from rebuildable.export import ExportResult
     from rebuildable.hashing import HashOutcome
+    from rebuildable.importers import Imported, ImportSourceError
     from rebuildable.rebuild import RebuildOptions
     from rebuildable.registry.client import PublishOutcome
     from rebuildable.registry.config import RegistryConfig
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
     from rebuildable.signing.keyfiles import KeyPairPaths
     from rebuildable.signing.keys import BadKeyError, PrivateKey, PublicKey
     from rebuildable.signing.sign import SignOutcome, SignRefusedError
+    from rebuildable.update import Update, UpdateError, UpdateRefusedError
 
 __all__ = [
     "DEFAULT_ALGORITHM",
@@ -59,6 +62,8 @@ __all__ = [
     "BadKeyError",
     "DraftError",
     "FetchOptions",
+    "ImportSourceError",
+    "Imported",
     "Options",
     "PublishOutcome",
     "RebuildOptions",
@@ -70,9 +75,13 @@ __all__ = [
     "Report",
     "SignRefusedError",
     "UpstreamResolver",
+    "Update",
+    "UpdateError",
+    "UpdateRefusedError",
     "UsageError",
     "Validation",
     "algorithm_available",
+    "canonical_json",
     "check_draft_target",
     "check_license",
     "check_signature_options",
@@ -83,10 +92,14 @@ __all__ = [
     "generate_key",
     "hash_algorithms",
     "hash_paths",
+    "import_draft",
+    "import_kinds",
     "inspect",
     "key_id",
     "key_types",
     "publish",
+    "parse_checksums",
+    "plan_update",
     "read_private_key",
     "read_public_key",
     "rebuild",
@@ -98,11 +111,14 @@ __all__ = [
     "serve",
     "sign",
     "strong_digests",
+    "signable_exports",
+    "sigstore_instances",
     "validate",
     "verify",
     "write_draft",
     "write_file",
     "write_key_pair",
+    "write_update",
 ]
 
 Target = str | os.PathLike[str] | BinaryIO
@@ -126,10 +142,22 @@ def inspect(target: Target, options: Options | None = None) -> Validation:
 
 
 def verify(target: str | os.PathLike[str], options: Options) -> Report:
-    """The signature check alone (with what it needs: paths and digests)."""
+    """The signature check alone (with what it needs: paths and digests); with an
+    identity policy (``options.identity``) the keyless bundle is checked too."""
+    if options.identity is not None:
+        from rebuildable.signing.keyless import verify_release  # noqa: PLC0415
+
+        return verify_release(target, options)
     from rebuildable.signing.verify import verify as _verify  # noqa: PLC0415
 
     return _verify(target, options)
+
+
+def sigstore_instances() -> tuple[str, ...]:
+    """The Sigstore instances whose trusted roots keyless verification can use."""
+    from rebuildable.signing.keyless import INSTANCES  # noqa: PLC0415
+
+    return tuple(INSTANCES)
 
 
 def check_signature_options(options: Options) -> None:
@@ -208,11 +236,27 @@ def export_formats() -> tuple[str, ...]:
 
 
 def export(target: str | os.PathLike[str], to: str, *, builder_id: str | None = None,
-           key: PublicKey | None = None) -> ExportResult:
-    """The manifest as another format's document; problems come back as data."""
+           key: PublicKey | None = None, signing_key: PrivateKey | None = None) -> ExportResult:
+    """The manifest as another format's document; problems come back as data. With
+    ``signing_key`` (``in-toto``, ``slsa``) the document is a signed DSSE envelope."""
     from rebuildable.export import DEFAULT_BUILDER_ID, export_release  # noqa: PLC0415
 
-    return export_release(target, to, builder_id or DEFAULT_BUILDER_ID, key)
+    return export_release(target, to, builder_id or DEFAULT_BUILDER_ID, key, signing_key)
+
+
+def canonical_json(value: object) -> bytes:
+    """RFC 8785 canonical JSON: the exact bytes a signature over a document covers (what
+    ``sigstore sign`` must be given for a keyless signature, spec/signatures.md §6a)."""
+    from rebuildable.signing.statement import canonical  # noqa: PLC0415
+
+    return canonical(value)
+
+
+def signable_exports() -> tuple[str, ...]:
+    """The export formats that ``export(..., signing_key=...)`` can sign."""
+    from rebuildable.export import SIGNABLE  # noqa: PLC0415
+
+    return SIGNABLE
 
 
 # -- drafting a manifest -----------------------------------------------------------------
@@ -237,6 +281,23 @@ def draft(root: Path, *, name: str | None = None, version: str | None = None,
                        algorithms=algs, workers=workers, progress=progress)
 
 
+def import_kinds() -> tuple[str, ...]:
+    """What ``rebuildable import`` reads: dvc, sha256sums, model-card, model-signing."""
+    from rebuildable.importers import IMPORTERS  # noqa: PLC0415
+
+    return tuple(IMPORTERS)
+
+
+def import_draft(kind: str, source: Path, root: Path, *, name: str | None = None,
+                 version: str | None = None, license: str | None = None) -> Imported:
+    """Draft a manifest for the release in ``root`` from ``source`` (a checksum list, a
+    DVC pipeline, a model card, a model-signing bundle); not written. Raises
+    :class:`ImportSourceError` when the source cannot be read as that kind."""
+    from rebuildable.importers import import_source  # noqa: PLC0415
+
+    return import_source(kind, source, root, name=name, version=version, license=license)
+
+
 def draft_from_listing(listing: Path, *, name: str, version: str | None = None,
                        license: str | None = None) -> ListingDraft:
     """A draft listing external artifacts from an inventory file ('uri size sha256' per
@@ -250,6 +311,24 @@ def write_draft(root: Path, text: str, *, force: bool = False) -> Path:
     from rebuildable.draft import write_manifest  # noqa: PLC0415
 
     return write_manifest(root, text, force=force)
+
+
+# -- refreshing a manifest -----------------------------------------------------------------
+
+
+def plan_update(target: str | os.PathLike[str], *, force: bool = False, workers: int = 2,
+                progress: Progress = NO_PROGRESS) -> Update:
+    """Re-hash the files a manifest lists; the edited text and the changes (not written).
+    A signed manifest is refused without ``force``."""
+    from rebuildable.update import plan_update as _plan  # noqa: PLC0415
+
+    return _plan(target, force=force, workers=workers, progress=progress)
+
+
+def write_update(plan: Update) -> None:
+    from rebuildable.update import write_update as _write  # noqa: PLC0415
+
+    _write(plan)
 
 
 # -- hashing files -----------------------------------------------------------------------
@@ -277,6 +356,14 @@ def hash_paths(paths: Iterable[str], algorithms: Iterable[str], *, recursive: bo
 
     return _hash_paths(paths, tuple(algorithms), recursive=recursive, stdin=stdin,
                        progress=progress)
+
+
+def parse_checksums(text: str, default_algorithm: str = DEFAULT_ALGORITHM) -> ChecksumList:
+    """The entries of a ``sha256sum``-style list (GNU or BSD-tagged lines) and the line
+    numbers of malformed lines; untagged lines use ``default_algorithm``."""
+    from rebuildable.checksums import parse_checksums as _parse  # noqa: PLC0415
+
+    return _parse(text, default_algorithm)
 
 
 def check_license(expression: str) -> tuple[str | None, tuple[str, ...]]:
@@ -412,11 +499,18 @@ def _need_registry_extra() -> None:
 def __getattr__(name: str) -> type[object]:
     homes = {
         "DraftError": "rebuildable.draft",
+        "ImportSourceError": "rebuildable.importers",
+        "Imported": "rebuildable.importers",
         "BadKeyError": "rebuildable.signing.keys",
         "SignRefusedError": "rebuildable.signing.sign",
         "RebuildOptions": "rebuildable.rebuild",
         "RegistryConfig": "rebuildable.registry.config",
         "PublishOutcome": "rebuildable.registry.client",
+        "Update": "rebuildable.update",
+        "UpdateError": "rebuildable.update",
+        "UpdateRefusedError": "rebuildable.update",
+
+
         "FetchOptions": "rebuildable.remote.fetch",
     }
     if name not in homes:

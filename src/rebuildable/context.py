@@ -54,6 +54,12 @@ class Options:
     #: registry): given the pinned strong digests, the manifest's bytes or None. Injected
     #: by the caller, so that the core makes no network request of its own.
     upstream_resolver: UpstreamResolver | None = None
+    #: keyless signatures (spec/signatures.md §6a): the certificate identity and OIDC
+    #: issuer a rebuild.sigstore.json bundle must carry; None: bundles are not checked
+    identity: str | None = None
+    issuer: str | None = None
+    #: whose trusted root, as sigstore-python ships it: "production" or "staging"
+    sigstore_instance: str = "production"
 
 
 UpstreamResolver = Callable[[Mapping[str, str]], bytes | None]

@@ -33,6 +33,7 @@ from rebuildable.formats import FormatInfo, sniff
 from rebuildable.model import (
     ENVELOPE_NAME,
     IGNORE_FILE,
+    KEYLESS_BUNDLE_NAME,
     MANIFEST_NAMES,
     SPEC_VERSION,
 )
@@ -354,7 +355,7 @@ def _load_ignore(release: FolderRelease) -> pathspec.GitIgnoreSpec | None:
 def scan(release: FolderRelease) -> tuple[list[tuple[str, int]], list[Skipped]]:
     """The regular files to list, as (path, size) sorted by path, and what was skipped."""
     ignore = _load_ignore(release)
-    reserved = {*MANIFEST_NAMES, ENVELOPE_NAME, IGNORE_FILE}
+    reserved = {*MANIFEST_NAMES, ENVELOPE_NAME, KEYLESS_BUNDLE_NAME, IGNORE_FILE}
     files: list[tuple[str, int]] = []
     skipped: list[Skipped] = []
     folded: dict[str, str] = {}
@@ -465,9 +466,18 @@ def build_draft(root: Path, *, name: str | None = None, version: str = DEFAULT_V
     if license:
         data["license"] = license
     data["artifacts"] = artifacts
-    text = "".join(f"# {line}".rstrip() + "\n" for line in HEADER.splitlines())
+    text = editor_schema_line() + "".join(f"# {line}".rstrip() + "\n"
+                                          for line in HEADER.splitlines())
     return Draft(data=data, text=text + "\n" + dump_yaml(data), skipped=skipped,
                  damaged=damaged, total_bytes=total)
+
+
+def editor_schema_line() -> str:
+    """The comment that tells editors (the YAML language server: VS Code, Neovim, Helix,
+    JetBrains) which JSON Schema completes and checks this file: the schema's ``$id``."""
+    from rebuildable.schema import load_schema  # noqa: PLC0415 - only drafts need it
+
+    return f"# yaml-language-server: $schema={load_schema('manifest')['$id']}\n"
 
 
 def _default_name(root: Path) -> str:

@@ -11,7 +11,14 @@
 * ``sigstore-bundle``: the release's signed envelope as a Sigstore bundle v0.3 with a
   public-key hint and no transparency-log entry (the shape of keyed sigstore and OpenSSF
   model-signing bundles). A bundle holds one signature: with co-signers, the one that
-  ``key`` verifies is chosen. The envelope must be over the manifest's current data.
+  ``key`` verifies is chosen. The envelope must be over the manifest's current data;
+* ``cyclonedx``: a CycloneDX 1.6 BOM with ML-BOM data (:mod:`rebuildable.bom.cyclonedx`);
+* ``spdx3``: an SPDX 3.0.1 JSON-LD document with the AI and Dataset profiles
+  (:mod:`rebuildable.bom.spdx3`).
+
+``in-toto`` and ``slsa`` documents can be signed on export (a DSSE envelope over the
+Statement's RFC 8785 bytes, in-toto payload type), so that SLSA verifiers get signed
+provenance and not only the bare statement.
 
 Pure functions of the manifest's data; :func:`export_release` reads a release and
 refuses a manifest that does not load strictly or does not match the schema.
@@ -22,6 +29,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from rebuildable import schema
@@ -30,11 +38,19 @@ from rebuildable.errors import MemberError, ReleaseError
 from rebuildable.findings import Finding, Severity
 from rebuildable.model import Artifact, Manifest
 from rebuildable.release import open_release
-from rebuildable.signing.dsse import Envelope, EnvelopeError, parse_envelope
-from rebuildable.signing.keys import PublicKey
+from rebuildable.signing.dsse import (
+    IN_TOTO_PAYLOAD_TYPE,
+    Envelope,
+    EnvelopeError,
+    Signature,
+    pae,
+    parse_envelope,
+)
+from rebuildable.signing.keys import PrivateKey, PublicKey
 from rebuildable.signing.statement import (
     STATEMENT_TYPE,
     StatementError,
+    canonical,
     intoto_digest_name,
     load_document,
     payload_bytes,
@@ -60,8 +76,10 @@ SLSA_PREDICATE_TYPE = "https://slsa.dev/provenance/v1"
 BUILD_TYPE = "https://rebuildable.dev/buildtypes/manifest-steps/v0.1"
 #: the builder id of an export that records declared steps, not a build that ran
 
-FORMATS = ("in-toto", "slsa", "sigstore-bundle")
+FORMATS = ("in-toto", "slsa", "sigstore-bundle", "cyclonedx", "spdx3")
 BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json"
+#: formats whose document is an in-toto Statement, so a DSSE envelope can carry it
+SIGNABLE = ("in-toto", "slsa")
 
 
 def to_in_toto(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -163,7 +181,31 @@ def export_data(data: Mapping[str, Any], to: str,
         return to_in_toto(data)
     if to == "slsa":
         return to_slsa(data, builder_id)
+    if to == "cyclonedx":
+        from rebuildable.bom.cyclonedx import to_cyclonedx  # noqa: PLC0415
+
+        return to_cyclonedx(data, canonical(data))
+    if to == "spdx3":
+        from rebuildable.bom.spdx3 import to_spdx3  # noqa: PLC0415
+
+        return to_spdx3(data, canonical(data), created_time())
     raise ValueError(f"unknown export format {to!r}; choose one of {', '.join(FORMATS)}")
+
+
+def created_time() -> datetime:
+    """When a document that must record its creation time was made: ``SOURCE_DATE_EPOCH``
+    when set (reproducible builds' convention), else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC)
+    return datetime.now(UTC)
+
+
+def sign_statement(document: Mapping[str, Any], key: PrivateKey) -> dict[str, Any]:
+    """A DSSE envelope (in-toto payload type) over ``document``'s RFC 8785 bytes."""
+    payload = canonical(document)
+    sig = Signature(key.sign(pae(IN_TOTO_PAYLOAD_TYPE, payload)), key.keyid)
+    return Envelope(IN_TOTO_PAYLOAD_TYPE, payload, (sig,)).to_dict()
 
 
 @dataclass
@@ -176,7 +218,8 @@ class ExportResult:
 
 def export_release(target: str | os.PathLike[str], to: str,
                    builder_id: str = DEFAULT_BUILDER_ID,
-                   key: PublicKey | None = None) -> ExportResult:
+                   key: PublicKey | None = None,
+                   signing_key: PrivateKey | None = None) -> ExportResult:
     """Read a release's manifest strictly and export it; errors come back as data.
 
     Raises :class:`ReleaseError` when there is no release to read.
@@ -209,6 +252,11 @@ def export_release(target: str | os.PathLike[str], to: str,
                 return ExportResult(None, [], "the envelope does not sign the manifest's current "
                                               "data; sign the release again")
             return ExportResult(to_sigstore_bundle(envelope, key))
-        return ExportResult(export_data(doc.data, to, builder_id))
+        document = export_data(doc.data, to, builder_id)
+        if signing_key is not None:
+            if to not in SIGNABLE:
+                return ExportResult(None, [], f"--to {to} is not signed; sign in-toto or slsa")
+            document = sign_statement(document, signing_key)
+        return ExportResult(document)
     except (ValueError, StatementError) as exc:
         return ExportResult(None, [], str(exc))

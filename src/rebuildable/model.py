@@ -22,6 +22,8 @@ SPEC_VERSION = "rebuildable/0.1"
 SUPPORTED_SPECS = frozenset({SPEC_VERSION})
 MANIFEST_NAMES = ("rebuild.yaml", "rebuild.yml", "rebuild.json")
 ENVELOPE_NAME = "rebuild.dsse.json"
+#: a keyless (Sigstore) signature bundle beside the manifest (spec/signatures.md §6a)
+KEYLESS_BUNDLE_NAME = "rebuild.sigstore.json"
 IGNORE_FILE = ".rebuildignore"
 
 KIND_VOCABULARY = (

@@ -64,7 +64,9 @@ def test_init_writes_a_draft_that_validates(tmp_path: Path) -> None:
     assert result.stdout == ""
     assert "wrote" in result.stderr
     text = (root / "rebuild.yaml").read_text()
-    assert text.startswith("# Draft provenance manifest")
+    # line 1 points editors at the schema (tests/cli/test_shell_ux.py); then the header
+    assert text.splitlines()[0].startswith("# yaml-language-server: $schema=")
+    assert text.splitlines()[1].startswith("# Draft provenance manifest")
     assert "steps:" in text  # the header tells the user to add steps
     data = yaml.safe_load(text)
     assert data["spec"] == "rebuildable/0.1"

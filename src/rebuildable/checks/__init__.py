@@ -8,6 +8,7 @@ from rebuildable.checks import (
     completeness,
     content,
     integrity,
+    keyless,
     licenses,
     openness,
     paths,
@@ -34,5 +35,6 @@ CHECKS: tuple[Check, ...] = (
     content.check,
     profile.check,
     signature.check,
+    keyless.check,
     openness.check,  # last: it reads every earlier finding
 )

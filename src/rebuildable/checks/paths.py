@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 
 from rebuildable.context import Context
 from rebuildable.findings import Finding, Location, finding
-from rebuildable.model import ENVELOPE_NAME, MANIFEST_NAMES, Artifact
+from rebuildable.model import ENVELOPE_NAME, KEYLESS_BUNDLE_NAME, MANIFEST_NAMES, Artifact
 from rebuildable.release import EntryType
 
 MAX_PATH_BYTES = 4096
@@ -30,7 +30,8 @@ _WINDOWS_RESERVED = frozenset(
     {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)}
     | {f"lpt{i}" for i in range(1, 10)}
 )
-_RESERVED = frozenset(n.casefold() for n in (*MANIFEST_NAMES, ENVELOPE_NAME))
+_RESERVED = frozenset(n.casefold()
+                      for n in (*MANIFEST_NAMES, ENVELOPE_NAME, KEYLESS_BUNDLE_NAME))
 _WINDOWS_CHARS = re.compile(r'[<>:"|?*]')
 # RFC 3986: scheme ":" then characters allowed in a URI (unreserved, reserved, '%').
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+\Z")

@@ -22,7 +22,7 @@ import pathspec
 from rebuildable.context import Context
 from rebuildable.errors import MemberError
 from rebuildable.findings import Finding, Location, finding
-from rebuildable.model import ENVELOPE_NAME, IGNORE_FILE
+from rebuildable.model import ENVELOPE_NAME, IGNORE_FILE, KEYLESS_BUNDLE_NAME
 from rebuildable.release import EntryType
 
 #: folders of version-control systems, never part of a release's content
@@ -78,7 +78,7 @@ def _listed(ctx: Context) -> set[str]:
     manifest = ctx.manifest
     listed = {a.path for a in manifest.artifacts if a.path is not None}
     listed.update(u.path for u in manifest.upstream if u.path is not None)
-    listed.update((ctx.release.manifest_name, ENVELOPE_NAME, IGNORE_FILE))
+    listed.update((ctx.release.manifest_name, ENVELOPE_NAME, KEYLESS_BUNDLE_NAME, IGNORE_FILE))
     # Upstream releases shipped inside this one list their own files.
     for resolved in (ctx.cache.get("upstream") or {}).values():
         source = getattr(resolved, "source", None)

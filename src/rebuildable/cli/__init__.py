@@ -28,6 +28,8 @@ COMMANDS: dict[str, str] = {
     "publish": "publish",
     "serve": "serve",
     "registry": "registry",
+    "update": "update",
+    "import": "import_",
 }
 
 

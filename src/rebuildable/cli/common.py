@@ -71,6 +71,29 @@ def trust_option(func: F) -> F:
         metavar="FILE", help="Trust policy file (YAML) naming keys and a threshold.")(func)
 
 
+def keyless_options(func: F) -> F:
+    """``--identity``, ``--issuer``, ``--sigstore-instance``: require a keyless signature
+    (rebuild.sigstore.json) by this certificate identity from this OIDC issuer."""
+    func = click.option(
+        "--sigstore-instance", type=click.Choice(("production", "staging")),
+        default="production", show_default=True,
+        help="Whose trusted root (as sigstore-python ships it) checks keyless bundles.")(func)
+    func = click.option(
+        "--issuer", default=None, metavar="URL",
+        help="The OIDC issuer of the keyless signer's certificate (with --identity).")(func)
+    return click.option(
+        "--identity", default=None, metavar="ID",
+        help="Require a keyless signature (rebuild.sigstore.json) by this certificate "
+             "identity (an e-mail or a workflow URI), checked offline.")(func)
+
+
+def check_keyless_options(identity: str | None, issuer: str | None) -> None:
+    """--identity and --issuer go together (an identity alone says nothing of who vouched
+    for it)."""
+    if (identity is None) != (issuer is None):
+        fail("--identity and --issuer go together")
+
+
 def workers_option(func: F) -> F:
     return click.option(
         "--workers", type=click.IntRange(min=1, max=256), default=2, show_default=True,

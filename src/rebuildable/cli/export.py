@@ -1,6 +1,10 @@
-"""`rebuildable export [RELEASE] --to in-toto|slsa|sigstore-bundle [-o FILE]`: the
-manifest as an in-toto Statement (unsigned), as SLSA Provenance v1, or the signed
-envelope as a Sigstore bundle, as JSON on stdout or in FILE.
+"""`rebuildable export [RELEASE] --to FORMAT [-o FILE]`: the manifest as an in-toto
+Statement, as SLSA Provenance v1 (signed with ``--key KEYFILE``: a DSSE envelope), the
+signed envelope as a Sigstore bundle, a CycloneDX 1.6 ML-BOM or an SPDX 3.0.1 JSON-LD
+document, as JSON on stdout or in FILE.
+
+``--key`` is a private key for ``in-toto`` and ``slsa`` (encrypted keys open with
+``REBUILDABLE_KEY_PASSWORD``) and a public key for ``sigstore-bundle``.
 
 Exit 0 written, 1 the manifest has errors (listed on stderr) or nothing to export,
 2 usage error or unreadable input.
@@ -9,6 +13,7 @@ Exit 0 written, 1 the manifest has errors (listed on stderr) or nothing to expor
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
@@ -20,21 +25,35 @@ from rebuildable.cli.common import EXIT_FINDINGS, fail, note
 @click.command("export")
 @click.argument("release", default=".", metavar="[RELEASE]")
 @click.option("--to", "to", type=click.Choice(api.export_formats()), required=True,
-              help="in-toto: the Statement that signing signs; slsa: SLSA Provenance v1.")
+              help="in-toto: the Statement that signing signs; slsa: SLSA Provenance v1; "
+                   "cyclonedx: CycloneDX 1.6 ML-BOM; spdx3: SPDX 3.0.1 JSON-LD.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               metavar="FILE", help="Write to FILE instead of stdout.")
 @click.option("--builder-id", default=api.DEFAULT_BUILDER_ID, show_default=True, metavar="URI",
               help="slsa: runDetails.builder.id, the builder that ran the steps.")
-@click.option("--key", "keyfile", default=None, metavar="PUB",
+@click.option("--key", "keyfile", default=None, metavar="KEY",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="sigstore-bundle: the public key whose signature goes in the bundle.")
+              help="in-toto, slsa: sign with this private key (a DSSE envelope); "
+                   "sigstore-bundle: the public key whose signature goes in the bundle.")
+@click.option("--canonical", is_flag=True,
+              help="Write RFC 8785 canonical JSON (the bytes a signature covers: give this "
+                   "file to `sigstore sign` for a keyless signature).")
 def command(*, release: str, to: str, output: Path | None, builder_id: str,
-            keyfile: Path | None) -> None:
+            keyfile: Path | None, canonical: bool) -> None:
     """Export RELEASE (default .) as an in-toto Statement, SLSA provenance or, for a
     signed release, a Sigstore bundle."""
+    signing = keyfile is not None and to in api.signable_exports()
+    if keyfile is not None and not signing and to != "sigstore-bundle":
+        fail(f"--key goes with --to {', '.join(api.signable_exports())} or sigstore-bundle")
     try:
-        key = api.read_public_key(keyfile) if keyfile is not None else None
-        result = api.export(release, to, builder_id=builder_id, key=key)
+        key = signing_key = None
+        if signing and keyfile is not None:
+            password = os.environ.get("REBUILDABLE_KEY_PASSWORD")
+            signing_key = api.read_private_key(keyfile, password.encode() if password else None)
+        elif keyfile is not None:
+            key = api.read_public_key(keyfile)
+        result = api.export(release, to, builder_id=builder_id, key=key,
+                            signing_key=signing_key)
     except api.ReleaseError as exc:
         fail(exc.message)
     except (api.BadKeyError, api.UsageError) as exc:
@@ -46,12 +65,15 @@ def command(*, release: str, to: str, output: Path | None, builder_id: str,
                 where = f" (line {f.location.line})"
             note(f"{f.code}: {f.message}{where}")
         fail(result.error or "nothing to export", EXIT_FINDINGS)
-    text = json.dumps(result.document, indent=2, ensure_ascii=False) + "\n"
+    if canonical:
+        data = api.canonical_json(result.document)
+    else:
+        data = (json.dumps(result.document, indent=2, ensure_ascii=False) + "\n").encode()
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(data, nl=False)
         return
     try:
-        api.write_file(output, text.encode("utf-8"))
+        api.write_file(output, data)
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror or exc}")
     note(f"wrote {output}")

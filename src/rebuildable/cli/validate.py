@@ -16,10 +16,13 @@ import click
 
 from rebuildable import api
 from rebuildable.cli.common import (
+    check_keyless_options,
+    exit_code,
     fail,
     finish,
     format_option,
     key_option,
+    keyless_options,
     no_color_option,
     progress_for,
     strict_option,
@@ -39,6 +42,7 @@ REQUIREMENTS = api.requirements()
 @key_option
 @threshold_option
 @trust_option
+@keyless_options
 @click.option("--require", "require", multiple=True, type=click.Choice(REQUIREMENTS),
               help="A verdict that must hold; when it does not, that is an error. Repeatable.")
 @click.option("--upstream-dir", "upstream_dirs", multiple=True, metavar="DIR",
@@ -60,11 +64,14 @@ REQUIREMENTS = api.requirements()
                    "(tcp://host:port); implies --fetch.")
 @workers_option
 @no_color_option
+@click.option("-q", "--quiet", is_flag=True,
+              help="text: print the report only when the release fails (for hooks and CI).")
 def command(*, release: str, fmt: str, strict: bool, keys: tuple[bytes, ...],
-            threshold: int | None, trust: Path | None, require: tuple[str, ...],
+            threshold: int | None, trust: Path | None, identity: str | None,
+            issuer: str | None, sigstore_instance: str, require: tuple[str, ...],
             upstream_dirs: tuple[Path, ...], registry: str | None, fetch: bool,
             fetch_concurrency: int, fetch_retries: int, dask: str | None, workers: int,
-            no_color: bool) -> None:
+            no_color: bool, quiet: bool) -> None:
     """Check that RELEASE (folder, manifest or archive; - reads an archive from standard
     input; default .) is complete and intact.
 
@@ -72,6 +79,7 @@ def command(*, release: str, fmt: str, strict: bool, keys: tuple[bytes, ...],
     about and its place in the manifest. Exit code 0: no errors; 1: errors found (or
     warnings, with --strict); 2: usage error or unreadable input.
     """
+    check_keyless_options(identity, issuer)
     if keys or trust is not None or threshold is not None:
         # A key that is no key, or a threshold no set of keys can meet, is the caller's
         # mistake (exit 2), not a property of the release.
@@ -86,12 +94,15 @@ def command(*, release: str, fmt: str, strict: bool, keys: tuple[bytes, ...],
         fail(str(exc))
     with progress_for(fmt) as progress:
         options = api.Options(strict=strict, workers=workers, progress=progress,
-                              upstream_dirs=tuple(upstream_dirs), keys=keys,
-                              threshold=threshold, trust=trust, require=frozenset(require),
-                              fetch=fetch or bool(dask),
-                              fetch_options=api.FetchOptions(concurrency=fetch_concurrency,
-                                                             retries=fetch_retries),
-                              dask=dask, upstream_resolver=resolver)
+                          upstream_dirs=tuple(upstream_dirs), keys=keys, threshold=threshold,
+                          trust=trust, require=frozenset(require), identity=identity,
+                          issuer=issuer, sigstore_instance=sigstore_instance,
+                          fetch=fetch or bool(dask),
+                          fetch_options=api.FetchOptions(concurrency=fetch_concurrency,
+                                                         retries=fetch_retries),
+                          dask=dask, upstream_resolver=resolver)
         target: str | BinaryIO = sys.stdin.buffer if release == "-" else release
         report = api.validate(target, options)
+    if quiet and fmt == "text" and report.ok:
+        sys.exit(exit_code(report))
     finish(report, fmt, no_color=no_color, target=release)

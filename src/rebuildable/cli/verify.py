@@ -14,10 +14,12 @@ import click
 
 from rebuildable import api
 from rebuildable.cli.common import (
+    check_keyless_options,
     fail,
     finish,
     format_option,
     key_option,
+    keyless_options,
     no_color_option,
     strict_option,
     trust_option,
@@ -31,6 +33,7 @@ from rebuildable.cli.common import (
               help="How many distinct --key keys must have signed (default 1; the same key "
                    "given twice counts once).")
 @trust_option
+@keyless_options
 @click.option("--bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, metavar="FILE",
               help="Verify FILE (a Sigstore bundle, e.g. from `export --to sigstore-bundle`, "
@@ -39,19 +42,25 @@ from rebuildable.cli.common import (
 @strict_option
 @no_color_option
 def command(*, release: str, keys: tuple[bytes, ...], threshold: int | None,
-            trust: Path | None, bundle: Path | None, fmt: str, strict: bool,
+            trust: Path | None, bundle: Path | None, identity: str | None,
+            issuer: str | None, sigstore_instance: str, fmt: str, strict: bool,
             no_color: bool) -> None:
     """Check RELEASE's signature envelope (rebuild.dsse.json) against trusted keys.
 
     Every --key (or the keys of the --trust policy) is tried against every signature;
     at least --threshold distinct keys (default 1) must have signed the manifest's
     current data. The envelope may also be a Sigstore bundle holding one (recognised by
-    its mediaType), in rebuild.dsse.json or given with --bundle.
+    its mediaType), in rebuild.dsse.json or given with --bundle. With --identity and
+    --issuer, the keyless signature (rebuild.sigstore.json) is checked offline against
+    Sigstore's shipped trusted root.
     """
+    check_keyless_options(identity, issuer)
     options = api.Options(strict=strict, keys=keys, threshold=threshold, trust=trust,
-                          bundle=bundle)
-    try:
-        api.check_signature_options(options)  # usage problems exit 2 before any work
-    except api.UsageError as exc:
-        fail(str(exc))
+                          bundle=bundle, identity=identity, issuer=issuer,
+                          sigstore_instance=sigstore_instance)
+    if identity is None or keys or trust is not None or threshold is not None:
+        try:
+            api.check_signature_options(options)  # usage problems exit 2 before any work
+        except api.UsageError as exc:
+            fail(str(exc))
     finish(api.verify(release, options), fmt, no_color=no_color, target=release)
