@@ -105,9 +105,12 @@ def inspect(target: Target, options: Options | None = None) -> Validation:
 
 def verify(target: str | os.PathLike[str], options: Options) -> Report:
     """The signature check alone (with what it needs: paths and digests)."""
-    from rebuildable.signing.verify import verify as _verify  # noqa: PLC0415
+    from rebuildable.engine import run  # noqa: PLC0415
+    from rebuildable.signing.verify import signature_check  # noqa: PLC0415
 
-    return _verify(target, options)
+    # The report carries the loader's findings (a manifest that cannot be read strictly
+    # cannot match a signature) and the signature findings, with a ``signatures`` section.
+    return run(target, options, (signature_check,)).report
 
 
 def check_signature_options(options: Options) -> None:

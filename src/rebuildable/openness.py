@@ -1,6 +1,6 @@
 """Openness: is each artifact under an open licence, and is the release open source?
 
-A licence expression is judged under a :class:`Policy` (what counts as open for that kind
+A licence expression is judged under a :class:`LicencePolicy` (what counts as open for that kind
 of artifact): code must be under an OSI-approved or FSF free licence; data, weights,
 images and documents may also be under an open data or content licence (CC-BY, CC0,
 ODbL, CDLA...). Licences that forbid commercial use, modified versions or fields of use
@@ -36,6 +36,7 @@ from license_expression import (
     Licensing,
 )
 
+from rebuildable.graph import StepGraph, needs
 from rebuildable.model import Artifact, Manifest, split_ref
 
 __all__ = [
@@ -44,8 +45,8 @@ __all__ = [
     "CONTENT_POLICY",
     "ArtifactOpenness",
     "Judgement",
-    "Policy",
-    "Status",
+    "LicencePolicy",
+    "OpennessStatus",
     "assess_artifacts",
     "classify",
     "license_data",
@@ -55,7 +56,7 @@ __all__ = [
 ]
 
 
-class Status(enum.StrEnum):
+class OpennessStatus(enum.StrEnum):
     OPEN = "open"
     UNKNOWN = "unknown"  # nothing says it is open (undocumented LicenseRef, no licence...)
     NOT_OPEN = "not-open"  # known not to be open (non-commercial, no-derivatives, RAIL...)
@@ -66,7 +67,7 @@ class Status(enum.StrEnum):
 
 
 @dataclass(frozen=True)
-class Policy:
+class LicencePolicy:
     """What counts as open for one kind of artifact: the accepted bases."""
 
     name: str
@@ -77,29 +78,30 @@ class Policy:
 #: bases a licence can have: "osi" (OSI-approved), "fsf" (FSF free/libre), "open-content"
 #: (the curated open data/content table) and "scancode-open" (a LicenseRef-scancode-... key
 #: that ScanCode files as permissive, copyleft or public domain)
-CODE_POLICY = Policy("code", frozenset({"osi", "fsf"}),
-                     "an OSI-approved or FSF free software licence")
-CONTENT_POLICY = Policy("content", frozenset({"osi", "fsf", "open-content", "scancode-open"}),
-                        "an open source, open data or open content licence")
+CODE_POLICY = LicencePolicy("code", frozenset({"osi", "fsf"}),
+                            "an OSI-approved or FSF free software licence")
+CONTENT_POLICY = LicencePolicy("content",
+                               frozenset({"osi", "fsf", "open-content", "scancode-open"}),
+                               "an open source, open data or open content licence")
 
 CODE_KINDS = frozenset({"source-code", "build-script", "training-code", "evaluation-code",
                         "data-processing-code", "inference-code", "model-architecture"})
 
 
-def policy_for_kind(kind: str | None) -> Policy:
+def policy_for_kind(kind: str | None) -> LicencePolicy:
     return CODE_POLICY if kind in CODE_KINDS else CONTENT_POLICY
 
 
 @dataclass(frozen=True)
 class Judgement:
-    status: Status
+    status: OpennessStatus
     reasons: tuple[str, ...] = ()
     bases: frozenset[str] = frozenset()
     family: str | None = None
 
     @property
     def open(self) -> bool:
-        return self.status is Status.OPEN
+        return self.status is OpennessStatus.OPEN
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"status": self.status.value, "reasons": list(self.reasons)}
@@ -164,18 +166,19 @@ def _family(ident: str, data: LicenseData) -> dict[str, Any] | None:
     return None
 
 
-def classify_id(ident: str, policy: Policy = CONTENT_POLICY) -> Judgement:
+def classify_id(ident: str, policy: LicencePolicy = CONTENT_POLICY) -> Judgement:
     """Judge one licence identifier under ``policy``."""
     data = license_data()
     upper = ident.upper()
     if upper == "NONE":
-        return Judgement(Status.NOT_OPEN, ("NONE: no licence is granted",))
+        return Judgement(OpennessStatus.NOT_OPEN, ("NONE: no licence is granted",))
     if upper == "NOASSERTION":
-        return Judgement(Status.UNKNOWN, ("NOASSERTION: the licence is not stated",))
+        return Judgement(OpennessStatus.UNKNOWN, ("NOASSERTION: the licence is not stated",))
     key = ident[:-1] if ident.endswith("+") else ident
     fam = _family(key, data)
     if fam is not None:
-        return Judgement(Status.NOT_OPEN, (f"{ident} {fam['why']}",), family=str(fam["family"]))
+        return Judgement(OpennessStatus.NOT_OPEN, (f"{ident} {fam['why']}",),
+                         family=str(fam["family"]))
     entry = data.licenses.get(key.lower())
     if entry is not None:
         lid = entry["id"]
@@ -189,18 +192,18 @@ def classify_id(ident: str, policy: Policy = CONTENT_POLICY) -> Judgement:
             found.add("open-content")
         frozen = frozenset(found)
         if frozen & policy.accepts:
-            return Judgement(Status.OPEN, (f"{lid} is {_describe(frozen)}",), frozen)
+            return Judgement(OpennessStatus.OPEN, (f"{lid} is {_describe(frozen)}",), frozen)
         if frozen:
-            return Judgement(Status.NOT_OPEN,
+            return Judgement(OpennessStatus.NOT_OPEN,
                              (f"{lid} is {_describe(frozen)}, but code needs {policy.wants}",),
                              frozen, family="content-licence-for-code")
         category = data.scancode.get(low)
         if category in _OPEN_SCANCODE:
-            return Judgement(Status.UNKNOWN, (
+            return Judgement(OpennessStatus.UNKNOWN, (
                 f"{lid} is on the SPDX list but neither OSI-approved, FSF libre nor a listed "
                 f"open data licence (ScanCode files it as {category})",))
         why = f" (ScanCode files it as {category})" if category else ""
-        return Judgement(Status.NOT_OPEN, (
+        return Judgement(OpennessStatus.NOT_OPEN, (
             f"{lid} is neither OSI-approved, FSF libre nor an open data licence{why}",),
             family=(category or "other").lower())
     if key.lower().startswith("licenseref-"):
@@ -208,18 +211,19 @@ def classify_id(ident: str, policy: Policy = CONTENT_POLICY) -> Judgement:
         if category in _OPEN_SCANCODE:
             bases = frozenset({"scancode-open"})
             if bases & policy.accepts:
-                return Judgement(Status.OPEN, (f"{ident} is {category.lower()} (ScanCode)",),
-                                 bases)
-            return Judgement(Status.UNKNOWN, (
+                return Judgement(OpennessStatus.OPEN,
+                                 (f"{ident} is {category.lower()} (ScanCode)",), bases)
+            return Judgement(OpennessStatus.UNKNOWN, (
                 f"{ident} is {category.lower()} per ScanCode, but code needs {policy.wants}",),
                 bases)
         if category is not None:
-            return Judgement(Status.NOT_OPEN, (f"{ident} is filed by ScanCode as {category}",),
+            return Judgement(OpennessStatus.NOT_OPEN,
+                             (f"{ident} is filed by ScanCode as {category}",),
                              family=category.lower())
-        return Judgement(Status.UNKNOWN, (
+        return Judgement(OpennessStatus.UNKNOWN, (
             f"{ident} is a licence reference this validator cannot judge; "
             "it does not count as open",))
-    return Judgement(Status.UNKNOWN, (f"{ident} is not on the SPDX licence list",))
+    return Judgement(OpennessStatus.UNKNOWN, (f"{ident} is not on the SPDX licence list",))
 
 
 def _describe(bases: frozenset[str]) -> str:
@@ -238,28 +242,29 @@ def _describe(bases: frozenset[str]) -> str:
 _LICENSING = Licensing()
 
 
-def classify(expression: str | None, policy: Policy = CONTENT_POLICY) -> Judgement:
+def classify(expression: str | None, policy: LicencePolicy = CONTENT_POLICY) -> Judgement:
     """Judge an SPDX licence expression: ``OR`` is the most open option, ``AND`` the
     least open part, ``WITH`` the licence's own judgement (exceptions add permissions)."""
     if expression is None or not expression.strip():
-        return Judgement(Status.UNKNOWN, ("no licence is declared",))
+        return Judgement(OpennessStatus.UNKNOWN, ("no licence is declared",))
     return _classify_expression(expression, policy)
 
 
 @lru_cache(maxsize=4096)
-def _classify_expression(expression: str, policy: Policy) -> Judgement:
+def _classify_expression(expression: str, policy: LicencePolicy) -> Judgement:
     # Cached: a release repeats a few licence expressions over many artifacts (100,000
     # dataset shards under one licence), and parsing one costs ~0.2 ms.
     try:
         parsed = _LICENSING.parse(expression, validate=False, strict=False)
     except ExpressionError as exc:
-        return Judgement(Status.UNKNOWN, (f"{expression!r} is not a valid SPDX expression: {exc}",))
+        return Judgement(OpennessStatus.UNKNOWN,
+                         (f"{expression!r} is not a valid SPDX expression: {exc}",))
     if parsed is None:
-        return Judgement(Status.UNKNOWN, ("no licence is declared",))
+        return Judgement(OpennessStatus.UNKNOWN, ("no licence is declared",))
     return _judge(parsed, policy)
 
 
-def _judge(node: Any, policy: Policy) -> Judgement:
+def _judge(node: Any, policy: LicencePolicy) -> Judgement:
     if isinstance(node, LicenseWithExceptionSymbol):
         return _judge(node.license_symbol, policy)
     if isinstance(node, LicenseSymbol):
@@ -267,19 +272,20 @@ def _judge(node: Any, policy: Policy) -> Judgement:
     if isinstance(node, AND | OR):
         parts = [_judge(a, policy) for a in node.args]
         return _combine(parts, isinstance(node, AND))
-    return Judgement(Status.UNKNOWN, (f"cannot judge {node!r}",))  # pragma: no cover
+    return Judgement(OpennessStatus.UNKNOWN, (f"cannot judge {node!r}",))  # pragma: no cover
 
 
 def _combine(parts: list[Judgement], conjunction: bool) -> Judgement:
     pick = min if conjunction else max
     status = pick((p.status for p in parts), key=lambda s: s.rank)
     chosen = [p for p in parts if p.status is status]
-    if not conjunction and status is Status.OPEN:
+    if not conjunction and status is OpennessStatus.OPEN:
         chosen = chosen[:1]  # one open option is enough
     reasons = tuple(dict.fromkeys(r for p in chosen for r in p.reasons))
-    if not conjunction and status is not Status.OPEN:
+    if not conjunction and status is not OpennessStatus.OPEN:
         reasons = tuple(dict.fromkeys(r for p in parts for r in p.reasons))
-    bases = frozenset().union(*(p.bases for p in chosen)) if status is Status.OPEN else frozenset()
+    bases = (frozenset().union(*(p.bases for p in chosen)) if status is OpennessStatus.OPEN
+             else frozenset())
     family = next((p.family for p in chosen if p.family), None)
     return Judgement(status, reasons, bases, family)
 
@@ -296,7 +302,7 @@ class ArtifactOpenness:
     kind: str | None
     license: str | None
     own: Judgement
-    effective: Status = Status.OPEN
+    effective: OpennessStatus = OpennessStatus.OPEN
     #: refs of ancestors (inputs of the steps that made it) that are not open
     because: list[str] = field(default_factory=list)
     upstream: str | None = None
@@ -340,28 +346,28 @@ def assess_artifacts(manifest: Manifest, upstream_artifacts: Mapping[str, Artifa
         if judged is None:
             up, name = split_ref(ref)
             why = f"upstream {up!r} was not checked, so {name!r} cannot be judged"
-            out[ref] = ArtifactOpenness(ref, ref, None, None, Judgement(Status.UNKNOWN, (why,)),
-                                        effective=Status.UNKNOWN, upstream=up)
+            out[ref] = ArtifactOpenness(ref, ref, None, None,
+                                        Judgement(OpennessStatus.UNKNOWN, (why,)),
+                                        effective=OpennessStatus.UNKNOWN, upstream=up)
         else:
             out[ref] = judged
-    producers = manifest.producers()
+    producers = StepGraph.of(manifest).producers
     done: set[str] = set(upstream_artifacts)
     visiting: set[str] = set()
 
-    def effective(ref: str) -> Status:
+    def effective(ref: str) -> OpennessStatus:
         item = out.get(ref)
         if item is None:
-            return Status.UNKNOWN
+            return OpennessStatus.UNKNOWN
         if ref in done or ref in visiting:  # upstream, finished, or a step cycle
             return item.effective if ref in done else item.own.status
         visiting.add(ref)
         status = item.own.status
         step = producers.get(ref)
         if step is not None:
-            needed = [*step.inputs, *([step.environment] if step.environment else [])]
-            for dep in needed:
+            for dep in needs(step):
                 dep_status = effective(dep)
-                if dep_status is not Status.OPEN:
+                if dep_status is not OpennessStatus.OPEN:
                     item.because.append(dep)
                 if dep_status.rank < status.rank:
                     status = dep_status
@@ -380,7 +386,7 @@ def release_failures(judged: Mapping[str, ArtifactOpenness]) -> list[ArtifactOpe
     not open, and consumed upstream artifacts that are not open (with their ancestry)."""
     return [item for item in judged.values()
             if (item.upstream is None and not item.own.open)
-            or (item.upstream is not None and item.effective is not Status.OPEN)]
+            or (item.upstream is not None and item.effective is not OpennessStatus.OPEN)]
 
 
 def describe_failure(item: ArtifactOpenness) -> str:
@@ -400,7 +406,7 @@ def describe_failure(item: ArtifactOpenness) -> str:
 #: (component, MOF title, class, kinds that provide it, policy); after the Model Openness
 #: Framework (White et al., arXiv:2403.13784): Class III Open Model, Class II Open
 #: Tooling, Class I Open Science, each class including the ones above it
-MOF_COMPONENTS: tuple[tuple[str, str, str, frozenset[str], Policy], ...] = (
+MOF_COMPONENTS: tuple[tuple[str, str, str, frozenset[str], LicencePolicy], ...] = (
     ("model-architecture", "Model architecture", "III",
      frozenset({"model-architecture", "training-code", "inference-code", "source-code"}),
      CODE_POLICY),
@@ -477,7 +483,7 @@ def osaid_assessment(manifest: Manifest) -> dict[str, Any]:
     """The OSI Open Source AI Definition 1.0's three preferred-form elements: data
     information (the data, or exact instructions to obtain it), code (training and data
     processing) and parameters, each present and open."""
-    def element(kinds: Iterable[str], policy: Policy) -> dict[str, Any]:
+    def element(kinds: Iterable[str], policy: LicencePolicy) -> dict[str, Any]:
         wanted = frozenset(kinds)
         arts = [a for a in manifest.artifacts if a.kind in wanted]
         return {"present": bool(arts),

@@ -108,7 +108,7 @@ def _run_rebuild(target: Path, options: Options, vector: dict[str, Any]) -> Repo
 
 def _run_verify(target: Path, options: Options, vector: dict[str, Any]) -> Report:
     """``"command": "verify"``: the signature check alone (``rebuildable verify``)."""
-    from rebuildable.signing.verify import verify
+    from rebuildable.api import verify
 
     return verify(target, options)
 

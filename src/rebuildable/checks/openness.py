@@ -1,6 +1,6 @@
 """Verdicts: is the release intact, complete and open source, and where does it stand
 against the Model Openness Framework. Runs last: it reads the findings of every earlier
-check (``ctx.findings``) and the resolved upstreams (``ctx.cache["upstream"]``).
+check (``ctx.findings``) and the resolved upstreams (``ctx.state.upstream``).
 
 Fills ``ctx.sections["verdicts"]`` (see ``schemas/report.schema.json``).
 """
@@ -17,7 +17,7 @@ from rebuildable.model import split_ref
 from rebuildable.openness import (
     ArtifactOpenness,
     Judgement,
-    Status,
+    OpennessStatus,
     assess_artifacts,
     classify,
     describe_failure,
@@ -27,6 +27,7 @@ from rebuildable.openness import (
     policy_for_kind,
     release_failures,
 )
+from rebuildable.state import declare
 from rebuildable.upstream import ResolvedUpstream
 
 #: requirements ``Options.require`` may name
@@ -41,13 +42,14 @@ COMPLETE_PREFIXES = ("completeness.", "profile.", "refs.", "upstream.")
 MAX_REASONS = 20
 
 
+@declare(needs=["upstream"])
 def check(ctx: Context) -> Iterator[Finding]:
     required = set(ctx.options.require)
     for name in sorted(required - KNOWN_REQUIREMENTS):
         yield finding("openness.unknown-requirement",
                       f"unknown requirement {name!r}; "
                       f"known: {', '.join(sorted(KNOWN_REQUIREMENTS))}")
-    upstreams: Mapping[str, ResolvedUpstream] = ctx.cache.get("upstream", {})
+    upstreams: Mapping[str, ResolvedUpstream] = ctx.state.upstream or {}
     consumed = _consumed_upstream(ctx, upstreams)
     judged = assess_artifacts(ctx.manifest, consumed)
     failures = release_failures(judged)
@@ -76,7 +78,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             # 100,000-shard dataset under one licence needs one line, not 100,000.
             "artifacts": {ref: item.to_dict() for ref, item in judged.items()
                           if item.upstream is not None or not item.own.open
-                          or item.effective is not Status.OPEN},
+                          or item.effective is not OpennessStatus.OPEN},
             "licences": _licence_summary(judged),
         },
         "upstream": {ident: _upstream_summary(u) for ident, u in upstreams.items()},
@@ -127,11 +129,11 @@ def _from_upstream(ref: str, up: str, name: str,
         own = classify(lic, policy_for_kind(art.kind))
         return ArtifactOpenness(ref, _upstream_name(resolved, art.name), art.kind, lic, own,
                                 own.status, upstream=up)
-    own = Judgement(Status(entry.get("status", "unknown")), tuple(entry.get("reasons", ())))
+    own = Judgement(OpennessStatus(entry.get("status", "unknown")), tuple(entry.get("reasons", ())))
     because = [f"{up}/{b}" if ":" in b else f"{up}:{b}" for b in entry.get("because", ())]
     return ArtifactOpenness(ref, _upstream_name(resolved, str(entry.get("name"))),
                             entry.get("kind"), entry.get("license"), own,
-                            Status(entry.get("effective", own.status.value)), because,
+                            OpennessStatus(entry.get("effective", own.status.value)), because,
                             upstream=up)
 
 

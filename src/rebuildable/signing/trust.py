@@ -35,11 +35,11 @@ __all__ = [
     "POLICY_FORMAT",
     "AllOf",
     "NoKeysError",
-    "Policy",
     "PolicyError",
     "PolicyResult",
     "ReleaseNames",
     "Threshold",
+    "TrustPolicy",
     "TrustedKey",
     "Violation",
     "build_policy",
@@ -96,7 +96,7 @@ class PolicyResult:
                             self.violations + other.violations)
 
 
-class Policy(ABC):
+class TrustPolicy(ABC):
     """Something that holds, or not, for a signed envelope of a named release."""
 
     @abstractmethod
@@ -123,7 +123,7 @@ def _matches(name: str, patterns: Sequence[str]) -> bool:
 
 
 @dataclass(frozen=True)
-class Threshold(Policy):
+class Threshold(TrustPolicy):
     """At least ``threshold`` distinct trusted keys verified a signature.
 
     A key restricted to other release names does not count for this release. Raises
@@ -171,7 +171,7 @@ class Threshold(Policy):
 
 
 @dataclass(frozen=True)
-class ReleaseNames(Policy):
+class ReleaseNames(TrustPolicy):
     """The release's name matches one of ``patterns`` (fnmatch-style, case-sensitive)."""
 
     patterns: tuple[str, ...]
@@ -194,10 +194,10 @@ class ReleaseNames(Policy):
 
 
 @dataclass(frozen=True)
-class AllOf(Policy):
+class AllOf(TrustPolicy):
     """Every member policy must hold. An empty AllOf is an error, never a pass."""
 
-    policies: tuple[Policy, ...]
+    policies: tuple[TrustPolicy, ...]
 
     def __post_init__(self) -> None:
         if not self.policies:
@@ -216,7 +216,7 @@ class AllOf(Policy):
 # --------------------------------------------------------------------------- policy files
 
 
-def load_policy(path: Path, limits: Limits | None = None) -> Policy:
+def load_policy(path: Path, limits: Limits | None = None) -> TrustPolicy:
     """Read a policy file (YAML or JSON) strictly and build its policy.
 
     Raises :class:`PolicyError` with a located message when it cannot be used.
@@ -276,7 +276,7 @@ def load_policy(path: Path, limits: Limits | None = None) -> Policy:
 
 
 def build_policy(keys: Sequence[PublicKey | bytes], threshold: int | None = None,
-                 trust: Path | None = None, limits: Limits | None = None) -> Policy:
+                 trust: Path | None = None, limits: Limits | None = None) -> TrustPolicy:
     """One policy from the command-line options.
 
     ``keys`` (PEM bytes or loaded keys) with ``threshold`` (default 1) make a
@@ -284,7 +284,7 @@ def build_policy(keys: Sequence[PublicKey | bytes], threshold: int | None = None
     both hold. Raises :class:`UsageError` (``BadKeyError`` is wrapped) when nothing is
     trusted or a value is impossible.
     """
-    parts: list[Policy] = []
+    parts: list[TrustPolicy] = []
     if keys:
         loaded: list[TrustedKey] = []
         for i, key in enumerate(keys):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from rebuildable.api import verify
 from rebuildable.context import Options
 from rebuildable.errors import UsageError
 from rebuildable.signing.dsse import IN_TOTO_PAYLOAD_TYPE, Envelope, ThresholdError
@@ -18,7 +19,6 @@ from rebuildable.signing.trust import (
     build_policy,
     load_policy,
 )
-from rebuildable.signing.verify import verify
 from tests.support import PROBLEMS, codes
 from tests.support.signing import key, signed_release
 
