@@ -418,7 +418,7 @@ def build_draft(root: Path, *, name: str | None = None, version: str = DEFAULT_V
                             f"(pip install 'rebuildable[{alg}]')")
     if not any(ALGORITHMS[alg].strong for alg in algorithms):
         raise DraftUsageError("md5 and sha1 never pin an artifact on their own; add a strong "
-                        "algorithm (--alg sha256)")
+                              "algorithm (`algorithms` sha256)", field="algorithms")
     if not version:
         raise DraftUsageError("the version must not be empty")
     release = FolderRelease(root, MANIFEST_NAME, str(root))
@@ -486,8 +486,8 @@ def check_writable(root: Path, *, force: bool = False) -> None:
         raise DraftUsageError(f"{root / others[0]} already exists; remove it to write a new "
                         f"{MANIFEST_NAME}")
     if present and not force:
-        raise DraftUsageError(f"{root / MANIFEST_NAME} already exists; pass --force to "
-                              "overwrite it")
+        raise DraftUsageError(f"{root / MANIFEST_NAME} already exists; pass `force` to "
+                              "overwrite it", field="force")
 
 
 def write_manifest(root: Path, text: str, *, force: bool = False) -> Path:

@@ -104,7 +104,7 @@ def rebuild(target: str | os.PathLike[str] | Release,
     """
     options = options or RebuildOptions()
     if options.timeout <= 0:
-        raise UsageError("--timeout must be positive")
+        raise UsageError("`timeout` must be positive", field="timeout")
     if isinstance(target, Release):
         return rebuild_release(target, options)
     try:
@@ -187,8 +187,8 @@ class _Rebuild:
         local = release.local_root()
         if (options.work_root is not None and local is not None
                 and options.work_root.resolve().is_relative_to(local.resolve())):
-            raise UsageError(f"--work-dir {options.work_root} is inside the release; "
-                             "the release is never written to")
+            raise UsageError(f"`work_root` {options.work_root} is inside the release; "
+                             "the release is never written to", field="work_root")
         self.private = make_private_dir() if options.work_root is None else Path(
             _mkdtemp_in(options.work_root))
         self.externals = ExternalResolver(options.inputs_dirs, options.fetch,

@@ -33,6 +33,8 @@ ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".zip", ".tar.xz", ".tar.bz2", ".
 class SignRefusedError(RebuildableError):
     """The release has errors, so it is not signed (use ``force`` to sign anyway)."""
 
+    field = "force"
+
     def __init__(self, message: str, report: Report) -> None:
         super().__init__(message)
         self.report = report
@@ -77,7 +79,7 @@ def sign_release(target: str | os.PathLike[str], key: PrivateKey, *, force: bool
                                path=label)
         if not report.ok and not force:
             raise SignRefusedError(f"{label}: the release has {report.counts['error']} error(s); "
-                              "fix them, or sign anyway with --force", report)
+                              "fix them, or sign anyway with `force`", report)
         payload = _payload(release, options)
         return _sign(release, root, payload, key, force=force, report=report)
 
@@ -106,14 +108,15 @@ def _existing(release: Release, path: str, force: bool) -> Envelope | None:
             return None
         if force:
             return None
-        raise UsageError(f"{exc.message}; remove it, or replace it with --force") from exc
+        raise UsageError(f"{exc.message}; remove it, or replace it with `force`",
+                         field="force") from exc
     try:
         return parse_envelope(raw, path)
     except EnvelopeError as exc:
         if force:
             return None
         raise UsageError(f"{exc.message}; the existing envelope is not valid DSSE, "
-                         "replace it with --force") from exc
+                         "replace it with `force`", field="force") from exc
 
 
 def _sign(release: Release, root: Path, payload: bytes, key: PrivateKey, *, force: bool,

@@ -3,8 +3,8 @@
 Policies are small composable objects (in the manner of sigstore-python's verification
 policies): :class:`Threshold` (k of n distinct keys), :class:`ReleaseNames` (the release
 name must match a pattern) and :class:`AllOf` (every member must hold; an empty
-``AllOf`` is refused, never a pass). :func:`build_policy` turns the ``--key``,
-``--threshold`` and ``--trust`` options into one policy; :func:`load_policy` reads a
+``AllOf`` is refused, never a pass). :func:`build_policy` turns the ``keys``,
+``threshold`` and ``trust`` options into one policy; :func:`load_policy` reads a
 policy file with the project's strict loader and its JSON Schema.
 """
 
@@ -294,10 +294,11 @@ def build_policy(keys: Sequence[PublicKey | bytes], threshold: int | None = None
                 loaded.append(TrustedKey(load_public_key(key, f"key {i + 1}")))
         parts.append(Threshold(tuple(loaded), 1 if threshold is None else threshold))
     elif threshold is not None:
-        raise ThresholdError("--threshold applies to --key keys; a trust policy sets its own "
-                             "threshold")
+        raise ThresholdError("`threshold` applies to `keys` keys; a trust policy sets its own "
+                             "threshold", field="threshold")
     if trust is not None:
         parts.append(load_policy(trust, limits))
     if not parts:
-        raise NoKeysError("no trusted keys: give --key PUB (repeatable) or --trust POLICY")
+        raise NoKeysError("no trusted keys: give `keys` (public keys) or a `trust` policy",
+                          field="keys")
     return parts[0] if len(parts) == 1 else AllOf(tuple(parts))

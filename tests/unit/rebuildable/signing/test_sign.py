@@ -209,8 +209,9 @@ def test_envelope_over_an_older_manifest_is_replaced_on_resigning(tmp_path: Path
 def test_existing_garbage_envelope_is_kept_unless_forced(tmp_path: Path) -> None:
     root = release(tmp_path / "r")
     (root / "rebuild.dsse.json").write_text("{oops")
-    with pytest.raises(UsageError, match="--force"):
+    with pytest.raises(UsageError, match="replace it with `force`") as caught:
         sign_release(root, key("alice"))
+    assert caught.value.field == "force"
     assert (root / "rebuild.dsse.json").read_text() == "{oops"
     sign_release(root, key("alice"), force=True)
     assert verify_with(root, key("alice")).ok
