@@ -205,6 +205,8 @@ def load_manifest(raw: bytes, file: str, *, limits: Limits | None = None) -> Loa
     with gc_paused():
         doc, more = loader(text, file, limits)
     findings.extend(more)
+    if doc is not None and "\\u" in text.lower():  # surrogates come only from escapes
+        findings.extend(_surrogate_findings(doc))
     if doc is not None and not isinstance(doc.data, dict):
         findings.append(
             finding(
@@ -215,6 +217,36 @@ def load_manifest(raw: bytes, file: str, *, limits: Limits | None = None) -> Loa
         )
         return LoadResult(None, findings)
     return LoadResult(doc, findings)
+
+
+def _surrogate_findings(doc: Document) -> Iterator[Finding]:
+    """A lone surrogate escape (``"\\ud800"``) gives a string that is no Unicode text:
+    other readers refuse it or read U+FFFD, and as a path it would match a file name
+    that is not UTF-8. Each such key or value is an error at its place."""
+    stack: list[tuple[Any, str]] = [(doc.data, "")]
+    while stack:
+        value, pointer = stack.pop()
+        if isinstance(value, dict):
+            for k, v in value.items():
+                where = join_pointer(pointer, k)
+                if _SURROGATE.search(k):
+                    yield _surrogate_finding(doc, k, where)
+                stack.append((v, where))
+        elif isinstance(value, list):
+            stack.extend((v, f"{pointer}/{i}") for i, v in enumerate(value))
+        elif isinstance(value, str) and _SURROGATE.search(value):
+            yield _surrogate_finding(doc, value, pointer)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate_finding(doc: Document, text: str, pointer: str) -> Finding:
+    found = _SURROGATE.search(text)
+    code = f"\\u{ord(found.group()):04x}" if found else "a surrogate"
+    return finding("load.encoding",
+                   f"{doc.file}: {pointer or '/'} holds a lone surrogate ({code}), which is "
+                   "not a Unicode character", location=doc.locate(pointer))
 
 
 def _kind(value: Any) -> str:
