@@ -8,7 +8,7 @@ folders of :attr:`Options.upstream_dirs`, by digest first and then by file name.
 The manifest's bytes must match the pinned digest before anything else is trusted. A
 matching upstream is validated recursively with the same engine; cycles are detected by
 the sha256 of manifest bytes along the chain, and the chain is bounded by
-:data:`MAX_DEPTH`. Results land in ``ctx.cache["upstream"]`` as :class:`ResolvedUpstream`
+:data:`MAX_DEPTH`. Results land in ``ctx.state.upstream`` as :class:`ResolvedUpstream`
 values for the profile and openness checks.
 """
 

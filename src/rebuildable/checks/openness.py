@@ -11,8 +11,7 @@ import posixpath
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from rebuildable.checks.completeness import CACHE_KEY as COMPLETENESS_KEY
-from rebuildable.checks.completeness import Closure, summary_finding
+from rebuildable.checks.completeness import summary_finding
 from rebuildable.context import Context
 from rebuildable.findings import Finding, Location, Severity, finding
 from rebuildable.model import split_ref
@@ -44,7 +43,7 @@ COMPLETE_PREFIXES = ("completeness.", "profile.", "refs.", "upstream.")
 MAX_REASONS = 20
 
 
-@declare(needs=["upstream"])
+@declare(needs=["upstream"], uses=["closure"])
 def check(ctx: Context) -> Iterator[Finding]:
     required = set(ctx.options.require)
     for name in sorted(required - KNOWN_REQUIREMENTS):
@@ -85,8 +84,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         },
         "upstream": {ident: _upstream_summary(u) for ident, u in upstreams.items()},
     }
-    closure = ctx.cache.get(COMPLETENESS_KEY)
-    if isinstance(closure, Closure):
+    closure = ctx.state.closure
+    if closure is not None:
         complete = verdicts["complete"]
         yield summary_finding(closure, len(ctx.manifest.steps), complete["ok"],
                               complete["reasons"])
