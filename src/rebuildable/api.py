@@ -144,9 +144,11 @@ def rebuild(target: str | os.PathLike[str], options: RebuildOptions) -> Report:
 def sign(target: str | os.PathLike[str], key: PrivateKey, *, force: bool = False,
          options: Options | None = None) -> SignOutcome:
     """Validate, then write or extend the release's DSSE envelope."""
-    from rebuildable.signing.sign import sign_release  # noqa: PLC0415
+    from rebuildable.engine import run  # noqa: PLC0415
+    from rebuildable.signing.sign import open_for_signing, sign_validated  # noqa: PLC0415
 
-    return sign_release(target, key, force=force, options=options)
+    with open_for_signing(target) as release:
+        return sign_validated(release, run(release, options or Options()), key, force=force)
 
 
 def key_types() -> tuple[str, ...]:

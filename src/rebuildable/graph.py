@@ -3,14 +3,15 @@ an output is made from, the order steps can run in, and the cycles that forbid o
 
 Every reader of ``steps`` (completeness, profiles, refs, the rebuild plan, openness)
 walks this one graph, so that they agree. When two steps list the same output (REF-3,
-``refs.multiple-producers``), the FIRST one in manifest order is its producer everywhere;
-when two steps share an id, the first is the step of that id.
+``refs.multiple-producers``), the FIRST one in manifest order is its producer everywhere
+(:meth:`Manifest.producers`, which the graph uses); when two steps share an id, the
+first is the step of that id.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from rebuildable.model import Manifest, Step
 
@@ -35,9 +36,9 @@ class StepCycleError(ValueError):
 class StepGraph:
     """Producers, consumers, closures, topological order and cycles of a list of steps."""
 
-    def __init__(self, steps: Sequence[Step]) -> None:
+    def __init__(self, manifest: Manifest) -> None:
         #: every step as listed, repeated ids included (each one still runs its command)
-        self.all_steps: tuple[Step, ...] = tuple(steps)
+        self.all_steps: tuple[Step, ...] = tuple(manifest.steps)
         by_id: dict[str, Step] = {}
         for s in self.all_steps:
             by_id.setdefault(s.id, s)
@@ -45,19 +46,13 @@ class StepGraph:
         self.steps: tuple[Step, ...] = tuple(by_id.values())
         self.by_id = by_id
         #: artifact id -> the first step that lists it among its outputs
-        self.producers: dict[str, Step] = {}
+        self.producers: Mapping[str, Step] = manifest.producers()
         #: artifact ref -> the steps that need it (inputs or environment), in order
         self.consumers: dict[str, list[Step]] = {}
         for s in self.all_steps:
-            for out in s.outputs:
-                self.producers.setdefault(out, s)
             for ref in dict.fromkeys(needs(s)):
                 self.consumers.setdefault(ref, []).append(s)
         self._closure: dict[str, frozenset[str]] = {}
-
-    @classmethod
-    def of(cls, manifest: Manifest) -> StepGraph:
-        return cls(manifest.steps)
 
     def dependencies(self, step: Step) -> list[str]:
         """Ids of the steps whose outputs ``step`` needs (itself excluded), in need order."""

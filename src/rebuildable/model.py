@@ -273,6 +273,14 @@ class Manifest:
             out.setdefault(a.id, a)
         return out
 
+    def producers(self) -> dict[str, Step]:
+        """Output artifact id -> the (first) step that lists it."""
+        out: dict[str, Step] = {}
+        for s in self.steps:
+            for o in s.outputs:
+                out.setdefault(o, s)
+        return out
+
     def outputs(self) -> set[str]:
         return {o for s in self.steps for o in s.outputs}
 

@@ -351,7 +351,7 @@ def assess_artifacts(manifest: Manifest, upstream_artifacts: Mapping[str, Artifa
                                         effective=OpennessStatus.UNKNOWN, upstream=up)
         else:
             out[ref] = judged
-    producers = StepGraph.of(manifest).producers
+    producers = StepGraph(manifest).producers
     done: set[str] = set(upstream_artifacts)
     visiting: set[str] = set()
 

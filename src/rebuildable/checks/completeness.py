@@ -85,7 +85,7 @@ class _Graph(StepGraph):
     """The step graph, with the artifacts and upstreams the references name."""
 
     def __init__(self, manifest: Manifest) -> None:
-        super().__init__(manifest.steps)
+        super().__init__(manifest)
         self.artifacts = manifest.artifact_index()
         self.upstreams: dict[str, UpstreamRef] = {}
         for u in manifest.upstream:

@@ -22,7 +22,7 @@ def check(ctx: Context) -> Iterator[Finding]:
 
     artifacts = m.artifact_index()
     upstreams = {u.id for u in m.upstream}
-    graph = StepGraph.of(m)
+    graph = StepGraph(m)
     for step in m.steps:
         yield from _step_refs(ctx, step, artifacts.keys(), upstreams)
         for i, out in enumerate(step.outputs):

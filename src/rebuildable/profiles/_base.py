@@ -60,8 +60,8 @@ class View:
     def __post_init__(self) -> None:
         self.manifest = self.ctx.manifest
         self.index = self.manifest.artifact_index()
-        self.graph = StepGraph.of(self.manifest)
-        self.producers = self.graph.producers
+        self.graph = StepGraph(self.manifest)
+        self.producers = dict(self.graph.producers)
 
     # -- the step graph ----------------------------------------------------------------
 

@@ -58,7 +58,7 @@ def order_steps(manifest: Manifest) -> list[Step]:
     so a rebuild normally never gets here with one).
     """
     try:
-        return StepGraph.of(manifest).order()
+        return StepGraph(manifest).order()
     except StepCycleError as exc:
         raise PlanError(str(exc)) from exc
 
@@ -90,7 +90,7 @@ def plan_step(manifest: Manifest, step: Step, *, rebuilt_steps: set[str]) -> Ste
     """
     artifacts = manifest.artifact_index()
     # the first step that lists an output produces it, as everywhere (StepGraph)
-    producers = {o: s.id for o, s in StepGraph.of(manifest).producers.items()}
+    producers = {o: s.id for o, s in StepGraph(manifest).producers.items()}
     upstreams = {u.id: u for u in manifest.upstream}
     refs = list(step.inputs)
     if step.environment and step.environment not in refs:

@@ -24,6 +24,10 @@ def step(ident: str, inputs: tuple[str, ...], outputs: tuple[str, ...],
     return Step(ident, f"/steps/{ident}", "true", inputs, outputs, environment)
 
 
+def graph(*steps: Step) -> StepGraph:
+    return StepGraph(Manifest(spec=None, name=None, version=None, steps=steps))
+
+
 def manifest(*steps: Step) -> Manifest:
     arts = sorted({r for s in steps for r in (*needs(s), *s.outputs) if ":" not in r})
     return Manifest.from_data({
@@ -38,7 +42,7 @@ def manifest(*steps: Step) -> Manifest:
 def test_producers_consumers_and_needs() -> None:
     a = step("a", ("src",), ("mid",), environment="env")
     b = step("b", ("mid", "base:w"), ("out",))
-    g = StepGraph([a, b])
+    g = graph(a, b)
     assert needs(a) == ("src", "env")
     assert g.producers == {"mid": a, "out": b}
     assert g.consumers == {"src": [a], "env": [a], "mid": [b], "base:w": [b]}
@@ -56,7 +60,7 @@ def test_the_first_of_two_producers_wins_in_the_graph_and_in_the_rebuild_plan() 
     second = step("second", ("src",), ("out",))
     user = step("user", ("out",), ("final",))
     m = manifest(first, second, user)
-    assert StepGraph.of(m).producers["out"].id == "first"
+    assert StepGraph(m).producers["out"].id == "first"
     plan = plan_step(m, m.steps[2], rebuilt_steps={"first", "second"})
     assert [i.producer for i in plan.inputs] == ["first"]
 
@@ -65,14 +69,14 @@ def test_order_is_manifest_order_among_ready_steps_and_cycles_are_refused() -> N
     late = step("late", ("x",), ("y",))
     early = step("early", ("src",), ("x",))
     other = step("other", ("src",), ("z",))
-    assert [s.id for s in StepGraph([late, early, other]).order()] == ["early", "late", "other"]
+    assert [s.id for s in graph(late, early, other).order()] == ["early", "late", "other"]
     a = step("a", ("y",), ("x",))
     b = step("b", ("x",), ("y",))
     with pytest.raises(StepCycleError, match="a, b"):
-        StepGraph([a, b]).order()
+        graph(a, b).order()
     with pytest.raises(PlanError, match="cycle"):
         order_steps(manifest(a, b))
-    [(at, cycle)] = list(StepGraph([a, b]).cycles())
+    [(at, cycle)] = list(graph(a, b).cycles())
     assert at.id == "b"
     assert cycle == ["a", "b", "a"]
 
@@ -80,7 +84,7 @@ def test_order_is_manifest_order_among_ready_steps_and_cycles_are_refused() -> N
 def test_a_repeated_step_id_is_one_step_for_order_but_both_run_for_the_closure() -> None:
     one = step("s", ("a",), ("x",))
     again = step("s", ("b",), ("y",))
-    g = StepGraph([one, again])
+    g = graph(one, again)
     assert g.steps == (one,)
     assert g.source_closure() == {"a", "b"}
 
@@ -90,7 +94,7 @@ def test_order_respects_every_dependency_or_reports_a_cycle(edges: list[tuple[in
     # step i makes artifact o{i} and consumes o{j} for each edge (i, j)
     steps = [step(f"s{i}", tuple(f"o{j}" for k, j in edges if k == i and j != i), (f"o{i}",))
              for i in range(6)]
-    g = StepGraph(steps)
+    g = graph(*steps)
     try:
         order = [s.id for s in g.order()]
     except StepCycleError:

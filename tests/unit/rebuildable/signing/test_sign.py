@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from rebuildable.api import sign as sign_release
 from rebuildable.context import Options
 from rebuildable.engine import validate
 from rebuildable.errors import UsageError
 from rebuildable.signing.dsse import parse_envelope, verify_envelope
-from rebuildable.signing.sign import SignRefusedError, sign_release
+from rebuildable.signing.sign import SignRefusedError
 from rebuildable.signing.statement import PREDICATE_TYPE, STATEMENT_TYPE, parse_statement
 from tests.support import PROBLEMS, codes, read_manifest, write_manifest
 from tests.support.signing import key, read_envelope, release, signed_release, verify_with
