@@ -1,4 +1,4 @@
-"""Openness: is each artifact under an open licence, and is the release open source?
+"""Judging SPDX licence expressions: open, not open or unknown, for code or for content.
 
 A licence expression is judged under a :class:`LicencePolicy` (what counts as open for that kind
 of artifact): code must be under an OSI-approved or FSF free licence; data, weights,
@@ -11,9 +11,6 @@ is any ``LicenseRef-`` that this module does not know. ``OR`` takes the most ope
 The data behind it is ``data/licenses.json`` (the SPDX License List's OSI and FSF flags
 plus the curated tables of ``scripts/gen_license_data.py``) and the ScanCode licence
 categories that ``license_expression`` ships.
-
-Openness is inherited: an output is no more open than what it is built from, and a
-release is no more open than the upstream artifacts its steps consume.
 """
 
 from __future__ import annotations
@@ -21,8 +18,7 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
@@ -36,22 +32,16 @@ from license_expression import (
     Licensing,
 )
 
-from rebuildable.graph import StepGraph, needs
-from rebuildable.model import Artifact, Manifest, split_ref
-
 __all__ = [
     "CODE_KINDS",
     "CODE_POLICY",
     "CONTENT_POLICY",
-    "ArtifactOpenness",
     "Judgement",
     "LicencePolicy",
     "OpennessStatus",
-    "assess_artifacts",
     "classify",
+    "classify_id",
     "license_data",
-    "mof_assessment",
-    "osaid_assessment",
     "policy_for_kind",
 ]
 
@@ -288,214 +278,3 @@ def _combine(parts: list[Judgement], conjunction: bool) -> Judgement:
              else frozenset())
     family = next((p.family for p in chosen if p.family), None)
     return Judgement(status, reasons, bases, family)
-
-
-# -- artifacts and the release ----------------------------------------------------------
-
-
-@dataclass(slots=True)
-class ArtifactOpenness:
-    """One artifact's licence judgement, and what it inherits from what it is made of."""
-
-    ref: str  # "weights" or "base:weights"
-    name: str  # path or uri
-    kind: str | None
-    license: str | None
-    own: Judgement
-    effective: OpennessStatus = OpennessStatus.OPEN
-    #: refs of ancestors (inputs of the steps that made it) that are not open
-    because: list[str] = field(default_factory=list)
-    upstream: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "kind": self.kind, "license": self.license,
-                               **_judgement_dict(self.own), "effective": self.effective.value}
-        if self.because:
-            out["because"] = list(self.because)
-        if self.upstream:
-            out["upstream"] = self.upstream
-        return out
-
-
-@lru_cache(maxsize=4096)
-def _judgement_dict(judgement: Judgement) -> dict[str, Any]:
-    # Shared by every artifact under the same licence; callers copy it (``**``).
-    return judgement.to_dict()
-
-
-def _judge_artifact(ref: str, artifact: Artifact, manifest: Manifest,
-                    upstream: str | None = None) -> ArtifactOpenness:
-    lic = manifest.license_of(artifact)
-    return ArtifactOpenness(ref, artifact.name, artifact.kind, lic,
-                            classify(lic, policy_for_kind(artifact.kind)), upstream=upstream)
-
-
-def assess_artifacts(manifest: Manifest, upstream_artifacts: Mapping[str, ArtifactOpenness | None],
-                     ) -> dict[str, ArtifactOpenness]:
-    """Judge every artifact of ``manifest`` and every upstream artifact its steps consume.
-
-    ``upstream_artifacts`` maps each consumed ``UP:ART`` reference to that artifact's
-    judgement as its own release computed it (``effective`` included), or None when the
-    upstream could not be checked.
-    """
-    out: dict[str, ArtifactOpenness] = {}
-    index = manifest.artifact_index()
-    for ident, art in index.items():
-        out[ident] = _judge_artifact(ident, art, manifest)
-    for ref, judged in upstream_artifacts.items():
-        if judged is None:
-            up, name = split_ref(ref)
-            why = f"upstream {up!r} was not checked, so {name!r} cannot be judged"
-            out[ref] = ArtifactOpenness(ref, ref, None, None,
-                                        Judgement(OpennessStatus.UNKNOWN, (why,)),
-                                        effective=OpennessStatus.UNKNOWN, upstream=up)
-        else:
-            out[ref] = judged
-    producers = StepGraph(manifest).producers
-    done: set[str] = set(upstream_artifacts)
-    visiting: set[str] = set()
-
-    def effective(ref: str) -> OpennessStatus:
-        item = out.get(ref)
-        if item is None:
-            return OpennessStatus.UNKNOWN
-        if ref in done or ref in visiting:  # upstream, finished, or a step cycle
-            return item.effective if ref in done else item.own.status
-        visiting.add(ref)
-        status = item.own.status
-        step = producers.get(ref)
-        if step is not None:
-            for dep in needs(step):
-                dep_status = effective(dep)
-                if dep_status is not OpennessStatus.OPEN:
-                    item.because.append(dep)
-                if dep_status.rank < status.rank:
-                    status = dep_status
-        item.effective = status
-        visiting.discard(ref)
-        done.add(ref)
-        return status
-
-    for ident in index:
-        effective(ident)
-    return out
-
-
-def release_failures(judged: Mapping[str, ArtifactOpenness]) -> list[ArtifactOpenness]:
-    """What keeps a release from being open source: its own artifacts whose licence is
-    not open, and consumed upstream artifacts that are not open (with their ancestry)."""
-    return [item for item in judged.values()
-            if (item.upstream is None and not item.own.open)
-            or (item.upstream is not None and item.effective is not OpennessStatus.OPEN)]
-
-
-def describe_failure(item: ArtifactOpenness) -> str:
-    where = f"upstream artifact {item.ref!r}" if item.upstream else f"artifact {item.ref!r}"
-    lic = item.license or "no licence"
-    if item.upstream and item.own.open and item.because:
-        why = f"it is built from {', '.join(item.because)}, which are not open"
-    elif item.upstream and item.own.open:
-        why = "what it is built from in its own release is not open"
-    else:
-        why = "; ".join(item.own.reasons) or item.own.status.value
-    return f"{where} ({item.name}, {lic}): {why}"
-
-
-# -- MOF and OSAID -----------------------------------------------------------------------
-
-#: (component, MOF title, class, kinds that provide it, policy); after the Model Openness
-#: Framework (White et al., arXiv:2403.13784): Class III Open Model, Class II Open
-#: Tooling, Class I Open Science, each class including the ones above it
-MOF_COMPONENTS: tuple[tuple[str, str, str, frozenset[str], LicencePolicy], ...] = (
-    ("model-architecture", "Model architecture", "III",
-     frozenset({"model-architecture", "training-code", "inference-code", "source-code"}),
-     CODE_POLICY),
-    ("model-parameters", "Model parameters (final)", "III", frozenset({"weights", "adapter"}),
-     CONTENT_POLICY),
-    ("technical-report", "Technical report", "III", frozenset({"technical-report"}),
-     CONTENT_POLICY),
-    ("evaluation-results", "Evaluation results", "III", frozenset({"evaluation-results"}),
-     CONTENT_POLICY),
-    ("model-card", "Model card", "III", frozenset({"model-card"}), CONTENT_POLICY),
-    ("data-card", "Data card", "III", frozenset({"data-card"}), CONTENT_POLICY),
-    ("sample-outputs", "Sample model outputs", "III", frozenset({"sample-outputs"}),
-     CONTENT_POLICY),
-    ("training-code", "Training, validation and testing code", "II",
-     frozenset({"training-code"}), CODE_POLICY),
-    ("inference-code", "Inference code", "II", frozenset({"inference-code"}), CODE_POLICY),
-    ("evaluation-code", "Evaluation code", "II", frozenset({"evaluation-code"}), CODE_POLICY),
-    ("evaluation-data", "Evaluation data", "II", frozenset({"evaluation-data"}),
-     CONTENT_POLICY),
-    ("supporting-libraries", "Supporting libraries and tools", "II",
-     frozenset({"environment"}), CONTENT_POLICY),
-    ("research-paper", "Research paper", "I", frozenset({"research-paper"}), CONTENT_POLICY),
-    ("datasets", "Datasets", "I", frozenset({"dataset"}), CONTENT_POLICY),
-    ("data-preprocessing-code", "Data preprocessing code", "I",
-     frozenset({"data-processing-code"}), CODE_POLICY),
-    ("model-parameters-intermediate", "Model parameters (intermediate)", "I",
-     frozenset({"checkpoint"}), CONTENT_POLICY),
-)
-MOF_CLASS_NAMES = {"III": "Class III (Open Model)", "II": "Class II (Open Tooling)",
-                   "I": "Class I (Open Science)"}
-
-
-def mof_assessment(manifest: Manifest) -> dict[str, Any]:
-    """Which MOF components the release ships, under open licences, and the class reached.
-
-    Only the release's own artifacts count (an adapter's "model parameters" are the
-    adapter); each component is open when every artifact providing it is open under the
-    component's policy (code: OSI/FSF; the rest: also open data/content licences).
-    """
-    components: dict[str, Any] = {}
-    for comp, title, klass, kinds, policy in MOF_COMPONENTS:
-        arts = [a for a in manifest.artifacts if a.kind in kinds]
-        judged = [classify(manifest.license_of(a), policy) for a in arts]
-        components[comp] = {
-            "title": title, "class": klass, "present": bool(arts),
-            "open": bool(arts) and all(j.open for j in judged),
-            "artifacts": [a.id for a in arts],
-        }
-    reached: str | None = None
-    missing: dict[str, list[str]] = {}
-    for klass in ("III", "II", "I"):
-        lacking = [c for c, v in components.items()
-                   if v["class"] in _classes_up_to(klass) and not v["open"]]
-        if lacking:
-            missing[klass] = lacking
-            break
-        reached = klass
-    next_class = next(iter(missing), None)
-    return {
-        "framework": "Model Openness Framework (arXiv:2403.13784)",
-        "class": MOF_CLASS_NAMES[reached].split(" (")[0] if reached else None,
-        "name": MOF_CLASS_NAMES[reached] if reached else None,
-        "next": MOF_CLASS_NAMES[next_class].split(" (")[0] if next_class else None,
-        "missing-for-next": [components[c]["title"] for c in missing.get(next_class or "", [])],
-        "components": components,
-    }
-
-
-def _classes_up_to(klass: str) -> tuple[str, ...]:
-    return {"III": ("III",), "II": ("III", "II"), "I": ("III", "II", "I")}[klass]
-
-
-def osaid_assessment(manifest: Manifest) -> dict[str, Any]:
-    """The OSI Open Source AI Definition 1.0's three preferred-form elements: data
-    information (the data, or exact instructions to obtain it), code (training and data
-    processing) and parameters, each present and open."""
-    def element(kinds: Iterable[str], policy: LicencePolicy) -> dict[str, Any]:
-        wanted = frozenset(kinds)
-        arts = [a for a in manifest.artifacts if a.kind in wanted]
-        return {"present": bool(arts),
-                "open": bool(arts) and all(classify(manifest.license_of(a), policy).open
-                                           for a in arts),
-                "artifacts": [a.id for a in arts]}
-
-    out = {
-        "data-information": element(("dataset", "data-recipe", "data-card"), CONTENT_POLICY),
-        "code": element(("training-code", "data-processing-code", "inference-code"),
-                        CODE_POLICY),
-        "parameters": element(("weights", "adapter"), CONTENT_POLICY),
-    }
-    return {"definition": "OSI Open Source AI Definition 1.0",
-            "ok": all(v["present"] and v["open"] for v in out.values()), **out}
