@@ -23,6 +23,7 @@ from rebuildable.context import Options
 from rebuildable.defaults import (
     DEFAULT_ALGORITHM,
     DEFAULT_BUILDER_ID,
+    DEFAULT_MAX_OUTPUT_SIZE,
     DEFAULT_TIMEOUT,
     DEFAULT_VERSION,
     MANIFEST_NAME,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_ALGORITHM",
     "DEFAULT_BUILDER_ID",
+    "DEFAULT_MAX_OUTPUT_SIZE",
     "DEFAULT_TIMEOUT",
     "DEFAULT_VERSION",
     "MANIFEST_NAME",
