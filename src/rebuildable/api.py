@@ -133,11 +133,32 @@ def requirements() -> tuple[str, ...]:
 # -- rebuild -----------------------------------------------------------------------------
 
 
-def rebuild(target: str | os.PathLike[str], options: RebuildOptions) -> Report:
-    """Run the release's steps from their declared inputs and compare the outputs."""
-    from rebuildable.rebuild import rebuild as _rebuild  # noqa: PLC0415
+def rebuild(target: str | os.PathLike[str] | Release,
+            options: RebuildOptions | None = None) -> Report:
+    """Run the release's steps from their declared inputs and compare the outputs.
 
-    return _rebuild(target, options)
+    Never raises for a bad release (a release that cannot be opened is a fatal report);
+    raises :class:`UsageError` for impossible options (an unknown step, an isolation
+    method that does not work, a time limit that is not positive)."""
+    from rebuildable.engine import fatal_report, run  # noqa: PLC0415
+    from rebuildable.rebuild import (  # noqa: PLC0415
+        RebuildOptions,
+        check_options,
+        rebuild_release,
+        static_options,
+    )
+    from rebuildable.release import Release, open_release  # noqa: PLC0415
+
+    options = options or RebuildOptions()
+    check_options(options)
+    if isinstance(target, Release):
+        return rebuild_release(target, run(target, static_options(options)), options)
+    try:
+        release = open_release(target)
+    except ReleaseError as exc:
+        return fatal_report(exc, options.strict)
+    with release:
+        return rebuild_release(release, run(release, static_options(options)), options)
 
 
 # -- signing and keys --------------------------------------------------------------------

@@ -27,11 +27,8 @@ CLI_COMMON_MAY_IMPORT = (*CLI_MAY_IMPORT, "rebuildable.errors", "rebuildable.pro
 #: modules that build on a validation: they take an ``engine.Validation`` or go through api
 BUILD_ON_VALIDATION = ("rebuildable.signing", "rebuildable.rebuild", "rebuildable.registry",
                        "rebuildable.export")
-#: known exceptions, each with the reason it is still here
-PENDING = {
-    # rebuild/ is being split (run vs. package face); it still opens and validates itself
-    ("rebuildable.rebuild", "rebuildable.engine"),
-}
+#: known exceptions (module prefix, imported prefix), each with the reason it is still here
+PENDING: set[tuple[str, str]] = set()
 #: how many rebuildable modules ``import rebuildable.model`` loads (was 47 of 79)
 MODEL_IMPORT_BUDGET = 3
 
