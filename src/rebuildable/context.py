@@ -17,6 +17,7 @@ from rebuildable.state import Check, State
 
 if TYPE_CHECKING:
     from rebuildable.archive import ArchiveLimits
+    from rebuildable.remote.fetch import FetchOptions
     from rebuildable.report import Report
 
 __all__ = ["Check", "Context", "NestedValidator", "Options", "State"]
@@ -45,6 +46,12 @@ class Options:
     hash_files: bool = True
     #: bounds for archive releases (zip-bomb guard); None means the defaults
     archive_limits: ArchiveLimits | None = None
+    #: stream external (``uri``) artifacts and check their digests and sizes
+    fetch: bool = False
+    #: how to fetch (concurrency, retries, time-outs); None means the defaults
+    fetch_options: FetchOptions | None = None
+    #: a Dask scheduler address: external artifacts are fetched as tasks there
+    dask: str | None = None
 
 
 #: validates a release nested in this one (an upstream): (release, options, chain of
