@@ -17,7 +17,7 @@ from __future__ import annotations
 from rebuildable.defaults import DEFAULT_TIMEOUT
 from rebuildable.errors import UsageError
 from rebuildable.rebuild.options import RebuildOptions
-from rebuildable.rebuild.run import REFUSING_AREAS, rebuild_release, static_options
+from rebuildable.rebuild.orchestrate import REFUSING_AREAS, rebuild_release, static_options
 
 __all__ = ["DEFAULT_TIMEOUT", "REFUSING_AREAS", "RebuildOptions", "check_options",
            "rebuild_release", "static_options"]
