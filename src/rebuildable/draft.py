@@ -26,10 +26,10 @@ from rebuildable._version import __version__
 from rebuildable.checks.unlisted import MAX_IGNORE_BYTES, VCS_FOLDERS
 from rebuildable.defaults import DEFAULT_ALGORITHM, DEFAULT_VERSION, MANIFEST_NAME
 from rebuildable.digest import ALGORITHMS, HashJob, available, hash_members
+from rebuildable.draft_kinds import guess_kind
 from rebuildable.dump import dump_yaml
 from rebuildable.errors import MemberError, RebuildableError, UsageError
 from rebuildable.formats import FormatInfo, sniff
-from rebuildable.kinds import guess_kind
 from rebuildable.model import (
     ENVELOPE_NAME,
     IGNORE_FILE,

@@ -8,6 +8,7 @@ from rebuildable import profiles
 from rebuildable.context import Context
 from rebuildable.findings import Finding, finding
 from rebuildable.state import declare
+from rebuildable.suggest import closest
 
 
 @declare(needs=["upstream"], uses=["formats", "hashes"],
@@ -19,10 +20,12 @@ def check(ctx: Context) -> Iterator[Finding]:
         profile = profiles.get(name)
         if profile is None:
             pointer = f"/profile/{i}" if m.profile_is_list else "/profile"
+            meant = closest(name, sorted(profiles.REGISTRY))
             yield finding("profile.unknown",
                           f"unknown profile {name!r}; "
                           f"known: {', '.join(sorted(profiles.REGISTRY))}",
-                          location=ctx.locate(pointer))
+                          location=ctx.locate(pointer),
+                          hint=f"Did you mean {meant!r}?" if meant is not None else None)
             continue
         chosen.append(profile)
     view = profiles.View(ctx)
