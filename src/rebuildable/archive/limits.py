@@ -1,0 +1,54 @@
+"""Bounds that keep a hostile archive from exhausting time, memory or disk, and the
+errors the readers translate into findings."""
+
+from __future__ import annotations
+
+import lzma
+import tarfile
+import zipfile
+import zlib
+from dataclasses import dataclass
+
+GiB = 1024 ** 3
+MiB = 1024 ** 2
+
+#: Errors the decompressors and archive readers raise on bad data.
+DATA_ERRORS: tuple[type[BaseException], ...] = (
+    tarfile.TarError, zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError,
+    EOFError, NotImplementedError, RuntimeError, ValueError, OSError,
+)
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """Bounds that keep a hostile archive from exhausting time, memory or disk."""
+
+    #: largest (decompressed) member
+    max_member_bytes: int = 64 * GiB
+    #: largest decompressed total, and largest stream spooled from a pipe
+    max_total_bytes: int = 256 * GiB
+    max_members: int = 200_000
+    #: decompressed / compressed bytes beyond which data counts as a bomb ...
+    max_ratio: int = 100
+    #: ... once it decompresses to more than this many bytes
+    ratio_floor: int = 64 * MiB
+
+    def bound(self, compressed: int) -> int:
+        """How far a compressed stream of ``compressed`` bytes may decompress."""
+        return min(self.max_total_bytes, max(self.ratio_floor, self.max_ratio * compressed))
+
+
+class TooLargeError(Exception):
+    def __init__(self, offset: int) -> None:
+        super().__init__(f"data beyond byte {offset}")
+        self.offset = offset
+
+
+READ_ERRORS: tuple[type[BaseException], ...] = (TooLargeError, *DATA_ERRORS)
+
+
+def describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, EOFError):
+        return f"compressed data ends early: {text}"
+    return text
