@@ -2,7 +2,7 @@
 """Write the ``content-*`` conformance vectors (spec/content.md), byte for byte.
 
 The binary files of these vectors (PSD, XCF, ORA, PNG, safetensors, GGUF, ...) are made
-here by Pillow and by the minimal, spec-following writers of ``tests/formats_build.py``, so
+here by Pillow and by the minimal, spec-following writers of ``tests/support/formats_build.py``, so
 that anyone can see how each was built. Digests and sizes are then filled in by
 ``refresh.py``. Usage::
 
@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
-from tests import formats_build as fb  # noqa: E402
+from tests.support import formats_build as fb  # noqa: E402
 
 VECTORS = HERE / "vectors"
 ZERO = "0" * 64

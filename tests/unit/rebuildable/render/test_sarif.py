@@ -1,0 +1,145 @@
+"""SARIF 2.1.0 output: the required structure, one rule per code, located results."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import jsonschema
+import pytest
+
+from rebuildable.codes import CODES
+from rebuildable.render.sarif import help_uri, render_sarif, to_sarif
+from rebuildable.report import Report
+from tests.support.render_samples import clean_report, fatal_report, sample_report
+
+# The parts of the SARIF 2.1.0 schema (OASIS, sarif-schema-2.1.0.json) that our logs
+# use, with the same required properties, types and enums as the official schema.
+_MESSAGE = {"type": "object", "required": ["text"],
+            "properties": {"text": {"type": "string", "minLength": 1}}}
+SARIF_SUBSET: dict[str, Any] = {
+    "type": "object",
+    "required": ["version", "runs"],
+    "properties": {
+        "$schema": {"type": "string", "format": "uri"},
+        "version": {"const": "2.1.0"},
+        "runs": {"type": "array", "minItems": 1, "items": {
+            "type": "object",
+            "required": ["tool"],
+            "properties": {
+                "columnKind": {"enum": ["utf16CodeUnits", "unicodeCodePoints"]},
+                "tool": {"type": "object", "required": ["driver"], "properties": {
+                    "driver": {"type": "object", "required": ["name"], "properties": {
+                        "name": {"type": "string"},
+                        "version": {"type": "string"},
+                        "informationUri": {"type": "string", "format": "uri"},
+                        "rules": {"type": "array", "items": {
+                            "type": "object", "required": ["id"],
+                            "properties": {
+                                "id": {"type": "string"},
+                                "shortDescription": _MESSAGE,
+                                "help": _MESSAGE,
+                                "helpUri": {"type": "string", "format": "uri"},
+                                "defaultConfiguration": {"type": "object", "properties": {
+                                    "level": {"enum": ["none", "note", "warning", "error"]}}},
+                            }}},
+                    }}}},
+                "invocations": {"type": "array", "items": {
+                    "type": "object", "required": ["executionSuccessful"],
+                    "properties": {"executionSuccessful": {"type": "boolean"}}}},
+                "results": {"type": "array", "items": {
+                    "type": "object", "required": ["message"],
+                    "properties": {
+                        "ruleId": {"type": "string"},
+                        "ruleIndex": {"type": "integer", "minimum": -1},
+                        "level": {"enum": ["none", "note", "warning", "error"]},
+                        "message": _MESSAGE,
+                        "partialFingerprints": {"type": "object",
+                                                "additionalProperties": {"type": "string"}},
+                        "locations": {"type": "array", "items": {"type": "object", "properties": {
+                            "physicalLocation": {
+                                "type": "object",
+                                "anyOf": [{"required": ["address"]},
+                                          {"required": ["artifactLocation"]}],
+                                "properties": {
+                                    "artifactLocation": {"type": "object", "properties": {
+                                        "uri": {"type": "string", "format": "uri-reference"}}},
+                                    "region": {"type": "object", "properties": {
+                                        "startLine": {"type": "integer", "minimum": 1},
+                                        "startColumn": {"type": "integer", "minimum": 1}}},
+                                }},
+                            "logicalLocations": {"type": "array", "items": {
+                                "type": "object", "properties": {
+                                    "name": {"type": "string"}, "kind": {"type": "string"}}}},
+                        }}},
+                        "properties": {"type": "object"},
+                    }}},
+            }}},
+    },
+}
+
+
+@pytest.mark.parametrize("report", [sample_report(), clean_report(), fatal_report()],
+                         ids=["sample", "clean", "fatal"])
+def test_sarif_has_the_required_structure(report: Report) -> None:
+    log = json.loads(render_sarif(report))
+    validator = jsonschema.Draft202012Validator(
+        SARIF_SUBSET, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    assert sorted(validator.iter_errors(log), key=str) == []
+    assert log == to_sarif(report)
+
+
+def test_one_rule_per_code_with_title_and_help_uri() -> None:
+    report = sample_report()
+    run = to_sarif(report)["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == sorted({f.code for f in report.findings})
+    for rule in rules:
+        assert rule["shortDescription"]["text"] == CODES[rule["id"]].title
+        assert rule["helpUri"] == help_uri(rule["id"])
+        assert rule["helpUri"].endswith(f"codes.md#{rule['id']}")
+    for result in run["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+
+
+def test_results_are_located_in_the_manifest_with_mapped_levels() -> None:
+    run = to_sarif(sample_report())["runs"][0]
+    by_code = {r["ruleId"]: r for r in run["results"]}
+    digest = by_code["integrity.digest-mismatch"]
+    assert digest["level"] == "error"
+    physical = digest["locations"][0]["physicalLocation"]
+    assert physical == {"artifactLocation": {"uri": "rebuild.yaml"},
+                        "region": {"startLine": 14, "startColumn": 7}}
+    assert digest["locations"][0]["logicalLocations"] == [{"name": "weights",
+                                                           "kind": "artifact"}]
+    assert digest["properties"]["pointer"] == "/artifacts/2/digest"
+    assert by_code["unlisted.file"]["level"] == "warning"
+    assert "locations" not in by_code["unlisted.file"]  # no place in the manifest
+    assert by_code["integrity.no-size"]["level"] == "note"
+    assert len(run["results"]) == len(sample_report().findings)
+
+
+def test_fatal_report_marks_the_invocation_unsuccessful() -> None:
+    run = to_sarif(fatal_report())["runs"][0]
+    assert run["invocations"] == [{"executionSuccessful": False}]
+    assert run["results"][0]["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "dist"}}
+    assert to_sarif(clean_report())["runs"][0]["invocations"] == [{"executionSuccessful": True}]
+
+
+def test_fingerprints_are_stable_and_distinct() -> None:
+    first = to_sarif(sample_report())["runs"][0]["results"]
+    again = to_sarif(sample_report())["runs"][0]["results"]
+    prints = [r["partialFingerprints"]["rebuildableFinding/v1"] for r in first]
+    assert prints == [r["partialFingerprints"]["rebuildableFinding/v1"] for r in again]
+    assert len(set(prints)) == len(prints)
+    assert to_sarif(sample_report())["runs"][0]["columnKind"] == "unicodeCodePoints"
+
+
+def test_base_prefixes_manifest_locations_only() -> None:
+    run = to_sarif(sample_report(), base="releases/model/")["runs"][0]
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in run["results"] if "locations" in r}
+    assert uris == {"releases/model/rebuild.yaml"}
+    fatal = to_sarif(fatal_report(), base="x/")["runs"][0]["results"][0]
+    assert fatal["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "dist"
