@@ -51,7 +51,9 @@ class ArchiveRelease(Release):
                                      location=Location(self.label), data={"path": member}))
 
     def _add(self, raw: str, type_: EntryType, size: int, handle: Any,
-             target: str | None = None) -> Member | None:
+             target: str | None = None, *, ambiguous: str | None = None) -> Member | None:
+        """Record one member. ``ambiguous`` says how its name sources disagree (other
+        extractors would write it under another name): the member is then refused."""
         name = normalise(raw, type_ is EntryType.DIR)
         if name in ("", "."):
             return None  # the archive root itself
@@ -78,7 +80,13 @@ class ArchiveRelease(Release):
             self._finding("release.archive-link",
                           f"member {name!r} is a {kind} link to {target!r}; links never count "
                           "as shipped files", name)
-        if size > self.limits.max_member_bytes:
+        if ambiguous is not None:
+            self._finding("release.archive-ambiguous-name",
+                          f"member {name!r}: {ambiguous}; extractors disagree on its name, "
+                          "so it does not count as shipped", name)
+            member.problem = MemberError("release.archive-ambiguous-name",
+                                         f"{name}: {ambiguous}")
+        elif size > self.limits.max_member_bytes:
             self._finding("release.archive-too-large",
                           f"member {name!r} declares {size} bytes, more than the limit of "
                           f"{self.limits.max_member_bytes}", name)

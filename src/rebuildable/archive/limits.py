@@ -32,10 +32,20 @@ class ArchiveLimits:
     max_ratio: int = 100
     #: ... once it decompresses to more than this many bytes
     ratio_floor: int = 64 * MiB
+    #: largest single tar metadata record (GNU long name or link, PAX header)
+    max_header_bytes: int = 1 * MiB
+    #: largest total of tar metadata records in one archive
+    max_metadata_bytes: int = 64 * MiB
+    #: the most metadata records (GNU long names, PAX headers) before one member
+    max_header_chain: int = 8
 
     def bound(self, compressed: int) -> int:
         """How far a compressed stream of ``compressed`` bytes may decompress."""
         return min(self.max_total_bytes, max(self.ratio_floor, self.max_ratio * compressed))
+
+
+class MetadataTooLargeError(tarfile.TarError):
+    """A tar metadata record (or all of them together) is beyond the limits."""
 
 
 class TooLargeError(Exception):

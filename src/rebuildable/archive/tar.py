@@ -8,8 +8,16 @@ import threading
 from typing import IO, BinaryIO
 
 from rebuildable.archive.base import ArchiveRelease
-from rebuildable.archive.limits import READ_ERRORS, ArchiveLimits, MiB, TooLargeError, describe
+from rebuildable.archive.limits import (
+    READ_ERRORS,
+    ArchiveLimits,
+    MetadataTooLargeError,
+    MiB,
+    TooLargeError,
+    describe,
+)
 from rebuildable.archive.streams import Bounded, MemberStream, decompressor
+from rebuildable.archive.tarmeta import BoundedTarFile, name_disagreement
 from rebuildable.container import EntryType
 from rebuildable.errors import MemberError, ReleaseError
 
@@ -42,7 +50,7 @@ class TarRelease(ArchiveRelease):
         #: decompressed bytes known to be readable; members past it are not
         self._good = 0
         try:
-            self._tar = tarfile.open(fileobj=self._stream, mode="r:")  # noqa: SIM115
+            self._tar = BoundedTarFile(fileobj=self._stream, mode="r", limits=self.limits)
         except READ_ERRORS as exc:
             raise self._fatal(exc) from exc
         problem: BaseException | None = None
@@ -54,6 +62,7 @@ class TarRelease(ArchiveRelease):
             self._check_end()
         except READ_ERRORS as exc:
             problem = exc
+        self._check_global_names()
         if problem is None:
             self._good = self._stream.tell()
         else:
@@ -75,6 +84,9 @@ class TarRelease(ArchiveRelease):
     def _fatal(self, exc: BaseException) -> ReleaseError:
         if self._past_end(exc):
             exc = tarfile.ReadError("a member's data runs past the end of the file (truncated)")
+        if isinstance(exc, MetadataTooLargeError):
+            return ReleaseError("release.archive-too-large", f"{self.label}: {exc}",
+                                path=self.label)
         if isinstance(exc, TooLargeError):
             return ReleaseError("release.archive-too-large",
                                 f"{self.label}: decompresses beyond {self._stream.bound} bytes "
@@ -85,10 +97,13 @@ class TarRelease(ArchiveRelease):
 
     def _report(self, exc: BaseException) -> None:
         # Everything decompressed before the error is usable.
-        self._good = self._last_gooddata_offset()
+        self._good = self._last_good_offset()
         if self._past_end(exc):
             exc = tarfile.ReadError("a member's data runs past the end of the file (truncated)")
-        if isinstance(exc, TooLargeError):
+        if isinstance(exc, MetadataTooLargeError):
+            self._finding("release.archive-too-large",
+                          f"{exc}; members past that point are not read", "")
+        elif isinstance(exc, TooLargeError):
             self._finding("release.archive-too-large",
                           f"decompresses beyond {self._stream.bound} bytes (size or "
                           "compression-ratio limit); members past that point are not read", "")
@@ -97,7 +112,7 @@ class TarRelease(ArchiveRelease):
                           f"the archive is truncated or corrupt ({describe(exc)}); members "
                           "past that point are not read", "")
 
-    def _last_gooddata_offset(self) -> int:
+    def _last_good_offset(self) -> int:
         # tarfile advanced past the last member it listed; data up to the error point
         # was read successfully, but the error may lie inside a member's data.
         return min(self._stream.pos, self._tar.offset) if hasattr(self, "_tar") else 0
@@ -115,7 +130,23 @@ class TarRelease(ArchiveRelease):
             type_ = EntryType.OTHER
         target = info.linkname if info.issym() or info.islnk() else None
         size = info.size if type_ is EntryType.FILE else 0
-        self._add(info.name, type_, size, info, target)
+        self._add(info.name, type_, size, info, target, ambiguous=name_disagreement(info))
+
+    def _check_global_names(self) -> None:
+        """A global PAX header that names members renames every later member for GNU
+        tar, but only those with their own PAX header for Python's tarfile."""
+        keys = sorted({"path", "linkpath"} & self._tar.pax_headers.keys())
+        if not keys:
+            return
+        self._finding("release.archive-ambiguous-name",
+                      f"a global PAX header sets {', '.join(keys)} for every later member; "
+                      "extractors disagree on which members it renames, so none counts as "
+                      "shipped", "")
+        problem = MemberError("release.archive-ambiguous-name",
+                              "a global PAX header renames the archive's members")
+        for member in self._members.values():
+            if member.type is EntryType.FILE:
+                member.problem = problem
 
     def _check_end(self) -> None:
         """The archive must end cleanly: zero blocks or end of data after the last member,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import itertools
 import stat
+import struct
 import zipfile
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from rebuildable.archive.base import ArchiveRelease, Member
@@ -14,6 +16,74 @@ from rebuildable.archive.names import normalise
 from rebuildable.archive.streams import MemberStream
 from rebuildable.container import EntryType
 from rebuildable.errors import MemberError, ReleaseError
+
+_LOCAL_FIXED = 30
+_UTF8_FLAG = 0x800
+_UNICODE_PATH = 0x7075
+
+
+def _is_dir(info: zipfile.ZipInfo) -> bool:
+    # Not ZipInfo.is_dir(): zipfile cuts ``filename`` at a NUL, and an empty name
+    # makes it fail. The name as stored decides.
+    return info.orig_filename.endswith("/")
+
+
+@dataclass(frozen=True, slots=True)
+class LocalHeader:
+    flags: int
+    name: bytes
+    extra: bytes
+
+
+def extra_fields(extra: bytes) -> list[tuple[int, bytes]]:
+    """The (id, data) records of a zip extra field; a truncated last record is dropped,
+    as readers do."""
+    out = []
+    pos = 0
+    while pos + 4 <= len(extra):
+        ident, size = struct.unpack_from("<HH", extra, pos)
+        data = extra[pos + 4:pos + 4 + size]
+        if len(data) < size:
+            break
+        out.append((ident, data))
+        pos += 4 + size
+    return out
+
+
+def _unicode_paths(extra: bytes) -> list[bytes]:
+    # Version 1 is the only one defined; readers skip others.
+    return [data[5:] for ident, data in extra_fields(extra)
+            if ident == _UNICODE_PATH and len(data) >= 5 and data[0] == 1]
+
+
+def name_disagreement(info: zipfile.ZipInfo, local: LocalHeader | None) -> str | None:
+    """How the sources of a member's name disagree, or None when every reader sees the
+    name zipfile sees. Sources: the central directory's name (decoded as UTF-8 when
+    flagged, else as CP437 by zipfile, as UTF-8 or the local charset by others), the
+    local header's name (what streaming readers see), and Info-ZIP Unicode Path extra
+    fields (0x7075), which Info-ZIP ``unzip`` and libarchive prefer to the header name."""
+    name = info.orig_filename
+    utf8 = bool(info.flag_bits & _UTF8_FLAG)
+    raw = name.encode("utf-8" if utf8 else "cp437", "surrogateescape")
+    ascii_only = raw.isascii()
+    if local is not None and local.name != raw:
+        return (f"its local header names it {_shown(local.name)}, the central directory "
+                f"{_shown(raw)}")
+    if local is not None and not ascii_only and bool(local.flags & _UTF8_FLAG) != utf8:
+        return "its local and central headers disagree on whether the name is UTF-8"
+    extras = [info.extra] + ([local.extra] if local is not None else [])
+    for unicode_name in (u for extra in extras for u in _unicode_paths(extra)):
+        if unicode_name != name.encode("utf-8", "surrogateescape"):
+            return (f"an Info-ZIP Unicode Path field names it {_shown(unicode_name)} "
+                    "(the name unzip and bsdtar use)")
+    if not ascii_only and not utf8:
+        return ("its name is not ASCII and not flagged UTF-8 (zipfile reads CP437, other "
+                "readers UTF-8 or the local charset)")
+    return None
+
+
+def _shown(raw: bytes) -> str:
+    return repr(raw.decode("utf-8", "backslashreplace"))
 
 
 class ZipRelease(ArchiveRelease):
@@ -40,7 +110,7 @@ class ZipRelease(ArchiveRelease):
                                path=self.label) from exc
         total = 0
         for info in infos:
-            is_dir = info.is_dir()
+            is_dir = _is_dir(info)
             mode = info.external_attr >> 16
             if is_dir:
                 type_ = EntryType.DIR
@@ -54,7 +124,9 @@ class ZipRelease(ArchiveRelease):
                 type_ = EntryType.FILE
             target = self._link_target(info) if type_ is EntryType.SYMLINK else None
             size = info.file_size if type_ is EntryType.FILE else 0
-            member = self._add(info.orig_filename, type_, size, info, target)
+            ambiguous = name_disagreement(info, self._local_header(info))
+            member = self._add(info.orig_filename, type_, size, info, target,
+                               ambiguous=ambiguous)
             if member is None or member.type is not EntryType.FILE or member.handle is not info:
                 continue
             total += info.file_size
@@ -89,7 +161,7 @@ class ZipRelease(ArchiveRelease):
 
     def _check_overlap(self, infos: list[zipfile.ZipInfo], raw_size: int) -> None:
         """Members whose data overlap (the 'overlapping files' zip bomb) are refused."""
-        by_offset = sorted((i for i in infos if not i.is_dir()), key=lambda i: i.header_offset)
+        by_offset = sorted((i for i in infos if not _is_dir(i)), key=lambda i: i.header_offset)
         for a, b in itertools.pairwise(by_offset):
             end = a.header_offset + 30 + len(a.orig_filename.encode("utf-8", "surrogateescape"))
             if end + a.compress_size > b.header_offset:
@@ -108,6 +180,22 @@ class ZipRelease(ArchiveRelease):
             if m is not None and m.problem is None:
                 m.problem = MemberError("release.archive-corrupt",
                                         f"{m.name}: its data is truncated")
+
+    def _local_header(self, info: zipfile.ZipInfo) -> LocalHeader | None:
+        """The flags, name and extra field of ``info``'s local header (None when it
+        cannot be read: opening the member reports that)."""
+        try:
+            self._file.seek(info.header_offset)
+            fixed = self._file.read(_LOCAL_FIXED)
+            if len(fixed) < _LOCAL_FIXED or not fixed.startswith(b"PK\x03\x04"):
+                return None
+            flags, = struct.unpack_from("<H", fixed, 6)
+            name_len, extra_len = struct.unpack_from("<HH", fixed, 26)
+            name = self._file.read(name_len)
+            extra = self._file.read(extra_len)
+        except (OSError, ValueError):
+            return None
+        return LocalHeader(flags, name, extra)
 
     def _link_target(self, info: zipfile.ZipInfo) -> str | None:
         if info.file_size > 4096:

@@ -7,7 +7,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from rebuildable.findings import Finding, finding
-from rebuildable.load.document import MAX_SAFE_INT, Document, join_pointer
+from rebuildable.load.document import (
+    MAX_INT_LITERAL,
+    MAX_SAFE_INT,
+    OVERSIZED_INT,
+    Document,
+    join_pointer,
+)
 from rebuildable.load.yaml import resolve_plain
 
 
@@ -88,9 +94,10 @@ def _range_findings(doc: Document) -> Iterator[Finding]:
         elif isinstance(value, bool):
             continue
         elif isinstance(value, int) and abs(value) > MAX_SAFE_INT:
+            shown = _shown_int(value, doc.plain_text.get(pointer))
             yield finding(
                 "load.number-range",
-                f"{doc.file}: integer {value} is beyond 2^53 and not exact in JSON",
+                f"{doc.file}: integer {shown} is beyond 2^53 and not exact in JSON",
                 location=doc.locate(pointer),
             )
         elif isinstance(value, float) and not math.isfinite(value):
@@ -99,3 +106,12 @@ def _range_findings(doc: Document) -> Iterator[Finding]:
                 f"{doc.file}: {value} is not a JSON number",
                 location=doc.locate(pointer),
             )
+
+
+def _shown_int(value: int, text: str | None) -> str:
+    """The integer as written when known, shortened; never a decimal conversion of a
+    huge value (Python refuses those past 4,300 digits)."""
+    if text is None and abs(value) == OVERSIZED_INT:
+        return f"literal of more than {MAX_INT_LITERAL} digits"
+    shown = text if text is not None else str(value)
+    return shown if len(shown) <= 40 else f"{shown[:20]}...{shown[-8:]} ({len(shown)} characters)"

@@ -11,6 +11,11 @@ from typing import Any
 from rebuildable.findings import Finding, Location
 
 MAX_SAFE_INT = 2**53 - 1
+#: integer literals longer than this (in characters) are not converted
+MAX_INT_LITERAL = 1000
+#: what an integer literal longer than MAX_INT_LITERAL stands in as: beyond the I-JSON
+#: range, and short to print
+OVERSIZED_INT = 2**64
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,14 @@ import math
 from typing import Any
 
 from rebuildable.findings import Finding, Location, finding
-from rebuildable.load.document import MAX_SAFE_INT, Document, Limits, join_pointer
+from rebuildable.load.document import (
+    MAX_INT_LITERAL,
+    MAX_SAFE_INT,
+    OVERSIZED_INT,
+    Document,
+    Limits,
+    join_pointer,
+)
 from rebuildable.load.jsonpos import JsonLocator, json_key_problems
 
 
@@ -58,7 +65,9 @@ def load_json(text: str, file: str, limits: Limits) -> tuple[Document | None, li
         return out
 
     def parse_int(text: str) -> int:
-        value = int(text)
+        # A literal past Python's 4,300-digit conversion limit stands in as OVERSIZED_INT.
+        value = int(text) if len(text) <= MAX_INT_LITERAL else (
+            -OVERSIZED_INT if text.startswith("-") else OVERSIZED_INT)
         if value > MAX_SAFE_INT or value < -MAX_SAFE_INT:
             suspect.append(text)
         return value

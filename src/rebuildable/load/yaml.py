@@ -15,7 +15,13 @@ from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
 from rebuildable.findings import Finding, Location, finding
-from rebuildable.load.document import Document, Limits, join_pointer
+from rebuildable.load.document import (
+    MAX_INT_LITERAL,
+    OVERSIZED_INT,
+    Document,
+    Limits,
+    join_pointer,
+)
 
 try:  # libyaml's parser is ~10x faster; fall back quietly where pyyaml was built without it
     from yaml._yaml import CParser
@@ -76,17 +82,27 @@ def _composer(text: str) -> Any:
     return _PurePythonComposer(text)  # pragma: no cover - platform dependent
 
 
+def _int(digits: str, base: int) -> int:
+    # Python refuses decimal conversions past 4,300 digits, and a long hex or octal
+    # literal converts but cannot be printed in decimal. Every such literal is far
+    # beyond the I-JSON range: it stands in as OVERSIZED_INT (its text stays in
+    # ``Document.plain_text``), so the range check reports it instead of a crash.
+    if len(digits) > MAX_INT_LITERAL:
+        return -OVERSIZED_INT if digits.startswith("-") else OVERSIZED_INT
+    return int(digits, base)
+
+
 def resolve_plain(text: str) -> Any:
     if _NULL_RE.match(text):
         return None
     if _BOOL_RE.match(text):
         return text[0] in "tT"
     if _INT_RE.match(text):
-        return int(text)
+        return _int(text, 10)
     if _OCT_RE.match(text):
-        return int(text[2:], 8)
+        return _int(text[2:], 8)
     if _HEX_RE.match(text):
-        return int(text[2:], 16)
+        return _int(text[2:], 16)
     if _FLOAT_RE.match(text):
         return float(text)
     if _INF_RE.match(text):
