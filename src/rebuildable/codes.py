@@ -198,6 +198,8 @@ _ALL: tuple[Code, ...] = (
     Code("sig.bad-policy", "error", "The trust policy file cannot be used"),
     Code("sig.not-checked", "info", "The release carries a signature envelope, but no trusted keys were given to check it", "Pass --key PUB (or --trust POLICY) to require valid signatures."),
     Code("sig.verified", "info", "The release is signed by enough trusted keys"),
+    Code("sig.uncheckable-subject", "error", "No digest algorithm of a signed subject can be computed on this machine, so the signed file cannot be checked (the release is not verified)", "Install the missing algorithm (blake3: pip install 'rebuildable[blake3]'), or sign with a digest every verifier has (sha256)."),
+    Code("sig.not-verified", "error", "The signature check ended without verifying the release, for a reason no other finding reports as an error"),
     # -- Internal (internal.*)
     Code("internal.error", "error", "A check failed unexpectedly; this is a bug in rebuildable", "Please report it with the release that triggered it."),
 )

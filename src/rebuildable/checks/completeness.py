@@ -56,10 +56,38 @@ class Closure:
     closure: set[str] = field(default_factory=set)
     unpinned: set[str] = field(default_factory=set)
     missing: set[str] = field(default_factory=set)
+    #: every closure ref, classified exactly once (one of :data:`PLACES`): the one
+    #: computation every count and summary of the closure is derived from
+    place: dict[str, str] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
         return not self.unpinned and not self.missing
+
+    def counts(self) -> dict[str, int]:
+        """How many closure sources are in each place; they add up to ``closure``."""
+        by_place = dict.fromkeys(PLACES, 0)
+        for place in self.place.values():
+            by_place[place] += 1
+        return {
+            "outputs": len(self.outputs),
+            "sources": len(self.sources),
+            "closure": len(self.closure),
+            "closure_shipped": by_place["shipped"],
+            "closure_external": by_place["external"],
+            "closure_upstream": by_place["upstream"],
+            "closure_missing": by_place["missing"],
+            "closure_unresolved": by_place["unresolved"],
+            "unpinned": len(self.unpinned),
+            "missing": len(self.missing),
+        }
+
+
+#: where a closure source is: a regular file of the release, an external (``uri``)
+#: artifact, an upstream's artifact, a declared file that is not there (or not a regular
+#: file), or a reference that resolves to nothing usable (dangling, or an unsafe path:
+#: other checks report those)
+PLACES = ("shipped", "external", "upstream", "missing", "unresolved")
 
 
 def _needs(step: Step) -> Iterator[str]:
@@ -164,16 +192,22 @@ def check(ctx: Context) -> Iterator[Finding]:
     for ref in sorted(result.closure):
         upstream_id, name = split_ref(ref)
         if upstream_id is not None:
+            known = upstream_id in graph.upstreams
+            result.place[ref] = "upstream" if known else "unresolved"
             yield from _upstream_source(ctx, graph, result, ref, upstream_id)
             continue
         artifact = graph.artifacts.get(name)
         if artifact is None:
+            result.place[ref] = "unresolved"
             continue  # dangling: the refs check reports it
+        result.place[ref] = "external" if artifact.path is None else "shipped"
         if artifact.path is not None:
             if not safe_relative(artifact.path):
+                result.place[ref] = "unresolved"
                 continue  # the path check reports it
             entry = entries.get(artifact.path)
             if entry is None or entry.type is not EntryType.FILE:
+                result.place[ref] = "missing"
                 result.missing.add(ref)
                 what = ("is not in the release" if entry is None
                         else f"is a {entry.type.value}, not a regular file")
@@ -222,27 +256,32 @@ def check(ctx: Context) -> Iterator[Finding]:
                 data={"count": len(unused), "artifacts": [a.id for a in unused[:100]]},
             )
 
-    shipped = sum(1 for r in result.closure
-                  if (a := graph.artifacts.get(r)) is not None and a.path is not None)
-    upstream = sum(1 for r in result.closure if ":" in r)
-    counts = {
-        "outputs": len(result.outputs),
-        "sources": len(result.sources),
-        "steps": len(m.steps),
-        "closure": len(result.closure),
-        "closure_shipped": shipped,
-        "closure_external": len(result.closure) - shipped - upstream,
-        "closure_upstream": upstream,
-        "unpinned": len(result.unpinned),
-        "missing": len(result.missing),
-    }
-    verdict = "complete" if result.complete else "not complete"
-    yield finding(
+    # The summary (completeness.summary) is written with the verdicts, from the same
+    # computation as the "complete" verdict: see rebuildable.checks.openness.
+
+
+def summary_finding(closure: Closure, steps: int, complete: bool,
+                    reasons: list[str]) -> Finding:
+    """``completeness.summary``: the closure's counts, and the "complete" verdict itself.
+
+    ``complete`` and ``reasons`` are the verdict's (no completeness, reference, profile
+    or upstream error), so the summary can never say "complete" where the verdict says no.
+    """
+    counts = {**closure.counts(), "steps": steps}
+    places = (f"{counts['closure_shipped']} shipped, {counts['closure_external']} external, "
+              f"{counts['closure_upstream']} upstream")
+    for key, label in (("closure_missing", "missing"), ("closure_unresolved", "unresolved")):
+        if counts[key]:
+            places += f", {counts[key]} {label}"
+    verdict = "complete" if complete else "not complete"
+    if not complete and reasons:
+        verdict += f" ({reasons[0].split(':', 1)[0]}"
+        verdict += f" and {len(reasons) - 1} more)" if len(reasons) > 1 else ")"
+    return finding(
         "completeness.summary",
         f"{counts['outputs']} outputs from {counts['steps']} steps trace back to "
-        f"{counts['closure']} sources ({shipped} shipped, {counts['closure_external']} "
-        f"external, {upstream} upstream): {verdict}",
-        data={**counts, "complete": result.complete},
+        f"{counts['closure']} sources ({places}): {verdict}",
+        data={**counts, "complete": complete, "closure_complete": closure.complete},
     )
 
 

@@ -11,6 +11,8 @@ import posixpath
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from rebuildable.checks.completeness import CACHE_KEY as COMPLETENESS_KEY
+from rebuildable.checks.completeness import Closure, summary_finding
 from rebuildable.context import Context
 from rebuildable.findings import Finding, Location, Severity, finding
 from rebuildable.model import split_ref
@@ -81,6 +83,11 @@ def check(ctx: Context) -> Iterator[Finding]:
         },
         "upstream": {ident: _upstream_summary(u) for ident, u in upstreams.items()},
     }
+    closure = ctx.cache.get(COMPLETENESS_KEY)
+    if isinstance(closure, Closure):
+        complete = verdicts["complete"]
+        yield summary_finding(closure, len(ctx.manifest.steps), complete["ok"],
+                              complete["reasons"])
     yield finding("openness.verdict",
                   ("the release is open source: " if open_ok else
                    "the release is not open source: ") + "; ".join(reasons[:3])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rebuildable.findings import finding
 from rebuildable.load.document import Limits, LoadResult, gc_paused, kind_of
 from rebuildable.load.json import load_json
-from rebuildable.load.text import decode
+from rebuildable.load.text import decode, surrogate_findings
 from rebuildable.load.yaml import load_yaml
 
 
@@ -19,6 +19,8 @@ def load_manifest(raw: bytes, file: str, *, limits: Limits | None = None) -> Loa
     with gc_paused():
         doc, more = loader(text, file, limits)
     findings.extend(more)
+    if doc is not None and "\\u" in text.lower():  # surrogates come only from escapes
+        findings.extend(surrogate_findings(doc))
     if doc is not None and not isinstance(doc.data, dict):
         findings.append(
             finding(

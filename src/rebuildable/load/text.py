@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from typing import Any
+
 from rebuildable.findings import Finding, Location, finding
-from rebuildable.load.document import Limits, line_col_of_offset
+from rebuildable.load.document import Document, Limits, join_pointer, line_col_of_offset
 
 
 def decode(raw: bytes, file: str, limits: Limits) -> tuple[str | None, list[Finding]]:
@@ -62,3 +66,32 @@ def decode(raw: bytes, file: str, limits: Limits) -> tuple[str | None, list[Find
         return None, out
     return text, out
 
+
+def surrogate_findings(doc: Document) -> Iterator[Finding]:
+    """A lone surrogate escape (``"\\ud800"``) gives a string that is no Unicode text:
+    other readers refuse it or read U+FFFD, and as a path it would match a file name
+    that is not UTF-8. Each such key or value is an error at its place."""
+    stack: list[tuple[Any, str]] = [(doc.data, "")]
+    while stack:
+        value, pointer = stack.pop()
+        if isinstance(value, dict):
+            for k, v in value.items():
+                where = join_pointer(pointer, k)
+                if _SURROGATE.search(k):
+                    yield _surrogate_finding(doc, k, where)
+                stack.append((v, where))
+        elif isinstance(value, list):
+            stack.extend((v, f"{pointer}/{i}") for i, v in enumerate(value))
+        elif isinstance(value, str) and _SURROGATE.search(value):
+            yield _surrogate_finding(doc, value, pointer)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate_finding(doc: Document, text: str, pointer: str) -> Finding:
+    found = _SURROGATE.search(text)
+    code = f"\\u{ord(found.group()):04x}" if found else "a surrogate"
+    return finding("load.encoding",
+                   f"{doc.file}: {pointer or '/'} holds a lone surrogate ({code}), which is "
+                   "not a Unicode character", location=doc.locate(pointer))

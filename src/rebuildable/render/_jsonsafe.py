@@ -4,7 +4,24 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
+
+#: lone UTF-16 surrogates: a Python str may hold them (JSON "\\ud800" escapes, file names
+#: decoded with surrogateescape) but no UTF-8 output can; they are written as visible
+#: escapes instead, so that every renderer can encode any str
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def encodable(text: str) -> str:
+    """``text`` with each lone surrogate written as the six characters ``\\udXXX``."""
+    if text.isascii():
+        return text
+    return _SURROGATE.sub(_escape, text)
 
 
 def json_safe(value: Any) -> Any:
@@ -14,14 +31,16 @@ def json_safe(value: Any) -> Any:
         if math.isfinite(value):
             return value
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if value is None or isinstance(value, str | int | bool):
+    if isinstance(value, str):
+        return encodable(value)
+    if value is None or isinstance(value, int | bool):
         return value
     if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
+        return {encodable(str(k)): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(value, key=repr) if isinstance(value, set | frozenset) else value
         return [json_safe(v) for v in items]
-    return str(value)
+    return encodable(str(value))
 
 
 def dumps(value: Any) -> str:

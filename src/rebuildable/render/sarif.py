@@ -81,7 +81,7 @@ def _result(f: Finding, rule_index: int, manifest: str | None,
     identity = "\x1f".join([f.code, f.artifact or "", f.step or "", f.upstream or "",
                             loc.pointer or "" if loc is not None else "", f.message])
     result["partialFingerprints"] = {
-        FINGERPRINT: hashlib.sha256(identity.encode("utf-8")).hexdigest()}
+        FINGERPRINT: hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()}
     props: dict[str, Any] = {"severity": f.severity.value}
     for key in ("artifact", "step", "upstream"):
         value = getattr(f, key)

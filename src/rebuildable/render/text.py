@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 from rebuildable.findings import Finding, Severity
+from rebuildable.render._jsonsafe import encodable
 from rebuildable.report import Report
 
 #: the width the report is laid out for; long lines are never wrapped (soft wrap)
@@ -96,8 +97,9 @@ _CONTROL_CODES = dict.fromkeys([7, 8, 11, 12, 13])
 
 
 def safe(text: str) -> str:
-    """``text`` with control and bidi-override characters written as escapes."""
-    return text.translate(_UNSAFE)
+    """``text`` with control and bidi-override characters, and lone surrogates (which no
+    output encoding can write), written as escapes."""
+    return encodable(text.translate(_UNSAFE))
 
 
 #: one line of the report: the line's base style, and its (text, style) pieces; the
@@ -277,7 +279,10 @@ def render_text(report: Report, *, color: bool = False, base: str | None = None)
     Without colour the lines are joined directly (a report of 100,000 findings renders
     in a fraction of a second); with colour rich styles them, in one print call.
     """
-    lines = _report_lines(report, base)
+    # Every piece goes through encodable(): a str from a hostile release may hold a lone
+    # surrogate, which would make the caller's write fail, not just look odd.
+    lines = [(base_style, [(encodable(piece), style) for piece, style in pieces])
+             for base_style, pieces in _report_lines(report, base)]
     if not color:
         return "".join(_plain(line) + "\n" for line in lines)
     from rich.console import Console  # noqa: PLC0415 - rich loads only for coloured output

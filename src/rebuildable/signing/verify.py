@@ -64,7 +64,24 @@ def _usage_finding(exc: UsageError) -> Finding:
 
 
 def signature_findings(ctx: Context) -> Iterator[Finding]:
-    """Everything the signature check says; fills ``ctx.sections["signatures"]``."""
+    """Everything the signature check says; fills ``ctx.sections["signatures"]``.
+
+    A check that ends unverified always says so with an error, whatever path led there:
+    ``verify`` (and ``validate --key``) exit 0 only for a verified release.
+    """
+    errors = 0
+    for f in _signature_findings(ctx):
+        errors += f.severity is Severity.ERROR
+        yield f
+    section = ctx.sections.get(SECTION, {})
+    if not section.get("verified") and not errors:
+        yield finding("sig.not-verified",
+                      "the signatures were checked but the release is not verified"
+                      + (f": {section['error']}" if section.get("error") else ""),
+                      location=Location(envelope_path(ctx.release.manifest_name)))
+
+
+def _signature_findings(ctx: Context) -> Iterator[Finding]:
     section: dict[str, Any] = {"envelope": envelope_path(ctx.release.manifest_name),
                                "checked": True, "verified": False}
     ctx.sections[SECTION] = section
@@ -279,10 +296,13 @@ def _compare_subjects(ctx: Context,
                   if available(manifest_digest_name(n))}
         if not wanted:
             ok = False
-            yield finding("sig.subject-mismatch",
+            # A subject nobody can check is not verified (an error, never a warning).
+            yield finding("sig.uncheckable-subject",
                           f"{art.path}: no digest algorithm of its signed subject "
-                          f"({', '.join(sorted(digest)) or 'none'}) can be computed here",
-                          severity=Severity.WARNING, artifact=art.id, location=where)
+                          f"({', '.join(sorted(digest)) or 'none'}) can be computed here, so "
+                          "the signed file cannot be checked",
+                          artifact=art.id, location=where,
+                          data={"algorithms": sorted(digest)})
             continue
         actual, problem = _digests_of(ctx, art.path, tuple(wanted), hashes)
         if actual is None:

@@ -1,0 +1,81 @@
+"""Named hostile releases for the "no false pass" tests (issue 9), built at test time.
+
+Each builder writes one release under a folder and returns its root. The name of the
+builder is the name of the asset: a test that fails names the asset it was fed.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+from rebuildable.signing.keys import PrivateKey
+from rebuildable.signing.sign import sign_release
+from tests.support.releases import make_release, read_manifest, write_manifest
+
+__all__ = ["blake3_only_tampered", "lone_surrogate_json", "safetensors_bytes",
+           "weights_relabelled_as_dataset"]
+
+
+def blake3_only_tampered(root: Path, key: PrivateKey) -> Path:
+    """A release whose artifacts are pinned by blake3 alone, signed, then one file swapped.
+
+    On a machine without blake3 nothing can check the swapped file against its signed
+    subject: a verifier that calls this "verified" has been fooled.
+    """
+    import blake3
+
+    files = {"data/train.csv": b"x,y\n1,2\n", "src/train.py": b"print('train')\n"}
+    make_release(root, files, kinds={"src/train.py": "training-code", "data/train.csv": "dataset"})
+    data = read_manifest(root)
+    for art in data["artifacts"]:
+        art["digest"] = {"blake3": blake3.blake3(files[art["path"]]).hexdigest()}
+    write_manifest(root / "rebuild.yaml", data)
+    sign_release(root, key)
+    (root / "data/train.csv").write_bytes(b"x,y\n6,6\n")  # tampered after signing
+    return root
+
+
+def safetensors_bytes(tensors: dict[str, list[int]] | None = None) -> bytes:
+    """A small, well-formed safetensors file of F32 tensors (name -> shape)."""
+    header: dict[str, object] = {}
+    offset = 0
+    for name, shape in (tensors or {"w": [2, 2]}).items():
+        n = 4
+        for dim in shape:
+            n *= dim
+        header[name] = {"dtype": "F32", "shape": shape, "data_offsets": [offset, offset + n]}
+        offset += n
+    raw = json.dumps(header).encode()
+    raw += b" " * (-len(raw) % 8)
+    return struct.pack("<Q", len(raw)) + raw + bytes(offset)
+
+
+def weights_relabelled_as_dataset(root: Path, profile: str = "ml-model") -> Path:
+    """Trained weights shipped as a source and declared ``kind: dataset``, no steps.
+
+    Content sniffing knows the bytes are safetensors weights; the declared kind hides
+    them from the ml-model rule that weights are outputs, never sources.
+    """
+    return make_release(root, {"model/weights.safetensors": safetensors_bytes(),
+                               "README.md": b"# a model\n"},
+                        kinds={"model/weights.safetensors": "dataset", "README.md": "model-card"},
+                        profile=profile, license="Apache-2.0")
+
+
+def lone_surrogate_json(root: Path) -> Path:
+    """A ``rebuild.json`` whose name and one path hold lone surrogate escapes.
+
+    JSON's grammar allows ``"\\ud800"``; the decoded string is no Unicode text, so every
+    UTF-8 writer (each renderer, the terminal) fails on it, and as a path it matched a
+    file whose name is not UTF-8. The file ``a<0x80>.txt`` is there to be matched.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "a\udc80.txt").write_bytes(b"a")  # surrogateescape: the byte 0x80
+    digest = "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"
+    (root / "rebuild.json").write_text(
+        '{"spec": "rebuildable/0.1", "name": "x\\ud800", "version": "1", "license": "MIT",\n'
+        ' "artifacts": [{"id": "a", "path": "a\\udc80.txt", "kind": "other", "size": 1,\n'
+        f'                "digest": {{"sha256": "{digest}"}}}}]}}\n', encoding="ascii")
+    return root
