@@ -66,11 +66,13 @@ def _seekable(fileobj: BinaryIO) -> bool:
         return False
 
 
-def _spool(stream: BinaryIO, limit: int, label: str) -> BinaryIO:
-    """Copy a non-seekable stream to a private, already-unlinked temporary file."""
+def _spool(stream: BinaryIO, head: bytes, limit: int, label: str) -> BinaryIO:
+    """Copy ``head`` and the rest of a non-seekable stream to a private, already-unlinked
+    temporary file, refusing a stream longer than ``limit``."""
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - owned by the release
-    total = 0
+    total = len(head)
     try:
+        spool.write(head)
         while True:
             chunk = stream.read(MiB)
             if not chunk:
@@ -78,13 +80,38 @@ def _spool(stream: BinaryIO, limit: int, label: str) -> BinaryIO:
             total += len(chunk)
             if total > limit:
                 raise ReleaseError("release.archive-too-large",
-                                   f"{label}: the stream is longer than {limit} bytes", path=label)
+                                   f"{label}: the stream is longer than {limit} bytes (the "
+                                   "bound on what is copied aside to read it)", path=label)
             spool.write(chunk)
         spool.seek(0)
     except BaseException:
         spool.close()
         raise
     return spool
+
+
+def _spool_archive(stream: BinaryIO, label: str, limits: ArchiveLimits,
+                   owns_file: bool) -> BinaryIO:
+    """Sniff a non-seekable stream's first block, then copy it aside (bounded): a stream
+    that is no archive is refused before anything is written to disk."""
+    try:
+        try:
+            head = _read_head(stream)
+            if sniff(head) is None:
+                raise _not_an_archive(label)
+            return _spool(stream, head, limits.max_stream_bytes, label)
+        except OSError as exc:
+            raise ReleaseError("release.unreadable", f"{label}: {exc.strerror or exc}",
+                               path=label) from exc
+    finally:
+        if owns_file:
+            stream.close()
+
+
+def _not_an_archive(label: str) -> ReleaseError:
+    return ReleaseError("release.unreadable",
+                        f"{label}: not a folder, manifest or supported archive "
+                        "(.tar, .tar.gz, .tgz, .tar.bz2, .tar.xz, .zip)", path=label)
 
 
 def open_archive(fileobj: BinaryIO, label: str, *, limits: ArchiveLimits | None = None,
@@ -96,14 +123,7 @@ def open_archive(fileobj: BinaryIO, label: str, *, limits: ArchiveLimits | None 
     """
     limits = limits or ArchiveLimits()
     if not _seekable(fileobj):
-        try:
-            spooled = _spool(fileobj, limits.max_total_bytes, label)
-        except OSError as exc:
-            raise ReleaseError("release.unreadable", f"{label}: {exc.strerror or exc}",
-                               path=label) from exc
-        if owns_file:
-            fileobj.close()
-        fileobj, owns_file = spooled, True
+        fileobj, owns_file = _spool_archive(fileobj, label, limits, owns_file), True
     try:
         start = fileobj.tell()
         head = _read_head(fileobj)
@@ -119,9 +139,7 @@ def open_archive(fileobj: BinaryIO, label: str, *, limits: ArchiveLimits | None 
     if kind is None:
         if owns_file:
             fileobj.close()
-        raise ReleaseError("release.unreadable",
-                           f"{label}: not a folder, manifest or supported archive "
-                           "(.tar, .tar.gz, .tgz, .tar.bz2, .tar.xz, .zip)", path=label)
+        raise _not_an_archive(label)
     if kind == "zip":
         return ZipRelease(fileobj, label, limits, owns_file)
     compression = kind.partition("+")[2] or None
