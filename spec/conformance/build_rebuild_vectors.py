@@ -106,14 +106,30 @@ def build() -> None:
     def tamper_out(d: dict[str, Any], rel: Path) -> None:
         (rel / "out/ab.txt").write_bytes(b"alpha\nBETA\n")
         d["artifacts"][2]["x-conformance-keep"] = True
-    vector("rebuild-output-digest-mismatch", "The shipped output no longer matches its digest: not a reason to refuse; the rebuild compares against the shipped bytes and finds them different.",
-           ["REB-1", "REB-10"], False, ["rebuild.output-differs"], ab, [cat], ids=io_ids, edit=tamper_out)
+    vector("rebuild-output-digest-mismatch", "The shipped output no longer matches its digest: not a reason to refuse; the rebuild compares against the shipped bytes and finds them different, and the failed validation fails the rebuild too.",
+           ["REB-1", "REB-10"], False, ["rebuild.output-differs", "rebuild.validation-failed"], ab, [cat], ids=io_ids, edit=tamper_out)
 
     def tamper_src(d: dict[str, Any], rel: Path) -> None:
         (rel / "src/b.txt").write_bytes(b"BETA\n")
         d["artifacts"][1]["x-conformance-keep"] = True
     vector("rebuild-tampered-source", "A source's bytes do not match its declared digest: it is never given to the step.",
-           ["REB-5"], False, ["rebuild.input-unavailable"], ab, [cat], ids=io_ids, edit=tamper_src)
+           ["REB-5", "REB-1"], False, ["rebuild.input-unavailable", "rebuild.validation-failed"], ab, [cat], ids=io_ids, edit=tamper_src)
+
+    escape = ("mkdir -p out && printf 'honest\\n' > out/x.txt; "
+              "for up in .. ../.. ../../.. ../../../..; do mkdir -p $up/published 2>/dev/null "
+              "&& cp out/x.txt $up/published/x 2>/dev/null; done; true")
+    vector("rebuild-escape-published", "The shipped output is not what the step makes; the step also writes its own output where a rebuilder might keep its copy of the published one (../../../published/ID). Nothing a step can write is ever trusted: the output differs.",
+           ["REB-3", "REB-10"], False, ["rebuild.output-differs"], {"out/x.txt": b"backdoor\n"},
+           [{"id": "build", "inputs": [], "outputs": ["x"], "run": escape}], ids={"out/x.txt": "x"})
+    vector("rebuild-validation-failed", "A rebuild whose steps all reproduce still fails when static validation fails (here: a licence that is not a valid SPDX expression).",
+           ["REB-1"], False, ["rebuild.validation-failed"], ab, [cat], ids=io_ids, license="MIT AND (")
+
+    vector("rebuild-isolation-none", "--isolation none, asked for explicitly: the step runs unconfined and the report says what REB-3 asks that was not enforced (a warning).",
+           ["REB-19", "REB-17"], True, ["rebuild.isolation-weak"], ab, [cat], ids=io_ids, rebuild={"isolation": "none"})
+    vector("rebuild-output-too-large", "An output over the output size bound (here 8 bytes) is refused before it is copied, and not compared.",
+           ["REB-20"], False, ["rebuild.output-too-large"], {"out/big.txt": b"0123456789\n"},
+           [{"id": "big", "inputs": [], "outputs": ["big"], "run": "mkdir -p out && echo 0123456789 > out/big.txt"}],
+           ids={"out/big.txt": "big"}, rebuild={"max_output_size": 8})
 
     vector("rebuild-hidden-dependency", "The step reads a shipped file it does not declare as an input: the file is not in its work folder, and the step fails.",
            ["REB-3"], False, ["rebuild.step-failed"], ab,
@@ -134,7 +150,7 @@ def build() -> None:
         (rel / "mid.txt").write_bytes(b"B\nB\n")
         d["artifacts"][1]["x-conformance-keep"] = True
     vector("rebuild-step-only-tampered-intermediate", "--step second with a shipped intermediate that does not match its digest: unavailable, not used.",
-           ["REB-5", "REB-16"], False, ["rebuild.input-unavailable"], chain, [second, first], ids=chain_ids,
+           ["REB-5", "REB-16", "REB-1"], False, ["rebuild.input-unavailable", "rebuild.validation-failed"], chain, [second, first], ids=chain_ids,
            rebuild={"step": "second"}, edit=tamper_mid)
 
     corpus = b"external corpus\n"

@@ -23,6 +23,7 @@ from rebuildable.context import Options
 from rebuildable.defaults import (
     DEFAULT_ALGORITHM,
     DEFAULT_BUILDER_ID,
+    DEFAULT_MAX_OUTPUT_SIZE,
     DEFAULT_TIMEOUT,
     DEFAULT_VERSION,
     MANIFEST_NAME,
@@ -33,11 +34,13 @@ from rebuildable.report import Report
 
 if TYPE_CHECKING:
     from rebuildable.draft import Draft, DraftError
+    from rebuildable.draft_listing import ListingDraft
     from rebuildable.engine import Validation
     from rebuildable.export import ExportResult
     from rebuildable.hashing import HashOutcome
     from rebuildable.rebuild import RebuildOptions
     from rebuildable.release import Release
+    from rebuildable.remote.fetch import FetchOptions
     from rebuildable.signing.keyfiles import KeyPairPaths
     from rebuildable.signing.keys import BadKeyError, PrivateKey, PublicKey
     from rebuildable.signing.sign import SignOutcome, SignRefusedError
@@ -45,11 +48,13 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_ALGORITHM",
     "DEFAULT_BUILDER_ID",
+    "DEFAULT_MAX_OUTPUT_SIZE",
     "DEFAULT_TIMEOUT",
     "DEFAULT_VERSION",
     "MANIFEST_NAME",
     "BadKeyError",
     "DraftError",
+    "FetchOptions",
     "Options",
     "RebuildOptions",
     "RebuildableError",
@@ -64,6 +69,7 @@ __all__ = [
     "check_license",
     "check_signature_options",
     "draft",
+    "draft_from_listing",
     "export",
     "export_formats",
     "generate_key",
@@ -215,6 +221,15 @@ def draft(root: Path, *, name: str | None = None, version: str | None = None,
                        algorithms=algs, workers=workers, progress=progress)
 
 
+def draft_from_listing(listing: Path, *, name: str, version: str | None = None,
+                       license: str | None = None) -> ListingDraft:
+    """A draft listing external artifacts from an inventory file ('uri size sha256' per
+    line); raises :class:`DraftError` (a usage error) with the bad lines' numbers."""
+    from rebuildable.draft_listing import draft_from_listing as _draft  # noqa: PLC0415
+
+    return _draft(listing, name=name, version=version, license=license)
+
+
 def write_draft(root: Path, text: str, *, force: bool = False) -> Path:
     from rebuildable.draft import write_manifest  # noqa: PLC0415
 
@@ -274,6 +289,7 @@ def __getattr__(name: str) -> type[object]:
         "BadKeyError": "rebuildable.signing.keys",
         "SignRefusedError": "rebuildable.signing.sign",
         "RebuildOptions": "rebuildable.rebuild",
+        "FetchOptions": "rebuildable.remote.fetch",
     }
     if name not in homes:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,6 +15,7 @@ from rebuildable.release import Release
 
 if TYPE_CHECKING:
     from rebuildable.archive import ArchiveLimits
+    from rebuildable.remote.fetch import FetchOptions
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,12 @@ class Options:
     hash_files: bool = True
     #: bounds for archive releases (zip-bomb guard); None means the defaults
     archive_limits: ArchiveLimits | None = None
+    #: stream external (``uri``) artifacts and check their digests and sizes
+    fetch: bool = False
+    #: how to fetch (concurrency, retries, time-outs); None means the defaults
+    fetch_options: FetchOptions | None = None
+    #: a Dask scheduler address: external artifacts are fetched as tasks there
+    dask: str | None = None
 
 
 @dataclass

@@ -11,5 +11,7 @@ MANIFEST_NAME = "rebuild.yaml"
 DEFAULT_VERSION = "0.1.0"
 #: a rebuild step's time limit when the caller names none (seconds)
 DEFAULT_TIMEOUT = 600.0
+#: a rebuilt output larger than this (bytes) is refused, not copied or compared
+DEFAULT_MAX_OUTPUT_SIZE = 64 * 1024**3
 #: SLSA ``runDetails.builder.id`` when the caller names none
 DEFAULT_BUILDER_ID = "https://rebuildable.dev/builders/declared-manifest/v0.1"

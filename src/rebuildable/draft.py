@@ -285,7 +285,8 @@ _NOT_ID = re.compile(r"[^a-z0-9._-]+")
 
 def slugify(path: str) -> str:
     """An artifact id from a path: ``src/Train Model.py`` -> ``src-train-model.py``."""
-    ascii_text = unicodedata.normalize("NFKD", path).encode("ascii", "ignore").decode("ascii")
+    ascii_text = path if path.isascii() else (
+        unicodedata.normalize("NFKD", path).encode("ascii", "ignore").decode("ascii"))
     slug = _NOT_ID.sub("-", ascii_text.lower().replace("/", "-"))
     slug = re.sub(r"-*\.-*", ".", re.sub(r"-{2,}", "-", slug))
     slug = slug.lstrip("._-").rstrip("-")

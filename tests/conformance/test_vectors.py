@@ -32,7 +32,7 @@ ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
 VECTOR_KEYS = {"description", "covers", "options", "expect", "command", "refresh_digests",
                "notes", "rebuild"}
 #: what a rebuild vector's "rebuild" object may set (RebuildOptions fields)
-REBUILD_KEYS = {"timeout", "twice", "step", "isolation"}
+REBUILD_KEYS = {"timeout", "twice", "step", "isolation", "max_output_size"}
 EXPECT_KEYS = {"ok", "codes", "fatal"}
 LABEL = re.compile(r"\*\*\[([A-Z]+-[0-9]+)\]\*\*")
 
@@ -157,8 +157,17 @@ def test_vectors_exist() -> None:
     assert len(_vector_dirs()) >= 60
 
 
+def _remote_vector_dirs() -> list[Path]:
+    """Remote-integrity vectors (spec/remote.md), run by
+    tests/conformance/test_remote_vectors.py."""
+    base = VECTORS.parent / "remote"
+    return sorted(p for p in base.iterdir() if (p / "vector.json").is_file()) \
+        if base.is_dir() else []
+
+
 def test_every_label_is_covered_by_a_vector() -> None:
-    covered = {c for folder in _vector_dirs() for c in _load(folder).get("covers", [])}
+    covered = {c for folder in [*_vector_dirs(), *_remote_vector_dirs()]
+               for c in _load(folder).get("covers", [])}
     missing = sorted(set(_labels()) - covered)
     assert not missing, f"labelled requirements no vector covers: {missing}"
 

@@ -108,4 +108,9 @@ def test_rebuild_finds_an_upstream_where_validation_does(tmp_path: Path) -> None
     shutil.move(str(root / "upstream" / "base"), str(shelf / "tiny-base-1.0"))
     report = rebuild(root, RebuildOptions(timeout=120, upstream_dirs=(shelf,)))
     assert "rebuild.input-unavailable" not in {f.code for f in report.findings}
-    assert report.ok, [f.message for f in report.findings if f.severity is Severity.ERROR]
+    # every step reproduces; the manifest's own upstream path still points nowhere,
+    # which validation reports, and a failed validation fails the rebuild (REB-1)
+    assert report.to_dict()["rebuild"]["summary"]["steps"] == {"reproduced": 2}
+    errors = {f.code for f in report.findings if f.severity is Severity.ERROR}
+    assert errors == {"rebuild.validation-failed"}, errors
+    assert report.to_dict()["rebuild"]["validation"]["errors"] == ["upstream.missing"]

@@ -13,6 +13,7 @@ from rebuildable.checks import (
     paths,
     profile,
     refs,
+    remote,
     schema,
     signature,
     unlisted,
@@ -25,6 +26,7 @@ CHECKS: tuple[Check, ...] = (
     refs.check,
     paths.check,
     integrity.check,
+    remote.check,
     upstream.check,  # before unlisted: files of upstreams shipped inside are listed there
     unlisted.check,
     completeness.check,

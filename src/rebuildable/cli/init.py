@@ -50,9 +50,14 @@ def _fail(exc: Exception) -> NoReturn:
 @click.option("--force", is_flag=True, help=f"Overwrite an existing {api.MANIFEST_NAME}.")
 @click.option("--dry-run", is_flag=True,
               help="Print the draft on stdout instead of writing it.")
+@click.option("--from-listing", "listing", default=None, metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="List remote files instead of scanning DIR: one 'uri size sha256' per "
+                   "line (an object store's inventory); nothing is downloaded.")
 @workers_option
 def command(*, directory: Path, name: str | None, version: str, license_: str | None,
-            algorithms: tuple[str, ...], force: bool, dry_run: bool, workers: int) -> None:
+            algorithms: tuple[str, ...], force: bool, dry_run: bool, listing: Path | None,
+            workers: int) -> None:
     """Scan DIR (default .), hash every file and write a draft rebuild.yaml.
 
     Each file's kind is guessed from its name and content. Links, special files and
@@ -74,6 +79,10 @@ def command(*, directory: Path, name: str | None, version: str, license_: str | 
             api.check_draft_target(directory, force=force)
         except api.DraftError as exc:
             _fail(exc)
+    if listing is not None:
+        _from_listing(directory, listing, name=name, version=version, license_=license_,
+                      force=force, dry_run=dry_run)
+        return
     algs = tuple(dict.fromkeys(algorithms)) or (api.DEFAULT_ALGORITHM,)
     try:
         with progress_for("text") as progress:
@@ -99,3 +108,24 @@ def command(*, directory: Path, name: str | None, version: str, license_: str | 
          f"({kinds})")
     note("next: check the guessed kinds, add `steps:`, then run "
          f"`rebuildable validate {directory}`")
+
+
+def _from_listing(directory: Path, listing: Path, *, name: str | None, version: str,
+                  license_: str | None, force: bool, dry_run: bool) -> None:
+    try:
+        draft = api.draft_from_listing(listing, name=name or directory.resolve().name,
+                                       version=version, license=license_)
+    except api.DraftError as exc:
+        _fail(exc)
+    if dry_run:
+        click.echo(draft.text, nl=False)
+        return
+    try:
+        target = api.write_draft(directory, draft.text, force=force)
+    except api.DraftError as exc:
+        _fail(exc)
+    except OSError as exc:
+        fail(f"cannot write {directory / api.MANIFEST_NAME}: {exc.strerror or exc}")
+    note(f"wrote {target}: {draft.artifact_count} external artifacts, "
+         f"{_size(draft.total_bytes)} listed")
+    note(f"next: rebuildable validate --fetch {directory}")

@@ -47,27 +47,34 @@ ISOLATION_CHOICES = ("auto", "bwrap", "unshare", "none")
               help="A folder holding upstream releases. Repeatable.")
 @click.option("--isolation", type=click.Choice(ISOLATION_CHOICES), default="auto",
               show_default=True,
-              help="How steps are isolated: the strongest that works here, or exactly this.")
+              help="How steps are isolated: a sandbox (bwrap or unshare; auto picks the "
+                   "first that works, and runs nothing when none does), or none: no "
+                   "sandbox, as asked, said in the report.")
+@click.option("--max-output-size", type=click.IntRange(min=1),
+              default=api.DEFAULT_MAX_OUTPUT_SIZE, show_default=True, metavar="BYTES",
+              help="An output larger than this is refused, not copied or compared.")
 @click.option("--work-dir", "work_root", default=None, metavar="DIR",
               type=click.Path(file_okay=False, path_type=Path),
               help="Make the private work folders under DIR (default: the system's temp).")
 @no_color_option
 def command(*, release: str, fmt: str, strict: bool, timeout: float, step: str | None,
             twice: bool, keep: bool, inputs_dirs: tuple[Path, ...], fetch: bool,
-            upstream_dirs: tuple[Path, ...], isolation: str, work_root: Path | None,
-            no_color: bool) -> None:
+            upstream_dirs: tuple[Path, ...], isolation: str, max_output_size: int,
+            work_root: Path | None, no_color: bool) -> None:
     """Rebuild RELEASE (folder, manifest or archive; default .) from its declared inputs.
 
     Each step runs in a fresh private folder holding only its declared inputs, with a
-    minimal environment, a time limit and (where the machine allows) no network and a
-    read-only system. Every output is compared with the published one: exact bytes by
-    default, or the step's equivalence policy.
+    minimal environment, a time limit, no network and a read-only system, seeing nothing
+    of the machine but its work folder and the system (spec/rebuild.md, REB-3). Every
+    output is compared with the published one: exact bytes by default, or the step's
+    equivalence policy.
     """
     with progress_for(fmt) as progress:
-        options = api.RebuildOptions(timeout=timeout, inputs_dirs=tuple(inputs_dirs), fetch=fetch,
-                                 upstream_dirs=tuple(upstream_dirs), keep=keep, step=step,
-                                 twice=twice, isolation=isolation, strict=strict,
-                                 work_root=work_root, progress=progress)
+        options = api.RebuildOptions(
+            timeout=timeout, inputs_dirs=tuple(inputs_dirs), fetch=fetch,
+            upstream_dirs=tuple(upstream_dirs), keep=keep, step=step, twice=twice,
+            isolation=isolation, strict=strict, work_root=work_root, progress=progress,
+            max_output_size=max_output_size)
         report = api.rebuild(release, options)
     section = report.sections.get("rebuild") or {}
     if keep and section.get("work_dir"):

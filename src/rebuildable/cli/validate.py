@@ -44,11 +44,23 @@ REQUIREMENTS = api.requirements()
 @click.option("--upstream-dir", "upstream_dirs", multiple=True, metavar="DIR",
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A folder holding upstream releases' manifests. Repeatable.")
+@click.option("--fetch", is_flag=True,
+              help="Stream external (uri) artifacts and check their digests and sizes "
+                   "(https, http, file, s3 and other fsspec schemes); nothing is stored.")
+@click.option("--fetch-concurrency", type=click.IntRange(min=1, max=64), default=4,
+              show_default=True, metavar="N", help="With --fetch: transfers at once.")
+@click.option("--fetch-retries", type=click.IntRange(min=0, max=20), default=3,
+              show_default=True, metavar="N",
+              help="With --fetch: further attempts after a transient failure (resumed).")
+@click.option("--dask", "dask", default=None, metavar="ADDRESS",
+              help="Fetch and hash external artifacts as tasks on this Dask scheduler "
+                   "(tcp://host:port); implies --fetch.")
 @workers_option
 @no_color_option
 def command(*, release: str, fmt: str, strict: bool, keys: tuple[bytes, ...],
             threshold: int | None, trust: Path | None, require: tuple[str, ...],
-            upstream_dirs: tuple[Path, ...], workers: int, no_color: bool) -> None:
+            upstream_dirs: tuple[Path, ...], fetch: bool, fetch_concurrency: int,
+            fetch_retries: int, dask: str | None, workers: int, no_color: bool) -> None:
     """Check that RELEASE (folder, manifest or archive; - reads an archive from standard
     input; default .) is complete and intact.
 
@@ -67,7 +79,10 @@ def command(*, release: str, fmt: str, strict: bool, keys: tuple[bytes, ...],
     with progress_for(fmt) as progress:
         options = api.Options(strict=strict, workers=workers, progress=progress,
                           upstream_dirs=tuple(upstream_dirs), keys=keys, threshold=threshold,
-                          trust=trust, require=frozenset(require))
+                          trust=trust, require=frozenset(require), fetch=fetch or bool(dask),
+                          fetch_options=api.FetchOptions(concurrency=fetch_concurrency,
+                                                         retries=fetch_retries),
+                          dask=dask)
         target: str | BinaryIO = sys.stdin.buffer if release == "-" else release
         report = api.validate(target, options)
     finish(report, fmt, no_color=no_color, target=release)

@@ -1,16 +1,15 @@
 """Running one step: a private work folder, a minimal environment, a time limit, the
 whole process group killed at the end, and as much isolation as the machine allows.
 
-Isolation methods, strongest first (probed once per process by running ``true``):
+Isolation methods (probed once per process by running ``true`` in them):
 
-* ``bwrap``: bubblewrap with no network, the system read-only, a private /tmp, the
-  release hidden, only the work folder writable, and a PID namespace (nothing the step
-  starts, even in a new session, outlives it);
-* ``unshare``: ``unshare -rn --pid --fork --mount-proc --kill-child`` (user, network,
-  mount and PID namespaces): no network and nothing outlives the step, but the system
-  is as writable as it is for the caller;
-* ``none``: a plain child process (still in its own session, time-limited, with the
-  minimal environment).
+* ``bwrap`` and ``unshare``: each gives the step the private view of [REB-3]
+  (``sandbox.py``): only the work folder writable, the system read-only, the release,
+  ``/root``, ``/home``, ``/tmp``, ``/run`` and the rebuilder's folders hidden, a fresh
+  ``/dev``, no network, a PID namespace (nothing the step starts outlives it);
+* ``none``: a plain child process (its own session, time-limited, the minimal
+  environment) that sees and may write whatever the caller may. It proves nothing
+  about a step's inputs, so a rebuild uses it only when the caller asks for it.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ import errno
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -30,11 +30,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rebuildable.rebuild.sandbox import View, bwrap_argv, make_view, unshare_argv
+
 #: how long a process group gets between SIGTERM and SIGKILL
 KILL_GRACE = 2.0
 #: how much of stdout/stderr a report keeps (the tail)
 TAIL_BYTES = 4000
 METHODS = ("bwrap", "unshare", "none")
+
+
+#: what [REB-3] asks of a sandbox, as the report names it
+GUARANTEES = ("private-mounts", "readonly-system", "no-network", "pid-namespace")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +51,19 @@ class Isolation:
     #: what was tried and why it was not used, for the report
     probe: tuple[str, ...] = ()
 
+    @property
+    def enforced(self) -> tuple[str, ...]:
+        return GUARANTEES if self.method in ("bwrap", "unshare") else ()
+
+    @property
+    def not_enforced(self) -> tuple[str, ...]:
+        return tuple(g for g in GUARANTEES if g not in self.enforced)
+
     def to_dict(self, timeout: float | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {"method": self.method, "network": self.network,
-                               "readonly_system": self.readonly_system}
+                               "readonly_system": self.readonly_system,
+                               "private_mounts": "private-mounts" in self.enforced,
+                               "not_enforced": list(self.not_enforced)}
         if timeout is not None:
             out["timeout"] = timeout
         return out
@@ -57,23 +73,12 @@ _PROBED: dict[str, Isolation] = {}
 _PROBE_LOCK = threading.Lock()
 
 
-def _wrap(method: str, work: Path, command: list[str], hide: tuple[Path, ...] = ()) -> list[str]:
+def _wrap(method: str, work: Path, command: str, view: View) -> list[str]:
     if method == "bwrap":
-        bwrap = shutil.which("bwrap") or "bwrap"
-        hidden: list[str] = []
-        for path in hide:
-            # an empty tmpfs over the release: a step cannot read it by absolute path
-            if path.is_dir() and not work.resolve().is_relative_to(path) and str(path) != "/":
-                hidden += ["--tmpfs", str(path)]
-        sandbox_tmp = "/tmp"  # noqa: S108 - a fresh, empty tmpfs inside the sandbox
-        return [bwrap, "--unshare-net", "--unshare-pid", "--ro-bind", "/", "/", "--dev", "/dev",
-                "--proc", "/proc", "--tmpfs", sandbox_tmp, *hidden,
-                "--bind", str(work), str(work),
-                "--die-with-parent", "--chdir", str(work), "--", *command]
+        return bwrap_argv(work, ["/bin/sh", "-c", command], view)
     if method == "unshare":
-        return [shutil.which("unshare") or "unshare", "--user", "--map-root-user", "--net",
-                "--pid", "--fork", "--mount-proc", "--kill-child", "--", *command]
-    return command
+        return unshare_argv(work, command, view)
+    return ["/bin/sh", "-c", command]
 
 
 def _try(method: str) -> str | None:
@@ -83,7 +88,8 @@ def _try(method: str) -> str | None:
         return f"{method}: {tool} not found on PATH"
     with tempfile.TemporaryDirectory(prefix="rebuildable-probe-") as tmp:
         try:
-            proc = subprocess.run(_wrap(method, Path(tmp), ["/bin/sh", "-c", "true"]),
+            view = make_view([], None)
+            proc = subprocess.run(_wrap(method, Path(tmp), "true", view),
                                   cwd=tmp, stdin=subprocess.DEVNULL, capture_output=True,
                                   timeout=20, check=False, env={"PATH": os.defpath})
         except (OSError, subprocess.SubprocessError) as exc:
@@ -113,7 +119,7 @@ def probe_isolation(preferred: str = "auto") -> Isolation:
                 break
             why = _try(method)
             if why is None:
-                chosen = Isolation(method, False, method == "bwrap", tuple(notes))
+                chosen = Isolation(method, False, True, tuple(notes))
                 break
             notes.append(why)
             if preferred != "auto":
@@ -235,18 +241,21 @@ def _tail(path: Path) -> str:
 
 
 def run_command(run: str, work: Path, logs: Path, env: Mapping[str, str], *,
-                timeout: float, isolation: Isolation, hide: tuple[Path, ...] = ()) -> StepRun:
+                timeout: float, isolation: Isolation, view: View | None = None) -> StepRun:
     """Run ``/bin/sh -c run`` in ``work`` under ``isolation``; ``logs`` gets stdout/stderr.
 
     The step is the leader of a new session and process group; the group is killed on
-    timeout, on interrupt and after the step ends (children that outlive it). Under
-    bwrap, the folders in ``hide`` (the release) are covered by an empty tmpfs.
+    timeout, on interrupt and after the step ends (children that outlive it). ``view``
+    says what the sandbox hides besides the standard places (the release, the
+    rebuilder's folders).
     """
     (work / ".rebuild" / "home").mkdir(parents=True, exist_ok=True)
     (work / ".rebuild" / "tmp").mkdir(parents=True, exist_ok=True)
     logs.mkdir(parents=True, exist_ok=True)
     out_path, err_path = logs / "stdout", logs / "stderr"
-    argv = _wrap(isolation.method, work, ["/bin/sh", "-c", run], hide)
+    if view is None:
+        view = make_view([], env.get("PATH"))
+    argv = _wrap(isolation.method, work, run, view)
     start = time.monotonic()
     with out_path.open("wb") as out, err_path.open("wb") as err:
         try:
@@ -283,14 +292,20 @@ def make_private_dir(prefix: str = "rebuildable-") -> Path:
 
 
 def remove_tree(path: Path) -> None:
-    """Remove a work tree, even when a step made parts of it read-only."""
+    """Remove a work tree, even when a step made parts of it read-only.
+
+    A step leaves what it likes behind, links included: nothing here follows a link.
+    Only folders of the tree itself (checked with lstat) get their mode changed.
+    """
 
     def retry(func: Any, name: str, exc: BaseException) -> None:
-        if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM):
-            with contextlib.suppress(OSError):
-                os.chmod(os.path.dirname(name), 0o700)
-                os.chmod(name, 0o700)
-                func(name)
+        if not (isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM)):
+            return
+        with contextlib.suppress(OSError):
+            for folder in (os.path.dirname(name), name):
+                if stat.S_ISDIR(os.lstat(folder).st_mode):
+                    os.chmod(folder, 0o700)
+            func(name)
 
     if sys.version_info >= (3, 12):
         shutil.rmtree(path, onexc=retry)

@@ -63,7 +63,7 @@ def test_unknown_policies_are_refused(raw: Any) -> None:
 
 def test_identical_bytes_pass_every_policy_without_optional_packages(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(equivalence, "_numpy", lambda: None)
+    monkeypatch.setattr(equivalence.optional, "numpy_module", lambda: None)
     a, b = pair(tmp_path, b"same", b"same")
     for name in equivalence.POLICIES:
         result = compare(a, b, Policy(name))
@@ -263,7 +263,7 @@ def test_hostile_safetensors_are_differences_not_crashes(tmp_path: Path, blob: b
 
 
 def test_numeric_without_numpy_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(equivalence, "_numpy", lambda: None)
+    monkeypatch.setattr(equivalence.optional, "numpy_module", lambda: None)
     a, b = pair(tmp_path, npy(BASE + 1e-7), npy(BASE))
     result = compare(a, b, Policy("numeric"))
     assert not result.equal
@@ -424,7 +424,7 @@ def test_not_an_archive(tmp_path: Path) -> None:
 
 
 def test_archive_extraction_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(equivalence, "MAX_EXTRACT_BYTES", 1000)
+    monkeypatch.setattr(equivalence.archive, "MAX_EXTRACT_BYTES", 1000)
     big = [("big.bin", bytes(5000))]
     a, b = pair(tmp_path, zip_bytes(big), zip_bytes(big, compression=zipfile.ZIP_STORED))
     result = compare(a, b, Policy("archive"))

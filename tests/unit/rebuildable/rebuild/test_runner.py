@@ -281,7 +281,7 @@ def test_environment_is_minimal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     rel = simple(tmp_path / "rel", "mkdir -p out && env > out/result.txt")
     report = rebuild(rel, RebuildOptions(timeout=30, isolation=method, keep=True,
                                          work_root=tmp_path / "w"))
-    dumped = next(tmp_path.joinpath("w").rglob("rebuilt/run1/out-result-txt")).read_text()
+    dumped = next(tmp_path.joinpath("w").rglob("rebuilt-run1-*/out-result-txt")).read_text()
     env = dict(line.split("=", 1) for line in dumped.splitlines() if "=" in line)
     assert set(env) - SHELL_ADDED == DOCUMENTED
     assert env["LANG"] == "C.UTF-8"
@@ -329,9 +329,12 @@ def test_each_isolation_method_reports_what_it_gave(tmp_path: Path, method: str)
     iso = report.to_dict()["rebuild"]["steps"][0]["isolation"]
     assert iso["method"] == method
     assert iso["network"] is (method == "none")
-    assert iso["readonly_system"] is (method == "bwrap")
-    weak = "rebuild.isolation-weak" in codes(report, Severity.INFO)
-    assert weak is (method != "bwrap")
+    # both sandboxes enforce REB-3; only an explicit --isolation none runs without one,
+    # and says so as a warning
+    assert iso["readonly_system"] is (method != "none")
+    assert iso["private_mounts"] is (method != "none")
+    weak = "rebuild.isolation-weak" in codes(report, Severity.WARNING)
+    assert weak is (method == "none")
 
 
 def test_bwrap_gives_no_network_and_a_read_only_system(tmp_path: Path) -> None:
@@ -717,7 +720,7 @@ def test_missing_numpy_is_an_error_not_a_pass(tmp_path: Path, monkeypatch: pytes
                                               opts: RebuildOptions) -> None:
     from rebuildable.rebuild import equivalence
 
-    monkeypatch.setattr(equivalence, "_numpy", lambda: None)
+    monkeypatch.setattr(equivalence.optional, "numpy_module", lambda: None)
     rel = simple(tmp_path / "rel", "mkdir -p out && cp src/in.npy out/w.npy",
                  files={"src/in.npy": _npy([1.0, 2.0 + 1e-12])},
                  outputs={"out/w.npy": _npy([1.0, 2.0])},
@@ -732,7 +735,8 @@ def test_unreadable_published_output_is_reported(tmp_path: Path, opts: RebuildOp
     rel = simple(tmp_path / "rel", "mkdir -p out && cp src/in.txt out/result.txt")
     (rel / "out/result.txt").unlink()
     report = rebuild(rel, opts)
-    assert codes(report, *PROBLEMS) == ["rebuild.reference-unavailable"]
+    assert codes(report, *PROBLEMS) == ["rebuild.reference-unavailable",
+                                        "rebuild.validation-failed"]
 
 
 def test_twice_tolerates_nondeterminism_within_the_policy(tmp_path: Path) -> None:

@@ -1,0 +1,54 @@
+"""What a comparator returns, and what it is handed when it must compare nested files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rebuildable.rebuild.equivalence.policy import Policy
+
+CHUNK = 1024 * 1024
+MAX_LISTED = 20  # differing members / tensors listed in details
+
+
+class FormatError(ValueError):
+    """A file is not in the format a policy compares."""
+
+
+@dataclass
+class Comparison:
+    equal: bool  # equivalent under the policy
+    identical: bool  # the same bytes
+    policy: str
+    summary: str
+    details: dict[str, Any] = field(default_factory=dict)
+    #: set when an optional package the policy needs is missing
+    unavailable: str | None = None
+
+
+@dataclass
+class Budget:
+    """Bytes a comparison may still extract, shared by every nesting level."""
+
+    left: int
+
+
+@dataclass(frozen=True)
+class Nested:
+    """How deep a comparison is (archives in archives) and how to compare one level down.
+
+    Comparators receive the dispatch function instead of importing it, so that the
+    archive comparator can recurse without an import cycle.
+    """
+
+    depth: int
+    budget: Budget
+    compare: Callable[[Path, Path, Policy, Nested], Comparison]
+
+    def deeper(self) -> Nested:
+        return Nested(self.depth + 1, self.budget, self.compare)
+
+
+Comparator = Callable[[Path, Path, dict[str, Any], Nested], Comparison]

@@ -1,0 +1,674 @@
+"""The run of a rebuild: validate first, then each step in a fresh private work folder
+from its declared inputs alone, then the comparison of what came out with what was
+published (``spec/rebuild.md``)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rebuildable import schema
+from rebuildable.context import Options
+from rebuildable.engine import validate_release
+from rebuildable.errors import MemberError, UsageError
+from rebuildable.findings import Finding, Location, Severity, finding
+from rebuildable.load import Document, load_manifest
+from rebuildable.model import Artifact, Manifest, Step
+from rebuildable.rebuild.equivalence import (
+    Comparison,
+    Policy,
+    PolicyError,
+    compare,
+    parse_policy,
+)
+from rebuildable.rebuild.inputs import (
+    ExternalResolver,
+    Unavailable,
+    UpstreamResolver,
+    copy_verified,
+    hash_file,
+    place_file,
+)
+from rebuildable.rebuild.messages import failure_hint
+from rebuildable.rebuild.options import RebuildOptions
+from rebuildable.rebuild.outputs import OutputTooLargeError, copy_new
+from rebuildable.rebuild.plan import (
+    InputOrigin,
+    PlanError,
+    order_steps,
+    plan_step,
+    source_date_epoch,
+)
+from rebuildable.rebuild.runner import (
+    Isolation,
+    StepRun,
+    make_private_dir,
+    minimal_environment,
+    probe_isolation,
+    remove_tree,
+    run_command,
+)
+from rebuildable.rebuild.sandbox import make_view
+from rebuildable.release import FolderRelease, Release, safe_relative
+from rebuildable.report import ReleaseInfo, Report
+
+#: static errors in these areas make the manifest unusable for a rebuild ([REB-1])
+REFUSING_AREAS = ("release", "load", "schema", "ids", "refs", "path", "internal")
+STDERR_TAIL = 1500
+#: lines of a failed step's standard error shown in its finding
+STDERR_LINES = 20
+MAX_UNDECLARED = 20
+
+
+def _load_model(release: Release) -> tuple[Document, Manifest]:
+    loaded = schema.load_document(release.read_manifest(), release.manifest_name)
+    assert loaded.document is not None  # validate_release succeeded on the same bytes
+    return loaded.document, Manifest.from_data(loaded.document.data)
+
+
+def rebuild_release(release: Release, options: RebuildOptions) -> Report:
+    static = validate_release(release, Options(strict=False, upstream_dirs=options.upstream_dirs))
+    if static.fatal:
+        static.strict = options.strict
+        return static
+    refusing = [f for f in static.findings
+                if f.severity is Severity.ERROR and f.code.split(".")[0] in REFUSING_AREAS]
+    info = static.release
+    if refusing or info.manifest is None or not _loadable(release):
+        findings = list(refusing)
+        findings.append(finding(
+            "rebuild.refused",
+            f"the manifest has {len(refusing) or 'unreadable'} structural error(s); "
+            "nothing was run",
+            data={"errors": sorted({f.code for f in refusing})}))
+        section = {"refused": True, "validation": _summary_of(static), "steps": []}
+        return Report(info, findings, options.strict, sections={"rebuild": section})
+    document, manifest = _load_model(release)
+    run = _Rebuild(release, document, manifest, options)
+    if not static.ok:
+        run.add(_validation_failed(static))
+    try:
+        run.go()
+    finally:
+        run.close()
+    section = run.section()
+    section["validation"] = _summary_of(static)
+    return Report(ReleaseInfo(manifest.name, manifest.version, release.manifest_name),
+                  run.findings, options.strict, sections={"rebuild": section})
+
+
+def _loadable(release: Release) -> bool:
+    try:
+        return load_manifest(release.read_manifest(), release.manifest_name).document is not None
+    except (MemberError, OSError):
+        return False
+
+
+def _summary_of(report: Report) -> dict[str, Any]:
+    return {"ok": report.ok, "counts": report.counts,
+            "errors": sorted({f.code for f in report.findings
+                              if f.severity is Severity.ERROR})}
+
+
+def _validation_failed(static: Report) -> Finding:
+    """A release that fails validation is not reproduced, whatever its steps make."""
+    errors = sorted({f.code for f in static.findings if f.severity is Severity.ERROR})
+    shown = ", ".join(errors[:10]) + (" …" if len(errors) > 10 else "")
+    return finding("rebuild.validation-failed",
+                   f"the release fails static validation ({static.counts.get('error', 0)} "
+                   f"error(s): {shown}); rebuilt outputs do not make it reproduced",
+                   data={"errors": errors, "counts": static.counts})
+
+
+@dataclass
+class _Output:
+    artifact: Artifact
+    file: Path | None = None  # the rebuilt bytes, in the private folder
+    status: str = "pending"
+    record: dict[str, Any] = field(default_factory=dict)
+    too_large: bool = False
+
+
+class _Rebuild:
+    def __init__(self, release: Release, document: Document, manifest: Manifest,
+                 options: RebuildOptions) -> None:
+        self.release = release
+        self.document = document
+        self.manifest = manifest
+        self.options = options
+        self.findings: list[Finding] = []
+        self.steps: list[dict[str, Any]] = []
+        self.artifacts = manifest.artifact_index()
+        self.sde, self.sde_source = source_date_epoch(manifest)
+        try:
+            self.isolation: Isolation = probe_isolation(options.isolation)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+        local = release.local_root()
+        if (options.work_root is not None and local is not None
+                and options.work_root.resolve().is_relative_to(local.resolve())):
+            raise UsageError(f"--work-dir {options.work_root} is inside the release; "
+                             "the release is never written to")
+        self.private = make_private_dir() if options.work_root is None else Path(
+            _mkdtemp_in(options.work_root))
+        # the rebuilder's own files (verified inputs, published copies, rebuilt outputs,
+        # logs) and the steps' work folders live apart; no step ever sees either
+        self.state = self.private / "state"
+        self.work_root = self.private / "steps"
+        self.state.mkdir(mode=0o700)
+        self.work_root.mkdir(mode=0o700)
+        self.externals = ExternalResolver(options.inputs_dirs, options.fetch,
+                                          self.state / "inputs")
+        self.upstreams = UpstreamResolver(release, options.upstream_dirs, self.externals)
+        #: rebuilt outputs by artifact id (files in the private folder)
+        self.rebuilt: dict[str, Path] = {}
+        self.failed_steps: set[str] = set()
+        self.caller_env = options.caller_env if options.caller_env is not None else dict(
+            os.environ)
+        secret = [self.private, *options.inputs_dirs, *options.upstream_dirs]
+        if local is not None:
+            secret.append(local)
+        elif Path(release.label).is_file():  # an archive
+            secret.append(Path(release.label))
+        self.view = make_view(secret, self.caller_env.get("PATH"))
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def locate(self, pointer: str) -> Location:
+        return self.document.locate(pointer)
+
+    def add(self, f: Finding) -> None:
+        self.findings.append(f)
+
+    def close(self) -> None:
+        if not self.options.keep:
+            remove_tree(self.private)
+
+    # -- the run ---------------------------------------------------------------------
+
+    def go(self) -> None:
+        if not self.manifest.steps:
+            self.add(finding("rebuild.no-steps", "the manifest declares no steps",
+                             location=self.locate("")))
+            return
+        if not self._isolation_acceptable():
+            return
+        try:
+            ordered = order_steps(self.manifest)
+        except PlanError as exc:  # pragma: no cover - refs.cycle refuses first
+            self.add(finding("rebuild.refused", str(exc)))
+            return
+        if self.options.step is not None:
+            chosen = [s for s in ordered if s.id == self.options.step]
+            if not chosen:
+                known = ", ".join(s.id for s in ordered)
+                raise UsageError(f"no step {self.options.step!r} in the manifest (steps: {known})")
+            ordered = chosen
+        done: set[str] = set()
+        for n, step in enumerate(ordered, 1):
+            self.options.progress.start(f"step {step.id}", 0)
+            try:
+                self.run_step(n, step, done)
+            finally:
+                self.options.progress.finish()
+            done.add(step.id)
+
+    def run_step(self, n: int, step: Step, done: set[str]) -> None:
+        plan = plan_step(self.manifest, step, rebuilt_steps=done)
+        record: dict[str, Any] = {
+            "id": step.id, "status": "pending", "run": step.run,
+            "isolation": self.isolation.to_dict(self.options.timeout),
+            "inputs": [], "outputs": [], "runs": [], "work_dir": None,
+        }
+        self.steps.append(record)
+        outputs = [_Output(self.artifacts[o]) for o in step.outputs if o in self.artifacts]
+        # inputs that an earlier step of this rebuild failed to make
+        blocked = sorted({i.producer for i in plan.inputs
+                          if i.origin is InputOrigin.REBUILT and i.producer in self.failed_steps})
+        blocked_outputs = sorted(i.ref for i in plan.inputs
+                                 if i.origin is InputOrigin.REBUILT and i.ref not in self.rebuilt)
+        if blocked or blocked_outputs:
+            self._skip(step, record, outputs,
+                       f"step {step.id!r} was not run: its input(s) "
+                       f"{', '.join(blocked_outputs)} were not rebuilt"
+                       + (f" (step(s) {', '.join(str(b) for b in blocked)} failed)"
+                          if blocked else ""))
+            return
+        staged = self._stage_inputs(n, step, plan, record, outputs)
+        if staged is None:
+            return
+        if step.run is None:  # pragma: no cover - the schema requires run
+            self._mark_failed(step, record, outputs, "failed")
+            return
+        results: list[dict[str, Path | None]] = []
+        for r in range(2 if self.options.twice else 1):
+            got = self._run_once(n, r, step, staged=staged, record=record, outputs=outputs)
+            if got is None:
+                return
+            results.append(got)
+        first = results[0]
+        for out in outputs:
+            out.file = first.get(out.artifact.id)
+        self._compare_outputs(step, outputs)
+        if self.options.twice:
+            self._compare_runs(step, outputs, results)
+        record["outputs"] = [o.record for o in outputs]
+        statuses = {o.status for o in outputs}
+        if record.get("nondeterministic"):
+            statuses.add("nondeterministic")
+        record["status"] = ("reproduced" if statuses <= {"reproduced", "equivalent"}
+                            else "differs")
+        for out in outputs:
+            if out.file is not None:
+                self.rebuilt[out.artifact.id] = out.file
+            else:
+                self.failed_steps.add(step.id)
+
+    def _stage_inputs(self, n: int, step: Step, plan: Any, record: dict[str, Any],
+                      outputs: list[_Output]) -> list[tuple[str, Path, bool]] | None:
+        """Verified copies of the step's inputs in the rebuilder's own folder."""
+        store = Path(tempfile.mkdtemp(prefix=f"{n:03d}-", dir=self.state))
+        staged: list[tuple[str, Path, bool]] = []
+        missing: list[str] = []
+        for inp in plan.inputs:
+            try:
+                place, src, origin, executable = self._resolve_input(inp, store)
+            except Unavailable as exc:
+                missing.append(f"{inp.ref} ({exc.reason})")
+                record["inputs"].append({"ref": inp.ref, "origin": inp.origin.value,
+                                         "available": False, "reason": exc.reason})
+                continue
+            staged.append((place, src, executable))
+            record["inputs"].append({"ref": inp.ref, "origin": origin, "path": place,
+                                     "available": True})
+        if missing:
+            self.add(finding(
+                "rebuild.input-unavailable",
+                f"step {step.id!r} cannot be rebuilt offline: missing input(s) "
+                + "; ".join(missing),
+                step=step.id, location=self.locate(f"{step.pointer}/inputs"),
+                data={"missing": missing}))
+            self._mark_failed(step, record, outputs, "unavailable")
+            return None
+        return staged
+
+    def _run_once(self, n: int, r: int, step: Step, *, staged: list[tuple[str, Path, bool]],
+                  record: dict[str, Any], outputs: list[_Output]) -> dict[str, Path | None] | None:
+        """One run of a step in a fresh work folder; its outputs, or None when it failed.
+
+        The folder's name is unpredictable (mkdtemp), so that no step can make it in
+        advance (a step under ``--isolation none`` sees the folder it would be in).
+        """
+        assert step.run is not None
+        label = f"{n:03d}-{_slug(step.id)}-run{r + 1}-"
+        work = Path(tempfile.mkdtemp(prefix=label, dir=self.work_root))
+        logs = Path(tempfile.mkdtemp(prefix=label + "logs-", dir=self.state))
+        try:
+            for place, src, executable in staged:
+                place_file(src, work, place, self.sde, executable)
+        except OSError as exc:
+            self.add(finding(
+                "rebuild.input-unavailable",
+                f"step {step.id!r}: cannot place its inputs: {exc}", step=step.id,
+                location=self.locate(f"{step.pointer}/inputs")))
+            self._mark_failed(step, record, outputs, "unavailable")
+            return None
+        env = minimal_environment(work, self.sde, self.caller_env)
+        result = run_command(step.run, work, logs, env, timeout=self.options.timeout,
+                             isolation=self.isolation, view=self.view)
+        record["runs"].append(_run_record(result, logs if self.options.keep else None))
+        if self.options.keep:
+            record["work_dir"] = str(work)
+        if not self._check_run(step, record, outputs, result, logs):
+            return None
+        got = self._collect(step, work, outputs, r, staged)
+        if not self.options.keep:
+            remove_tree(work)
+        return got
+
+    def _isolation_acceptable(self) -> bool:
+        """[REB-3]: without a private view, run only when the caller asked for none."""
+        iso = self.isolation
+        if not iso.not_enforced:
+            return True
+        missing = ", ".join(iso.not_enforced)
+        tried = f" ({'; '.join(iso.probe)})" if iso.probe else ""
+        if self.options.isolation != "none":
+            self.add(finding(
+                "rebuild.isolation-unavailable",
+                f"no sandbox works on this machine{tried}: steps would run without "
+                f"{missing}, so a rebuild here could not show that they use only their "
+                "declared inputs; nothing was run",
+                data=iso.to_dict()))
+            return False
+        self.add(finding(
+            "rebuild.isolation-weak",
+            f"steps run with isolation 'none', as asked: not enforced: {missing}; "
+            "a step could read undeclared files, the release or the network",
+            data=iso.to_dict()))
+        return True
+
+    # -- inputs ----------------------------------------------------------------------
+
+    def _resolve_input(self, inp: Any, store: Path) -> tuple[str, Path, str, bool]:
+        """(place in work folder, local file, origin label, executable)."""
+        art: Artifact | None = inp.artifact
+        if inp.origin is InputOrigin.UPSTREAM:
+            _, _, name = inp.ref.partition(":")
+            place, src, origin = self.upstreams.resolve(inp.upstream, name, store)
+            if not safe_relative(place):
+                raise Unavailable(f"{place!r} is not a safe relative path")
+            return place, src, origin, False
+        assert art is not None
+        if not safe_relative(inp.place):
+            raise Unavailable(f"{inp.place!r} is not a safe relative path")
+        if inp.origin is InputOrigin.EXTERNAL:
+            src, origin = self.externals.resolve(art)
+            return inp.place, src, origin, False
+        if inp.origin is InputOrigin.REBUILT:
+            built = self.rebuilt.get(art.id)
+            if built is None:  # pragma: no cover - blocked earlier
+                raise Unavailable("not rebuilt")
+            return inp.place, built, f"rebuilt:{inp.producer}", _executable(self.release,
+                                                                             art.path)
+        # a shipped file (a source, or with --step an earlier step's shipped output)
+        if art.path is None:  # pragma: no cover - schema: path or uri
+            raise Unavailable("no path")
+        dst = store / art.id
+        try:
+            with self.release.open(art.path) as fh:
+                copy_verified(fh, dst, art.digest)
+        except MemberError as exc:
+            raise Unavailable(exc.message) from exc
+        except OSError as exc:
+            raise Unavailable(f"{art.path}: {exc.strerror or exc}") from exc
+        origin = "release" if inp.origin is InputOrigin.RELEASE else "shipped-output"
+        return inp.place, dst, origin, _executable(self.release, art.path)
+
+    # -- results ---------------------------------------------------------------------
+
+    def _skip(self, step: Step, record: dict[str, Any], outputs: list[_Output],
+              message: str) -> None:
+        self.add(finding("rebuild.step-skipped", message, step=step.id,
+                         location=self.locate(step.pointer)))
+        self._mark_failed(step, record, outputs, "skipped")
+
+    def _mark_failed(self, step: Step, record: dict[str, Any], outputs: list[_Output],
+                     status: str) -> None:
+        record["status"] = status
+        record["outputs"] = [{"id": o.artifact.id, "path": o.artifact.path, "status": "not-built"}
+                             for o in outputs]
+        self.failed_steps.add(step.id)
+
+    def _check_run(self, step: Step, record: dict[str, Any], outputs: list[_Output],
+                   result: StepRun, logs: Path) -> bool:
+        where = (f"full log: {logs / 'stderr'}" if self.options.keep
+                 else "rerun with --keep for the full log")
+        if result.timed_out:
+            self.add(finding(
+                "rebuild.step-timeout",
+                f"step {step.id!r} ran longer than {self.options.timeout:g} s and was killed "
+                f"with its process group", step=step.id,
+                location=self.locate(f"{step.pointer}/run"),
+                data={"timeout": self.options.timeout,
+                      "stderr_tail": result.stderr_tail[-STDERR_TAIL:]}))
+            self._mark_failed(step, record, outputs, "timeout")
+            return False
+        if result.exit_code != 0:
+            lines = result.stderr_tail.rstrip().splitlines()[-STDERR_LINES:]
+            shown = "\n".join("    " + ln for ln in lines)
+            self.add(finding(
+                "rebuild.step-failed",
+                f"step {step.id!r} exited with status {result.exit_code}; "
+                + (f"the last {len(lines)} line(s) of its standard error ({where}):\n{shown}"
+                   if lines else f"it wrote nothing to standard error ({where})"),
+                step=step.id, location=self.locate(f"{step.pointer}/run"),
+                hint=failure_hint(result.stderr_tail),
+                data={"exit_code": result.exit_code, "stderr_tail": "\n".join(lines),
+                      "log": str(logs / "stderr") if self.options.keep else None}))
+            self._mark_failed(step, record, outputs, "failed")
+            return False
+        return True
+
+    def _collect(self, step: Step, work: Path, outputs: list[_Output], run: int,
+                 staged: list[tuple[str, Path, bool]]) -> dict[str, Path | None]:
+        """Copy the outputs out of the work folder, each into a fresh private file and
+        at most ``max_output_size`` bytes of it (a sparse 1 TiB file is refused, not
+        copied)."""
+        got: dict[str, Path | None] = {}
+        view = FolderRelease(work, "rebuild.yaml", str(work))
+        store = Path(tempfile.mkdtemp(prefix=f"rebuilt-run{run + 1}-", dir=self.state))
+        bound = self.options.max_output_size
+        for out in outputs:
+            art = out.artifact
+            got[art.id] = None
+            if art.path is None or not safe_relative(art.path):
+                continue
+            try:
+                with view.open(art.path) as fh:
+                    size = os.fstat(fh.fileno()).st_size
+                    if size > bound:
+                        self.add(_too_large(step, art, size, bound,
+                                            self.locate(art.pointer)))
+                        out.too_large = True
+                        continue
+                    got[art.id] = copy_new(fh, store / art.id, bound)
+            except OutputTooLargeError:
+                self.add(_too_large(step, art, bound + 1, bound, self.locate(art.pointer)))
+                out.too_large = True
+            except (MemberError, OSError):
+                continue
+        if run == 0:
+            self._note_undeclared(step, view, outputs, staged)
+        return got
+
+    def _note_undeclared(self, step: Step, view: FolderRelease, outputs: list[_Output],
+                         staged: list[tuple[str, Path, bool]]) -> None:
+        declared = {p for p, _, _ in staged} | {o.artifact.path for o in outputs
+                                                if o.artifact.path}
+        extra = sorted(p for p, e in view.entries().items()
+                       if e.type.value == "file" and p not in declared
+                       and not p.startswith(".rebuild/"))
+        if extra:
+            shown = extra[:MAX_UNDECLARED]
+            self.add(finding(
+                "rebuild.undeclared-write",
+                f"step {step.id!r} left {len(extra)} undeclared file(s) in its work folder: "
+                + ", ".join(shown) + (" …" if len(extra) > len(shown) else ""),
+                step=step.id, data={"files": shown, "count": len(extra)}))
+
+    def _published(self, art: Artifact) -> Path:
+        """A fresh private copy of the published output, made now, never reused: a
+        file that already exists somewhere is never trusted to be the release's."""
+        if art.path is None:
+            src, _ = self.externals.resolve(art)
+            return src
+        dst = Path(tempfile.mkdtemp(prefix="published-", dir=self.state)) / art.id
+        try:
+            with self.release.open(art.path) as fh:
+                copy_new(fh, dst, None)
+        except MemberError as exc:
+            raise Unavailable(exc.message) from exc
+        except OSError as exc:
+            raise Unavailable(f"{art.path}: {exc.strerror or exc}") from exc
+        return dst
+
+    def _policy(self, step: Step, art: Artifact) -> Policy:
+        return parse_policy(step.equivalence.get(art.id))
+
+    def _compare_outputs(self, step: Step, outputs: list[_Output]) -> None:
+        for out in outputs:
+            art = out.artifact
+            pointer = self._artifact_pointer(art)
+            rec: dict[str, Any] = {"id": art.id, "path": art.path}
+            out.record = rec
+            if out.file is None and out.too_large:
+                out.status = rec["status"] = "too-large"
+                continue
+            if out.file is None:
+                out.status = rec["status"] = "missing"
+                self.add(finding(
+                    "rebuild.output-missing",
+                    f"step {step.id!r} did not produce {art.path or art.id}", artifact=art.id,
+                    step=step.id, location=self.locate(pointer)))
+                continue
+            rec["digest"] = hash_file(out.file, ["sha256"])
+            declared = {k: v for k, v in art.digest.items() if k == "sha256"}
+            if declared:
+                rec["matches_declared_digest"] = declared["sha256"] == rec["digest"]["sha256"]
+            try:
+                policy = self._policy(step, art)
+            except PolicyError as exc:  # pragma: no cover - the schema check refuses first
+                out.status = rec["status"] = "differs"
+                self.add(finding("rebuild.output-differs", f"{art.name}: {exc}",
+                                 artifact=art.id, step=step.id))
+                continue
+            rec["policy"] = policy.to_dict()
+            try:
+                published = self._published(art)
+            except Unavailable as exc:
+                out.status = rec["status"] = "unchecked"
+                self.add(finding(
+                    "rebuild.reference-unavailable",
+                    f"{art.name}: the published output cannot be read: {exc.reason}",
+                    artifact=art.id, step=step.id, location=self.locate(pointer)))
+                continue
+            result = compare(out.file, published, policy)
+            self._report_comparison(step, out, result, pointer)
+
+    def _report_comparison(self, step: Step, out: _Output, result: Comparison,
+                           pointer: str) -> None:
+        art, rec = out.artifact, out.record
+        rec["summary"] = result.summary
+        if result.details:
+            rec["details"] = result.details
+        if result.identical:
+            out.status = rec["status"] = "reproduced"
+            self.add(finding("rebuild.output-reproduced",
+                             f"{art.name}: rebuilt bytes are identical to the published ones",
+                             artifact=art.id, step=step.id,
+                             data={"digest": rec["digest"]}))
+        elif result.equal:
+            out.status = rec["status"] = "equivalent"
+            self.add(finding("rebuild.output-equivalent",
+                             f"{art.name}: {result.policy} equivalence holds: {result.summary}",
+                             artifact=art.id, step=step.id,
+                             location=self.locate(f"{step.pointer}/equivalence"),
+                             data=result.details))
+        elif result.unavailable:
+            out.status = rec["status"] = "unchecked"
+            self.add(finding("rebuild.comparator-unavailable",
+                             f"{art.name}: the bytes differ and {result.unavailable}",
+                             artifact=art.id, step=step.id,
+                             location=self.locate(f"{step.pointer}/equivalence"),
+                             data=result.details))
+        else:
+            out.status = rec["status"] = "differs"
+            self.add(finding("rebuild.output-differs",
+                             f"{art.name}: rebuilt output differs ({result.policy}): "
+                             f"{result.summary}",
+                             artifact=art.id, step=step.id, location=self.locate(pointer),
+                             data=result.details))
+
+    def _compare_runs(self, step: Step, outputs: list[_Output],
+                      results: list[dict[str, Path | None]]) -> None:
+        first, second = results[0], results[1]
+        for out in outputs:
+            art = out.artifact
+            a, b = first.get(art.id), second.get(art.id)
+            if a is None and b is None:
+                continue
+            if a is None or b is None:
+                summary = "produced in one run only"
+                equal, identical = False, False
+                details: dict[str, Any] = {}
+            else:
+                try:
+                    policy = self._policy(step, art)
+                except PolicyError:  # pragma: no cover
+                    policy = Policy("exact")
+                cmp = compare(a, b, policy)
+                summary, equal, identical, details = (cmp.summary, cmp.equal, cmp.identical,
+                                                      cmp.details)
+            out.record["second_run"] = ("identical" if identical else
+                                        "equivalent" if equal else "differs")
+            if identical:
+                continue
+            severity = Severity.INFO if equal else None
+            msg = (f"{art.name}: two runs of step {step.id!r} gave different bytes"
+                   + (" that are still equivalent under its policy: " if equal else ": ")
+                   + summary)
+            self.add(finding("rebuild.nondeterministic", msg, severity=severity,
+                             artifact=art.id, step=step.id, location=self.locate(step.pointer),
+                             data=details))
+            if not equal:
+                self.steps[-1]["nondeterministic"] = True
+
+    def _artifact_pointer(self, art: Artifact) -> str:
+        return art.pointer
+
+    # -- report ----------------------------------------------------------------------
+
+    def section(self) -> dict[str, Any]:
+        counts: dict[str, int] = {}
+        for s in self.steps:
+            for o in s.get("outputs", []):
+                counts[o["status"]] = counts.get(o["status"], 0) + 1
+        step_counts: dict[str, int] = {}
+        for s in self.steps:
+            step_counts[s["status"]] = step_counts.get(s["status"], 0) + 1
+        out: dict[str, Any] = {
+            "refused": False,
+            "isolation": {**self.isolation.to_dict(self.options.timeout),
+                          "probe": list(self.isolation.probe),
+                          "view": self.view.to_dict()},
+            "source_date_epoch": {"value": self.sde, "from": self.sde_source},
+            "mode": "step" if self.options.step else "all",
+            "twice": self.options.twice,
+            "work_dir": str(self.private) if self.options.keep else None,
+            "steps": self.steps,
+            "summary": {"steps": step_counts, "outputs": counts},
+        }
+        return out
+
+
+def _mkdtemp_in(root: Path) -> str:
+    import tempfile  # noqa: PLC0415
+
+    root.mkdir(parents=True, exist_ok=True)
+    return tempfile.mkdtemp(prefix="rebuildable-", dir=root)
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in text)[:60]
+
+
+def _run_record(result: StepRun, logs: Path | None) -> dict[str, Any]:
+    return {"exit_code": result.exit_code, "timed_out": result.timed_out,
+            "seconds": round(result.seconds, 3),
+            "leftover_processes_killed": result.leftover_processes,
+            "stderr_tail": result.stderr_tail[-STDERR_TAIL:],
+            "logs": str(logs) if logs is not None else None}
+
+
+def _too_large(step: Step, art: Artifact, size: int, bound: int, where: Location) -> Finding:
+    return finding(
+        "rebuild.output-too-large",
+        f"step {step.id!r} made {art.path} of {size} bytes, over the bound of {bound} bytes; "
+        "it was not copied or compared", artifact=art.id, step=step.id, location=where,
+        data={"size": size, "bound": bound})
+
+
+def _executable(release: Release, path: str | None) -> bool:
+    root = release.local_root()
+    if root is None or path is None:
+        return False
+    try:
+        st = os.lstat(root.joinpath(*path.split("/")))
+    except OSError:
+        return False
+    return bool(st.st_mode & 0o111)
+

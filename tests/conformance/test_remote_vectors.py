@@ -1,0 +1,72 @@
+"""Run the remote-integrity vectors in spec/conformance/remote (spec/remote.md).
+
+Each vector's release names external artifacts through ``@FILES@`` (the ``file://`` URI of
+the vector's ``files/``) and ``@SERVER@`` (a loopback HTTP server over ``files/`` with the
+misbehaviours spec/conformance/README.md lists); the runner fills both in on a copy of
+the release, validates with the vector's options, and compares ``ok``, the distinct
+error and warning codes, and the optional ``absent_text`` and ``requests`` expectations.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rebuildable import api
+from rebuildable.findings import Severity
+from rebuildable.remote.fetch import FetchOptions
+from tests.support.web import serve
+
+ROOT = Path(__file__).resolve().parents[2]
+REMOTE = ROOT / "spec" / "conformance" / "remote"
+VECTOR_KEYS = {"description", "covers", "options", "expect"}
+EXPECT_KEYS = {"ok", "codes", "absent_text", "requests"}
+#: vectors keep retries quick; a vector may still set its own
+DEFAULT_FETCH = {"retries": 2, "backoff": 0.01, "timeout": 10.0}
+
+
+def _vectors() -> list[Path]:
+    return sorted(p for p in REMOTE.iterdir() if (p / "vector.json").is_file())
+
+
+def _options(raw: dict[str, Any]) -> api.Options:
+    raw = dict(raw)
+    fetch = FetchOptions(**{**DEFAULT_FETCH, **raw.pop("fetch_options", {})})
+    return api.Options(fetch_options=fetch, **raw)
+
+
+def test_remote_vectors_exist() -> None:
+    assert len(_vectors()) >= 10
+
+
+@pytest.mark.parametrize("folder", _vectors(), ids=lambda p: p.name)
+def test_remote_vector(folder: Path, tmp_path: Path) -> None:
+    vector = json.loads((folder / "vector.json").read_text("utf-8"))
+    assert set(vector) <= VECTOR_KEYS
+    expect = vector["expect"]
+    assert set(expect) <= EXPECT_KEYS
+    files = {p.name: p.read_bytes() for p in (folder / "files").iterdir()}
+    with serve(files) as web:
+        release = tmp_path / "release"
+        shutil.copytree(folder / "release", release)
+        manifest = release / "rebuild.json"
+        text = manifest.read_text("utf-8")
+        text = text.replace("@FILES@", (folder / "files").resolve().as_uri())
+        text = text.replace("@SERVER@", web.base)
+        manifest.write_text(text, "utf-8")
+        report = api.validate(release, _options(vector.get("options", {})))
+        requests = len(web.state.requests)
+    codes = sorted({f.code for f in report.findings
+                    if f.severity in (Severity.ERROR, Severity.WARNING)})
+    details = "\n".join(f"  {f.severity.value} {f.code}: {f.message}" for f in report.findings)
+    assert (report.ok, codes) == (expect["ok"], expect["codes"]), \
+        f"{vector['description']}\n{details}"
+    rendered = json.dumps(report.to_dict())
+    for secret in expect.get("absent_text", []):
+        assert secret not in rendered
+    if "requests" in expect:
+        assert requests == expect["requests"]
