@@ -12,17 +12,44 @@ from hypothesis import strategies as st
 #: bytes that break parsers more often than random ones do
 TOKENS: Sequence[bytes] = (
     b"\x00", b"\xff", b"\xff\xff\xff\xff", b"\x7f\xff\xff\xff\xff\xff\xff\xff", b"9" * 5000,
-    b"0x" + b"f" * 1200, b"-", b"..", b"../", b"/", b"\\", b"*", b"&a", b"*a", b"!!python/object",
+    b"0x" + b"f" * 4000, b"0o" + b"7" * 5000, b"-", b"..", b"../", b"/", b"\\", b"*", b"&a",
+    b"*a", b"!!python/object",
     b"<<", b"{", b"[", b'"', b"\n", b"\r", b"\t", b"\xef\xbb\xbf", b"\xed\xa0\x80", b"NaN",
     b"1e999", b"\\ud800", b"PK\x03\x04", b"././@LongLink", b"ustar\x0000", b"GGUF",
     b"\x93NUMPY", b"8BPS",
 )
 
 
+#: tokens for a value slot of a manifest: numbers no reader converts, and their kin
+VALUE_TOKENS: Sequence[bytes] = (
+    b"9" * 5000, b"-" + b"9" * 5000, b"0x" + b"f" * 4000, b"0o" + b"7" * 5000, b"1e999",
+    b"-.inf", b".nan", b"NaN", b'"\\ud800"', b"9007199254740993", b"1" * 4300,
+)
+
+#: tokens for a member-name slot of an archive
+NAME_TOKENS: Sequence[bytes] = (
+    b"\x00", b"\x00/", b"/", b"../", b"./", b"a//", b"C:", b"\\", b"\xff\xfe", b"\xc3\xa9",
+    b"rebuild.", b"A", b"\x7f", b"\n",
+)
+
+#: where a seed holds this, a token goes (so that tokens also land where they mean most:
+#: a YAML value, a member name)
+SLOT = b"@@"
+#: a slot filled to its own length (names inside archives: both zip headers name it)
+FIXED_SLOT = b"%%%%%%%%"
+
+
 @st.composite
-def mutated(draw: st.DrawFn, seeds: Sequence[bytes], max_edits: int = 8) -> bytes:
-    """One seed with up to ``max_edits`` edits."""
-    data = bytearray(draw(st.sampled_from(seeds)))
+def mutated(draw: st.DrawFn, seeds: Sequence[bytes], max_edits: int = 8,
+            slot_tokens: Sequence[bytes] = TOKENS) -> bytes:
+    """One seed, its slots filled with ``slot_tokens``, then up to ``max_edits`` edits."""
+    seed = draw(st.sampled_from(seeds))
+    while FIXED_SLOT in seed:  # same length: the archive's length fields stay right
+        token = draw(st.sampled_from(slot_tokens))[:len(FIXED_SLOT)]
+        seed = seed.replace(FIXED_SLOT, token.ljust(len(FIXED_SLOT), b"_"), 1)
+    while SLOT in seed:
+        seed = seed.replace(SLOT, draw(st.sampled_from(slot_tokens)), 1)
+    data = bytearray(seed)
     for _ in range(draw(st.integers(0, max_edits))):
         edit = draw(st.integers(0, 5))
         at = draw(st.integers(0, max(len(data), 1) - 1)) if data else 0

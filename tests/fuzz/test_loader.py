@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 
 from rebuildable.codes import CODES
 from rebuildable.load import Limits, coerce_to_schema, load_manifest
-from tests.fuzz.mutate import bounded_time, check_codes, mutated
+from tests.fuzz.mutate import VALUE_TOKENS, bounded_time, check_codes, mutated
 
 YAML_SEED = b"""spec: rebuildable/0.1
 name: tiny
@@ -33,8 +33,11 @@ JSON_SEED = json.dumps({"spec": "rebuildable/0.1", "name": "tiny", "version": "1
                         "artifacts": [{"id": "w", "path": "w.bin", "size": 3,
                                        "digest": {"sha256": "ab"}}],
                         "x-n": [1, 2.5, True, None, "s\\u00e9"]}).encode()
-SEEDS = {"rebuild.yaml": (YAML_SEED, b"a: 1\n", b"- [x]\n", b"{}"),
-         "rebuild.json": (JSON_SEED, b"{}", b"[1]", b'{"a": {"b": [1, 2]}}')}
+#: half the seeds carry value slots, so the value tokens are met often
+SEEDS = {"rebuild.yaml": (YAML_SEED, b"a: 1\n", b"- [x]\n", b"version: @@\nx: [@@]\n",
+                          YAML_SEED.replace(b"size: 12", b"size: @@"), b"x: {a: @@}\n"),
+         "rebuild.json": (JSON_SEED, b"[1]", b'{"a": {"b": [1, 2]}}', b'{"x": @@}',
+                          b'{"x": [1, @@]}', JSON_SEED.replace(b'"size": 3', b'"size": @@'))}
 
 
 def registered(code: str) -> bool:
@@ -44,7 +47,7 @@ def registered(code: str) -> bool:
 @pytest.mark.parametrize("name", sorted(SEEDS))
 def test_loading_mutated_manifests_gives_findings_never_exceptions(name: str) -> None:
     @settings(suppress_health_check=[HealthCheck.too_slow])
-    @given(data=mutated(SEEDS[name]))
+    @given(data=mutated(SEEDS[name], slot_tokens=VALUE_TOKENS))
     def run(data: bytes) -> None:
         with bounded_time("load_manifest"):
             result = load_manifest(data, name, limits=Limits(max_bytes=1 << 20, max_depth=32))

@@ -38,7 +38,8 @@ class ArchiveLimits:
     max_metadata_bytes: int = 64 * MiB
     #: the most metadata records (GNU long names, PAX headers) before one member
     max_header_chain: int = 8
-    #: the most bytes copied aside from a stream that cannot seek (standard input)
+    #: the most bytes copied aside from a stream that cannot seek (standard input); never
+    #: more than max_total_bytes either
     max_stream_bytes: int = 16 * GiB
 
     def bound(self, compressed: int) -> int:

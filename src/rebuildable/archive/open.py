@@ -99,7 +99,8 @@ def _spool_archive(stream: BinaryIO, label: str, limits: ArchiveLimits,
             head = _read_head(stream)
             if sniff(head) is None:
                 raise _not_an_archive(label)
-            return _spool(stream, head, limits.max_stream_bytes, label)
+            bound = min(limits.max_stream_bytes, limits.max_total_bytes)
+            return _spool(stream, head, bound, label)
         except OSError as exc:
             raise ReleaseError("release.unreadable", f"{label}: {exc.strerror or exc}",
                                path=label) from exc
