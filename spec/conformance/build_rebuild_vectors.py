@@ -131,6 +131,28 @@ def build() -> None:
            [{"id": "big", "inputs": [], "outputs": ["big"], "run": "mkdir -p out && echo 0123456789 > out/big.txt"}],
            ids={"out/big.txt": "big"}, rebuild={"max_output_size": 8})
 
+    ckpts = {"c1.txt": b"1\n", "c2.txt": b"2\n", "c3.txt": b"3\n"}
+    ckpt_ids = {"c1.txt": "c1", "c2.txt": "c2", "c3.txt": "c3"}
+    count = {"id": "count", "inputs": [], "outputs": ["c3"], "checkpoints": ["c1", "c2", "c3"],
+             "run": "for i in 1 2 3; do echo $i > c$i.txt; done",
+             "replay": "echo $(( {index} + 1 )) > {out}",
+             "cost": {"hardware": "a shell", "hours": 0.0001}}
+    vector("rebuild-sample-reproduced", "--sample 3: every segment of a counting step is replayed from the checkpoint before it and reproduces the published one.",
+           ["REB-21", "REB-22", "REB-23"], True, [], ckpts, [count], ids=ckpt_ids, rebuild={"sample": 3, "seed": 0})
+    vector("rebuild-sample-tampered", "--sample 3: the middle checkpoint was replaced (its digest matches the new bytes, so validation passes); replaying the segment that makes it shows the difference.",
+           ["REB-21", "REB-23"], False, ["rebuild.output-differs"], {**ckpts, "c2.txt": b"9\n"}, [count], ids=ckpt_ids,
+           rebuild={"sample": 3, "seed": 0})
+    vector("rebuild-sample-unavailable", "--sample on a release whose steps declare no checkpoints and replay command: an error, nothing replayed.",
+           ["REB-21"], False, ["rebuild.sample-unavailable"], ab, [cat], ids=io_ids, rebuild={"sample": 2, "seed": 0})
+    vector("rebuild-replay-placeholder", "A replay command that never writes {out}: the manifest is broken, so nothing runs.",
+           ["REB-1", "REB-21"], False, ["rebuild.refused", "refs.replay-placeholder"], ckpts,
+           [{**count, "replay": "echo {index} > c1.txt"}], ids=ckpt_ids)
+
+    vector("rebuild-environment-unusable-lock", "The step's environment is a pylock.toml without a lock-version: not a usable lock, so the environment is not built and the step does not run.",
+           ["REB-24"], False, ["rebuild.environment-failed"], {"pylock.toml": b'created-by = "hand"\n', "out.txt": b"x\n"},
+           [{"id": "use", "inputs": ["lock"], "outputs": ["out"], "environment": "lock", "run": "echo x > out.txt"}],
+           ids={"pylock.toml": "lock", "out.txt": "out"})
+
     vector("rebuild-hidden-dependency", "The step reads a shipped file it does not declare as an input: the file is not in its work folder, and the step fails.",
            ["REB-3"], False, ["rebuild.step-failed"], ab,
            [{**cat, "inputs": ["a"]}], ids=io_ids)

@@ -6,7 +6,9 @@ artifacts' bytes come from:
 
 * ``@FILES@``: the ``file://`` URI of the vector's ``files/`` folder;
 * ``@SERVER@``: ``http://127.0.0.1:PORT`` of an HTTP server on loopback that serves
-  ``files/`` with the behaviours of spec/conformance/README.md ("Remote vectors").
+  ``files/`` with the behaviours of spec/conformance/README.md ("Remote vectors");
+* ``@TLS_SERVER@``: ``https://127.0.0.1:PORT`` of the same server behind a certificate
+  that no trust store knows.
 
 Uses only the standard library: the generator must not depend on the implementation
 it tests.
@@ -110,6 +112,35 @@ VECTORS: dict[str, dict[str, Any]] = {
         "covers": ["FET-8"],
         "externals": [art("a", "@SERVER@/redirect/a.bin", DATA)],
         "expect": {"ok": True, "codes": ["fetch.redirected"]},
+    },
+    "remote-interrupted": {
+        "description": "Every transfer breaks off after 1 KiB more than asked for: resumed "
+                       "attempts run out and the artifact is not verified.",
+        "covers": ["FET-6", "FET-7"],
+        "externals": [art("a", "@SERVER@/cut/a.bin", DATA)],
+        "expect": {"ok": False, "codes": ["fetch.interrupted"]},
+    },
+    "remote-http-error": {
+        "description": "The server refuses (HTTP 403): an error, and not retried as if "
+                       "it were transient.",
+        "covers": ["FET-6"],
+        "externals": [art("a", "@SERVER@/forbidden/a.bin", DATA)],
+        "expect": {"ok": False, "codes": ["fetch.http-error"], "requests": 1},
+    },
+    "remote-tls-error": {
+        "description": "An https server whose certificate no trust store knows: a TLS "
+                       "error, never a pass and never retried.",
+        "covers": ["FET-6"],
+        "externals": [art("a", "@TLS_SERVER@/files/a.bin", DATA)],
+        "expect": {"ok": False, "codes": ["fetch.tls-error"]},
+    },
+    "remote-cluster-unreachable": {
+        "description": "Distributed fetching with a cluster that cannot be reached: every "
+                       "external artifact is an error, not a silent pass.",
+        "covers": ["FET-6"],
+        "externals": [art("a", "@SERVER@/files/a.bin", DATA)],
+        "options": {"dask": "tcp://127.0.0.1:9", "fetch_options": {"timeout": 2.0}},
+        "expect": {"ok": False, "codes": ["fetch.distributed-failed"]},
     },
     "remote-credentials": {
         "description": "A URI with a password and a token in its query: the host refuses "

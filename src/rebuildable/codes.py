@@ -73,6 +73,9 @@ _ALL: tuple[Code, ...] = (
     Code("refs.cycle", "error", "Steps depend on each other in a cycle"),
     Code("refs.duplicate-reference", "warning", "A step lists the same artifact twice"),
     Code("refs.equivalence-not-output", "error", "An equivalence policy names an artifact the step does not produce"),
+    Code("refs.checkpoint-not-output", "error", "A step's last checkpoint is not one of its outputs", "End checkpoints with the output the full run makes."),
+    Code("refs.replay-without-checkpoints", "error", "A step has a replay command but no checkpoints to replay"),
+    Code("refs.replay-placeholder", "error", "A replay command does not write {out} or uses a placeholder other than {from}, {to}, {out}, {index}"),
     # -- Paths (path.*)
     Code("path.absolute", "error", "An artifact path is absolute or starts with a drive letter"),
     Code("path.escapes", "error", "An artifact path has a '..' segment"),
@@ -159,6 +162,9 @@ _ALL: tuple[Code, ...] = (
     Code("rebuild.validation-failed", "error", "The release fails static validation, so it is not reproduced whatever its steps make", "Run `rebuildable validate` and fix its errors."),
     Code("rebuild.output-too-large", "error", "A step made an output larger than the output size bound; it was not copied", "Raise --max-output-size if the output is meant to be that large."),
     Code("rebuild.undeclared-write", "info", "A step left files in its work folder that no artifact declares"),
+    Code("rebuild.environment-failed", "error", "A step's locked environment could not be built (an unusable lock, a missing or mismatching package)", "Pass --wheels DIR holding the locked wheels, or --allow-network-for-environment to install them from the index."),
+    Code("rebuild.sample-summary", "info", "What a sampled replay verified: segments replayed and reproduced, the share of the run, and the bound on fabricated segments"),
+    Code("rebuild.sample-unavailable", "error", "--sample was asked for, but no step declares checkpoints and a replay command", "Declare the step's checkpoints and a replay template (spec/rebuild.md), or rebuild in full."),
     # -- Profiles (kinds of work) (profile.*)
     Code("profile.unknown", "error", "The manifest names a profile this validator does not know", "Known profiles: software, ml-model, adapter, dataset, artwork, generic."),
     Code("profile.binary-source", "error", "software: a binary or bytecode file is declared as a source instead of being built", "Ship its source code and add the step that builds it."),
@@ -195,6 +201,7 @@ _ALL: tuple[Code, ...] = (
     Code("openness.not-open", "error", "An artifact (or an upstream artifact the release consumes) is not under an open licence (an error under --require open-source, otherwise reported as info)"),
     Code("openness.verdict", "info", "Whether the release as a whole is open source, and why"),
     Code("openness.mof", "info", "Where the release stands against the Model Openness Framework classes"),
+    Code("openness.rebuildable", "info", "How a model release can be rebuilt: in full, in sampled segments only, or not at all"),
     Code("openness.unknown-requirement", "error", "A required verdict is not one this validator knows", "The known requirement is: open-source."),
     # -- Signatures (sig.*)
     Code("sig.missing-envelope", "error", "Trusted keys were given but the release has no rebuild.dsse.json beside its manifest", "Sign it: rebuildable sign RELEASE --key KEYFILE."),

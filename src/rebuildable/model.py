@@ -136,6 +136,15 @@ class Step:
     equivalence: dict[str, Any] = field(default_factory=dict)
     description: str | None = None
     extensions: dict[str, Any] = field(default_factory=dict)
+    #: intermediate states the step published, in order, ending with its output
+    #: (spec/rebuild.md, sampled replay); each is an output of the step
+    checkpoints: tuple[str, ...] = ()
+    #: the command template that runs one segment ({from}, {to}, {out}, {index})
+    replay: str | None = None
+    #: what one full run takes (reported, never checked)
+    cost: dict[str, Any] | None = None
+    #: the outputs as written (``outputs`` adds the checkpoints the step also makes)
+    declared_outputs: tuple[str, ...] | None = None
 
     @classmethod
     def from_raw(cls, raw: Mapping[str, Any], pointer: str) -> Step | None:
@@ -143,11 +152,18 @@ class Step:
         if ident is None:
             return None
         equivalence = raw.get("equivalence")
+        declared = _strs(raw.get("outputs"))
+        checkpoints = _strs(raw.get("checkpoints"))
+        cost = raw.get("cost")
         return cls(
             id=ident, pointer=pointer, run=_str(raw.get("run")), inputs=_strs(raw.get("inputs")),
-            outputs=_strs(raw.get("outputs")), environment=_str(raw.get("environment")),
+            # a checkpoint is something the step makes: the graph sees it as an output
+            outputs=declared + tuple(c for c in dict.fromkeys(checkpoints) if c not in declared),
+            environment=_str(raw.get("environment")),
             equivalence=dict(equivalence) if isinstance(equivalence, dict) else {},
             description=_str(raw.get("description")), extensions=_extensions(raw),
+            checkpoints=checkpoints, replay=_str(raw.get("replay")),
+            cost=dict(cost) if isinstance(cost, dict) else None, declared_outputs=declared,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -155,7 +171,14 @@ class Step:
         if self.run is not None:
             out["run"] = self.run
         out["inputs"] = list(self.inputs)
-        out["outputs"] = list(self.outputs)
+        out["outputs"] = list(self.outputs if self.declared_outputs is None
+                              else self.declared_outputs)
+        if self.checkpoints:
+            out["checkpoints"] = list(self.checkpoints)
+        if self.replay is not None:
+            out["replay"] = self.replay
+        if self.cost is not None:
+            out["cost"] = dict(self.cost)
         if self.environment is not None:
             out["environment"] = self.environment
         if self.equivalence:

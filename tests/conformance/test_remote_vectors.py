@@ -19,7 +19,7 @@ import pytest
 from rebuildable import api
 from rebuildable.findings import Severity
 from rebuildable.remote.fetch import FetchOptions
-from tests.support.web import serve
+from tests.support.web import self_signed, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 REMOTE = ROOT / "spec" / "conformance" / "remote"
@@ -40,7 +40,7 @@ def _options(raw: dict[str, Any]) -> api.Options:
 
 
 def test_remote_vectors_exist() -> None:
-    assert len(_vectors()) >= 10
+    assert len(_vectors()) >= 14
 
 
 @pytest.mark.parametrize("folder", _vectors(), ids=lambda p: p.name)
@@ -50,13 +50,13 @@ def test_remote_vector(folder: Path, tmp_path: Path) -> None:
     expect = vector["expect"]
     assert set(expect) <= EXPECT_KEYS
     files = {p.name: p.read_bytes() for p in (folder / "files").iterdir()}
-    with serve(files) as web:
+    with serve(files) as web, serve(files, tls=self_signed(tmp_path)) as tls:
         release = tmp_path / "release"
         shutil.copytree(folder / "release", release)
         manifest = release / "rebuild.json"
         text = manifest.read_text("utf-8")
         text = text.replace("@FILES@", (folder / "files").resolve().as_uri())
-        text = text.replace("@SERVER@", web.base)
+        text = text.replace("@TLS_SERVER@", tls.base).replace("@SERVER@", web.base)
         manifest.write_text(text, "utf-8")
         report = api.validate(release, _options(vector.get("options", {})))
         requests = len(web.state.requests)

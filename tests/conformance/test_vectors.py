@@ -32,7 +32,7 @@ ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
 VECTOR_KEYS = {"description", "covers", "options", "expect", "command", "refresh_digests",
                "notes", "rebuild"}
 #: what a rebuild vector's "rebuild" object may set (RebuildOptions fields)
-REBUILD_KEYS = {"timeout", "twice", "step", "isolation", "max_output_size"}
+REBUILD_KEYS = {"timeout", "twice", "step", "isolation", "max_output_size", "sample", "seed"}
 EXPECT_KEYS = {"ok", "codes", "fatal"}
 LABEL = re.compile(r"\*\*\[([A-Z]+-[0-9]+)\]\*\*")
 

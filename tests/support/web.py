@@ -2,10 +2,10 @@
 
 ``/files/NAME`` serves NAME's bytes (with ``Range``); ``/drop/NAME`` breaks the first
 transfer of NAME off half-way, then behaves; ``/cut/NAME`` breaks every transfer off
-after 1 KiB more than asked for; ``/slow/NAME`` waits before serving;
-``/flaky/NAME`` answers 503 once, then behaves;
-``/endless`` never ends its body; ``/redirect/NAME`` sends the client to ``localhost``
-instead of ``127.0.0.1`` (another host name); anything else is 404. ``requests`` counts
+after 1 KiB of body; ``/slow/NAME`` waits before serving; ``/flaky/NAME`` answers 503
+once, then behaves; ``/endless`` never ends its body; ``/forbidden/NAME`` is 403;
+``/redirect/NAME`` sends the client to ``localhost`` instead of ``127.0.0.1`` (another
+host name); anything else is 404. ``requests`` counts
 what was asked, so tests can prove a resume used a range.
 """
 
@@ -54,6 +54,9 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "redirect" and name in state.files:
             port = self.server.server_address[1]
             self._plain(302, b"", {"Location": f"http://localhost:{port}/files/{name}"})
+            return
+        if kind == "forbidden":
+            self._plain(403, b"forbidden")
             return
         data = state.files.get(name)
         if data is None or kind not in ("files", "drop", "cut", "flaky"):

@@ -29,6 +29,7 @@ from rebuildable.openness import (
     policy_for_kind,
     release_failures,
 )
+from rebuildable.rebuildability import assess as assess_rebuildability
 from rebuildable.upstream import ResolvedUpstream
 
 #: requirements ``Options.require`` may name
@@ -97,6 +98,12 @@ def check(ctx: Context) -> Iterator[Finding]:
         mof = mof_assessment(ctx.manifest)
         verdicts["mof"] = mof
         verdicts["osaid"] = osaid_assessment(ctx.manifest)
+        rebuildable = assess_rebuildability(ctx.manifest)
+        verdicts["rebuildable"] = rebuildable
+        yield finding("openness.rebuildable",
+                      f"the model can be rebuilt {rebuildable['words']}: "
+                      + "; ".join(rebuildable["reasons"][:3]),
+                      data={"mode": rebuildable["mode"]})
         stands = (f"meets MOF {mof['name']}" if mof["name"] else "meets no MOF class yet")
         needs = (f"; for {mof['next']} it lacks (present and open): "
                  + ", ".join(mof["missing-for-next"])) if mof["next"] else ""

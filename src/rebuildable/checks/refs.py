@@ -3,6 +3,7 @@ output, no cycles between steps."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 from rebuildable.context import Context
@@ -98,8 +99,11 @@ def _step_refs(
                 location=ctx.locate(pointer),
             )
     seen_out: set[str] = set()
-    for i, ref in enumerate(step.outputs):
-        pointer = f"{step.pointer}/outputs/{i}"
+    declared = step.outputs if step.declared_outputs is None else step.declared_outputs
+    made = [(ref, f"{step.pointer}/outputs/{i}") for i, ref in enumerate(declared)]
+    made += [(ref, f"{step.pointer}/checkpoints/{i}") for i, ref in enumerate(step.checkpoints)
+             if ref not in declared]
+    for ref, pointer in made:
         if ref in seen_out:
             yield finding(
                 "refs.duplicate-reference",
@@ -142,6 +146,7 @@ def _step_refs(
                 step=step.id,
                 location=ctx.locate(pointer),
             )
+    yield from _replay_refs(ctx, step, declared)
     for key in step.equivalence:
         if key not in outputs:
             yield finding(
@@ -152,6 +157,36 @@ def _step_refs(
                 artifact=key,
                 location=ctx.locate(join_pointer(f"{step.pointer}/equivalence", key)),
             )
+
+
+REPLAY_PLACEHOLDERS = ("{from}", "{to}", "{out}", "{index}")
+
+
+def _replay_refs(ctx: Context, step: Step, declared: Sequence[str]) -> Iterator[Finding]:
+    """Sampled replay: the last checkpoint is the step's output; a replay template has
+    checkpoints to replay and writes ``{out}``."""
+    if step.checkpoints and step.checkpoints[-1] not in declared:
+        yield finding(
+            "refs.checkpoint-not-output",
+            f"step {step.id!r}: its last checkpoint {step.checkpoints[-1]!r} is not one of "
+            "its outputs",
+            step=step.id, artifact=step.checkpoints[-1],
+            location=ctx.locate(f"{step.pointer}/checkpoints/{len(step.checkpoints) - 1}"))
+    if step.replay is None:
+        return
+    pointer = f"{step.pointer}/replay"
+    if not step.checkpoints:
+        yield finding("refs.replay-without-checkpoints",
+                      f"step {step.id!r} has a replay command but no checkpoints to replay",
+                      step=step.id, location=ctx.locate(pointer))
+    text = step.replay
+    for placeholder in REPLAY_PLACEHOLDERS:
+        text = text.replace(placeholder, "")
+    if "{out}" not in step.replay or re.search(r"\{[a-z_]*\}", text):
+        yield finding("refs.replay-placeholder",
+                      f"step {step.id!r}: the replay command must write {{out}} and may use "
+                      f"only {', '.join(REPLAY_PLACEHOLDERS)}",
+                      step=step.id, location=ctx.locate(pointer))
 
 
 def _cycles(ctx: Context, steps: Sequence[Step], producer: dict[str, Step]) -> Iterator[Finding]:

@@ -53,6 +53,18 @@ ISOLATION_CHOICES = ("auto", "bwrap", "unshare", "none")
 @click.option("--max-output-size", type=click.IntRange(min=1),
               default=api.DEFAULT_MAX_OUTPUT_SIZE, show_default=True, metavar="BYTES",
               help="An output larger than this is refused, not copied or compared.")
+@click.option("--sample", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Replay N segments of the steps that declare checkpoints and a replay "
+                   "command, chosen at random, instead of running every step in full.")
+@click.option("--seed", type=click.IntRange(min=0), default=None, metavar="S",
+              help="The seed that chooses the --sample segments (default: a fresh one; the "
+                   "report gives it, so the choice can be repeated).")
+@click.option("--wheels", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, metavar="DIR",
+              help="A folder of wheels that steps' locked environments are installed from.")
+@click.option("--allow-network-for-environment", "allow_network", is_flag=True,
+              help="Let the phase that builds a locked environment (only) reach the package "
+                   "index; the step itself never has network.")
 @click.option("--work-dir", "work_root", default=None, metavar="DIR",
               type=click.Path(file_okay=False, path_type=Path),
               help="Make the private work folders under DIR (default: the system's temp).")
@@ -60,6 +72,7 @@ ISOLATION_CHOICES = ("auto", "bwrap", "unshare", "none")
 def command(*, release: str, fmt: str, strict: bool, timeout: float, step: str | None,
             twice: bool, keep: bool, inputs_dirs: tuple[Path, ...], fetch: bool,
             upstream_dirs: tuple[Path, ...], isolation: str, max_output_size: int,
+            sample: int | None, seed: int | None, wheels: Path | None, allow_network: bool,
             work_root: Path | None, no_color: bool) -> None:
     """Rebuild RELEASE (folder, manifest or archive; default .) from its declared inputs.
 
@@ -74,7 +87,8 @@ def command(*, release: str, fmt: str, strict: bool, timeout: float, step: str |
             timeout=timeout, inputs_dirs=tuple(inputs_dirs), fetch=fetch,
             upstream_dirs=tuple(upstream_dirs), keep=keep, step=step, twice=twice,
             isolation=isolation, strict=strict, work_root=work_root, progress=progress,
-            max_output_size=max_output_size)
+            max_output_size=max_output_size, sample=sample, seed=seed, wheels=wheels,
+            allow_network_for_environment=allow_network)
         report = api.rebuild(release, options)
     section = report.sections.get("rebuild") or {}
     if keep and section.get("work_dir"):

@@ -17,7 +17,7 @@ from rebuildable.defaults import DEFAULT_TIMEOUT
 from rebuildable.engine import fatal_report
 from rebuildable.errors import ReleaseError, UsageError
 from rebuildable.rebuild.options import RebuildOptions
-from rebuildable.rebuild.run import REFUSING_AREAS, rebuild_release
+from rebuildable.rebuild.orchestrate import REFUSING_AREAS, rebuild_release
 from rebuildable.release import Release, open_release
 from rebuildable.report import Report
 

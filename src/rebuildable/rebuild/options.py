@@ -37,4 +37,12 @@ class RebuildOptions:
     caller_env: dict[str, str] | None = None
     #: an output larger than this (bytes) is refused, not copied ([REB-19])
     max_output_size: int = DEFAULT_MAX_OUTPUT_SIZE
+    #: replay this many segments chosen at random instead of running steps in full
+    sample: int | None = None
+    #: the seed that chooses them (default: a fresh random one, reported)
+    seed: int | None = None
+    #: a folder of wheels that locked environments are installed from
+    wheels: Path | None = None
+    #: let the environment phase (only) reach the package index
+    allow_network_for_environment: bool = False
 

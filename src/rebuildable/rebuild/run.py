@@ -1,35 +1,36 @@
-"""The run of a rebuild: validate first, then each step in a fresh private work folder
-from its declared inputs alone, then the comparison of what came out with what was
-published (``spec/rebuild.md``)."""
+"""A rebuild run: each step in a fresh private work folder, in its sandbox, from its
+declared inputs alone; its locked environment built first; its outputs taken out within
+bounds (``spec/rebuild.md``)."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import shutil
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rebuildable import schema
-from rebuildable.context import Options
-from rebuildable.engine import validate_release
 from rebuildable.errors import MemberError, UsageError
-from rebuildable.findings import Finding, Location, Severity, finding
-from rebuildable.load import Document, load_manifest
+from rebuildable.findings import Finding, Location, finding
+from rebuildable.load import Document
 from rebuildable.model import Artifact, Manifest, Step
-from rebuildable.rebuild.equivalence import (
-    Comparison,
-    Policy,
-    PolicyError,
-    compare,
-    parse_policy,
+from rebuildable.rebuild.comparing import ComparingRun, OutputResult
+from rebuildable.rebuild.environment import (
+    ENV_DIR,
+    REQUIREMENTS,
+    LockError,
+    lock_kind,
+    parse_lock,
+    setup_command,
 )
+from rebuildable.rebuild.environment import REPORT as ENV_REPORT
 from rebuildable.rebuild.inputs import (
     ExternalResolver,
     Unavailable,
     UpstreamResolver,
     copy_verified,
-    hash_file,
     place_file,
 )
 from rebuildable.rebuild.messages import failure_hint
@@ -51,88 +52,18 @@ from rebuildable.rebuild.runner import (
     remove_tree,
     run_command,
 )
-from rebuildable.rebuild.sandbox import make_view
+from rebuildable.rebuild.sandbox import View, make_view
 from rebuildable.release import FolderRelease, Release, safe_relative
-from rebuildable.report import ReleaseInfo, Report
 
-#: static errors in these areas make the manifest unusable for a rebuild ([REB-1])
-REFUSING_AREAS = ("release", "load", "schema", "ids", "refs", "path", "internal")
 STDERR_TAIL = 1500
 #: lines of a failed step's standard error shown in its finding
 STDERR_LINES = 20
 MAX_UNDECLARED = 20
 
 
-def _load_model(release: Release) -> tuple[Document, Manifest]:
-    loaded = schema.load_document(release.read_manifest(), release.manifest_name)
-    assert loaded.document is not None  # validate_release succeeded on the same bytes
-    return loaded.document, Manifest.from_data(loaded.document.data)
+class StepsRun(ComparingRun):
+    """Every step in full, in dependency order ([REB-2])."""
 
-
-def rebuild_release(release: Release, options: RebuildOptions) -> Report:
-    static = validate_release(release, Options(strict=False, upstream_dirs=options.upstream_dirs))
-    if static.fatal:
-        static.strict = options.strict
-        return static
-    refusing = [f for f in static.findings
-                if f.severity is Severity.ERROR and f.code.split(".")[0] in REFUSING_AREAS]
-    info = static.release
-    if refusing or info.manifest is None or not _loadable(release):
-        findings = list(refusing)
-        findings.append(finding(
-            "rebuild.refused",
-            f"the manifest has {len(refusing) or 'unreadable'} structural error(s); "
-            "nothing was run",
-            data={"errors": sorted({f.code for f in refusing})}))
-        section = {"refused": True, "validation": _summary_of(static), "steps": []}
-        return Report(info, findings, options.strict, sections={"rebuild": section})
-    document, manifest = _load_model(release)
-    run = _Rebuild(release, document, manifest, options)
-    if not static.ok:
-        run.add(_validation_failed(static))
-    try:
-        run.go()
-    finally:
-        run.close()
-    section = run.section()
-    section["validation"] = _summary_of(static)
-    return Report(ReleaseInfo(manifest.name, manifest.version, release.manifest_name),
-                  run.findings, options.strict, sections={"rebuild": section})
-
-
-def _loadable(release: Release) -> bool:
-    try:
-        return load_manifest(release.read_manifest(), release.manifest_name).document is not None
-    except (MemberError, OSError):
-        return False
-
-
-def _summary_of(report: Report) -> dict[str, Any]:
-    return {"ok": report.ok, "counts": report.counts,
-            "errors": sorted({f.code for f in report.findings
-                              if f.severity is Severity.ERROR})}
-
-
-def _validation_failed(static: Report) -> Finding:
-    """A release that fails validation is not reproduced, whatever its steps make."""
-    errors = sorted({f.code for f in static.findings if f.severity is Severity.ERROR})
-    shown = ", ".join(errors[:10]) + (" …" if len(errors) > 10 else "")
-    return finding("rebuild.validation-failed",
-                   f"the release fails static validation ({static.counts.get('error', 0)} "
-                   f"error(s): {shown}); rebuilt outputs do not make it reproduced",
-                   data={"errors": errors, "counts": static.counts})
-
-
-@dataclass
-class _Output:
-    artifact: Artifact
-    file: Path | None = None  # the rebuilt bytes, in the private folder
-    status: str = "pending"
-    record: dict[str, Any] = field(default_factory=dict)
-    too_large: bool = False
-
-
-class _Rebuild:
     def __init__(self, release: Release, document: Document, manifest: Manifest,
                  options: RebuildOptions) -> None:
         self.release = release
@@ -166,6 +97,8 @@ class _Rebuild:
         #: rebuilt outputs by artifact id (files in the private folder)
         self.rebuilt: dict[str, Path] = {}
         self.failed_steps: set[str] = set()
+        #: the sampled replay's summary (--sample), for the report
+        self.sample: dict[str, Any] | None = None
         self.caller_env = options.caller_env if options.caller_env is not None else dict(
             os.environ)
         secret = [self.private, *options.inputs_dirs, *options.upstream_dirs]
@@ -176,12 +109,6 @@ class _Rebuild:
         self.view = make_view(secret, self.caller_env.get("PATH"))
 
     # -- helpers ---------------------------------------------------------------------
-
-    def locate(self, pointer: str) -> Location:
-        return self.document.locate(pointer)
-
-    def add(self, f: Finding) -> None:
-        self.findings.append(f)
 
     def close(self) -> None:
         if not self.options.keep:
@@ -207,6 +134,9 @@ class _Rebuild:
                 known = ", ".join(s.id for s in ordered)
                 raise UsageError(f"no step {self.options.step!r} in the manifest (steps: {known})")
             ordered = chosen
+        self.run_steps(ordered)
+
+    def run_steps(self, ordered: list[Step]) -> None:
         done: set[str] = set()
         for n, step in enumerate(ordered, 1):
             self.options.progress.start(f"step {step.id}", 0)
@@ -224,7 +154,7 @@ class _Rebuild:
             "inputs": [], "outputs": [], "runs": [], "work_dir": None,
         }
         self.steps.append(record)
-        outputs = [_Output(self.artifacts[o]) for o in step.outputs if o in self.artifacts]
+        outputs = [OutputResult(self.artifacts[o]) for o in step.outputs if o in self.artifacts]
         # inputs that an earlier step of this rebuild failed to make
         blocked = sorted({i.producer for i in plan.inputs
                           if i.origin is InputOrigin.REBUILT and i.producer in self.failed_steps})
@@ -268,7 +198,7 @@ class _Rebuild:
                 self.failed_steps.add(step.id)
 
     def _stage_inputs(self, n: int, step: Step, plan: Any, record: dict[str, Any],
-                      outputs: list[_Output]) -> list[tuple[str, Path, bool]] | None:
+                      outputs: list[OutputResult]) -> list[tuple[str, Path, bool]] | None:
         """Verified copies of the step's inputs in the rebuilder's own folder."""
         store = Path(tempfile.mkdtemp(prefix=f"{n:03d}-", dir=self.state))
         staged: list[tuple[str, Path, bool]] = []
@@ -296,7 +226,8 @@ class _Rebuild:
         return staged
 
     def _run_once(self, n: int, r: int, step: Step, *, staged: list[tuple[str, Path, bool]],
-                  record: dict[str, Any], outputs: list[_Output]) -> dict[str, Path | None] | None:
+                  record: dict[str, Any], outputs: list[OutputResult],
+                  folders: tuple[str, ...] = ()) -> dict[str, Path | None] | None:
         """One run of a step in a fresh work folder; its outputs, or None when it failed.
 
         The folder's name is unpredictable (mkdtemp), so that no step can make it in
@@ -309,6 +240,8 @@ class _Rebuild:
         try:
             for place, src, executable in staged:
                 place_file(src, work, place, self.sde, executable)
+            for folder in folders:  # safe relative paths (checked by the path rules)
+                work.joinpath(*folder.split("/")).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             self.add(finding(
                 "rebuild.input-unavailable",
@@ -317,6 +250,14 @@ class _Rebuild:
             self._mark_failed(step, record, outputs, "unavailable")
             return None
         env = minimal_environment(work, self.sde, self.caller_env)
+        if step.environment is not None:
+            materialised = self._materialise(step, staged, work, logs=logs, env=env,
+                                             record=record)
+            if materialised is False:
+                self._mark_failed(step, record, outputs, "failed")
+                return None
+            if materialised:
+                env["PATH"] = f"{work / ENV_DIR / 'bin'}{os.pathsep}{env['PATH']}"
         result = run_command(step.run, work, logs, env, timeout=self.options.timeout,
                              isolation=self.isolation, view=self.view)
         record["runs"].append(_run_record(result, logs if self.options.keep else None))
@@ -390,20 +331,72 @@ class _Rebuild:
 
     # -- results ---------------------------------------------------------------------
 
-    def _skip(self, step: Step, record: dict[str, Any], outputs: list[_Output],
+    def _skip(self, step: Step, record: dict[str, Any], outputs: list[OutputResult],
               message: str) -> None:
         self.add(finding("rebuild.step-skipped", message, step=step.id,
                          location=self.locate(step.pointer)))
         self._mark_failed(step, record, outputs, "skipped")
 
-    def _mark_failed(self, step: Step, record: dict[str, Any], outputs: list[_Output],
+    def _mark_failed(self, step: Step, record: dict[str, Any], outputs: list[OutputResult],
                      status: str) -> None:
         record["status"] = status
         record["outputs"] = [{"id": o.artifact.id, "path": o.artifact.path, "status": "not-built"}
                              for o in outputs]
         self.failed_steps.add(step.id)
 
-    def _check_run(self, step: Step, record: dict[str, Any], outputs: list[_Output],
+    def _materialise(self, step: Step, staged: list[tuple[str, Path, bool]], work: Path, *,
+                     logs: Path, env: dict[str, str], record: dict[str, Any]) -> bool | None:
+        """Build the step's locked environment in its work folder, in its sandbox
+        ([REB-24]). None: the environment is no lock (nothing to do); False: failed."""
+        art = self.artifacts.get(step.environment or "")
+        if art is None or art.path is None:
+            return None
+        src = next((p for place, p, _ in staged if place == art.path), None)
+        if src is None:
+            return None
+        data = src.read_bytes()
+        kind = lock_kind(art.path, data[:65536])
+        if kind is None:
+            return None
+        where = self.locate(f"{step.pointer}/environment")
+        try:
+            lock = parse_lock(kind, data)
+        except (LockError, UnicodeDecodeError) as exc:
+            self.add(finding("rebuild.environment-failed",
+                             f"step {step.id!r}: its environment {art.path} is not a usable "
+                             f"lock: {exc}", step=step.id, artifact=art.id, location=where))
+            return False
+        (work / REQUIREMENTS).parent.mkdir(parents=True, exist_ok=True)
+        (work / REQUIREMENTS).write_text(lock.requirements, encoding="utf-8")
+        wheels = self.options.wheels
+        network = self.options.allow_network_for_environment
+        python = shutil.which("python3", path=env["PATH"]) or "python3"
+        command = setup_command(python, wheels=str(wheels) if wheels else None,
+                                network=network, install=bool(lock.packages))
+        view = View(self.view.hide, self.view.keep + ((str(wheels.resolve()),) if wheels else ()))
+        result = run_command(command, work, logs / "environment", env,
+                             timeout=self.options.timeout, isolation=self.isolation, view=view,
+                             network=network)
+        record["environment"] = {
+            "artifact": art.id, "lock": kind,
+            "source": ("wheels:" + str(wheels)) if wheels else ("index" if network else "none"),
+            "packages": list(lock.packages)}
+        if result.exit_code != 0:
+            lines = result.stderr_tail.rstrip().splitlines()[-STDERR_LINES:]
+            self.add(finding(
+                "rebuild.environment-failed",
+                f"step {step.id!r}: its environment {art.path} could not be built"
+                + (f": {lines[-1].strip()}" if lines else ""), step=step.id,
+                artifact=art.id, location=where, data={"excerpt": lines}))
+            return False
+        with contextlib.suppress(OSError, ValueError):
+            record["environment"].update(json.loads((work / ENV_REPORT).read_text("utf-8")))
+        executable = str(record["environment"].get("executable", ""))
+        if executable.startswith(f"{work}/"):  # comparable between rebuilds
+            record["environment"]["executable"] = executable[len(str(work)) + 1:]
+        return True
+
+    def _check_run(self, step: Step, record: dict[str, Any], outputs: list[OutputResult],
                    result: StepRun, logs: Path) -> bool:
         where = (f"full log: {logs / 'stderr'}" if self.options.keep
                  else "rerun with --keep for the full log")
@@ -419,21 +412,22 @@ class _Rebuild:
             return False
         if result.exit_code != 0:
             lines = result.stderr_tail.rstrip().splitlines()[-STDERR_LINES:]
-            shown = "\n".join("    " + ln for ln in lines)
             self.add(finding(
                 "rebuild.step-failed",
-                f"step {step.id!r} exited with status {result.exit_code}; "
-                + (f"the last {len(lines)} line(s) of its standard error ({where}):\n{shown}"
-                   if lines else f"it wrote nothing to standard error ({where})"),
+                f"step {step.id!r} exited with status {result.exit_code}"
+                + (f": {lines[-1].strip()}; the last {len(lines)} line(s) of its standard "
+                   f"error are in the report ({where})" if lines
+                   else f"; it wrote nothing to standard error ({where})"),
                 step=step.id, location=self.locate(f"{step.pointer}/run"),
                 hint=failure_hint(result.stderr_tail),
                 data={"exit_code": result.exit_code, "stderr_tail": "\n".join(lines),
+                      "excerpt": lines,
                       "log": str(logs / "stderr") if self.options.keep else None}))
             self._mark_failed(step, record, outputs, "failed")
             return False
         return True
 
-    def _collect(self, step: Step, work: Path, outputs: list[_Output], run: int,
+    def _collect(self, step: Step, work: Path, outputs: list[OutputResult], run: int,
                  staged: list[tuple[str, Path, bool]]) -> dict[str, Path | None]:
         """Copy the outputs out of the work folder, each into a fresh private file and
         at most ``max_output_size`` bytes of it (a sparse 1 TiB file is refused, not
@@ -465,7 +459,7 @@ class _Rebuild:
             self._note_undeclared(step, view, outputs, staged)
         return got
 
-    def _note_undeclared(self, step: Step, view: FolderRelease, outputs: list[_Output],
+    def _note_undeclared(self, step: Step, view: FolderRelease, outputs: list[OutputResult],
                          staged: list[tuple[str, Path, bool]]) -> None:
         declared = {p for p, _, _ in staged} | {o.artifact.path for o in outputs
                                                 if o.artifact.path}
@@ -479,138 +473,6 @@ class _Rebuild:
                 f"step {step.id!r} left {len(extra)} undeclared file(s) in its work folder: "
                 + ", ".join(shown) + (" …" if len(extra) > len(shown) else ""),
                 step=step.id, data={"files": shown, "count": len(extra)}))
-
-    def _published(self, art: Artifact) -> Path:
-        """A fresh private copy of the published output, made now, never reused: a
-        file that already exists somewhere is never trusted to be the release's."""
-        if art.path is None:
-            src, _ = self.externals.resolve(art)
-            return src
-        dst = Path(tempfile.mkdtemp(prefix="published-", dir=self.state)) / art.id
-        try:
-            with self.release.open(art.path) as fh:
-                copy_new(fh, dst, None)
-        except MemberError as exc:
-            raise Unavailable(exc.message) from exc
-        except OSError as exc:
-            raise Unavailable(f"{art.path}: {exc.strerror or exc}") from exc
-        return dst
-
-    def _policy(self, step: Step, art: Artifact) -> Policy:
-        return parse_policy(step.equivalence.get(art.id))
-
-    def _compare_outputs(self, step: Step, outputs: list[_Output]) -> None:
-        for out in outputs:
-            art = out.artifact
-            pointer = self._artifact_pointer(art)
-            rec: dict[str, Any] = {"id": art.id, "path": art.path}
-            out.record = rec
-            if out.file is None and out.too_large:
-                out.status = rec["status"] = "too-large"
-                continue
-            if out.file is None:
-                out.status = rec["status"] = "missing"
-                self.add(finding(
-                    "rebuild.output-missing",
-                    f"step {step.id!r} did not produce {art.path or art.id}", artifact=art.id,
-                    step=step.id, location=self.locate(pointer)))
-                continue
-            rec["digest"] = hash_file(out.file, ["sha256"])
-            declared = {k: v for k, v in art.digest.items() if k == "sha256"}
-            if declared:
-                rec["matches_declared_digest"] = declared["sha256"] == rec["digest"]["sha256"]
-            try:
-                policy = self._policy(step, art)
-            except PolicyError as exc:  # pragma: no cover - the schema check refuses first
-                out.status = rec["status"] = "differs"
-                self.add(finding("rebuild.output-differs", f"{art.name}: {exc}",
-                                 artifact=art.id, step=step.id))
-                continue
-            rec["policy"] = policy.to_dict()
-            try:
-                published = self._published(art)
-            except Unavailable as exc:
-                out.status = rec["status"] = "unchecked"
-                self.add(finding(
-                    "rebuild.reference-unavailable",
-                    f"{art.name}: the published output cannot be read: {exc.reason}",
-                    artifact=art.id, step=step.id, location=self.locate(pointer)))
-                continue
-            result = compare(out.file, published, policy)
-            self._report_comparison(step, out, result, pointer)
-
-    def _report_comparison(self, step: Step, out: _Output, result: Comparison,
-                           pointer: str) -> None:
-        art, rec = out.artifact, out.record
-        rec["summary"] = result.summary
-        if result.details:
-            rec["details"] = result.details
-        if result.identical:
-            out.status = rec["status"] = "reproduced"
-            self.add(finding("rebuild.output-reproduced",
-                             f"{art.name}: rebuilt bytes are identical to the published ones",
-                             artifact=art.id, step=step.id,
-                             data={"digest": rec["digest"]}))
-        elif result.equal:
-            out.status = rec["status"] = "equivalent"
-            self.add(finding("rebuild.output-equivalent",
-                             f"{art.name}: {result.policy} equivalence holds: {result.summary}",
-                             artifact=art.id, step=step.id,
-                             location=self.locate(f"{step.pointer}/equivalence"),
-                             data=result.details))
-        elif result.unavailable:
-            out.status = rec["status"] = "unchecked"
-            self.add(finding("rebuild.comparator-unavailable",
-                             f"{art.name}: the bytes differ and {result.unavailable}",
-                             artifact=art.id, step=step.id,
-                             location=self.locate(f"{step.pointer}/equivalence"),
-                             data=result.details))
-        else:
-            out.status = rec["status"] = "differs"
-            self.add(finding("rebuild.output-differs",
-                             f"{art.name}: rebuilt output differs ({result.policy}): "
-                             f"{result.summary}",
-                             artifact=art.id, step=step.id, location=self.locate(pointer),
-                             data=result.details))
-
-    def _compare_runs(self, step: Step, outputs: list[_Output],
-                      results: list[dict[str, Path | None]]) -> None:
-        first, second = results[0], results[1]
-        for out in outputs:
-            art = out.artifact
-            a, b = first.get(art.id), second.get(art.id)
-            if a is None and b is None:
-                continue
-            if a is None or b is None:
-                summary = "produced in one run only"
-                equal, identical = False, False
-                details: dict[str, Any] = {}
-            else:
-                try:
-                    policy = self._policy(step, art)
-                except PolicyError:  # pragma: no cover
-                    policy = Policy("exact")
-                cmp = compare(a, b, policy)
-                summary, equal, identical, details = (cmp.summary, cmp.equal, cmp.identical,
-                                                      cmp.details)
-            out.record["second_run"] = ("identical" if identical else
-                                        "equivalent" if equal else "differs")
-            if identical:
-                continue
-            severity = Severity.INFO if equal else None
-            msg = (f"{art.name}: two runs of step {step.id!r} gave different bytes"
-                   + (" that are still equivalent under its policy: " if equal else ": ")
-                   + summary)
-            self.add(finding("rebuild.nondeterministic", msg, severity=severity,
-                             artifact=art.id, step=step.id, location=self.locate(step.pointer),
-                             data=details))
-            if not equal:
-                self.steps[-1]["nondeterministic"] = True
-
-    def _artifact_pointer(self, art: Artifact) -> str:
-        return art.pointer
-
-    # -- report ----------------------------------------------------------------------
 
     def section(self) -> dict[str, Any]:
         counts: dict[str, int] = {}
@@ -632,6 +494,9 @@ class _Rebuild:
             "steps": self.steps,
             "summary": {"steps": step_counts, "outputs": counts},
         }
+        if self.sample is not None:
+            out["mode"] = "sample"
+            out["sample"] = self.sample
         return out
 
 

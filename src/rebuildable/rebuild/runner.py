@@ -73,11 +73,11 @@ _PROBED: dict[str, Isolation] = {}
 _PROBE_LOCK = threading.Lock()
 
 
-def _wrap(method: str, work: Path, command: str, view: View) -> list[str]:
+def _wrap(method: str, work: Path, command: str, view: View, network: bool = False) -> list[str]:
     if method == "bwrap":
-        return bwrap_argv(work, ["/bin/sh", "-c", command], view)
+        return bwrap_argv(work, ["/bin/sh", "-c", command], view, network=network)
     if method == "unshare":
-        return unshare_argv(work, command, view)
+        return unshare_argv(work, command, view, network=network)
     return ["/bin/sh", "-c", command]
 
 
@@ -241,7 +241,8 @@ def _tail(path: Path) -> str:
 
 
 def run_command(run: str, work: Path, logs: Path, env: Mapping[str, str], *,
-                timeout: float, isolation: Isolation, view: View | None = None) -> StepRun:
+                timeout: float, isolation: Isolation, view: View | None = None,
+                network: bool = False) -> StepRun:
     """Run ``/bin/sh -c run`` in ``work`` under ``isolation``; ``logs`` gets stdout/stderr.
 
     The step is the leader of a new session and process group; the group is killed on
@@ -255,7 +256,7 @@ def run_command(run: str, work: Path, logs: Path, env: Mapping[str, str], *,
     out_path, err_path = logs / "stdout", logs / "stderr"
     if view is None:
         view = make_view([], env.get("PATH"))
-    argv = _wrap(isolation.method, work, run, view)
+    argv = _wrap(isolation.method, work, run, view, network)
     start = time.monotonic()
     with out_path.open("wb") as out, err_path.open("wb") as err:
         try:

@@ -73,9 +73,12 @@ def _toolchain_root(folder: str) -> str:
     return folder
 
 
-def bwrap_argv(work: Path, command: Sequence[str], view: View) -> list[str]:
+def bwrap_argv(work: Path, command: Sequence[str], view: View, *,
+               network: bool = False) -> list[str]:
+    """``network``: only for building a locked environment when the caller allows it."""
     bwrap = shutil.which("bwrap") or "bwrap"
-    argv = [bwrap, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+    argv = [bwrap, *([] if network else ["--unshare-net"]), "--unshare-pid", "--unshare-ipc",
+            "--unshare-uts",
             # as root, bwrap keeps every capability unless told: a step could remount /
             # read-write
             "--cap-drop", "ALL", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
@@ -95,12 +98,13 @@ def bwrap_argv(work: Path, command: Sequence[str], view: View) -> list[str]:
             "--chdir", str(work), "--", *command]
 
 
-def unshare_argv(work: Path, command: str, view: View) -> list[str]:
+def unshare_argv(work: Path, command: str, view: View, *, network: bool = False) -> list[str]:
     """unshare makes the namespaces; ``sandbox_init`` builds the view inside them."""
     unshare = shutil.which("unshare") or "unshare"
     spec = {"work": str(work), "hide": [p for p in view.hide if os.path.isdir(p)],
             "keep": list(view.keep), "command": command,
             "lock": [unshare, "--user", "--map-root-user", "--mount"]}
-    return [unshare, "--user", "--map-root-user", "--mount", "--net", "--ipc", "--uts",
+    return [unshare, "--user", "--map-root-user", "--mount", *([] if network else ["--net"]),
+            "--ipc", "--uts",
             "--pid", "--fork", "--mount-proc", "--kill-child", "--",
             sys.executable, "-I", "-S", str(_INIT), json.dumps(spec)]

@@ -15,6 +15,7 @@ tell a TLS failure from a refused connection; every other scheme (``file``, ``s3
 from __future__ import annotations
 
 import http.client
+import io
 import ssl
 import time
 import urllib.error
@@ -32,6 +33,8 @@ __all__ = ["FetchOptions", "FetchResult", "fetch_one"]
 
 #: how many bytes an external artifact without a declared size may have
 DEFAULT_MAX_BYTES = 1 << 40
+#: objects up to this size (on fsspec stores) are read with one ranged request
+SMALL_OBJECT = 4 * CHUNK
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ class _Opened:
 
 
 @contextmanager
-def _open_http(uri: str, offset: int, timeout: float) -> Iterator[_Opened]:
+def _open_http(uri: str, offset: int, timeout: float, limit: int) -> Iterator[_Opened]:
     headers = {"User-Agent": f"rebuildable/{__version__}", "Accept-Encoding": "identity"}
     if offset:
         headers["Range"] = f"bytes={offset}-"
@@ -154,7 +157,7 @@ def _ssl_text(exc: ssl.SSLError) -> str:
 
 
 @contextmanager
-def _open_fsspec(uri: str, offset: int, timeout: float) -> Iterator[_Opened]:
+def _open_fsspec(uri: str, offset: int, timeout: float, limit: int) -> Iterator[_Opened]:
     try:
         import fsspec  # noqa: PLC0415 - optional: only --fetch of non-http URIs needs it
     except ImportError as exc:
@@ -165,6 +168,20 @@ def _open_fsspec(uri: str, offset: int, timeout: float) -> Iterator[_Opened]:
     except (ImportError, ValueError) as exc:
         raise _PermanentError("fetch.unsupported",
                          f"no reader for {scheme_of(uri)!r} URIs here: {exc}") from exc
+    if limit + 1 - offset <= SMALL_OBJECT:
+        # One ranged GET for a small object (no HEAD, no read-ahead machinery): most
+        # shards are small, and on object stores the per-request cost dominates.
+        try:
+            data = fs.cat_file(path, start=offset, end=limit + 1)
+        except FileNotFoundError as exc:
+            raise _PermanentError("fetch.not-found", "no such object") from exc
+        except PermissionError as exc:
+            raise _PermanentError("fetch.http-error", f"access denied: {exc}") from exc
+        except (OSError, TimeoutError, ValueError):
+            data = None  # e.g. a range past the end of an empty object: stream instead
+        if data is not None:
+            yield _Opened(io.BytesIO(data), offset, uri)
+            return
     try:
         fh = fs.open(path, "rb", block_size=CHUNK * 4)
     except FileNotFoundError as exc:
@@ -181,7 +198,7 @@ def _open_fsspec(uri: str, offset: int, timeout: float) -> Iterator[_Opened]:
         fh.close()
 
 
-def _opener(uri: str) -> Callable[[str, int, float], Any]:
+def _opener(uri: str) -> Callable[[str, int, float, int], Any]:
     return _open_http if scheme_of(uri) in HTTP_SCHEMES else _open_fsspec
 
 
@@ -204,7 +221,7 @@ def fetch_one(uri: str, algorithms: tuple[str, ...], size: int | None,
     while True:
         attempts += 1
         try:
-            with _opener(uri)(uri, offset, options.timeout) as opened:
+            with _opener(uri)(uri, offset, options.timeout, limit) as opened:
                 if opened.offset != offset:  # the server started over: so do we
                     hashers, offset = _hashers(algorithms), 0
                 if host_of(opened.final_url) != host_of(uri):

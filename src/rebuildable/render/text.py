@@ -153,6 +153,9 @@ def _finding_lines(f: Finding, manifest: str | None = None,
         if loc.pointer:
             at.append((f" ({safe(loc.pointer)})", "dim"))
         lines.append(("dim", at))
+    excerpt = f.data.get("excerpt")
+    if isinstance(excerpt, list):  # e.g. the tail of a failed step's standard error
+        lines.extend((None, [("           | ", "dim"), (safe(str(x)), None)]) for x in excerpt)
     if f.hint:
         lines.append(("dim", [("           hint: ", None), (safe(f.hint), "italic")]))
     return lines
@@ -187,7 +190,10 @@ def _verdicts_lines(verdicts: Mapping[str, Any]) -> list[Line]:
             pieces.extend([(f" {label} ", None), _yes_no(verdict["ok"]), (",", None)])
     if len(pieces) == 1:
         return []
-    pieces[-1] = ("", None)
+    rebuildable = verdicts.get("rebuildable")
+    if isinstance(rebuildable, Mapping) and isinstance(rebuildable.get("words"), str):
+        pieces.append((f" rebuildable {safe(rebuildable['words'])},", None))
+    pieces[-1] = (pieces[-1][0].rstrip(","), pieces[-1][1]) if pieces[-1][0] != "," else ("", None)
     lines: list[Line] = [(None, pieces)]
     mof = verdicts.get("mof")
     if isinstance(mof, Mapping) and (mof.get("class") or mof.get("next")):
@@ -222,6 +228,13 @@ def _isolation_text(isolation: Mapping[str, Any]) -> str:
     return f"{method} ({', '.join(parts)})"
 
 
+def _environment_text(env: Mapping[str, Any]) -> str:
+    packages = [p for p in env.get("packages") or [] if isinstance(p, Mapping)]
+    pinned = ", ".join(f"{p.get('name')} {p.get('version')}" for p in packages) or "no packages"
+    return (f"{env.get('artifact')} ({env.get('lock')}, from {env.get('source')}): "
+            f"{env.get('interpreter', '?')} on {env.get('platform', '?')}; {pinned}")
+
+
 def _rebuild_lines(section: Mapping[str, Any]) -> list[Line]:
     lines: list[Line] = []
     isolation = section.get("isolation")
@@ -233,13 +246,18 @@ def _rebuild_lines(section: Mapping[str, Any]) -> list[Line]:
             continue
         own = step.get("isolation")
         status = safe(str(step.get("status", "?")))
-        text = f"  step {safe(str(step.get('id', '?')))}: {status}"
+        segment = step.get("segment")
+        name = (segment.get("label") if isinstance(segment, Mapping) else None) or step.get("id")
+        text = f"  {'segment' if segment else 'step'} {safe(str(name or '?'))}: {status}"
         if isinstance(own, Mapping) and (
             not isinstance(isolation, Mapping)
             or _isolation_text(own) != _isolation_text(isolation)
         ):
             text += f", isolation {safe(_isolation_text(own))}"
         lines.append((None, [(text, None)]))
+        env = step.get("environment")
+        if isinstance(env, Mapping):
+            lines.append((None, [("    environment: " + safe(_environment_text(env)), None)]))
     return lines
 
 

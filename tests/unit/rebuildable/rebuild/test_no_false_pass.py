@@ -279,12 +279,16 @@ def test_a_step_that_precreates_the_next_work_folder_is_no_crash(tmp_path: Path,
 def test_failed_step_shows_twenty_lines_and_where_the_log_is(tmp_path: Path) -> None:
     run = "for i in $(seq 1 30); do echo line-$i >&2; done; exit 3"
     rel = one_step(tmp_path / "rel", run, {"out/r.txt": b"x\n"}, ["out/r.txt"])
-    failed = next(f for f in rebuild(rel, RebuildOptions(timeout=30)).findings
-                  if f.code == "rebuild.step-failed")
-    assert "line-11\n" in failed.message + "\n"
-    assert "line-30" in failed.message
-    assert "line-10\n" not in failed.message + "\n"
+    from rebuildable.render.text import render_text
+
+    report = rebuild(rel, RebuildOptions(timeout=30))
+    failed = next(f for f in report.findings if f.code == "rebuild.step-failed")
+    assert failed.data["excerpt"] == [f"line-{i}" for i in range(11, 31)]
     assert "--keep" in failed.message
+    text = render_text(report)
+    assert "| line-11\n" in text
+    assert "| line-30\n" in text
+    assert "line-10\n" not in text
     kept = next(f for f in rebuild(rel, RebuildOptions(timeout=30, keep=True,
                                                        work_root=tmp_path / "k")).findings
                 if f.code == "rebuild.step-failed")

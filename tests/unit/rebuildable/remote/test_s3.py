@@ -79,3 +79,17 @@ def test_s3_shards_verify_and_tampering_is_found(tmp_path: Path, bucket: str,
     assert codes(report2) == ["fetch.not-found", "fetch.size-mismatch", "fetch.verified"]
     bad = {f.artifact for f in report2.findings if f.severity.value == "error"}
     assert bad == {"s5", "missing"}
+
+
+def test_small_object_edges(tmp_path: Path, bucket: str, s3_endpoint: str) -> None:
+    """Small objects take one ranged request: an empty object still verifies, and one
+    longer than declared is still caught (the range asks for one byte more)."""
+    client = boto3.client("s3", endpoint_url=s3_endpoint)
+    client.put_object(Bucket=bucket, Key="empty", Body=b"")
+    client.put_object(Bucket=bucket, Key="longer", Body=b"0123456789")
+    root = release(tmp_path, [ext("empty", f"s3://{bucket}/empty", b""),
+                              ext("longer", f"s3://{bucket}/longer", b"01234")])
+    report = api.validate(root, api.Options(fetch=True, fetch_options=QUICK))
+    errors = [(f.code, f.artifact) for f in report.findings if f.severity.value == "error"]
+    assert errors == [("fetch.size-mismatch", "longer")]
+    assert codes(report) == ["fetch.size-mismatch", "fetch.verified"]

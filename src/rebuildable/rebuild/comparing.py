@@ -1,0 +1,195 @@
+"""Comparing a step's outputs with the published ones ([REB-10], [REB-18]): the part of a
+rebuild run that judges what came out."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rebuildable.errors import MemberError
+from rebuildable.findings import Finding, Location, Severity, finding
+from rebuildable.load import Document
+from rebuildable.model import Artifact, Step
+from rebuildable.rebuild.equivalence import (
+    Comparison,
+    Policy,
+    PolicyError,
+    compare,
+    parse_policy,
+)
+from rebuildable.rebuild.inputs import (
+    ExternalResolver,
+    Unavailable,
+    hash_file,
+)
+from rebuildable.rebuild.options import RebuildOptions
+from rebuildable.rebuild.outputs import copy_new
+from rebuildable.release import Release
+
+
+@dataclass
+class OutputResult:
+    artifact: Artifact
+    file: Path | None = None  # the rebuilt bytes, in the private folder
+    status: str = "pending"
+    record: dict[str, Any] = field(default_factory=dict)
+    too_large: bool = False
+
+
+class ComparingRun:
+    """The comparisons of a run; :class:`~rebuildable.rebuild.run.StepsRun` runs the steps."""
+
+    release: Release
+    document: Document
+    options: RebuildOptions
+    findings: list[Finding]
+    steps: list[dict[str, Any]]
+    state: Path
+    externals: ExternalResolver
+
+    def locate(self, pointer: str) -> Location:
+        return self.document.locate(pointer)
+
+    def add(self, f: Finding) -> None:
+        self.findings.append(f)
+
+    def _published(self, art: Artifact) -> Path:
+        """A fresh private copy of the published output, made now, never reused: a
+        file that already exists somewhere is never trusted to be the release's."""
+        if art.path is None:
+            src, _ = self.externals.resolve(art)
+            return src
+        dst = Path(tempfile.mkdtemp(prefix="published-", dir=self.state)) / art.id
+        try:
+            with self.release.open(art.path) as fh:
+                copy_new(fh, dst, None)
+        except MemberError as exc:
+            raise Unavailable(exc.message) from exc
+        except OSError as exc:
+            raise Unavailable(f"{art.path}: {exc.strerror or exc}") from exc
+        return dst
+
+    def _policy(self, step: Step, art: Artifact) -> Policy:
+        raw = step.equivalence.get(art.id)
+        if raw is None and art.id in step.checkpoints:
+            # a checkpoint without its own policy is compared like the step's output
+            raw = step.equivalence.get(step.checkpoints[-1])
+        return parse_policy(raw)
+
+    # -- sampled replay (spec/rebuild.md §9) -------------------------------------------
+
+    def _compare_outputs(self, step: Step, outputs: list[OutputResult]) -> None:
+        for out in outputs:
+            art = out.artifact
+            pointer = self._artifact_pointer(art)
+            rec: dict[str, Any] = {"id": art.id, "path": art.path}
+            out.record = rec
+            if out.file is None and out.too_large:
+                out.status = rec["status"] = "too-large"
+                continue
+            if out.file is None:
+                out.status = rec["status"] = "missing"
+                self.add(finding(
+                    "rebuild.output-missing",
+                    f"step {step.id!r} did not produce {art.path or art.id}", artifact=art.id,
+                    step=step.id, location=self.locate(pointer)))
+                continue
+            rec["digest"] = hash_file(out.file, ["sha256"])
+            declared = {k: v for k, v in art.digest.items() if k == "sha256"}
+            if declared:
+                rec["matches_declared_digest"] = declared["sha256"] == rec["digest"]["sha256"]
+            try:
+                policy = self._policy(step, art)
+            except PolicyError as exc:  # pragma: no cover - the schema check refuses first
+                out.status = rec["status"] = "differs"
+                self.add(finding("rebuild.output-differs", f"{art.name}: {exc}",
+                                 artifact=art.id, step=step.id))
+                continue
+            rec["policy"] = policy.to_dict()
+            try:
+                published = self._published(art)
+            except Unavailable as exc:
+                out.status = rec["status"] = "unchecked"
+                self.add(finding(
+                    "rebuild.reference-unavailable",
+                    f"{art.name}: the published output cannot be read: {exc.reason}",
+                    artifact=art.id, step=step.id, location=self.locate(pointer)))
+                continue
+            result = compare(out.file, published, policy)
+            self._report_comparison(step, out, result, pointer)
+
+    def _report_comparison(self, step: Step, out: OutputResult, result: Comparison,
+                           pointer: str) -> None:
+        art, rec = out.artifact, out.record
+        rec["summary"] = result.summary
+        if result.details:
+            rec["details"] = result.details
+        if result.identical:
+            out.status = rec["status"] = "reproduced"
+            self.add(finding("rebuild.output-reproduced",
+                             f"{art.name}: rebuilt bytes are identical to the published ones",
+                             artifact=art.id, step=step.id,
+                             data={"digest": rec["digest"]}))
+        elif result.equal:
+            out.status = rec["status"] = "equivalent"
+            self.add(finding("rebuild.output-equivalent",
+                             f"{art.name}: {result.policy} equivalence holds: {result.summary}",
+                             artifact=art.id, step=step.id,
+                             location=self.locate(f"{step.pointer}/equivalence"),
+                             data=result.details))
+        elif result.unavailable:
+            out.status = rec["status"] = "unchecked"
+            self.add(finding("rebuild.comparator-unavailable",
+                             f"{art.name}: the bytes differ and {result.unavailable}",
+                             artifact=art.id, step=step.id,
+                             location=self.locate(f"{step.pointer}/equivalence"),
+                             data=result.details))
+        else:
+            out.status = rec["status"] = "differs"
+            self.add(finding("rebuild.output-differs",
+                             f"{art.name}: rebuilt output differs ({result.policy}): "
+                             f"{result.summary}",
+                             artifact=art.id, step=step.id, location=self.locate(pointer),
+                             data=result.details))
+
+    def _compare_runs(self, step: Step, outputs: list[OutputResult],
+                      results: list[dict[str, Path | None]]) -> None:
+        first, second = results[0], results[1]
+        for out in outputs:
+            art = out.artifact
+            a, b = first.get(art.id), second.get(art.id)
+            if a is None and b is None:
+                continue
+            if a is None or b is None:
+                summary = "produced in one run only"
+                equal, identical = False, False
+                details: dict[str, Any] = {}
+            else:
+                try:
+                    policy = self._policy(step, art)
+                except PolicyError:  # pragma: no cover
+                    policy = Policy("exact")
+                cmp = compare(a, b, policy)
+                summary, equal, identical, details = (cmp.summary, cmp.equal, cmp.identical,
+                                                      cmp.details)
+            out.record["second_run"] = ("identical" if identical else
+                                        "equivalent" if equal else "differs")
+            if identical:
+                continue
+            severity = Severity.INFO if equal else None
+            msg = (f"{art.name}: two runs of step {step.id!r} gave different bytes"
+                   + (" that are still equivalent under its policy: " if equal else ": ")
+                   + summary)
+            self.add(finding("rebuild.nondeterministic", msg, severity=severity,
+                             artifact=art.id, step=step.id, location=self.locate(step.pointer),
+                             data=details))
+            if not equal:
+                self.steps[-1]["nondeterministic"] = True
+
+    def _artifact_pointer(self, art: Artifact) -> str:
+        return art.pointer
+
+    # -- report ----------------------------------------------------------------------
+
