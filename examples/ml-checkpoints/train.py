@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 DATA = "data/points.csv"
-CONFIG = {"epochs": 8, "hidden": 64, "batch": 32, "rate": 0.05, "seed": 20240601}
+CONFIG = {"epochs": 8, "passes": 1, "hidden": 64, "batch": 32, "rate": 0.05, "seed": 20240601}
 
 
 def initial(features: int) -> np.ndarray:
@@ -39,12 +39,13 @@ def unpack(w: np.ndarray, features: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def epoch(w: np.ndarray, index: int, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """One epoch of mini-batch gradient descent; the batch order depends only on index."""
+    """One epoch (``passes`` sweeps over the data) of mini-batch gradient descent; the
+    batch order depends only on the epoch's index."""
     w1, w2 = (a.copy() for a in unpack(w, x.shape[1]))
     batch, rate = CONFIG["batch"], CONFIG["rate"]
-    order = np.random.default_rng(1000 + index).permutation(len(x))
-    for start in range(0, len(x), batch):
-        b = order[start:start + batch]
+    rng = np.random.default_rng(1000 + index)
+    orders = [rng.permutation(len(x)) for _ in range(CONFIG["passes"])]
+    for b in (order[i:i + batch] for order in orders for i in range(0, len(x), batch)):
         xb = np.hstack([x[b], np.ones((len(b), 1))])
         h = np.tanh(xb @ w1)
         hb = np.hstack([h, np.ones((len(b), 1))])

@@ -95,6 +95,11 @@ SPECS: dict[str, tuple[str, list[str], list[str], dict[str, tuple[str, bytes]]]]
     "content-elf-declared-source": (
         "An ELF executable declared source-code", ["CON-5"], ["content.kind-mismatch"],
         {"src/tool.c": ("source-code", elf())}),
+    "content-weights-declared-dataset": (
+        "Safetensors weights declared dataset: the bytes contradict the kind (a warning "
+        "under the generic profile, an error under the others)", ["CON-10"],
+        ["content.kind-contradicted"],
+        {"data/train.safetensors": ("dataset", fb.safetensors({"w": ("F32", [2], b"\0" * 8)}))}),
     "content-unrecognised-raster": (
         "Text declared raster-image: no image format at all", ["CON-6"],
         ["content.unrecognised"], {"cover.png": ("raster-image", b"not an image\n")}),

@@ -107,6 +107,15 @@ def sign(payload: bytes, *names: str, payload_type: str = IN_TOTO_PAYLOAD_TYPE) 
     return env
 
 
+def sigstore_bundle(env: Envelope, name: str) -> bytes:
+    """A Sigstore bundle v0.3 around ``env``, keyed by ``name``'s PEM-hash hint."""
+    bundle = {"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+              "verificationMaterial": {"publicKey": {"hint": key(name).public.bundle_hint},
+                                       "tlogEntries": []},
+              "dsseEnvelope": env.to_dict()}
+    return (json.dumps(bundle, indent=2) + "\n").encode("utf-8")
+
+
 @dataclass
 class Vector:
     name: str
@@ -208,6 +217,10 @@ def vectors() -> list[Vector]:
                "Two signers (ECDSA P-256 and RSA-3072 PSS) meet a threshold of two",
                ["SIG-10", "SIG-13"], [], True, sign(good, "bob", "carol"),
                keys=["bob", "carol"], threshold=2))
+    add(Vector("sig-sigstore-bundle",
+               "rebuild.dsse.json holds a Sigstore bundle around the signed envelope (as "
+               "export --to sigstore-bundle writes it): recognised and verified",
+               ["SIG-21"], [], True, sigstore_bundle(alice, "alice")))
     uni = manifest(description="Ünïcödé 🙂 — byte lengths, not characters")
     add(Vector("sig-valid-non-ascii",
                "A manifest with non-ASCII text: PAE and payload lengths are UTF-8 byte lengths",
@@ -295,7 +308,7 @@ def vectors() -> list[Vector]:
                ["SIG-12"], [], True, sign(payload_bytes(unquoted), "alice"), manifest=text))
     add(Vector("sig-subject-file-changed",
                "A shipped file was replaced after signing: its digest no longer matches the "
-               "signed subject", ["SIG-7"], ["sig.subject-mismatch"], False, alice,
+               "signed subject", ["SIG-7", "SIG-20"], ["sig.subject-mismatch"], False, alice,
                release_files={"README.md": b"# SIG DEMO\n"}))
     add(Vector("sig-subject-file-missing",
                "A signed file was deleted after signing: the signature check alone notices",

@@ -32,7 +32,7 @@ _ALL: tuple[Code, ...] = (
     # -- Reading the release (release.*)
     Code("release.not-found", "error", "The release path does not exist"),
     Code("release.unreadable", "error", "The release cannot be read (I/O error or unsupported file)"),
-    Code("release.no-manifest", "error", "No rebuild.yaml, rebuild.yml or rebuild.json at the release root"),
+    Code("release.no-manifest", "error", "No rebuild.yaml, rebuild.yml or rebuild.json at the release root", "Write a draft manifest with `rebuildable init DIR` (it hashes every file and guesses kinds), then add the steps."),
     Code("release.ambiguous-manifest", "error", "More than one manifest file at the release root", "Keep exactly one of rebuild.yaml, rebuild.yml, rebuild.json."),
     Code("release.archive-unsafe-member", "error", "An archive member has an absolute, escaping or otherwise unsafe name"),
     Code("release.archive-duplicate-member", "error", "An archive holds two members with the same name"),
@@ -60,6 +60,7 @@ _ALL: tuple[Code, ...] = (
     Code("schema.unknown-field", "error", "A field is not defined by the spec and has no x- prefix", "Extension fields must start with 'x-'."),
     Code("schema.wrong-type", "error", "A field has the wrong type"),
     Code("schema.invalid-value", "error", "A field's value is not allowed by the schema"),
+    Code("schema.unknown-kind", "warning", "An artifact's kind is not in the vocabulary but is a near miss of a kind that is (a typo no rule would read)", "Use the kind of the vocabulary that was meant (spec/manifest.md lists them); kinds of your own should not look like a known one."),
     # -- Identifiers (ids.*)
     Code("ids.duplicate", "error", "Two artifacts, steps or upstreams share an id"),
     # -- References between artifacts, steps and upstreams (refs.*)
@@ -95,7 +96,7 @@ _ALL: tuple[Code, ...] = (
     # -- Integrity (digests and sizes) (integrity.*)
     Code("integrity.missing", "error", "An artifact's file is not in the release"),
     Code("integrity.size-mismatch", "error", "A file's size differs from the declared size"),
-    Code("integrity.digest-mismatch", "error", "A file's digest differs from the declared digest"),
+    Code("integrity.digest-mismatch", "error", "A file's digest differs from the declared digest", "If the file changed on purpose, write its new digest into the manifest (`rebuildable hash PATH` prints it; `rebuildable update`, where your version has it, refreshes them all) and sign again; otherwise this is not the published file."),
     Code("integrity.weak-only", "error", "An artifact is pinned only by md5 or sha1", "Add a sha256 (or stronger) digest."),
     Code("integrity.weak-algorithm", "warning", "An artifact lists an md5 or sha1 digest beside a strong one"),
     Code("integrity.unknown-algorithm", "error", "A digest algorithm name is not known"),
@@ -136,6 +137,7 @@ _ALL: tuple[Code, ...] = (
     Code("license.missing", "warning", "An artifact has no licence and the release declares none"),
     # -- Content (the declared kind must match the bytes) (content.*)
     Code("content.kind-mismatch", "error", "A file's bytes are a format of another kind than the artifact's declared kind", "Fix the artifact's kind, or ship the file the kind promises."),
+    Code("content.kind-contradicted", "warning", "A file's bytes are one kind of thing only (weights, a compiled program, a layered image) and its declared kind, which implies no format, says otherwise (an error when the release's profile is not generic)", "Declare the kind the bytes are, or ship the file the kind promises."),
     Code("content.flat-layered-image", "error", "A file declared layered-image holds no layers (a flattened, composite-only image)", "Ship the editor's project file with its layers, or declare the file raster-image."),
     Code("content.single-layer", "info", "A layered image holds exactly one layer"),
     Code("content.malformed", "error", "A file's structure is broken: truncated, offsets out of range, or a bad header"),

@@ -33,6 +33,9 @@ class Options:
     threshold: int | None = None
     #: a trust policy file (YAML) naming keys and a threshold
     trust: Path | None = None
+    #: verify this file (a Sigstore bundle or a bare DSSE envelope) instead of the
+    #: release's rebuild.dsse.json
+    bundle: Path | None = None
     #: verdicts that must hold, e.g. {"open-source"}
     require: frozenset[str] = frozenset()
     #: use jsonschema-rs, when installed, to decide validity fast

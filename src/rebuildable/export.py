@@ -135,20 +135,22 @@ def to_sigstore_bundle(envelope: Envelope, key: PublicKey | None = None) -> dict
     """A Sigstore bundle v0.3 around one signature of ``envelope``.
 
     With ``key``, the signature that ``key`` verifies (ValueError when none does);
-    without, the envelope must hold exactly one signature. The hint is the key id.
+    without, the envelope must hold exactly one signature. The key hint is
+    :attr:`PublicKey.bundle_hint` (SHA-256 of the PEM key, as model-signing checks it);
+    without ``key`` it is empty, since the envelope's keyid (SHA-256 of the DER key) is
+    another value and a verifier that compares hints would refuse it.
     """
     if key is not None:
         data = envelope.pae()
         chosen = [s for s in envelope.signatures if key.verify(s.sig, data)]
         if not chosen:
             raise ValueError(f"no signature in the envelope verifies with {key.source}")
-        sig, hint = chosen[0], key.keyid
+        sig, hint = chosen[0], key.bundle_hint
     else:
         if len(envelope.signatures) != 1:
             raise ValueError(f"the envelope holds {len(envelope.signatures)} signatures; a "
                              "bundle holds one: choose it with --key PUB")
-        sig = envelope.signatures[0]
-        hint = sig.keyid or ""
+        sig, hint = envelope.signatures[0], ""
     one = Envelope(envelope.payload_type, envelope.payload, (sig,))
     return {"mediaType": BUNDLE_MEDIA_TYPE,
             "verificationMaterial": {"publicKey": {"hint": hint}, "tlogEntries": []},

@@ -31,6 +31,9 @@ class Location:
     line: int | None = None
     column: int | None = None
     pointer: str | None = None
+    #: True when ``file`` is a path as the user gave it (a trust policy), relative to the
+    #: working folder; otherwise it is a path inside the release
+    from_cwd: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "column": self.column,

@@ -25,6 +25,7 @@ from rebuildable.load import (
     join_pointer,
     load_manifest,
 )
+from rebuildable.suggest import closest
 
 if TYPE_CHECKING:
     import jsonschema
@@ -325,9 +326,12 @@ def _leaf_findings(doc: Document, error: ValidationError) -> Iterator[Finding]:
             if key in allowed or any(re.search(p, key) for p in patterns):
                 continue
             hint = None
-            close = [a for a in allowed if a.casefold() == key.casefold()]
-            if close:
-                hint = f"Did you mean {close[0]!r}? Field names are case-sensitive."
+            meant = closest(key, sorted(allowed))
+            if meant is not None and meant.casefold() == key.casefold():
+                hint = f"Did you mean {meant!r}? Field names are case-sensitive."
+            elif meant is not None:
+                hint = (f"Did you mean {meant!r}? Fields that are not in the spec must "
+                        "start with 'x-'.")
             yield _with_subject(
                 doc,
                 finding(

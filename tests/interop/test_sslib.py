@@ -20,8 +20,11 @@ KINDS = ["ed25519", "ecdsa-p256", "rsa-3072"]
 
 
 def _sslib_key(k: PrivateKey) -> object:
-    # securesystemslib matches signatures to keys by keyid: give it ours.
-    return sslib_signer.SSlibKey.from_crypto(k.public.key, keyid=k.keyid)
+    # securesystemslib matches signatures to keys by keyid: give it ours. RSA keys sign
+    # with PKCS#1 v1.5 (what sigstore-js and model-signing assume); securesystemslib's
+    # default RSA scheme is PSS, so name the scheme (as README's recipe does).
+    scheme = "rsa-pkcs1v15-sha256" if k.type.startswith("rsa") else None
+    return sslib_signer.SSlibKey.from_crypto(k.public.key, keyid=k.keyid, scheme=scheme)
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -37,8 +37,9 @@ from dataclasses import dataclass
 
 from rebuildable.context import Context
 from rebuildable.errors import MemberError
-from rebuildable.findings import Finding, Severity, finding
+from rebuildable.findings import Finding, Location, Severity, finding
 from rebuildable.formats import FormatInfo, sniff
+from rebuildable.kinds import contradicted_family
 from rebuildable.load import join_pointer
 from rebuildable.model import Artifact
 from rebuildable.release import EntryType
@@ -208,6 +209,7 @@ def _findings(ctx: Context, art: Artifact, info: FormatInfo) -> Iterator[Finding
                       f"{path} is a Python pickle ({info.format}): loading it runs the code "
                       "it holds",
                       artifact=art.id, location=path_at, data=data)
+    yield from _contradicted(ctx, art, info, rule, kind_at)
     if rule is None:
         return
     kind = art.kind
@@ -244,6 +246,27 @@ def _findings(ctx: Context, art: Artifact, info: FormatInfo) -> Iterator[Finding
             yield finding("content.single-layer",
                           f"{path} ({info.format.upper()}) holds a single layer",
                           artifact=art.id, location=kind_at, data={**data, "layers": 1})
+
+
+def _contradicted(ctx: Context, art: Artifact, info: FormatInfo, rule: KindRule | None,
+                  kind_at: Location | None) -> Iterator[Finding]:
+    """CON-4a: a kind with no formats of its own, denied by bytes that are one thing only
+    (weights relabelled ``dataset``). An error where a profile's rules read kinds."""
+    if rule is not None and rule.formats:
+        return  # kinds with formats of their own are CON-4's business
+    family = contradicted_family(art.kind, info)
+    if family is None or (rule is not None and family in rule.forbidden):
+        return  # not contradicted, or already content.kind-mismatch (CON-5)
+    profiles = [p for p in ctx.manifest.effective_profiles if p != "generic"]
+    yield finding("content.kind-contradicted",
+                  f"{art.path} is declared {art.kind} but its bytes are {_describe(info)}, "
+                  f"which is {family} and nothing else"
+                  + (f"; the {', '.join(profiles)} profile rules judge it as {family}"
+                     if profiles else ""),
+                  severity=Severity.ERROR if profiles else Severity.WARNING,
+                  artifact=art.id, location=kind_at,
+                  hint=f"Declare it kind {family} (or ship the file the kind promises).",
+                  data={"format": info.format, "family": family, "declared": art.kind})
 
 
 def _suggest(info: FormatInfo) -> str:

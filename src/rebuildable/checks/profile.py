@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from rebuildable import profiles
 from rebuildable.context import Context
 from rebuildable.findings import Finding, finding
+from rebuildable.suggest import closest
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -16,10 +17,12 @@ def check(ctx: Context) -> Iterator[Finding]:
         profile = profiles.get(name)
         if profile is None:
             pointer = f"/profile/{i}" if m.profile_is_list else "/profile"
+            meant = closest(name, sorted(profiles.REGISTRY))
             yield finding("profile.unknown",
                           f"unknown profile {name!r}; "
                           f"known: {', '.join(sorted(profiles.REGISTRY))}",
-                          location=ctx.locate(pointer))
+                          location=ctx.locate(pointer),
+                          hint=f"Did you mean {meant!r}?" if meant is not None else None)
             continue
         chosen.append(profile)
     view = profiles.View(ctx)

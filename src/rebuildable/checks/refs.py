@@ -10,6 +10,7 @@ from rebuildable.context import Context
 from rebuildable.findings import Finding, finding
 from rebuildable.load import join_pointer
 from rebuildable.model import Step, split_ref
+from rebuildable.suggest import closest
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -36,6 +37,26 @@ def check(ctx: Context) -> Iterator[Finding]:
             else:
                 producer.setdefault(out, step)
     yield from _cycles(ctx, m.steps, producer)
+
+
+def _meant(ctx: Context, ref: str) -> str:
+    """``; did you mean 'train-code'?`` when ``ref`` is an artifact's path (steps name
+    artifacts by id) or a near miss of an id; empty otherwise."""
+    by_place = {a.path or a.uri: a.id for a in ctx.manifest.artifacts if a.path or a.uri}
+    ident = by_place.get(ref) or by_place.get(ref.removeprefix("./"))
+    if ident is not None:
+        return f" (it is the path of artifact {ident!r})"
+    meant = closest(ref, [a.id for a in ctx.manifest.artifacts])
+    return f"; did you mean {meant!r}?" if meant is not None else ""
+
+
+def _hint(ctx: Context, ref: str) -> str | None:
+    said = _meant(ctx, ref)
+    if said.startswith(" (it is the path"):
+        ident = said.split("'")[1]
+        return (f"Steps name artifacts by id, not by path: write {ident!r}. "
+                "(Each artifact's id is its 'id:' field.)")
+    return None
 
 
 def _duplicates(ctx: Context, what: str, items: Sequence[tuple[str, str]]) -> Iterator[Finding]:
@@ -86,9 +107,10 @@ def _step_refs(
         if name not in known:  # type: ignore[operator]
             yield finding(
                 "refs.dangling-input",
-                f"step {step.id!r} input {ref!r} names no artifact",
+                f"step {step.id!r} input {ref!r} names no artifact{_meant(ctx, ref)}",
                 step=step.id,
                 location=ctx.locate(pointer),
+                hint=_hint(ctx, ref),
             )
         elif name in outputs:
             yield finding(
@@ -122,9 +144,10 @@ def _step_refs(
         elif ref not in known:  # type: ignore[operator]
             yield finding(
                 "refs.dangling-output",
-                f"step {step.id!r} output {ref!r} names no artifact",
+                f"step {step.id!r} output {ref!r} names no artifact{_meant(ctx, ref)}",
                 step=step.id,
                 location=ctx.locate(pointer),
+                hint=_hint(ctx, ref),
             )
     env = step.environment
     if env is not None:
@@ -142,9 +165,10 @@ def _step_refs(
         elif name not in known:  # type: ignore[operator]
             yield finding(
                 "refs.dangling-environment",
-                f"step {step.id!r} environment {env!r} names no artifact",
+                f"step {step.id!r} environment {env!r} names no artifact{_meant(ctx, env)}",
                 step=step.id,
                 location=ctx.locate(pointer),
+                hint=_hint(ctx, env),
             )
     yield from _replay_refs(ctx, step, declared)
     for key in step.equivalence:

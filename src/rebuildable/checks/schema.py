@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from rebuildable import schema
 from rebuildable.context import Context
 from rebuildable.findings import Finding, finding
-from rebuildable.model import SUPPORTED_SPECS
+from rebuildable.model import KIND_VOCABULARY, SUPPORTED_SPECS
+from rebuildable.suggest import closest
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -17,4 +19,53 @@ def check(ctx: Context) -> Iterator[Finding]:
                       f"spec {spec!r} is not supported; this validator knows "
                       f"{', '.join(sorted(SUPPORTED_SPECS))}",
                       location=ctx.locate("/spec"))
-    yield from schema.schema_findings(ctx.document, use_accelerator=ctx.options.accelerate)
+    for f in schema.schema_findings(ctx.document, use_accelerator=ctx.options.accelerate):
+        pointer = f.location.pointer if f.location is not None else None
+        if (f.code == "schema.invalid-value" or pointer == "/profile") and pointer \
+                and _STEP_REF.match(pointer) and _is_name(ctx, pointer):
+            # A step reference that is no id at all (a path, usually) names no artifact:
+            # the refs check says so once, with the id that was meant.
+            continue
+        yield f
+    yield from _kinds(ctx)
+
+
+#: where a step names an artifact (its inputs, outputs and environment), and where the
+#: release names its profiles: a value there that is no id or profile name is reported
+#: once, by the refs or profile check, with the name that was meant (the schema's
+#: oneOf would otherwise say "expected a list" of a misspelt profile name)
+_STEP_REF = re.compile(r"^/steps/[0-9]+/(inputs/[0-9]+|outputs/[0-9]+|environment)$"
+                       r"|^/profile(/[0-9]+)?$")
+
+
+def _is_name(ctx: Context, pointer: str) -> bool:
+    """Whether the value at ``pointer`` is a string (a name the later checks judge)."""
+    value: object = ctx.document.data
+    for token in pointer.strip("/").split("/"):
+        if isinstance(value, dict):
+            value = value.get(token)
+        elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
+            value = value[int(token)]
+        else:
+            return False
+    return isinstance(value, str)
+
+
+def _kinds(ctx: Context) -> Iterator[Finding]:
+    """A kind outside the vocabulary is allowed (kinds are open-ended), but one a letter
+    or two away from a known kind is almost surely that kind mistyped: no rule would
+    read it, so it is a warning with the kind that was meant."""
+    for art in ctx.manifest.artifacts:
+        kind = art.kind
+        if not kind or kind in KIND_VOCABULARY or kind.startswith("x-"):
+            continue
+        meant = closest(kind, KIND_VOCABULARY, cutoff=0.8)
+        if meant is None:
+            continue
+        yield finding("schema.unknown-kind",
+                      f"artifact {art.id!r}: kind {kind!r} is not in the vocabulary; "
+                      f"did you mean {meant!r}?",
+                      artifact=art.id, location=ctx.locate(f"{art.pointer}/kind"),
+                      hint=f"Did you mean {meant!r}? No check or profile rule gives "
+                           f"{kind!r} a meaning.",
+                      data={"kind": kind, "suggestion": meant})

@@ -93,4 +93,4 @@ def command(*, release: str, fmt: str, strict: bool, timeout: float, step: str |
     section = report.sections.get("rebuild") or {}
     if keep and section.get("work_dir"):
         note(f"work folders kept in {section['work_dir']}")
-    finish(report, fmt, no_color=no_color)
+    finish(report, fmt, no_color=no_color, target=release)

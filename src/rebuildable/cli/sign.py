@@ -49,7 +49,7 @@ def command(*, release: str, keyfile: Path, force: bool, fmt: str, no_color: boo
     try:
         outcome = api.sign(release, key, force=force, options=api.Options())
     except api.SignRefusedError as exc:
-        emit(exc.report, fmt, no_color=no_color)
+        emit(exc.report, fmt, no_color=no_color, target=release)
         fail(str(exc), EXIT_FINDINGS)
     except (api.UsageError, api.ReleaseError) as exc:
         fail(str(exc))

@@ -31,20 +31,27 @@ from rebuildable.cli.common import (
               help="How many distinct --key keys must have signed (default 1; the same key "
                    "given twice counts once).")
 @trust_option
+@click.option("--bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, metavar="FILE",
+              help="Verify FILE (a Sigstore bundle, e.g. from `export --to sigstore-bundle`, "
+                   "or a bare DSSE envelope) instead of the release's rebuild.dsse.json.")
 @format_option
 @strict_option
 @no_color_option
 def command(*, release: str, keys: tuple[bytes, ...], threshold: int | None,
-            trust: Path | None, fmt: str, strict: bool, no_color: bool) -> None:
+            trust: Path | None, bundle: Path | None, fmt: str, strict: bool,
+            no_color: bool) -> None:
     """Check RELEASE's signature envelope (rebuild.dsse.json) against trusted keys.
 
     Every --key (or the keys of the --trust policy) is tried against every signature;
     at least --threshold distinct keys (default 1) must have signed the manifest's
-    current data.
+    current data. The envelope may also be a Sigstore bundle holding one (recognised by
+    its mediaType), in rebuild.dsse.json or given with --bundle.
     """
-    options = api.Options(strict=strict, keys=keys, threshold=threshold, trust=trust)
+    options = api.Options(strict=strict, keys=keys, threshold=threshold, trust=trust,
+                          bundle=bundle)
     try:
         api.check_signature_options(options)  # usage problems exit 2 before any work
     except api.UsageError as exc:
         fail(str(exc))
-    finish(api.verify(release, options), fmt, no_color=no_color)
+    finish(api.verify(release, options), fmt, no_color=no_color, target=release)

@@ -12,6 +12,7 @@ from typing import Any
 from rebuildable.context import Context
 from rebuildable.errors import MemberError
 from rebuildable.findings import Finding, finding
+from rebuildable.kinds import contradicted_family
 from rebuildable.model import Artifact, Manifest, Step, split_ref
 
 #: families of formats, as :mod:`rebuildable.formats` names them
@@ -162,7 +163,9 @@ class View:
         if declared is not None:
             return declared
         if art.kind not in VAGUE_KINDS:
-            return None
+            # A kind the bytes contradict beyond doubt (content.kind-contradicted) does not
+            # hide what the file is: weights declared `dataset` are still weights.
+            return contradicted_family(art.kind, self.format_info(art))
         info = self.format_info(art)
         fam = getattr(info, "family", None)
         if isinstance(fam, str):

@@ -1,9 +1,14 @@
 """SARIF 2.1.0 output, for code-scanning dashboards (GitHub, GitLab, Azure DevOps).
 
-One rule per finding code that occurs (``ruleId`` = the code, ``shortDescription`` =
-the registry's title, ``helpUri`` = the code's entry in ``spec/codes.md``); one
-result per finding, located in the manifest (line and column) whenever the finding
-has a location.
+One rule per finding code that occurs (``ruleId`` = the code, ``shortDescription`` and
+``fullDescription`` from the registry's title, ``help`` from its hint, ``helpUri`` = the
+code's entry in ``spec/codes.md``); one result per finding.
+
+What GitHub code scanning requires (checked in the tests with the SARIF multitool's
+``Sarif;Gh;Ghas`` rules): every result has a physical location, and every file URI is
+relative to the working folder (the repository root), not to the release. A finding
+about the release as a whole, or about a step or artifact with no place of its own, is
+placed at the top of the manifest.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from rebuildable._version import __version__
 from rebuildable.codes import CODES
 from rebuildable.findings import Finding, Severity
 from rebuildable.render._jsonsafe import dumps
+from rebuildable.render._places import shown_path
 from rebuildable.report import Report
 
 SARIF_VERSION = "2.1.0"
@@ -36,16 +42,18 @@ def help_uri(code: str) -> str:
 
 def _rule(code: str) -> dict[str, Any]:
     spec = CODES[code]
-    rule: dict[str, Any] = {
+    title = spec.title.rstrip(".")
+    help_text = f"{title}. {spec.hint}" if spec.hint else f"{title}."
+    return {
         "id": code,
         "name": "".join(part.capitalize() for part in code.replace(".", "-").split("-")),
-        "shortDescription": {"text": spec.title},
+        "shortDescription": {"text": title},
+        "fullDescription": {"text": f"{title}."},
+        "help": {"text": f"{help_text} See {help_uri(code)}",
+                 "markdown": f"{help_text}\n\nSee [{code}]({help_uri(code)})."},
         "helpUri": help_uri(code),
         "defaultConfiguration": {"level": _LEVELS[Severity(spec.severity)]},
     }
-    if spec.hint:
-        rule["help"] = {"text": spec.hint}
-    return rule
 
 
 def _result(f: Finding, rule_index: int, manifest: str | None,
@@ -57,26 +65,28 @@ def _result(f: Finding, rule_index: int, manifest: str | None,
         "level": _LEVELS[f.severity],
         "message": {"text": text},
     }
-    location: dict[str, Any] = {}
     loc = f.location
     if loc is not None:
-        uri = loc.file
-        if base and manifest is not None and loc.file == manifest:
-            uri = base + loc.file
-        physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
-        if loc.line is not None:
-            region: dict[str, Any] = {"startLine": loc.line}
-            if loc.column is not None:
-                region["startColumn"] = loc.column
-            physical["region"] = region
-        location["physicalLocation"] = physical
+        physical: dict[str, Any] = {
+            "artifactLocation": {"uri": shown_path(loc, manifest, base)}}
+        # A finding about a whole file is placed at its first line: consumers want a region.
+        region: dict[str, Any] = {"startLine": loc.line or 1}
+        if loc.line is not None and loc.column is not None:
+            region["startColumn"] = loc.column
+        physical["region"] = region
+    else:
+        # About the release as a whole (or a step with no place of its own): the top of
+        # the manifest, since code scanning refuses a result without a file.
+        physical = {"artifactLocation": {"uri": (base or "") + (manifest or ".")}}
+        if manifest is not None:
+            physical["region"] = {"startLine": 1}
+    location: dict[str, Any] = {"physicalLocation": physical}
     logical = [{"name": name, "kind": kind}
                for name, kind in ((f.artifact, "artifact"), (f.step, "step"),
                                   (f.upstream, "upstream")) if name]
     if logical:
         location["logicalLocations"] = logical
-    if location:
-        result["locations"] = [location]
+    result["locations"] = [location]
     # Stable across runs and line moves: what the finding is about, not where it sits.
     identity = "\x1f".join([f.code, f.artifact or "", f.step or "", f.upstream or "",
                             loc.pointer or "" if loc is not None else "", f.message])
@@ -100,10 +110,11 @@ def _result(f: Finding, rule_index: int, manifest: str | None,
 def to_sarif(report: Report, *, base: str | None = None) -> dict[str, Any]:
     """The report as a SARIF 2.1.0 log (a dict ready for ``json.dumps``).
 
-    Locations in the manifest are given relative to the release folder; with ``base``
-    (that folder's path from the working directory, e.g. ``releases/model/``) they are
-    given from the working directory instead, which code-scanning services resolve
-    against the repository root.
+    Places in the release are given relative to the release folder; with ``base`` (that
+    folder's path from the working directory, e.g. ``releases/model/``) every one of them
+    is given from the working directory instead, which code-scanning services resolve
+    against the repository root. Paths the user named (a trust policy, a release that
+    could not be read) are kept as they were given.
     """
     findings = report.sorted_findings()
     codes = sorted({f.code for f in findings})

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 from rebuildable.findings import Finding, Severity
 from rebuildable.render._jsonsafe import encodable
+from rebuildable.render._places import shown_path
 from rebuildable.report import Report
 
 #: the width the report is laid out for; long lines are never wrapped (soft wrap)
@@ -142,9 +143,7 @@ def _finding_lines(f: Finding, manifest: str | None = None,
         lines.append(("dim", [("           " + ", ".join(extra_subjects), None)]))
     loc = f.location
     if loc is not None:
-        where = loc.file
-        if base and manifest is not None and loc.file == manifest:
-            where = base + where  # clickable from the working directory
+        where = shown_path(loc, manifest, base)  # clickable from the working directory
         if loc.line is not None:
             where += f":{loc.line}"
             if loc.column is not None:

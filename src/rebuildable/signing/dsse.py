@@ -185,6 +185,39 @@ class Envelope:
 def parse_envelope(raw: bytes, file: str = "rebuild.dsse.json",
                    limits: Limits | None = None) -> Envelope:
     """Parse envelope bytes strictly (UTF-8, no duplicate keys, bounded size and depth)."""
+    return Envelope.from_dict(_load_object(raw, file, limits), file)
+
+
+#: the media types of Sigstore bundles (``application/vnd.dev.sigstore.bundle+json;version=0.1``,
+#: ``application/vnd.dev.sigstore.bundle.v0.3+json``, ...)
+BUNDLE_MEDIA_PREFIX = "application/vnd.dev.sigstore.bundle"
+
+
+def parse_signed(raw: bytes, file: str = "rebuild.dsse.json",
+                 limits: Limits | None = None) -> tuple[Envelope, str | None]:
+    """Parse a DSSE envelope, or a Sigstore bundle that holds one (``dsseEnvelope``), strictly.
+
+    Returns the envelope and the bundle's media type (None for a bare envelope). Only the
+    envelope is used: a bundle's key hint, certificate and log entries decide nothing, the
+    trusted keys do (SIG-9); a bundle that signs a message, not a DSSE envelope, is refused.
+    """
+    data = _load_object(raw, file, limits)
+    if "dsseEnvelope" not in data and "verificationMaterial" not in data \
+            and "messageSignature" not in data:
+        return Envelope.from_dict(data, file), None
+    media = data.get("mediaType")
+    if not isinstance(media, str) or not media.startswith(BUNDLE_MEDIA_PREFIX):
+        raise EnvelopeError(f"{file}: a Sigstore bundle's mediaType must start with "
+                            f"{BUNDLE_MEDIA_PREFIX!r}", Location(file, None, None, "/mediaType"))
+    envelope = data.get("dsseEnvelope")
+    if not isinstance(envelope, dict):
+        raise EnvelopeError(f"{file}: the Sigstore bundle holds no dsseEnvelope (a message "
+                            "signature signs one file, not a release)",
+                            Location(file, None, None, "/dsseEnvelope"))
+    return Envelope.from_dict(envelope, file), media
+
+
+def _load_object(raw: bytes, file: str, limits: Limits | None) -> dict[str, Any]:
     name = file if file.lower().endswith(".json") else f"{file}.json"
     loaded = load_manifest(raw, name, limits=limits)
     errors = [f for f in loaded.findings if f.severity.value == "error"]
@@ -195,7 +228,8 @@ def parse_envelope(raw: bytes, file: str = "rebuild.dsse.json",
         if location is not None and location.file != file:
             location = Location(file, location.line, location.column, location.pointer)
         raise EnvelopeError(message, location)
-    return Envelope.from_dict(loaded.document.data, file)
+    data: dict[str, Any] = loaded.document.data
+    return data
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,12 +5,16 @@ Supported key types (for signing and verifying):
 * Ed25519 (the default for new keys);
 * ECDSA on P-256, P-384 or P-521, signatures DER-encoded over SHA-256, SHA-384 or
   SHA-512 respectively (the hash follows the curve, as in sigstore and securesystemslib);
-* RSA of at least 2048 bits: RSASSA-PSS with SHA-256 (MGF1-SHA-256, salt of digest
-  length) when signing; PSS (any salt length) or PKCS#1 v1.5, both over SHA-256, when
+* RSA of at least 2048 bits: RSASSA-PKCS1-v1_5 with SHA-256 when signing (what key-only
+  verifiers such as sigstore-js and model-signing assume); PKCS#1 v1.5 or PSS (any salt
+  length), both over SHA-256, when verifying, so that envelopes signed before keep
   verifying.
 
 A key's fingerprint (used as the DSSE ``keyid`` when writing) is the lower-case hex
-SHA-256 of its DER SubjectPublicKeyInfo. Nothing here reads files: callers pass bytes.
+SHA-256 of its DER SubjectPublicKeyInfo. The hint a Sigstore bundle carries
+(:meth:`PublicKey.bundle_hint`) is another value: the hex SHA-256 of the key's PEM
+SubjectPublicKeyInfo, as OpenSSF model-signing computes it. Nothing here reads files:
+callers pass bytes.
 """
 
 from __future__ import annotations
@@ -98,6 +102,12 @@ class PublicKey:
         return self.key.public_bytes(serialization.Encoding.PEM,
                                      serialization.PublicFormat.SubjectPublicKeyInfo)
 
+    @property
+    def bundle_hint(self) -> str:
+        """The ``verificationMaterial.publicKey.hint`` of a Sigstore bundle signed by this
+        key: hex SHA-256 of the PEM SubjectPublicKeyInfo (model-signing's key hint)."""
+        return hashlib.sha256(self.pem()).hexdigest()
+
     def verify(self, signature: bytes, data: bytes) -> bool:
         """True when ``signature`` is a valid signature of ``data`` by this key."""
         key = self.key
@@ -121,8 +131,8 @@ class PublicKey:
 
 def _verify_rsa(key: rsa.RSAPublicKey, signature: bytes, data: bytes) -> bool:
     schemes: tuple[padding.AsymmetricPadding, ...] = (
-        padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO),
         padding.PKCS1v15(),
+        padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO),
     )
     for scheme in schemes:
         try:
@@ -158,9 +168,8 @@ class PrivateKey:
             return key.sign(data)
         if isinstance(key, ec.EllipticCurvePrivateKey):
             return key.sign(data, ec.ECDSA(_CURVES[key.curve.name][1]))
-        return key.sign(data, padding.PSS(mgf=padding.MGF1(hashes.SHA256()),
-                                          salt_length=padding.PSS.DIGEST_LENGTH),
-                        hashes.SHA256())
+        # PKCS#1 v1.5: the scheme key-only verifiers (sigstore-js, model-signing) assume.
+        return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
 
     def pem(self) -> bytes:
         """The private key as unencrypted PKCS#8 PEM."""

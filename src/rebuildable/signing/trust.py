@@ -13,7 +13,7 @@ from __future__ import annotations
 import fnmatch
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,8 @@ class PolicyError(UsageError):
     def __init__(self, message: str, location: Location | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.location = location
+        # The policy file is a path the user gave, not a place inside the release.
+        self.location = replace(location, from_cwd=True) if location is not None else None
 
 
 class NoKeysError(UsageError):

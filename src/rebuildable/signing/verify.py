@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Generator, Iterator, Mapping
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from rebuildable.context import Context, Options
@@ -28,7 +30,7 @@ from rebuildable.load import Limits
 from rebuildable.model import envelope_path
 from rebuildable.release import Release
 from rebuildable.report import Report
-from rebuildable.signing.dsse import IN_TOTO_PAYLOAD_TYPE, Envelope, EnvelopeError, parse_envelope
+from rebuildable.signing.dsse import IN_TOTO_PAYLOAD_TYPE, Envelope, EnvelopeError, parse_signed
 from rebuildable.signing.keys import BadKeyError
 from rebuildable.signing.statement import (
     StatementError,
@@ -139,7 +141,12 @@ def _signature_findings(ctx: Context) -> Iterator[Finding]:
 
 
 def _read_envelope(ctx: Context, path: str) -> Generator[Finding, None, Envelope | None]:
-    """Generator: yields findings, returns the parsed Envelope or None."""
+    """Generator: yields findings, returns the parsed Envelope or None.
+
+    The envelope is the release's ``rebuild.dsse.json`` or, with ``Options.bundle``, that
+    file; either may be a bare DSSE envelope or a Sigstore bundle that holds one."""
+    if ctx.options.bundle is not None:
+        return (yield from _read_given(ctx, ctx.options.bundle))
     loc = Location(path)
     try:
         with ctx.release.open(path) as fh:
@@ -155,15 +162,38 @@ def _read_envelope(ctx: Context, path: str) -> Generator[Finding, None, Envelope
     except OSError as exc:
         yield finding("sig.malformed-envelope", f"{path}: {exc.strerror or exc}", location=loc)
         return None
+    return (yield from _parse(ctx, raw, path, loc))
+
+
+def _read_given(ctx: Context, given: Path) -> Generator[Finding, None, Envelope | None]:
+    path = str(given)
+    ctx.sections[SECTION]["envelope"] = path
+    loc = Location(path, from_cwd=True)
+    try:
+        with given.open("rb") as fh:
+            raw = _read_bounded(fh, ctx.options.limits.max_bytes)
+    except OSError as exc:
+        yield finding("sig.malformed-envelope", f"{path}: {exc.strerror or exc}", location=loc)
+        return None
+    return (yield from _parse(ctx, raw, path, loc))
+
+
+def _parse(ctx: Context, raw: bytes | None, path: str,
+           loc: Location) -> Generator[Finding, None, Envelope | None]:
     if raw is None:
         yield finding("sig.malformed-envelope",
                       f"{path} is larger than {ctx.options.limits.max_bytes} bytes", location=loc)
         return None
     try:
-        return parse_envelope(raw, path, ctx.options.limits)
+        envelope, media = parse_signed(raw, path, ctx.options.limits)
     except EnvelopeError as exc:
-        yield finding("sig.malformed-envelope", exc.message, location=exc.location or loc)
+        where = exc.location or loc
+        yield finding("sig.malformed-envelope", exc.message,
+                      location=replace(where, from_cwd=loc.from_cwd))
         return None
+    if media is not None:
+        ctx.sections[SECTION]["bundle"] = media
+    return envelope
 
 
 def _read_bounded(fh: BinaryIO, limit: int) -> bytes | None:

@@ -122,7 +122,9 @@ def test_sigstore_bundle_wraps_the_signature_of_the_chosen_key(tmp_path: Path) -
     doc = export_release(root, "sigstore-bundle", key=bob.public).document
     assert doc is not None
     assert doc["mediaType"] == BUNDLE_MEDIA_TYPE
-    assert doc["verificationMaterial"] == {"publicKey": {"hint": bob.keyid}, "tlogEntries": []}
+    # the hint model-signing compares: SHA-256 of the PEM key, not the DSSE keyid (DER)
+    assert doc["verificationMaterial"] == {"publicKey": {"hint": bob.public.bundle_hint},
+                                           "tlogEntries": []}
     env = Envelope.from_dict(doc["dsseEnvelope"])
     assert len(env.signatures) == 1
     assert verify_envelope(env, [bob.public])
@@ -170,7 +172,8 @@ def test_export_cli_sigstore_bundle_with_key(tmp_path: Path) -> None:
     out = CliRunner().invoke(cli, ["export", str(root), "--to", "sigstore-bundle", "--key",
                                    str(pub)], catch_exceptions=False)
     assert out.exit_code == 0, out.stderr
-    assert json.loads(out.stdout)["verificationMaterial"]["publicKey"]["hint"] == key("bob").keyid
+    hint = json.loads(out.stdout)["verificationMaterial"]["publicKey"]["hint"]
+    assert hint == key("bob").public.bundle_hint
     out = CliRunner().invoke(cli, ["export", str(root), "--to", "sigstore-bundle"])
     assert out.exit_code == 1
     assert "--key" in out.stderr

@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 
 from rebuildable.codes import CODES
+from rebuildable.findings import Location, finding
 from rebuildable.render.sarif import help_uri, render_sarif, to_sarif
 from rebuildable.report import Report
 from tests.support.render_samples import clean_report, fatal_report, sample_report
@@ -114,7 +115,10 @@ def test_results_are_located_in_the_manifest_with_mapped_levels() -> None:
                                                            "kind": "artifact"}]
     assert digest["properties"]["pointer"] == "/artifacts/2/digest"
     assert by_code["unlisted.file"]["level"] == "warning"
-    assert "locations" not in by_code["unlisted.file"]  # no place in the manifest
+    # No place of its own: the top of the manifest (code scanning refuses a result
+    # without a physical location).
+    assert by_code["unlisted.file"]["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "rebuild.yaml"}, "region": {"startLine": 1}}
     assert by_code["integrity.no-size"]["level"] == "note"
     assert len(run["results"]) == len(sample_report().findings)
 
@@ -123,7 +127,7 @@ def test_fatal_report_marks_the_invocation_unsuccessful() -> None:
     run = to_sarif(fatal_report())["runs"][0]
     assert run["invocations"] == [{"executionSuccessful": False}]
     assert run["results"][0]["locations"][0]["physicalLocation"] == {
-        "artifactLocation": {"uri": "dist"}}
+        "artifactLocation": {"uri": "dist"}, "region": {"startLine": 1}}
     assert to_sarif(clean_report())["runs"][0]["invocations"] == [{"executionSuccessful": True}]
 
 
@@ -136,10 +140,34 @@ def test_fingerprints_are_stable_and_distinct() -> None:
     assert to_sarif(sample_report())["runs"][0]["columnKind"] == "unicodeCodePoints"
 
 
-def test_base_prefixes_manifest_locations_only() -> None:
-    run = to_sarif(sample_report(), base="releases/model/")["runs"][0]
+def test_base_prefixes_every_place_in_the_release() -> None:
+    """URIs are relative to the working folder (the repository root) for every file of
+    the release, the envelope and unlisted files too, never only for the manifest."""
+    report = sample_report()
+    report.findings.append(finding("sig.invalid", "no signature verifies",
+                                   location=Location("rebuild.dsse.json", None, None,
+                                                     "/signatures")))
+    report.findings.append(finding("unlisted.file", "stray.txt is not listed",
+                                   location=Location("stray.txt")))
+    run = to_sarif(report, base="releases/model/")["runs"][0]
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-            for r in run["results"] if "locations" in r}
-    assert uris == {"releases/model/rebuild.yaml"}
+            for r in run["results"]}
+    assert uris == {"releases/model/rebuild.yaml", "releases/model/rebuild.dsse.json",
+                    "releases/model/stray.txt"}
     fatal = to_sarif(fatal_report(), base="x/")["runs"][0]["results"][0]
     assert fatal["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "dist"
+    policy = Report(report.release, [finding("sig.bad-policy", "bad",
+                                             location=Location("trust.yaml", from_cwd=True))])
+    result = to_sarif(policy, base="x/")["runs"][0]["results"][0]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "trust.yaml"
+
+
+def test_every_result_has_a_physical_location_and_every_rule_full_help() -> None:
+    for report in (sample_report(), clean_report(), fatal_report()):
+        run = to_sarif(report, base="rel/")["runs"][0]
+        for result in run["results"]:
+            assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for rule in run["tool"]["driver"]["rules"]:
+            assert rule["fullDescription"]["text"]
+            assert rule["help"]["text"]
+            assert rule["help"]["markdown"]

@@ -1,0 +1,50 @@
+"""What a file's bytes say about its kind, where they say it beyond doubt.
+
+Some formats are one kind of thing and nothing else: a safetensors, GGUF, PyTorch or Keras
+file holds trained parameters; an ELF, PE, Mach-O, WebAssembly or Java class file is a
+compiled program; a PSD, XCF, KRA or ORA file is a layered image. A declared kind that
+implies no format of its own (``dataset``, ``document``, ``environment``, ...) is
+*contradicted* when the bytes are one of these and the kind is not one such a file may
+also be (spec/content.md, CON-4a). The content check reports it, and the profiles then
+judge the artifact by what its bytes are (spec/profiles.md, section 1.1), so a relabelled
+file cannot slip past a rule that reads its kind.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["DEFINING_FORMATS", "contradicted_family"]
+
+#: format -> the family its bytes prove
+DEFINING_FORMATS: dict[str, str] = {
+    **dict.fromkeys(("safetensors", "gguf", "pytorch", "keras"), "weights"),
+    **dict.fromkeys(("elf", "pe", "macho", "wasm", "java-class", "msdos"), "binary"),
+    **dict.fromkeys(("psd", "psb", "xcf", "kra", "ora"), "layered-image"),
+}
+
+#: kinds a file of the family may honestly carry besides the family's own
+COMPATIBLE: dict[str, frozenset[str]] = {
+    "weights": frozenset({"weights", "adapter", "checkpoint", "tokenizer"}),
+    "binary": frozenset({"binary", "environment"}),
+    "layered-image": frozenset({"layered-image", "sample-outputs"}),
+}
+
+#: kinds that say nothing about the bytes (sniffing decides, nothing is contradicted)
+VAGUE = frozenset({None, "", "other"})
+
+
+def contradicted_family(kind: str | None, info: Any) -> str | None:
+    """The family that the sniffed ``info`` (a :class:`rebuildable.formats.FormatInfo`)
+    proves and that the declared ``kind`` denies, or None.
+
+    Only well-formed files count: damaged bytes that begin like a format prove nothing.
+    Kinds with format rules of their own (the image kinds, ``binary``, the code kinds) are
+    judged by those rules (``content.kind-mismatch``), not here; unknown kinds neither.
+    """
+    if kind in VAGUE or info is None or getattr(info, "problems", None):
+        return None
+    family = DEFINING_FORMATS.get(getattr(info, "format", None) or "")
+    if family is None or kind in COMPATIBLE[family]:
+        return None
+    return family

@@ -1,0 +1,73 @@
+"""A declared kind that the bytes contradict (issue 9: weights relabelled as a dataset
+passed the ml-model profile as complete and open source)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rebuildable.api import Options, validate
+from rebuildable.findings import Severity
+from tests.support import formats_build as fb
+from tests.support.hostile_releases import weights_relabelled_as_dataset
+from tests.support.releases import make_release
+
+ELF = b"\x7fELF\x02\x01\x01\x00" + b"\0" * 56
+SAFETENSORS = fb.safetensors({"w": ("F32", [2], b"\0" * 8)})
+
+
+def test_weights_relabelled_as_dataset_fail_the_ml_model_profile(tmp_path: Path) -> None:
+    report = validate(weights_relabelled_as_dataset(tmp_path / "rel"), Options())
+    by_code = {f.code: f for f in report.findings}
+    contradicted = by_code["content.kind-contradicted"]
+    assert contradicted.severity is Severity.ERROR
+    assert contradicted.artifact == "model-weights.safetensors"
+    assert contradicted.location is not None
+    assert contradicted.location.pointer == "/artifacts/0/kind"
+    # the profile judges the file by its bytes: weights are never a source
+    assert by_code["profile.weights-as-source"].severity is Severity.ERROR
+    assert report.sections["verdicts"]["complete"]["ok"] is False
+    assert not report.ok
+
+
+def test_without_a_profile_the_contradiction_is_a_warning(tmp_path: Path) -> None:
+    report = validate(weights_relabelled_as_dataset(tmp_path / "rel", "generic"), Options())
+    (f,) = [f for f in report.findings if f.code == "content.kind-contradicted"]
+    assert f.severity is Severity.WARNING
+    assert report.ok
+    assert not validate(tmp_path / "rel", Options(strict=True)).ok
+
+
+@pytest.mark.parametrize(("data", "kind", "family"), [
+    (SAFETENSORS, "dataset", "weights"),
+    (fb.gguf(), "document", "weights"),
+    (SAFETENSORS, "config", "weights"),  # a code kind: only binaries were refused before
+    (ELF, "dataset", "binary"),
+    (ELF, "data-card", "binary"),
+    (fb.psd([("a", None), ("b", None)]), "document", "layered-image"),
+    (SAFETENSORS, "made-up-kind", "weights"),
+])
+def test_siblings_are_contradicted(tmp_path: Path, data: bytes, kind: str, family: str) -> None:
+    root = make_release(tmp_path / "rel", {"f.bin": data}, kinds={"f.bin": kind})
+    found = [f for f in validate(root, Options()).findings
+             if f.code == "content.kind-contradicted"]
+    assert [f.data["family"] for f in found] == [family]
+
+
+@pytest.mark.parametrize(("data", "kind"), [
+    (SAFETENSORS, "weights"), (SAFETENSORS, "checkpoint"), (SAFETENSORS, "tokenizer"),
+    (SAFETENSORS, "other"), (ELF, "environment"), (ELF, "binary"),
+    (b"\x7fELF\x02", "dataset"),  # damaged: proves nothing
+    (fb.psd([("a", None), ("b", None)]), "layered-image"),
+])
+def test_honest_kinds_are_not_contradicted(tmp_path: Path, data: bytes, kind: str) -> None:
+    root = make_release(tmp_path / "rel", {"f.bin": data}, kinds={"f.bin": kind})
+    assert "content.kind-contradicted" not in {f.code for f in validate(root, Options()).findings}
+
+
+def test_a_binary_declared_source_is_reported_once(tmp_path: Path) -> None:
+    root = make_release(tmp_path / "rel", {"f.bin": ELF}, kinds={"f.bin": "source-code"})
+    found = {f.code for f in validate(root, Options()).findings}
+    assert "content.kind-mismatch" in found
+    assert "content.kind-contradicted" not in found
