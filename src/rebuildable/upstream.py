@@ -261,7 +261,8 @@ def _resolve_one(ctx: Context, ref: UpstreamRef,
                            f"(have: {', '.join(sorted(ref.digest)) or 'none'})",
                            upstream=ref.id, location=ctx.locate(f"{ref.pointer}/manifest/digest")))
     if escapes or not strong:
-        return ResolvedUpstream(ref, UpstreamStatus.ESCAPES if escapes else UpstreamStatus.WEAK), out
+        status = UpstreamStatus.ESCAPES if escapes else UpstreamStatus.WEAK
+        return ResolvedUpstream(ref, status), out
 
     if ref.path is not None:
         try:
