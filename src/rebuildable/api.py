@@ -143,17 +143,20 @@ def inspect(target: Target, options: Options | None = None) -> Validation:
 
 def verify(target: str | os.PathLike[str], options: Options) -> Report:
     """The signature check alone (with what it needs: paths and digests); with an
-    identity policy (``options.identity``) the keyless bundle is checked too."""
-    if options.identity is not None:
-        from rebuildable.signing.keyless import verify_release  # noqa: PLC0415
-
-        return verify_release(target, options)
+    identity policy (``options.identity``) the keyless bundle is checked too, and the keyed
+    check only when keys, a threshold or a trust policy are given as well."""
     from rebuildable.engine import run  # noqa: PLC0415
     from rebuildable.signing.verify import signature_check  # noqa: PLC0415
 
+    keyed = options.keys or options.trust is not None or options.threshold is not None
+    checks = [signature_check] if options.identity is None or keyed else []
+    if options.identity is not None:
+        from rebuildable.signing.keyless import check as keyless_check  # noqa: PLC0415
+
+        checks.append(keyless_check)
     # The report carries the loader's findings (a manifest that cannot be read strictly
     # cannot match a signature) and the signature findings, with a ``signatures`` section.
-    return run(target, options, (signature_check,)).report
+    return run(target, options, tuple(checks)).report
 
 
 def sigstore_instances() -> tuple[str, ...]:

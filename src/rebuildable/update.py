@@ -30,7 +30,7 @@ from rebuildable.defaults import DEFAULT_ALGORITHM
 from rebuildable.digest import ALGORITHMS, HashJob, available, hash_members
 from rebuildable.errors import MemberError, RebuildableError, UsageError
 from rebuildable.findings import Severity
-from rebuildable.load import _resolve_plain
+from rebuildable.load.yaml import resolve_plain
 from rebuildable.model import envelope_path
 from rebuildable.progress import NO_PROGRESS, Progress
 from rebuildable.release import FolderRelease, open_release, safe_relative
@@ -223,7 +223,7 @@ def _scalar_text(value: str | int, style: str | None, is_json: bool) -> str:
     if style == "'":
         return f"'{value}'"
     # plain: keep it plain only when every reader reads it back as this string
-    return value if isinstance(_resolve_plain(value), str) else json.dumps(value)
+    return value if isinstance(resolve_plain(value), str) else json.dumps(value)
 
 
 def _last_scalar_end(node: yaml.Node) -> int:

@@ -18,21 +18,19 @@ it a keyless check is a clear finding, never a silent pass.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from rebuildable.context import Context, Options
+from rebuildable.context import Context
 from rebuildable.errors import MemberError
 from rebuildable.findings import Finding, Location, finding
 from rebuildable.model import KEYLESS_BUNDLE_NAME
-from rebuildable.report import Report
 from rebuildable.signing.statement import StatementError, canonical, payload_bytes
+from rebuildable.state import declare
 
-__all__ = ["BUNDLE_NAME", "INSTANCES", "KeylessOutcome", "check", "verify_bundle",
-           "verify_release"]
+__all__ = ["BUNDLE_NAME", "INSTANCES", "KeylessOutcome", "check", "verify_bundle"]
 
 BUNDLE_NAME = KEYLESS_BUNDLE_NAME
 MAX_BUNDLE = 1024 * 1024
@@ -99,6 +97,7 @@ def verify_bundle(raw: bytes, payload: bytes, identity: str, issuer: str,
     return KeylessOutcome(True, None, kind)
 
 
+@declare()
 def check(ctx: Context) -> Iterator[Finding]:
     """With an identity policy (``--identity``/``--issuer``), a keyless bundle that
     verifies is required; without one, a bundle that is there is only mentioned."""
@@ -137,16 +136,3 @@ def check(ctx: Context) -> Iterator[Finding]:
                       location=where)
     else:
         yield finding("sig.keyless-failed", f"{path}: {outcome.error}", location=where)
-
-
-def verify_release(target: str | os.PathLike[str], options: Options) -> Report:
-    """``rebuildable verify`` with an identity policy: the keyless check, and the keyed
-    signature check too when keys or a trust policy are given."""
-    from rebuildable.engine import run_checks  # noqa: PLC0415 - the engine imports checks
-
-    checks = [check]
-    if options.keys or options.trust is not None or options.threshold is not None:
-        from rebuildable.signing.verify import signature_findings  # noqa: PLC0415
-
-        checks.insert(0, signature_findings)
-    return run_checks(target, options, tuple(checks))
