@@ -206,7 +206,8 @@ def _run_validate(target: Path | Release, options: Options, vector: dict[str, An
 
 def _run_rebuild(target: Path | Release, options: Options, vector: dict[str, Any]) -> Report:
     """``"command": "rebuild"``: the vector's ``"rebuild"`` object sets the rebuild options."""
-    from rebuildable.rebuild import RebuildOptions, rebuild
+    from rebuildable.api import rebuild
+    from rebuildable.rebuild import RebuildOptions
 
     assert isinstance(target, Path), "rebuild vectors name a folder or archive"
     extra = dict(vector.get("rebuild", {}))
@@ -218,7 +219,7 @@ def _run_rebuild(target: Path | Release, options: Options, vector: dict[str, Any
 
 def _run_verify(target: Path | Release, options: Options, vector: dict[str, Any]) -> Report:
     """``"command": "verify"``: the signature check alone."""
-    from rebuildable.signing.verify import verify
+    from rebuildable.api import verify
 
     return verify(target, options)
 
