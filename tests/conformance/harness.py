@@ -221,6 +221,7 @@ def _run_verify(target: Path | Release, options: Options, vector: dict[str, Any]
     """``"command": "verify"``: the signature check alone."""
     from rebuildable.api import verify
 
+    assert isinstance(target, Path), "verify vectors name a folder or archive"
     return verify(target, options)
 
 
