@@ -34,7 +34,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support import make_release, read_manifest, write_manifest  # noqa: E402
+from tests.support.releases import make_release, read_manifest, write_manifest  # noqa: E402
 
 VECTORS = Path(__file__).resolve().parent / "vectors"
 #: where vector() writes; --check points it at a temporary folder

@@ -111,9 +111,12 @@ def inspect(target: Target, options: Options | None = None) -> Validation:
 
 def verify(target: str | os.PathLike[str], options: Options) -> Report:
     """The signature check alone (with what it needs: paths and digests)."""
-    from rebuildable.signing.verify import verify as _verify  # noqa: PLC0415
+    from rebuildable.engine import run  # noqa: PLC0415
+    from rebuildable.signing.verify import signature_check  # noqa: PLC0415
 
-    return _verify(target, options)
+    # The report carries the loader's findings (a manifest that cannot be read strictly
+    # cannot match a signature) and the signature findings, with a ``signatures`` section.
+    return run(target, options, (signature_check,)).report
 
 
 def check_signature_options(options: Options) -> None:
@@ -134,11 +137,32 @@ def requirements() -> tuple[str, ...]:
 # -- rebuild -----------------------------------------------------------------------------
 
 
-def rebuild(target: str | os.PathLike[str], options: RebuildOptions) -> Report:
-    """Run the release's steps from their declared inputs and compare the outputs."""
-    from rebuildable.rebuild import rebuild as _rebuild  # noqa: PLC0415
+def rebuild(target: str | os.PathLike[str] | Release,
+            options: RebuildOptions | None = None) -> Report:
+    """Run the release's steps from their declared inputs and compare the outputs.
 
-    return _rebuild(target, options)
+    Never raises for a bad release (a release that cannot be opened is a fatal report);
+    raises :class:`UsageError` for impossible options (an unknown step, an isolation
+    method that does not work, a time limit that is not positive)."""
+    from rebuildable.engine import fatal_report, run  # noqa: PLC0415
+    from rebuildable.rebuild import (  # noqa: PLC0415
+        RebuildOptions,
+        check_options,
+        rebuild_release,
+        static_options,
+    )
+    from rebuildable.release import Release, open_release  # noqa: PLC0415
+
+    options = options or RebuildOptions()
+    check_options(options)
+    if isinstance(target, Release):
+        return rebuild_release(target, run(target, static_options(options)), options)
+    try:
+        release = open_release(target)
+    except ReleaseError as exc:
+        return fatal_report(exc, options.strict)
+    with release:
+        return rebuild_release(release, run(release, static_options(options)), options)
 
 
 # -- signing and keys --------------------------------------------------------------------
@@ -147,9 +171,11 @@ def rebuild(target: str | os.PathLike[str], options: RebuildOptions) -> Report:
 def sign(target: str | os.PathLike[str], key: PrivateKey, *, force: bool = False,
          options: Options | None = None) -> SignOutcome:
     """Validate, then write or extend the release's DSSE envelope."""
-    from rebuildable.signing.sign import sign_release  # noqa: PLC0415
+    from rebuildable.engine import run  # noqa: PLC0415
+    from rebuildable.signing.sign import open_for_signing, sign_validated  # noqa: PLC0415
 
-    return sign_release(target, key, force=force, options=options)
+    with open_for_signing(target) as release:
+        return sign_validated(release, run(release, options or Options()), key, force=force)
 
 
 def key_types() -> tuple[str, ...]:

@@ -1,8 +1,9 @@
-"""What every check receives: the release, the loaded document, the model and the options."""
+"""What every check receives: the release, the loaded document, the model, the options and
+the typed state earlier checks computed (:mod:`rebuildable.state`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,10 +13,14 @@ from rebuildable.load import Document, Limits
 from rebuildable.model import Manifest
 from rebuildable.progress import NO_PROGRESS, Progress
 from rebuildable.release import Release
+from rebuildable.state import Check, State
 
 if TYPE_CHECKING:
     from rebuildable.archive import ArchiveLimits
     from rebuildable.remote.fetch import FetchOptions
+    from rebuildable.report import Report
+
+__all__ = ["Check", "Context", "NestedValidator", "Options", "State"]
 
 
 @dataclass(frozen=True)
@@ -52,22 +57,29 @@ class Options:
     dask: str | None = None
 
 
+#: validates a release nested in this one (an upstream): (release, options, chain of
+#: manifest sha256s so far) -> its report and state. The engine passes itself in, so
+#: that nothing below the engine imports it.
+NestedValidator = Callable[[Release, Options, tuple[str, ...]], "tuple[Report, State]"]
+
+
 @dataclass
 class Context:
     release: Release
     document: Document
     manifest: Manifest
     options: Options
-    #: values computed by one check and read by later ones (e.g. hash results)
-    cache: dict[str, Any] = field(default_factory=dict)
+    #: values computed by one check and read by later ones (each check declares which)
+    state: State = field(default_factory=State)
     #: report sections that checks fill ("verdicts", "signatures", ...)
     sections: dict[str, Any] = field(default_factory=dict)
     #: findings so far: the engine's own list, appended to after each check, so that a
     #: late check (openness verdicts) can read what the earlier ones found
     findings: list[Finding] = field(default_factory=list)
+    #: sha256 of the manifests being validated, outermost first (upstream cycles)
+    chain: tuple[str, ...] = ()
+    #: how to validate an upstream release; None: upstreams are resolved, not validated
+    nested: NestedValidator | None = None
 
     def locate(self, pointer: str) -> Location:
         return self.document.locate(pointer)
-
-
-Check = Callable[[Context], Iterable[Finding]]

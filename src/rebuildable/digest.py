@@ -65,6 +65,27 @@ def well_formed(name: str, value: str) -> bool:
     return alg is not None and len(value) == alg.hex_len and bool(_HEX.match(value))
 
 
+def pinned_digests(digest: Mapping[str, str], *, checkable: bool = False) -> dict[str, str]:
+    """The entries of ``digest`` that count as a pin: a strong algorithm with a well-formed
+    value (spec/manifest.md). With ``checkable``, only those this machine can compute:
+    what a reader that must check bytes against the pin can rely on."""
+    out: dict[str, str] = {}
+    for name, value in digest.items():
+        alg = ALGORITHMS.get(name)
+        if alg is None or not alg.strong or not well_formed(name, value):
+            continue
+        if checkable and alg.factory is None:
+            continue
+        out[name] = value
+    return out
+
+
+def strong_pin(digest: Mapping[str, str], *, checkable: bool = False) -> bool:
+    """The one rule for "pinned": at least one strong algorithm with a well-formed value
+    (and, with ``checkable``, one this machine can compute)."""
+    return bool(pinned_digests(digest, checkable=checkable))
+
+
 def _hashers(algorithms: Iterable[str]) -> dict[str, Any]:
     hashers = {}
     for name in algorithms:

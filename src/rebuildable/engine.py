@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 from rebuildable import schema
 from rebuildable.checks import CHECKS
-from rebuildable.context import Check, Context, Options
+from rebuildable.context import Context, Options
 from rebuildable.digest import HashResult
 from rebuildable.errors import MemberError, ReleaseError
 from rebuildable.findings import Finding, Location, finding
@@ -23,6 +23,7 @@ from rebuildable.load import Document, gc_paused
 from rebuildable.model import Manifest
 from rebuildable.release import Release, open_release
 from rebuildable.report import ReleaseInfo, Report
+from rebuildable.state import Check, State, check_order
 
 __all__ = ["Options", "Validation", "run", "run_checks", "run_release", "validate",
            "validate_release"]
@@ -39,6 +40,8 @@ class Validation:
     manifest: Manifest | None = None
     #: path -> hash result of every shipped file the integrity check hashed
     hashes: Mapping[str, HashResult] = field(default_factory=dict)
+    #: everything the checks computed for each other (upstreams, closure, formats...)
+    state: State = field(default_factory=State)
 
 
 def fatal_report(exc: ReleaseError, strict: bool = False) -> Report:
@@ -81,14 +84,23 @@ def run_release(release: Release, options: Options, checks: Sequence[Check]) -> 
     return _run_validation(release, options, checks).report
 
 
-def _run_validation(release: Release, options: Options, checks: Sequence[Check]) -> Validation:
+def _run_validation(release: Release, options: Options, checks: Sequence[Check],
+                    chain: tuple[str, ...] = ()) -> Validation:
+    check_order(checks)
     # The checks build one or more objects per artifact and none of them is cyclic;
     # without the collector a 100,000-artifact manifest validates about twice as fast.
     with gc_paused():
-        return _run_release(release, options, checks)
+        return _run_release(release, options, checks, chain)
 
 
-def _run_release(release: Release, options: Options, checks: Sequence[Check]) -> Validation:
+def _nested(release: Release, options: Options, chain: tuple[str, ...]) -> tuple[Report, State]:
+    """How an upstream release is validated: every check, one link further down the chain."""
+    result = _run_validation(release, options, CHECKS, chain)
+    return result.report, result.state
+
+
+def _run_release(release: Release, options: Options, checks: Sequence[Check],
+                 chain: tuple[str, ...]) -> Validation:
     findings: list[Finding] = list(release.findings)
     manifest_name = release.manifest_name
     try:
@@ -108,7 +120,7 @@ def _run_release(release: Release, options: Options, checks: Sequence[Check]) ->
                                  options.strict))
     manifest = Manifest.from_data(doc.data)
     ctx = Context(release=release, document=doc, manifest=manifest, options=options,
-                  findings=findings)
+                  findings=findings, chain=chain, nested=_nested)
     for check in checks:
         try:
             findings.extend(check(ctx))
@@ -119,4 +131,4 @@ def _run_release(release: Release, options: Options, checks: Sequence[Check]) ->
                 data={"traceback": traceback.format_exc(limit=-3)}))
     info = ReleaseInfo(manifest.name, manifest.version, manifest_name)
     report = Report(info, findings, options.strict, sections=ctx.sections)
-    return Validation(report, doc, manifest, ctx.cache.get("hashes") or {})
+    return Validation(report, doc, manifest, ctx.state.hashes or {}, ctx.state)

@@ -103,7 +103,7 @@ def to_slsa(data: Mapping[str, Any], builder_id: str = DEFAULT_BUILDER_ID) -> di
                for a in manifest.artifacts if a.id in outputs]
     if not subject:
         raise ValueError("the manifest declares no step outputs, so there is no build "
-                         "provenance to export; use --to in-toto")
+                         "provenance to export; use `to` in-toto")
     dependencies = [_descriptor(a) for a in manifest.sources()]
     for up in manifest.upstream:
         dep: dict[str, Any] = {}
@@ -149,7 +149,7 @@ def to_sigstore_bundle(envelope: Envelope, key: PublicKey | None = None) -> dict
     else:
         if len(envelope.signatures) != 1:
             raise ValueError(f"the envelope holds {len(envelope.signatures)} signatures; a "
-                             "bundle holds one: choose it with --key PUB")
+                             "bundle holds one: choose it with `key`")
         sig, hint = envelope.signatures[0], ""
     one = Envelope(envelope.payload_type, envelope.payload, (sig,))
     return {"mediaType": BUNDLE_MEDIA_TYPE,

@@ -8,7 +8,7 @@ folders of :attr:`Options.upstream_dirs`, by digest first and then by file name.
 The manifest's bytes must match the pinned digest before anything else is trusted. A
 matching upstream is validated recursively with the same engine; cycles are detected by
 the sha256 of manifest bytes along the chain, and the chain is bounded by
-:data:`MAX_DEPTH`. Results land in ``ctx.cache["upstream"]`` as :class:`ResolvedUpstream`
+:data:`MAX_DEPTH`. Results land in ``ctx.state.upstream`` as :class:`ResolvedUpstream`
 values for the profile and openness checks.
 """
 
@@ -19,12 +19,12 @@ import enum
 import hashlib
 import posixpath
 from collections.abc import Iterator, Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from rebuildable import digest as digests
+from rebuildable.digest import pinned_digests
 from rebuildable.errors import MemberError
 from rebuildable.findings import Finding, Location, Severity, finding
 from rebuildable.load import load_manifest
@@ -39,14 +39,14 @@ from rebuildable.model import (
 from rebuildable.release import Entry, FolderRelease, Release, safe_relative
 
 if TYPE_CHECKING:
-    from rebuildable.context import Context, Options
+    from rebuildable.context import Context
     from rebuildable.report import Report
 
 __all__ = [
     "MAX_DEPTH",
     "ResolvedUpstream",
-    "Status",
     "SubRelease",
+    "UpstreamStatus",
     "inner_prefixes",
     "resolve",
 ]
@@ -60,14 +60,8 @@ MAX_RELABELLED = 50
 _FILE_CODES = ("integrity.", "unlisted.", "completeness.missing-source", "path.symlink",
                "path.not-regular", "path.hardlink")
 
-#: sha256 of the manifests being validated, outermost first (one chain per thread/task)
-_CHAIN: ContextVar[tuple[str, ...]] = ContextVar("rebuildable_upstream_chain", default=())
-#: where a nested validation leaves its own resolved upstreams for its parent to keep
-_NESTED: ContextVar[dict[str, ResolvedUpstream] | None] = ContextVar(
-    "rebuildable_upstream_nested", default=None)
 
-
-class Status(enum.StrEnum):
+class UpstreamStatus(enum.StrEnum):
     VALID = "valid"  # resolved, pin matches, validated without errors
     INVALID = "invalid"  # resolved, pin matches, validation found errors
     UNRESOLVED = "unresolved"  # a uri upstream with no local copy
@@ -81,13 +75,13 @@ class Status(enum.StrEnum):
     @property
     def checked(self) -> bool:
         """True when the upstream's bytes are the pinned ones and it was validated."""
-        return self in (Status.VALID, Status.INVALID)
+        return self in (UpstreamStatus.VALID, UpstreamStatus.INVALID)
 
 
 @dataclass
 class ResolvedUpstream:
     ref: UpstreamRef
-    status: Status
+    status: UpstreamStatus
     #: where it was found: a path inside the release or a file on disk
     source: str | None = None
     #: sha256 of the manifest bytes that were read
@@ -179,13 +173,6 @@ def inner_prefixes(manifest: Manifest) -> list[str]:
     return out
 
 
-def pinned_digests(digest: Mapping[str, str]) -> dict[str, str]:
-    """The pinned digests that can be checked here and count as a pin."""
-    return {alg: value for alg, value in digest.items()
-            if alg in digests.ALGORITHMS and digests.ALGORITHMS[alg].strong
-            and digests.available(alg) and digests.well_formed(alg, value)}
-
-
 def _hash(data: bytes, algorithms: list[str]) -> dict[str, str]:
     out = {}
     for alg in algorithms:
@@ -239,7 +226,7 @@ def _search_dirs(dirs: tuple[Path, ...], ref: UpstreamRef) -> Iterator[Path]:
 
 def resolve(ctx: Context) -> tuple[dict[str, ResolvedUpstream], list[Finding]]:
     """Resolve, pin-check and validate every upstream of ``ctx.manifest``."""
-    chain = _CHAIN.get() or (_own_digest(ctx),)
+    chain = ctx.chain or (_own_digest(ctx),)
     resolved: dict[str, ResolvedUpstream] = {}
     found: list[Finding] = []
     for ref in ctx.manifest.upstream:
@@ -249,9 +236,6 @@ def resolve(ctx: Context) -> tuple[dict[str, ResolvedUpstream], list[Finding]]:
         resolved[ref.id] = item
         found.extend(items)
     found.extend(_dangling(ctx, resolved))
-    parent_wants = _NESTED.get()
-    if parent_wants is not None:
-        parent_wants.update(resolved)
     return resolved, found
 
 
@@ -259,14 +243,14 @@ def _resolve_one(ctx: Context, ref: UpstreamRef,
                  chain: tuple[str, ...]) -> tuple[ResolvedUpstream, list[Finding]]:
     loc = ctx.locate(f"{ref.pointer}/manifest")
     limit = ctx.options.limits.max_bytes
-    strong = pinned_digests(ref.digest)
+    strong = pinned_digests(ref.digest, checkable=True)
     out: list[Finding] = []
     if not strong:
         out.append(finding("upstream.weak-digest",
                            f"upstream {ref.id!r} is not pinned by a strong digest "
                            f"(have: {', '.join(sorted(ref.digest)) or 'none'})",
                            upstream=ref.id, location=ctx.locate(f"{ref.pointer}/manifest/digest")))
-        return ResolvedUpstream(ref, Status.WEAK), out
+        return ResolvedUpstream(ref, UpstreamStatus.WEAK), out
 
     release: Release | None = None
     data: bytes | None = None
@@ -279,7 +263,7 @@ def _resolve_one(ctx: Context, ref: UpstreamRef,
                                "relative path inside the release",
                                upstream=ref.id,
                                location=ctx.locate(f"{ref.pointer}/manifest/path")))
-            return ResolvedUpstream(ref, Status.ESCAPES), out
+            return ResolvedUpstream(ref, UpstreamStatus.ESCAPES), out
         try:
             data = _read_limited(ctx.release.open(ref.path), limit)
         except MemberError as exc:
@@ -287,13 +271,13 @@ def _resolve_one(ctx: Context, ref: UpstreamRef,
             out.append(finding(code, f"upstream {ref.id!r}: {ref.path}: {exc.message}",
                                upstream=ref.id,
                                location=ctx.locate(f"{ref.pointer}/manifest/path")))
-            return ResolvedUpstream(ref, Status.MISSING, source=ref.path), out
+            return ResolvedUpstream(ref, UpstreamStatus.MISSING, source=ref.path), out
         except OSError as exc:
             out.append(finding("upstream.missing",
                                f"upstream {ref.id!r}: {ref.path}: {exc.strerror or exc}",
                                upstream=ref.id,
                                location=ctx.locate(f"{ref.pointer}/manifest/path")))
-            return ResolvedUpstream(ref, Status.MISSING, source=ref.path), out
+            return ResolvedUpstream(ref, UpstreamStatus.MISSING, source=ref.path), out
         source = ref.path
         folder, name = posixpath.split(ref.path)
         release = SubRelease(ctx.release, folder, name)
@@ -306,7 +290,7 @@ def _resolve_one(ctx: Context, ref: UpstreamRef,
                                f"upstream {ref.id!r} ({ref.uri}) was not resolved offline: "
                                f"no local copy{where}",
                                upstream=ref.id, location=ctx.locate(f"{ref.pointer}/manifest/uri")))
-            return ResolvedUpstream(ref, Status.UNRESOLVED), out
+            return ResolvedUpstream(ref, UpstreamStatus.UNRESOLVED), out
         path, data = match
         source = str(path)
         manifest_only = path.name not in MANIFEST_NAMES
@@ -319,7 +303,7 @@ def _resolve_one(ctx: Context, ref: UpstreamRef,
                            f"upstream {ref.id!r} ({source}) is a release already on this chain: "
                            "releases derive from each other in a cycle",
                            upstream=ref.id, location=loc, data={"chain": [*chain, sha]}))
-        return ResolvedUpstream(ref, Status.CYCLE, source=source, sha256=sha), out
+        return ResolvedUpstream(ref, UpstreamStatus.CYCLE, source=source, sha256=sha), out
     bad = {alg for alg, value in strong.items() if actual[alg] != value}
     if bad:
         out.append(finding("upstream.digest-mismatch",
@@ -328,26 +312,25 @@ def _resolve_one(ctx: Context, ref: UpstreamRef,
                            upstream=ref.id, location=ctx.locate(f"{ref.pointer}/manifest/digest"),
                            data={"expected": {a: strong[a] for a in sorted(bad)},
                                  "actual": {a: actual[a] for a in sorted(bad)}}))
-        return ResolvedUpstream(ref, Status.MISMATCH, source=source, sha256=sha), out
+        return ResolvedUpstream(ref, UpstreamStatus.MISMATCH, source=source, sha256=sha), out
     if len(chain) >= MAX_DEPTH:
         out.append(finding("upstream.too-deep",
                            f"upstream {ref.id!r} would be release number {len(chain) + 1} of "
                            f"one chain; at most {MAX_DEPTH} are followed",
                            upstream=ref.id, location=loc))
-        return ResolvedUpstream(ref, Status.TOO_DEEP, source=source, sha256=sha), out
+        return ResolvedUpstream(ref, UpstreamStatus.TOO_DEEP, source=source, sha256=sha), out
 
     loaded = load_manifest(data, release.manifest_name, limits=ctx.options.limits)
     manifest = Manifest.from_data(loaded.document.data) if loaded.document is not None else None
-    nested: dict[str, ResolvedUpstream] = {}
-    report = _validate(release, ctx.options, (*chain, sha), manifest_only, nested)
+    report, nested = _validate(ctx, release, (*chain, sha), manifest_only)
     errors = [f for f in report.findings if f.severity is Severity.ERROR]
-    status = Status.INVALID if errors or report.fatal else Status.VALID
+    status = UpstreamStatus.INVALID if errors or report.fatal else UpstreamStatus.VALID
     counts = report.counts
     summary = (f"{counts['error']} error(s), {counts['warning']} warning(s), "
                f"{counts['info']} note(s)")
     scope = " (manifest only: its files are not here)" if manifest_only else ""
     what = f"upstream {ref.id!r} ({source}{scope})"
-    if status is Status.INVALID:
+    if status is UpstreamStatus.INVALID:
         out.append(finding("upstream.invalid", f"{what} has {summary}", upstream=ref.id,
                            location=loc, data={"counts": counts, "source": source}))
         out.extend(_relabel(ref.id, source, errors))
@@ -379,22 +362,19 @@ def find_offline(dirs: tuple[Path, ...], ref: UpstreamRef, strong: Mapping[str, 
     return by_name
 
 
-def _validate(release: Release, options: Options, chain: tuple[str, ...],
-              manifest_only: bool, nested: dict[str, ResolvedUpstream]) -> Report:
-    from rebuildable.engine import validate_release  # noqa: PLC0415 - engine imports the checks
-
+def _validate(ctx: Context, release: Release, chain: tuple[str, ...],
+              manifest_only: bool) -> tuple[Report, dict[str, ResolvedUpstream]]:
+    """Validate an upstream with the validator the engine handed down (``ctx.nested``):
+    its report, and its own resolved upstreams for this one to keep."""
+    options = ctx.options
     child = dataclasses.replace(options, require=frozenset(), keys=(), threshold=None,
                                 trust=None, hash_files=options.hash_files and not manifest_only)
-    token = _CHAIN.set(chain)
-    nested_token = _NESTED.set(nested)
-    try:
-        report = validate_release(release, child)
-    finally:
-        _NESTED.reset(nested_token)
-        _CHAIN.reset(token)
+    if ctx.nested is None:
+        raise RuntimeError("upstream validation needs the engine's nested validator")
+    report, state = ctx.nested(release, child, chain)
     if manifest_only:
         report.findings = [f for f in report.findings if not f.code.startswith(_FILE_CODES)]
-    return report
+    return report, dict(state.upstream or {})
 
 
 def _relabel(ident: str, source: str | None, errors: list[Finding]) -> Iterator[Finding]:

@@ -95,7 +95,8 @@ def _run_validate(target: Path, options: Options, vector: dict[str, Any]) -> Rep
 
 def _run_rebuild(target: Path, options: Options, vector: dict[str, Any]) -> Report:
     """``"command": "rebuild"``: vector.json's ``"rebuild"`` object sets RebuildOptions."""
-    from rebuildable.rebuild import RebuildOptions, rebuild
+    from rebuildable.api import rebuild
+    from rebuildable.rebuild import RebuildOptions
 
     extra = dict(vector.get("rebuild", {}))
     unknown = sorted(set(extra) - REBUILD_KEYS)
@@ -108,7 +109,7 @@ def _run_rebuild(target: Path, options: Options, vector: dict[str, Any]) -> Repo
 
 def _run_verify(target: Path, options: Options, vector: dict[str, Any]) -> Report:
     """``"command": "verify"``: the signature check alone (``rebuildable verify``)."""
-    from rebuildable.signing.verify import verify
+    from rebuildable.api import verify
 
     return verify(target, options)
 

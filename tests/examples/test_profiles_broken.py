@@ -84,7 +84,8 @@ def test_dataset_whose_derived_data_is_declared_a_source_is_caught(tmp_path: Pat
 
 
 def test_generic_example_with_an_undeclared_input_fails_to_rebuild(tmp_path: Path) -> None:
-    from rebuildable.rebuild import RebuildOptions, rebuild
+    from rebuildable.api import rebuild
+    from rebuildable.rebuild import RebuildOptions
 
     root = _copy(tmp_path, "generic-notes")
     assert _errors(root) == set()
@@ -98,7 +99,8 @@ def test_generic_example_with_an_undeclared_input_fails_to_rebuild(tmp_path: Pat
 
 
 def test_rebuild_finds_an_upstream_where_validation_does(tmp_path: Path) -> None:
-    from rebuildable.rebuild import RebuildOptions, rebuild
+    from rebuildable.api import rebuild
+    from rebuildable.rebuild import RebuildOptions
 
     root = _copy(tmp_path, "adapter-lora-tiny")
     # The base is no longer shipped inside; a copy sits in an --upstream-dir folder whose

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from rebuildable.api import rebuild
 from rebuildable.findings import Severity
 from rebuildable.load import load_manifest
 from rebuildable.model import MANIFEST_NAMES, Manifest
-from rebuildable.rebuild import RebuildOptions, rebuild
+from rebuildable.rebuild import RebuildOptions
 from tests.support.paths import EXAMPLES
 
 

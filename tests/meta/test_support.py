@@ -46,3 +46,15 @@ def test_codes_keeps_one_entry_per_finding_and_filters() -> None:
                             "integrity.digest-mismatch", "unlisted.file"]
     assert codes(found, Severity.WARNING) == ["unlisted.file"]
     assert codes(found, "error", prefix="integrity.") == ["integrity.digest-mismatch"] * 2
+
+
+def test_the_support_package_loads_no_implementation() -> None:
+    # vector generators use tests.support; they must not import what they write vectors for
+    import subprocess
+    import sys
+
+    code = ("import sys, tests.support, tests.support.releases; "
+            "print(sorted(m for m in sys.modules if m.startswith('rebuildable')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "[]"

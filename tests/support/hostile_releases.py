@@ -10,8 +10,8 @@ import json
 import struct
 from pathlib import Path
 
+from rebuildable.api import sign as sign_release
 from rebuildable.signing.keys import PrivateKey
-from rebuildable.signing.sign import sign_release
 from tests.support.releases import make_release, read_manifest, write_manifest
 
 __all__ = ["blake3_only_tampered", "lone_surrogate_json", "safetensors_bytes",

@@ -8,12 +8,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from rebuildable.api import sign as sign_release
+from rebuildable.api import verify
 from rebuildable.context import Options
 from rebuildable.report import Report
 from rebuildable.signing.dsse import IN_TOTO_PAYLOAD_TYPE, Envelope
 from rebuildable.signing.keys import PrivateKey, generate
-from rebuildable.signing.sign import sign_release
-from rebuildable.signing.verify import verify
 from tests.support import make_release
 
 FILES = {"src/train.py": b"print('train')\n", "model/weights.bin": b"\x00\x01\x02weights",

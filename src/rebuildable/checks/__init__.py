@@ -1,6 +1,7 @@
-"""The static checks, one module each, run in this order. Each is a function
-``check(ctx) -> Iterable[Finding]``; a later check may read what an earlier one left
-in ``ctx.cache``."""
+"""The static checks, one module each, run in this order. Each is a
+:class:`~rebuildable.state.Check`: a function ``check(ctx) -> Iterable[Finding]`` that
+declares which fields of ``ctx.state`` it needs, uses and provides. The order is
+verified once, here, when this package is imported."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from rebuildable.checks import (
     unlisted,
     upstream,
 )
-from rebuildable.context import Check
+from rebuildable.state import Check, check_order
 
 CHECKS: tuple[Check, ...] = (
     schema.check,
@@ -36,3 +37,4 @@ CHECKS: tuple[Check, ...] = (
     signature.check,
     openness.check,  # last: it reads every earlier finding
 )
+check_order(CHECKS)

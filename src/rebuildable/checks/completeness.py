@@ -14,36 +14,27 @@ every output is
 
 Dangling references and cycles are the refs check's business; this check skips what
 it cannot resolve rather than reporting the same problem twice. Results are also left
-in ``ctx.cache["completeness"]`` (a :class:`Closure`) for later checks (verdicts).
+in ``ctx.state.closure`` (a :class:`Closure`) for later checks (verdicts).
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from rebuildable.context import Context
-from rebuildable.digest import ALGORITHMS, well_formed
+from rebuildable.digest import strong_pin
 from rebuildable.findings import Finding, finding
+from rebuildable.graph import StepGraph
 from rebuildable.load import join_pointer
-from rebuildable.model import Manifest, Step, UpstreamRef, split_ref
+from rebuildable.model import Manifest, UpstreamRef, split_ref
 from rebuildable.release import EntryType, safe_relative
+from rebuildable.state import declare
 
-CACHE_KEY = "completeness"
 #: outputs named in one finding's message and data, at most
 #: beyond this many unused sources, one note stands for all of them
 _MAX_UNUSED_LISTED = 20
 _MAX_NAMED = 20
-
-
-def strong_pin(digest: Mapping[str, str]) -> bool:
-    """True when ``digest`` holds at least one strong algorithm with a well-formed value."""
-    for name, value in digest.items():
-        alg = ALGORITHMS.get(name)
-        if alg is not None and alg.strong and well_formed(name, value):
-            return True
-    return False
 
 
 @dataclass
@@ -90,63 +81,15 @@ class Closure:
 PLACES = ("shipped", "external", "upstream", "missing", "unresolved")
 
 
-def _needs(step: Step) -> Iterator[str]:
-    """A step's inputs, then its environment: both are needed to run it."""
-    yield from step.inputs
-    if step.environment is not None:
-        yield step.environment
+class _Graph(StepGraph):
+    """The step graph, with the artifacts and upstreams the references name."""
 
-
-class _Graph:
     def __init__(self, manifest: Manifest) -> None:
+        super().__init__(manifest)
         self.artifacts = manifest.artifact_index()
         self.upstreams: dict[str, UpstreamRef] = {}
         for u in manifest.upstream:
             self.upstreams.setdefault(u.id, u)
-        self.steps = manifest.steps
-        self.producers = manifest.producers()
-        # artifact ref -> steps that consume it (for naming the outputs a source affects)
-        self.consumers: dict[str, list[Step]] = {}
-        for step in self.steps:
-            for ref in dict.fromkeys(_needs(step)):
-                self.consumers.setdefault(ref, []).append(step)
-
-    def closure(self) -> set[str]:
-        """Every source ref that some output depends on.
-
-        Any step with an output lies on the path back from that output, so the union of
-        all closures is the sources needed by the steps that have outputs, followed back.
-        """
-        out: set[str] = set()
-        seen_steps: set[int] = set()
-        queue: deque[Step] = deque(s for s in self.steps if s.outputs)
-        while queue:
-            step = queue.popleft()
-            if id(step) in seen_steps:
-                continue
-            seen_steps.add(id(step))
-            for ref in _needs(step):
-                producer = self.producers.get(ref)
-                if producer is not None:
-                    queue.append(producer)
-                else:
-                    out.add(ref)
-        return out
-
-    def affected_outputs(self, ref: str) -> list[str]:
-        """Outputs whose closure holds ``ref`` (forward walk through the consumers)."""
-        found: dict[str, None] = {}
-        seen: set[str] = {ref}
-        queue: deque[str] = deque([ref])
-        while queue:
-            current = queue.popleft()
-            for step in self.consumers.get(current, ()):
-                for out in step.outputs:
-                    if out not in seen:
-                        seen.add(out)
-                        found[out] = None
-                        queue.append(out)
-        return list(found)
 
 
 def _outputs_text(outputs: list[str]) -> str:
@@ -161,12 +104,13 @@ def _who_needs(outputs: list[str]) -> str:
     return f"{_outputs_text(outputs)} {'needs' if len(outputs) == 1 else 'need'} it"
 
 
+@declare(provides=["closure"])
 def check(ctx: Context) -> Iterator[Finding]:
     m = ctx.manifest
     graph = _Graph(m)
     result = Closure(outputs=m.outputs() & graph.artifacts.keys())
     result.sources = {a.id for a in m.artifacts if a.id not in result.outputs}
-    ctx.cache[CACHE_KEY] = result
+    ctx.state.closure = result
 
     for step in m.steps:
         if not step.inputs and step.environment is None and step.outputs:
@@ -187,7 +131,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 hint="List the artifacts the step makes in 'outputs', or remove the step.",
             )
 
-    result.closure = graph.closure()
+    result.closure = graph.source_closure()
     entries = ctx.release.entries() if result.closure else {}
     for ref in sorted(result.closure):
         upstream_id, name = split_ref(ref)

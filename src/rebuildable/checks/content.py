@@ -24,7 +24,7 @@ Every shipped artifact that is a regular file of the release is sniffed
   of data a program loads or the extension says pickle).
 
 Missing, linked and special files are left to the integrity and path checks. Results go to
-``ctx.cache["formats"]`` (path -> FormatInfo) for later checks, and to the report's
+``ctx.state.formats`` (path -> FormatInfo) for later checks, and to the report's
 ``formats`` section (artifact id -> what was found).
 """
 
@@ -43,8 +43,8 @@ from rebuildable.kinds import contradicted_family
 from rebuildable.load import join_pointer
 from rebuildable.model import Artifact
 from rebuildable.release import EntryType
+from rebuildable.state import declare
 
-CACHE_KEY = "formats"
 SECTION = "formats"
 
 LAYERED_FORMATS = frozenset({"psd", "psb", "xcf", "kra", "ora"})
@@ -107,8 +107,8 @@ def formats_for(ctx: Context) -> dict[str, FormatInfo]:
 
     Safe to call from any check, before or after this one.
     """
-    cached = ctx.cache.get(CACHE_KEY)
-    if isinstance(cached, dict):
+    cached = ctx.state.formats
+    if cached is not None:
         return cached
     entries = ctx.release.entries()
     todo: dict[str, int] = {}
@@ -121,13 +121,13 @@ def formats_for(ctx: Context) -> dict[str, FormatInfo]:
         todo[art.path] = entry.size
     results: dict[str, FormatInfo] = {}
 
-    hashed = ctx.cache.get("hashes") or {}
+    hashed = ctx.state.hashes or {}
 
     def one(item: tuple[str, int]) -> tuple[str, FormatInfo | None]:
         path, size = item
         result = hashed.get(path)
-        content = getattr(result, "content", None)
-        if isinstance(content, bytes):
+        content = result.content if result is not None else None
+        if content is not None:
             # Small files were kept whole while they were hashed: no second read.
             return path, sniff(lambda: io.BytesIO(content), path, len(content))
         try:
@@ -148,10 +148,11 @@ def formats_for(ctx: Context) -> dict[str, FormatInfo]:
     for path, info in pairs:
         if info is not None:
             results[path] = info
-    ctx.cache[CACHE_KEY] = results
+    ctx.state.formats = results
     return results
 
 
+@declare(uses=["hashes"], provides=["formats"])
 def check(ctx: Context) -> Iterator[Finding]:
     if not ctx.options.hash_files:  # a structure-only run reads no file content
         return

@@ -7,7 +7,7 @@ alone or beside a strong digest, algorithms not available here. Then each shippe
 is read once, all its algorithms at a time, on ``options.workers`` threads for folder
 releases. Any listed digest that differs is a failure, even when another one matches.
 
-The results go to ``ctx.cache["hashes"]`` (path -> :class:`~rebuildable.digest.HashResult`)
+The results go to ``ctx.state.hashes`` (path -> :class:`~rebuildable.digest.HashResult`)
 for later checks; the key is absent when ``options.hash_files`` is off.
 """
 
@@ -27,6 +27,7 @@ from rebuildable.findings import Finding, finding
 from rebuildable.load import join_pointer
 from rebuildable.model import Artifact
 from rebuildable.release import EntryType
+from rebuildable.state import declare
 
 _LOWER_HEX = re.compile(r"[0-9a-f]+")
 _HEX_ANY_CASE = re.compile(r"[0-9a-fA-F]+\Z")
@@ -133,8 +134,9 @@ def _plan(ctx: Context, artifact: Artifact) -> tuple[_Plan, list[Finding]]:
     return plan, out
 
 
+@declare(needs=["unusable_paths"], provides=["hashes"])
 def check(ctx: Context) -> Iterator[Finding]:
-    unusable: set[str] = ctx.cache.get("paths.unusable", set())
+    unusable = ctx.state.unusable_paths or set()
     plans: list[_Plan] = []
     for artifact in ctx.manifest.artifacts:
         plan, found = _plan(ctx, artifact)
@@ -158,7 +160,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         results = dict(hash_members(
             ctx.release.open, jobs, workers=options.workers, progress=options.progress,
             parallel=ctx.release.parallel_reads, identify=ctx.release.identity))
-        ctx.cache["hashes"] = results
+        ctx.state.hashes = results
     elif not options.hash_files and wanted:
         yield finding("integrity.not-hashed",
                       f"{len(wanted)} shipped file(s) were checked for presence and size only; "
@@ -179,13 +181,13 @@ def _size_hint(entry: object) -> int:
 def _missing(ctx: Context, artifact: Artifact, message: str) -> Finding:
     path = artifact.path or ""
     hint = None
-    similar: dict[str, str] | None = ctx.cache.get("integrity.similar")
+    similar = ctx.state.similar_paths
     if similar is None:
         similar = {}
         for other, entry in ctx.release.entries().items():
             if entry.type is EntryType.FILE:
                 similar.setdefault(collision_key(other), other)
-        ctx.cache["integrity.similar"] = similar
+        ctx.state.similar_paths = similar
     found = similar.get(collision_key(path))
     if found is not None and found != path:
         hint = (f"The release has {found!r}; paths are compared exactly (letter case and "

@@ -33,8 +33,8 @@ from license_expression import LicenseSymbol, LicenseWithExceptionSymbol, Licens
 from rebuildable.context import Context
 from rebuildable.findings import Finding, finding
 from rebuildable.load import join_pointer
+from rebuildable.state import declare
 
-CACHE_KEY = "licenses"
 #: findings of one kind about one expression, at most; the rest are counted in the last
 _MAX_PER_EXPRESSION = 20
 
@@ -257,6 +257,7 @@ def _with_error(node: Any, ids: list[str], kinds: dict[int, str]) -> str | None:
     return None
 
 
+@declare(provides=["licences"])
 def check(ctx: Context) -> Iterator[Finding]:
     m = ctx.manifest
     # expression -> [(pointer, artifact id)]: each distinct expression is analysed once
@@ -271,7 +272,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             missing.append((a.pointer, a.id))
 
     infos = {expr: analyze(expr) for expr in uses}
-    ctx.cache[CACHE_KEY] = infos
+    ctx.state.licences = infos
     for expr, info in infos.items():
         places = uses[expr]
         if info.error is not None:

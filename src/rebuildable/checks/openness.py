@@ -1,6 +1,6 @@
 """Verdicts: is the release intact, complete and open source, and where does it stand
 against the Model Openness Framework. Runs last: it reads the findings of every earlier
-check (``ctx.findings``) and the resolved upstreams (``ctx.cache["upstream"]``).
+check (``ctx.findings``) and the resolved upstreams (``ctx.state.upstream``).
 
 Fills ``ctx.sections["verdicts"]`` (see ``schemas/report.schema.json``).
 """
@@ -11,15 +11,14 @@ import posixpath
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from rebuildable.checks.completeness import CACHE_KEY as COMPLETENESS_KEY
-from rebuildable.checks.completeness import Closure, summary_finding
+from rebuildable.checks.completeness import summary_finding
 from rebuildable.context import Context
 from rebuildable.findings import Finding, Location, Severity, finding
 from rebuildable.model import split_ref
 from rebuildable.openness import (
     ArtifactOpenness,
     Judgement,
-    Status,
+    OpennessStatus,
     assess_artifacts,
     classify,
     describe_failure,
@@ -30,6 +29,7 @@ from rebuildable.openness import (
     release_failures,
 )
 from rebuildable.rebuildability import assess as assess_rebuildability
+from rebuildable.state import declare
 from rebuildable.upstream import ResolvedUpstream
 
 #: requirements ``Options.require`` may name
@@ -44,13 +44,14 @@ COMPLETE_PREFIXES = ("completeness.", "profile.", "refs.", "upstream.")
 MAX_REASONS = 20
 
 
+@declare(needs=["upstream"], uses=["closure"])
 def check(ctx: Context) -> Iterator[Finding]:
     required = set(ctx.options.require)
     for name in sorted(required - KNOWN_REQUIREMENTS):
         yield finding("openness.unknown-requirement",
                       f"unknown requirement {name!r}; "
                       f"known: {', '.join(sorted(KNOWN_REQUIREMENTS))}")
-    upstreams: Mapping[str, ResolvedUpstream] = ctx.cache.get("upstream", {})
+    upstreams: Mapping[str, ResolvedUpstream] = ctx.state.upstream or {}
     consumed = _consumed_upstream(ctx, upstreams)
     judged = assess_artifacts(ctx.manifest, consumed)
     failures = release_failures(judged)
@@ -79,13 +80,13 @@ def check(ctx: Context) -> Iterator[Finding]:
             # 100,000-shard dataset under one licence needs one line, not 100,000.
             "artifacts": {ref: item.to_dict() for ref, item in judged.items()
                           if item.upstream is not None or not item.own.open
-                          or item.effective is not Status.OPEN},
+                          or item.effective is not OpennessStatus.OPEN},
             "licences": _licence_summary(judged),
         },
         "upstream": {ident: _upstream_summary(u) for ident, u in upstreams.items()},
     }
-    closure = ctx.cache.get(COMPLETENESS_KEY)
-    if isinstance(closure, Closure):
+    closure = ctx.state.closure
+    if closure is not None:
         complete = verdicts["complete"]
         yield summary_finding(closure, len(ctx.manifest.steps), complete["ok"],
                               complete["reasons"])
@@ -141,11 +142,11 @@ def _from_upstream(ref: str, up: str, name: str,
         own = classify(lic, policy_for_kind(art.kind))
         return ArtifactOpenness(ref, _upstream_name(resolved, art.name), art.kind, lic, own,
                                 own.status, upstream=up)
-    own = Judgement(Status(entry.get("status", "unknown")), tuple(entry.get("reasons", ())))
+    own = Judgement(OpennessStatus(entry.get("status", "unknown")), tuple(entry.get("reasons", ())))
     because = [f"{up}/{b}" if ":" in b else f"{up}:{b}" for b in entry.get("because", ())]
     return ArtifactOpenness(ref, _upstream_name(resolved, str(entry.get("name"))),
                             entry.get("kind"), entry.get("license"), own,
-                            Status(entry.get("effective", own.status.value)), because,
+                            OpennessStatus(entry.get("effective", own.status.value)), because,
                             upstream=up)
 
 

@@ -6,7 +6,7 @@ control characters, length, NFC, reserved names), then against the other paths
 (links anywhere along it, non-regular files, hard links). External ``uri`` values must
 be absolute URIs.
 
-Artifacts whose path is unusable are recorded in ``ctx.cache["paths.unusable"]``
+Artifacts whose path is unusable are recorded in ``ctx.state.unusable_paths``
 (artifact pointers) so that the integrity check does not report them a second time.
 """
 
@@ -20,6 +20,7 @@ from rebuildable.context import Context
 from rebuildable.findings import Finding, Location, finding
 from rebuildable.model import ENVELOPE_NAME, MANIFEST_NAMES, Artifact
 from rebuildable.release import EntryType
+from rebuildable.state import declare
 
 MAX_PATH_BYTES = 4096
 MAX_SEGMENT_BYTES = 255
@@ -103,8 +104,10 @@ def _locator(ctx: Context, pointer: str) -> Callable[[], Location]:
     return lambda: ctx.locate(pointer)
 
 
+@declare(provides=["unusable_paths"])
 def check(ctx: Context) -> Iterator[Finding]:
-    unusable: set[str] = ctx.cache.setdefault("paths.unusable", set())
+    unusable: set[str] = set()
+    ctx.state.unusable_paths = unusable
     reserved = {n.casefold() for n in (*MANIFEST_NAMES, ENVELOPE_NAME)}
     first_by_path: dict[str, Artifact] = {}
     first_by_key: dict[str, Artifact] = {}

@@ -7,9 +7,12 @@ from collections.abc import Iterator
 from rebuildable import profiles
 from rebuildable.context import Context
 from rebuildable.findings import Finding, finding
+from rebuildable.state import declare
 from rebuildable.suggest import closest
 
 
+@declare(needs=["upstream"], uses=["formats", "hashes"],
+         provides=["profiles", "profile_sniffing"])
 def check(ctx: Context) -> Iterator[Finding]:
     m = ctx.manifest
     chosen = []
@@ -27,6 +30,6 @@ def check(ctx: Context) -> Iterator[Finding]:
         chosen.append(profile)
     view = profiles.View(ctx)
     yield from profiles.run(view, chosen)
-    ctx.cache["profiles"] = [p.name for p in chosen]
+    ctx.state.profiles = [p.name for p in chosen]
     if view.sniffing_unavailable:
-        ctx.cache["profile_sniffing"] = "kinds and file extensions only"
+        ctx.state.profile_sniffing = "kinds and file extensions only"

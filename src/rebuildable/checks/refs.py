@@ -8,11 +8,14 @@ from collections.abc import Iterator, Sequence
 
 from rebuildable.context import Context
 from rebuildable.findings import Finding, finding
+from rebuildable.graph import StepGraph
 from rebuildable.load import join_pointer
 from rebuildable.model import Step, split_ref
+from rebuildable.state import declare
 from rebuildable.suggest import closest
 
 
+@declare()
 def check(ctx: Context) -> Iterator[Finding]:
     m = ctx.manifest
     yield from _duplicates(ctx, "artifact", [(a.id, a.pointer) for a in m.artifacts])
@@ -21,22 +24,21 @@ def check(ctx: Context) -> Iterator[Finding]:
 
     artifacts = m.artifact_index()
     upstreams = {u.id for u in m.upstream}
-    producer: dict[str, Step] = {}
+    graph = StepGraph(m)
     for step in m.steps:
         yield from _step_refs(ctx, step, artifacts.keys(), upstreams)
         for i, out in enumerate(step.outputs):
-            if out in producer and producer[out].id != step.id:
+            first = graph.producers[out]
+            if first.id != step.id:
                 yield finding(
                     "refs.multiple-producers",
-                    f"artifact {out!r} is produced by both step {producer[out].id!r} "
+                    f"artifact {out!r} is produced by both step {first.id!r} "
                     f"and step {step.id!r}",
                     artifact=out,
                     step=step.id,
                     location=ctx.locate(f"{step.pointer}/outputs/{i}"),
                 )
-            else:
-                producer.setdefault(out, step)
-    yield from _cycles(ctx, m.steps, producer)
+    yield from _cycles(ctx, graph)
 
 
 def _meant(ctx: Context, ref: str) -> str:
@@ -213,48 +215,8 @@ def _replay_refs(ctx: Context, step: Step, declared: Sequence[str]) -> Iterator[
                       step=step.id, location=ctx.locate(pointer))
 
 
-def _cycles(ctx: Context, steps: Sequence[Step], producer: dict[str, Step]) -> Iterator[Finding]:
+def _cycles(ctx: Context, graph: StepGraph) -> Iterator[Finding]:
     """Report each cycle once, at the step where the depth-first search closes it."""
-    deps: dict[str, list[str]] = {}
-    by_id: dict[str, Step] = {}
-    for step in steps:
-        if step.id in by_id:
-            continue
-        by_id[step.id] = step
-        needed = list(step.inputs) + ([step.environment] if step.environment else [])
-        deps[step.id] = [
-            producer[r].id for r in needed if r in producer and producer[r].id != step.id
-        ]
-    white, grey, black = 0, 1, 2
-    colour = dict.fromkeys(by_id, white)
-    for start in by_id:
-        if colour[start] != white:
-            continue
-        # Iterative DFS: deep chains of steps must not hit the recursion limit.
-        stack: list[tuple[str, int]] = [(start, 0)]
-        path: list[str] = []
-        colour[start] = grey
-        path.append(start)
-        while stack:
-            node, i = stack[-1]
-            if i < len(deps[node]):
-                stack[-1] = (node, i + 1)
-                nxt = deps[node][i]
-                if colour[nxt] == grey:
-                    cycle = [*path[path.index(nxt) :], nxt]
-                    step = by_id[node]
-                    yield finding(
-                        "refs.cycle",
-                        "steps form a cycle: " + " -> ".join(cycle),
-                        step=step.id,
-                        location=ctx.locate(f"{step.pointer}/inputs"),
-                        data={"cycle": cycle},
-                    )
-                elif colour[nxt] == white:
-                    colour[nxt] = grey
-                    path.append(nxt)
-                    stack.append((nxt, 0))
-            else:
-                colour[node] = black
-                path.pop()
-                stack.pop()
+    for step, cycle in graph.cycles():
+        yield finding("refs.cycle", "steps form a cycle: " + " -> ".join(cycle), step=step.id,
+                      location=ctx.locate(f"{step.pointer}/inputs"), data={"cycle": cycle})

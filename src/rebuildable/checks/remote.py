@@ -12,22 +12,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rebuildable.context import Context
-from rebuildable.digest import ALGORITHMS, available, well_formed
+from rebuildable.digest import pinned_digests
 from rebuildable.findings import Finding, finding
 from rebuildable.load import join_pointer
 from rebuildable.model import Artifact
 from rebuildable.remote import FetchJob, FetchOptions, FetchResult, run_jobs
+from rebuildable.state import declare
 
 PROBLEM_POINTERS = {"fetch.size-mismatch": "size"}
 
 
 def _algorithms(artifact: Artifact) -> tuple[str, ...]:
     """The strong algorithms of the artifact's digest set that this machine computes."""
-    return tuple(name for name, value in artifact.digest.items()
-                 if name in ALGORITHMS and ALGORITHMS[name].strong and available(name)
-                 and isinstance(value, str) and well_formed(name, value))
+    return tuple(pinned_digests(artifact.digest, checkable=True))
 
 
+@declare()
 def check(ctx: Context) -> Iterator[Finding]:
     options = ctx.options
     if not (options.fetch or options.dask):

@@ -9,9 +9,11 @@ from rebuildable import schema
 from rebuildable.context import Context
 from rebuildable.findings import Finding, finding
 from rebuildable.model import KIND_VOCABULARY, SUPPORTED_SPECS
+from rebuildable.state import declare
 from rebuildable.suggest import closest
 
 
+@declare()
 def check(ctx: Context) -> Iterator[Finding]:
     spec = ctx.manifest.spec
     if spec is not None and spec not in SUPPORTED_SPECS:

@@ -4,7 +4,7 @@ only mentioned (``sig.not-checked``): nothing is claimed about it.
 
 The work is done by :func:`rebuildable.signing.verify.signature_findings`, which the
 ``rebuildable verify`` command shares; it fills ``ctx.sections["signatures"]``.
-Run after the integrity check so that file digests come from ``ctx.cache["hashes"]``.
+Run after the integrity check so that file digests come from ``ctx.state.hashes``.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from rebuildable.context import Context
 from rebuildable.errors import MemberError
 from rebuildable.findings import Finding, Location, finding
 from rebuildable.model import envelope_path
+from rebuildable.state import declare
 
 
+@declare(uses=["hashes"])
 def check(ctx: Context) -> Iterator[Finding]:
     options = ctx.options
     if options.keys or options.trust is not None or options.threshold is not None:

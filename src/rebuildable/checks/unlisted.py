@@ -25,6 +25,7 @@ from rebuildable.findings import Finding, Location, finding
 from rebuildable.ignore import MAX_IGNORE_BYTES, parse_ignore
 from rebuildable.model import ENVELOPE_NAME, IGNORE_FILE
 from rebuildable.release import EntryType
+from rebuildable.state import declare
 
 #: folders of version-control systems, never part of a release's content
 VCS_FOLDERS = frozenset({".git", ".hg", ".svn", ".bzr", "_darcs", ".pijul", ".jj"})
@@ -65,10 +66,10 @@ def _listed(ctx: Context) -> set[str]:
     listed.update(u.path for u in manifest.upstream if u.path is not None)
     listed.update((ctx.release.manifest_name, ENVELOPE_NAME, IGNORE_FILE))
     # Upstream releases shipped inside this one list their own files.
-    for resolved in (ctx.cache.get("upstream") or {}).values():
-        source = getattr(resolved, "source", None)
-        upstream_manifest = getattr(resolved, "manifest", None)
-        if not isinstance(source, str) or upstream_manifest is None:
+    for resolved in (ctx.state.upstream or {}).values():
+        source = resolved.source
+        upstream_manifest = resolved.manifest
+        if source is None or upstream_manifest is None:
             continue
         if source not in ctx.release.entries():
             continue  # found outside the release
@@ -83,6 +84,7 @@ def _listed(ctx: Context) -> set[str]:
     return listed
 
 
+@declare(needs=["upstream"])
 def check(ctx: Context) -> Iterator[Finding]:
     spec, found = _read_ignore(ctx)
     yield from found

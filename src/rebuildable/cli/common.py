@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from rebuildable.errors import RebuildableError, UsageError
+from rebuildable.errors import RebuildableError, UsageError, spell_options
 from rebuildable.progress import NO_PROGRESS, Progress
 from rebuildable.render import FORMATS, MACHINE_FORMATS, render
 from rebuildable.render.text import safe
@@ -35,6 +35,25 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 
 DEBUG_ENV = "REBUILDABLE_DEBUG"
+
+#: the flag of each option that core messages name (as `force`, `threshold`...): the core
+#: knows options by their API names, only the command line knows its flags
+FLAGS = {
+    "algorithms": "--alg",
+    "fetch": "--fetch",
+    "force": "--force",
+    "inputs_dirs": "--inputs-dir",
+    "key": "--key",
+    "keys": "--key",
+    "require": "--require",
+    "step": "--step",
+    "threshold": "--threshold",
+    "timeout": "--timeout",
+    "to": "--to",
+    "trust": "--trust",
+    "upstream_dirs": "--upstream-dir",
+    "work_root": "--work-dir",
+}
 
 
 # -- option decorators ----------------------------------------------------------------
@@ -158,8 +177,10 @@ def finish(report: Report, fmt: str, *, no_color: bool = False,
 def note(message: str) -> None:
     """A diagnostic for the person at the terminal: always stderr, never stdout.
 
-    Control characters (file names from a hostile release may hold terminal escapes)
-    are shown as escapes; the message's own line breaks are kept."""
+    Options the core names by their API names (`force`) are shown as this command
+    line's flags (``--force``). Control characters (file names from a hostile release may
+    hold terminal escapes) are shown as escapes; the message's own line breaks are kept."""
+    message = spell_options(message, FLAGS)
     text = "\n".join(safe(line) for line in message.split("\n"))
     click.echo(f"rebuildable: {text}", err=True)
 

@@ -12,6 +12,7 @@ from typing import Any
 from rebuildable.context import Context
 from rebuildable.errors import MemberError
 from rebuildable.findings import Finding, finding
+from rebuildable.graph import StepGraph
 from rebuildable.kinds import contradicted_family
 from rebuildable.model import Artifact, Manifest, Step, split_ref
 
@@ -51,8 +52,8 @@ class View:
     ctx: Context
     manifest: Manifest = field(init=False)
     index: dict[str, Artifact] = field(init=False)
+    graph: StepGraph = field(init=False)
     producers: dict[str, Step] = field(init=False)
-    _closure: dict[str, frozenset[str]] = field(default_factory=dict, init=False)
     _sniffed: dict[str, Any] = field(default_factory=dict, init=False)
     #: True when rebuildable.formats could not be used (kinds and extensions only)
     sniffing_unavailable: bool = field(default=False, init=False)
@@ -60,7 +61,8 @@ class View:
     def __post_init__(self) -> None:
         self.manifest = self.ctx.manifest
         self.index = self.manifest.artifact_index()
-        self.producers = self.manifest.producers()
+        self.graph = StepGraph(self.manifest)
+        self.producers = dict(self.graph.producers)
 
     # -- the step graph ----------------------------------------------------------------
 
@@ -76,23 +78,7 @@ class View:
     def closure(self, step: Step) -> frozenset[str]:
         """Every artifact reference the step depends on, directly or through the steps
         that made its inputs (``UP:ART`` references included, not followed further)."""
-        if step.id in self._closure:
-            return self._closure[step.id]
-        seen: set[str] = set()
-        stack = [*step.inputs, *([step.environment] if step.environment else [])]
-        while stack:
-            ref = stack.pop()
-            if ref in seen:
-                continue
-            seen.add(ref)
-            maker = self.producers.get(ref)
-            if maker is not None and maker.id != step.id:
-                stack.extend(maker.inputs)
-                if maker.environment:
-                    stack.append(maker.environment)
-        result = frozenset(seen)
-        self._closure[step.id] = result
-        return result
+        return self.graph.closure(step)
 
     def kind_of_ref(self, ref: str) -> str | None:
         """The declared kind of a local artifact or of an upstream's artifact."""
@@ -100,7 +86,7 @@ class View:
         if up is None:
             art = self.index.get(name)
             return art.kind if art else None
-        resolved = self.ctx.cache.get("upstream", {}).get(up)
+        resolved = (self.ctx.state.upstream or {}).get(up)
         art = resolved.artifact(name) if resolved is not None else None
         return art.kind if art is not None else None
 
@@ -131,8 +117,8 @@ class View:
         """The :class:`rebuildable.formats.FormatInfo` of a shipped artifact, or None."""
         if art.path is None or not self.ctx.options.hash_files:
             return None  # a structure-only run reads no file content: extensions only
-        cached = self.ctx.cache.get("formats")
-        if isinstance(cached, dict) and art.path in cached:
+        cached = self.ctx.state.formats
+        if cached is not None and art.path in cached:
             return cached[art.path]
         if art.path in self._sniffed:
             return self._sniffed[art.path]

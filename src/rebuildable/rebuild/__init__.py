@@ -6,40 +6,24 @@ the release that holds its declared inputs and nothing else; outputs of earlier 
 are passed on as rebuilt, never as shipped. The result is a
 :class:`~rebuildable.report.Report` of the same shape as ``validate``'s, with a
 ``rebuild`` section (schema: ``report.schema.json#/$defs/rebuild``).
-"""
 
+:func:`rebuildable.api.rebuild` is the entry point: it opens the release, has the engine
+validate it and hands the :class:`~rebuildable.engine.Validation` to
+:func:`rebuild_release`, so nothing here imports the engine or reads the manifest twice.
+"""
 
 from __future__ import annotations
 
-import os
-
 from rebuildable.defaults import DEFAULT_TIMEOUT
-from rebuildable.engine import fatal_report
-from rebuildable.errors import ReleaseError, UsageError
+from rebuildable.errors import UsageError
 from rebuildable.rebuild.options import RebuildOptions
-from rebuildable.rebuild.orchestrate import REFUSING_AREAS, rebuild_release
-from rebuildable.release import Release, open_release
-from rebuildable.report import Report
+from rebuildable.rebuild.orchestrate import REFUSING_AREAS, rebuild_release, static_options
 
-__all__ = ["DEFAULT_TIMEOUT", "REFUSING_AREAS", "RebuildOptions", "rebuild", "rebuild_release"]
+__all__ = ["DEFAULT_TIMEOUT", "REFUSING_AREAS", "RebuildOptions", "check_options",
+           "rebuild_release", "static_options"]
 
 
-def rebuild(target: str | os.PathLike[str] | Release,
-            options: RebuildOptions | None = None) -> Report:
-    """Rebuild the release at ``target`` (folder, manifest path or archive).
-
-    Never raises for a bad release; raises :class:`~rebuildable.errors.UsageError` for
-    impossible options (an unknown ``--step``, an isolation method that does not work).
-    """
-    options = options or RebuildOptions()
+def check_options(options: RebuildOptions) -> None:
+    """Raise :class:`~rebuildable.errors.UsageError` for options no rebuild can use."""
     if options.timeout <= 0:
-        raise UsageError("--timeout must be positive")
-    if isinstance(target, Release):
-        return rebuild_release(target, options)
-    try:
-        release = open_release(target)
-    except ReleaseError as exc:
-        return fatal_report(exc, options.strict)
-    with release:
-        return rebuild_release(release, options)
-
+        raise UsageError("`timeout` must be positive", field="timeout")

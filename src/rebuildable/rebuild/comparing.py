@@ -14,7 +14,7 @@ from rebuildable.load import Document
 from rebuildable.model import Artifact, Step
 from rebuildable.rebuild.equivalence import (
     Comparison,
-    Policy,
+    EquivalencePolicy,
     PolicyError,
     compare,
     parse_policy,
@@ -71,7 +71,7 @@ class ComparingRun:
             raise Unavailable(f"{art.path}: {exc.strerror or exc}") from exc
         return dst
 
-    def _policy(self, step: Step, art: Artifact) -> Policy:
+    def _policy(self, step: Step, art: Artifact) -> EquivalencePolicy:
         raw = step.equivalence.get(art.id)
         if raw is None and art.id in step.checkpoints:
             # a checkpoint without its own policy is compared like the step's output
@@ -170,7 +170,7 @@ class ComparingRun:
                 try:
                     policy = self._policy(step, art)
                 except PolicyError:  # pragma: no cover
-                    policy = Policy("exact")
+                    policy = EquivalencePolicy("exact")
                 cmp = compare(a, b, policy)
                 summary, equal, identical, details = (cmp.summary, cmp.equal, cmp.identical,
                                                       cmp.details)

@@ -21,13 +21,13 @@ from typing import BinaryIO
 
 from rebuildable import schema
 from rebuildable._version import __version__
-from rebuildable.digest import ALGORITHMS, CHUNK
+from rebuildable.digest import ALGORITHMS, CHUNK, pinned_digests, strong_pin
 from rebuildable.errors import MemberError
 from rebuildable.load import Limits
 from rebuildable.model import Artifact, Manifest, UpstreamRef
 from rebuildable.rebuild.plan import external_place, upstream_base
 from rebuildable.release import FolderRelease, Release, safe_relative
-from rebuildable.upstream import digest_matches, find_offline, pinned_digests
+from rebuildable.upstream import digest_matches, find_offline
 
 #: download bound when an external artifact declares no size
 MAX_FETCH_BYTES = 8 * 1024**3
@@ -38,10 +38,6 @@ def usable_algorithms(digest: Mapping[str, str]) -> list[str]:
     """Declared algorithms this machine can compute (strong ones first)."""
     names = [n for n in digest if n in ALGORITHMS and ALGORITHMS[n].factory is not None]
     return sorted(names, key=lambda n: (not ALGORITHMS[n].strong, n))
-
-
-def strong_pin(digest: Mapping[str, str]) -> bool:
-    return any(ALGORITHMS[n].strong for n in usable_algorithms(digest))
 
 
 class Unavailable(Exception):  # noqa: N818 - a value more than an error
@@ -60,7 +56,7 @@ def copy_verified(src: BinaryIO, dst: Path, digest: Mapping[str, str], *,
     them must be strong.
     """
     algs = usable_algorithms(digest)
-    if not strong_pin(digest):
+    if not strong_pin(digest, checkable=True):
         raise Unavailable("no strong digest that this machine can check")
     hashers = {}
     for name in algs:
@@ -138,7 +134,7 @@ class ExternalResolver:
         if key in self._done:
             return self._done[key]
         algs = usable_algorithms(art.digest)
-        if not strong_pin(art.digest):
+        if not strong_pin(art.digest, checkable=True):
             raise Unavailable("no strong digest that this machine can check")
         for path, size in self._files():
             if art.size is not None and size != art.size:
@@ -201,7 +197,7 @@ class UpstreamResolver:
         # ``manifest.path``, else in ``--upstream-dir`` by its pinned digest.
         if ref.id in self._loaded:
             return self._loaded[ref.id]
-        strong = pinned_digests(ref.digest)
+        strong = pinned_digests(ref.digest, checkable=True)
         if not strong:
             raise Unavailable(f"upstream {ref.id!r} has no strong manifest digest to check")
         raw: bytes | None = None

@@ -3,40 +3,41 @@ run (every step, or sampled segments), then one report whose verdict includes bo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rebuildable import schema
 from rebuildable.context import Options
-from rebuildable.engine import validate_release
-from rebuildable.errors import MemberError
 from rebuildable.findings import Finding, Severity, finding
-from rebuildable.load import Document, load_manifest
-from rebuildable.model import Manifest
 from rebuildable.rebuild.options import RebuildOptions
 from rebuildable.rebuild.run import StepsRun
 from rebuildable.rebuild.sampled import SampledRun
 from rebuildable.release import Release
 from rebuildable.report import ReleaseInfo, Report
 
+if TYPE_CHECKING:
+    from rebuildable.engine import Validation
+
 #: static errors in these areas make the manifest unusable for a rebuild ([REB-1])
 REFUSING_AREAS = ("release", "load", "schema", "ids", "refs", "path", "internal")
 
 
-def _load_model(release: Release) -> tuple[Document, Manifest]:
-    loaded = schema.load_document(release.read_manifest(), release.manifest_name)
-    assert loaded.document is not None  # validate_release succeeded on the same bytes
-    return loaded.document, Manifest.from_data(loaded.document.data)
+def static_options(options: RebuildOptions) -> Options:
+    """How the engine validates a release before it is rebuilt."""
+    return Options(strict=False, upstream_dirs=options.upstream_dirs)
 
 
-def rebuild_release(release: Release, options: RebuildOptions) -> Report:
-    static = validate_release(release, Options(strict=False, upstream_dirs=options.upstream_dirs))
+def rebuild_release(release: Release, validation: Validation,
+                    options: RebuildOptions) -> Report:
+    """Rebuild ``release``, which the engine has validated (``validation``, with
+    :func:`static_options`): the document and manifest it loaded are used as they are."""
+    static = validation.report
+    document, manifest = validation.document, validation.manifest
     if static.fatal:
         static.strict = options.strict
         return static
     refusing = [f for f in static.findings
                 if f.severity is Severity.ERROR and f.code.split(".")[0] in REFUSING_AREAS]
     info = static.release
-    if refusing or info.manifest is None or not _loadable(release):
+    if refusing or info.manifest is None or document is None or manifest is None:
         findings = list(refusing)
         findings.append(finding(
             "rebuild.refused",
@@ -45,7 +46,6 @@ def rebuild_release(release: Release, options: RebuildOptions) -> Report:
             data={"errors": sorted({f.code for f in refusing})}))
         section = {"refused": True, "validation": _summary_of(static), "steps": []}
         return Report(info, findings, options.strict, sections={"rebuild": section})
-    document, manifest = _load_model(release)
     run = (SampledRun if options.sample is not None else StepsRun)(
         release, document, manifest, options)
     if not static.ok:
@@ -58,13 +58,6 @@ def rebuild_release(release: Release, options: RebuildOptions) -> Report:
     section["validation"] = _summary_of(static)
     return Report(ReleaseInfo(manifest.name, manifest.version, release.manifest_name),
                   run.findings, options.strict, sections={"rebuild": section})
-
-
-def _loadable(release: Release) -> bool:
-    try:
-        return load_manifest(release.read_manifest(), release.manifest_name).document is not None
-    except (MemberError, OSError):
-        return False
 
 
 def _summary_of(report: Report) -> dict[str, Any]:

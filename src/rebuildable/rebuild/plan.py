@@ -10,9 +10,9 @@ import enum
 import posixpath
 import re
 import urllib.parse
-from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rebuildable.graph import StepCycleError, StepGraph
 from rebuildable.model import Artifact, Manifest, Step, UpstreamRef, split_ref
 
 #: SOURCE_DATE_EPOCH when the manifest sets no ``x-source-date-epoch``: 1980-01-01T00:00:00Z,
@@ -57,37 +57,10 @@ def order_steps(manifest: Manifest) -> list[Step]:
     Raises :class:`PlanError` on a cycle (the static refs check reports cycles first,
     so a rebuild normally never gets here with one).
     """
-    steps = _unique_steps(manifest.steps)
-    producer = {o: s.id for s in steps for o in s.outputs}
-    needs: dict[str, set[str]] = {}
-    for s in steps:
-        deps = {producer[i] for i in s.inputs if i in producer and producer[i] != s.id}
-        if s.environment in producer and producer[s.environment] != s.id:
-            deps.add(producer[s.environment])
-        needs[s.id] = deps
-    done: set[str] = set()
-    ordered: list[Step] = []
-    pending = list(steps)
-    while pending:
-        ready = [s for s in pending if needs[s.id] <= done]
-        if not ready:
-            raise PlanError("steps depend on each other in a cycle: "
-                            + ", ".join(s.id for s in pending))
-        first = ready[0]
-        ordered.append(first)
-        done.add(first.id)
-        pending.remove(first)
-    return ordered
-
-
-def _unique_steps(steps: Sequence[Step]) -> list[Step]:
-    seen: set[str] = set()
-    out = []
-    for s in steps:
-        if s.id not in seen:
-            seen.add(s.id)
-            out.append(s)
-    return out
+    try:
+        return StepGraph(manifest).order()
+    except StepCycleError as exc:
+        raise PlanError(str(exc)) from exc
 
 
 def external_place(artifact: Artifact) -> str:
@@ -116,7 +89,8 @@ def plan_step(manifest: Manifest, step: Step, *, rebuilt_steps: set[str]) -> Ste
     (``--step``) is taken from the shipped file.
     """
     artifacts = manifest.artifact_index()
-    producers = {o: s.id for s in _unique_steps(manifest.steps) for o in s.outputs}
+    # the first step that lists an output produces it, as everywhere (StepGraph)
+    producers = {o: s.id for o, s in StepGraph(manifest).producers.items()}
     upstreams = {u.id: u for u in manifest.upstream}
     refs = list(step.inputs)
     if step.environment and step.environment not in refs:

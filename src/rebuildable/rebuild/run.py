@@ -81,8 +81,8 @@ class StepsRun(ComparingRun):
         local = release.local_root()
         if (options.work_root is not None and local is not None
                 and options.work_root.resolve().is_relative_to(local.resolve())):
-            raise UsageError(f"--work-dir {options.work_root} is inside the release; "
-                             "the release is never written to")
+            raise UsageError(f"`work_root` {options.work_root} is inside the release; "
+                             "the release is never written to", field="work_root")
         self.private = make_private_dir() if options.work_root is None else Path(
             _mkdtemp_in(options.work_root))
         # the rebuilder's own files (verified inputs, published copies, rebuilt outputs,

@@ -33,12 +33,12 @@ from rebuildable.signing.keys import (
 from rebuildable.signing.statement import PREDICATE_TYPE, STATEMENT_TYPE
 from rebuildable.signing.trust import (
     AllOf,
-    Policy,
     PolicyError,
     PolicyResult,
     ReleaseNames,
     Threshold,
     TrustedKey,
+    TrustPolicy,
     build_policy,
     load_policy,
 )
@@ -51,7 +51,6 @@ __all__ = [
     "BadKeyError",
     "Envelope",
     "EnvelopeError",
-    "Policy",
     "PolicyError",
     "PolicyResult",
     "PrivateKey",
@@ -60,6 +59,7 @@ __all__ = [
     "Signature",
     "Threshold",
     "ThresholdError",
+    "TrustPolicy",
     "TrustedKey",
     "VerificationResult",
     "build_policy",

@@ -59,8 +59,8 @@ def write_key_pair(path: Path, key: PrivateKey, *, force: bool = False) -> KeyPa
     if not force:
         existing = [p for p in (path, pub) if p.exists() or p.is_symlink()]
         if existing:
-            raise UsageError(f"{existing[0]} already exists; use --force to replace it "
-                             "(the old key is then lost)")
+            raise UsageError(f"{existing[0]} already exists; use `force` to replace it "
+                             "(the old key is then lost)", field="force")
     if not path.parent.is_dir():
         raise UsageError(f"{path.parent} is not a folder")
     try:
@@ -76,7 +76,8 @@ def write_key_pair(path: Path, key: PrivateKey, *, force: bool = False) -> KeyPa
                     path.unlink()
                 raise
     except FileExistsError as exc:
-        raise UsageError(f"{exc.filename} already exists; use --force to replace it") from exc
+        raise UsageError(f"{exc.filename} already exists; use `force` to replace it",
+                         field="force") from exc
     except OSError as exc:
         raise UsageError(f"cannot write {exc.filename or path}: {exc.strerror or exc}") from exc
     return KeyPairPaths(path, pub)

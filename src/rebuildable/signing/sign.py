@@ -1,6 +1,8 @@
 """Signing a folder release: write or extend ``rebuild.dsse.json`` beside the manifest.
 
-The release is validated first; a release with errors is refused unless ``force``.
+The engine validates the release first (:func:`rebuildable.api.sign` runs it and hands the
+:class:`~rebuildable.engine.Validation` in); a release with errors is refused unless
+``force``.
 A second signer co-signs the same payload (one more signature in the envelope); the
 same key signing the same payload again changes nothing. An envelope over other
 manifest data (the manifest changed since it was signed) is replaced. The file is
@@ -14,24 +16,29 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rebuildable.context import Options
-from rebuildable.engine import validate
 from rebuildable.errors import MemberError, RebuildableError, ReleaseError, UsageError
 from rebuildable.model import ENVELOPE_NAME
 from rebuildable.release import Release, open_release
 from rebuildable.report import Report
 from rebuildable.signing.dsse import IN_TOTO_PAYLOAD_TYPE, Envelope, EnvelopeError, parse_envelope
 from rebuildable.signing.keys import PrivateKey
-from rebuildable.signing.statement import StatementError, load_document, payload_bytes
+from rebuildable.signing.statement import StatementError, payload_bytes
 
-__all__ = ["ARCHIVE_SUFFIXES", "SignOutcome", "SignRefusedError", "sign_release", "write_atomic"]
+if TYPE_CHECKING:
+    from rebuildable.engine import Validation
+
+__all__ = ["ARCHIVE_SUFFIXES", "SignOutcome", "SignRefusedError", "open_for_signing",
+           "sign_validated", "write_atomic"]
 
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".zip", ".tar.xz", ".tar.bz2", ".tar.zst")
 
 
 class SignRefusedError(RebuildableError):
     """The release has errors, so it is not signed (use ``force`` to sign anyway)."""
+
+    field = "force"
 
     def __init__(self, message: str, report: Report) -> None:
         super().__init__(message)
@@ -53,46 +60,51 @@ class SignOutcome:
     report: Report
 
 
-def sign_release(target: str | os.PathLike[str], key: PrivateKey, *, force: bool = False,
-                 options: Options | None = None) -> SignOutcome:
-    """Sign the folder release at ``target`` (a folder or its manifest file) with ``key``.
+def open_for_signing(target: str | os.PathLike[str]) -> Release:
+    """Open the folder release at ``target`` (a folder or its manifest file) for signing.
 
-    Raises :class:`UsageError` for an archive or an unusable existing envelope,
-    :class:`ReleaseError` when there is no release, and :class:`SignRefusedError` when the
-    release has errors and ``force`` is false.
+    Raises :class:`UsageError` for an archive (the envelope travels inside it, so the
+    folder is signed before packing) and :class:`ReleaseError` when there is no release.
     """
-    options = options or Options()
     label = os.fspath(target)
     if Path(label).is_file() and label.lower().endswith(ARCHIVE_SUFFIXES):
         raise UsageError(f"{label}: signing works on folder releases only; sign the folder, "
                          "then pack it (the envelope travels inside the archive)")
     release = open_release(target)
-    with release:
-        root = release.local_root()
-        if root is None:
-            raise UsageError(f"{label}: signing works on folder releases only")
-        report = validate(release, options)
-        if report.fatal:
-            raise ReleaseError("release.unreadable", f"{label}: the release cannot be read",
-                               path=label)
-        if not report.ok and not force:
-            raise SignRefusedError(f"{label}: the release has {report.counts['error']} error(s); "
-                              "fix them, or sign anyway with --force", report)
-        payload = _payload(release, options)
-        return _sign(release, root, payload, key, force=force, report=report)
+    if release.local_root() is None:
+        release.close()
+        raise UsageError(f"{label}: signing works on folder releases only")
+    return release
 
 
-def _payload(release: Release, options: Options) -> bytes:
-    try:
-        raw = release.read_manifest()
-    except (MemberError, OSError) as exc:
-        raise ReleaseError("release.unreadable", f"{release.manifest_name}: {exc}") from exc
-    loaded = load_document(raw, release.manifest_name, options.limits)
-    if loaded.document is None:
-        reason = loaded.findings[0].message if loaded.findings else "cannot be read"
+def sign_validated(release: Release, validation: Validation, key: PrivateKey, *,
+                   force: bool = False) -> SignOutcome:
+    """Sign ``release`` with ``key`` after the engine validated it (``validation``).
+
+    The signed payload is built from the document the validation loaded: the manifest is
+    not read or parsed again. Raises :class:`SignRefusedError` when the release has errors
+    and ``force`` is false, :class:`UsageError` for an unusable existing envelope.
+    """
+    label = release.label
+    report = validation.report
+    root = release.local_root()
+    if report.fatal or root is None:
+        raise ReleaseError("release.unreadable", f"{label}: the release cannot be read",
+                           path=label)
+    if not report.ok and not force:
+        raise SignRefusedError(f"{label}: the release has {report.counts['error']} error(s); "
+                               "fix them, or sign anyway with `force`", report)
+    return _sign(release, root, _payload(validation), key, force=force, report=report)
+
+
+def _payload(validation: Validation) -> bytes:
+    document = validation.document
+    if document is None:
+        loading = [f for f in validation.report.findings if f.code.startswith("load.")]
+        reason = loading[0].message if loading else "the manifest cannot be read"
         raise UsageError(f"cannot sign: {reason}")
     try:
-        return payload_bytes(loaded.document.data)
+        return payload_bytes(document.data)
     except StatementError as exc:
         raise UsageError(f"cannot sign: {exc.message}") from exc
 
@@ -106,14 +118,15 @@ def _existing(release: Release, path: str, force: bool) -> Envelope | None:
             return None
         if force:
             return None
-        raise UsageError(f"{exc.message}; remove it, or replace it with --force") from exc
+        raise UsageError(f"{exc.message}; remove it, or replace it with `force`",
+                         field="force") from exc
     try:
         return parse_envelope(raw, path)
     except EnvelopeError as exc:
         if force:
             return None
         raise UsageError(f"{exc.message}; the existing envelope is not valid DSSE, "
-                         "replace it with --force") from exc
+                         "replace it with `force`", field="force") from exc
 
 
 def _sign(release: Release, root: Path, payload: bytes, key: PrivateKey, *, force: bool,

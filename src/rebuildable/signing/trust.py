@@ -3,8 +3,8 @@
 Policies are small composable objects (in the manner of sigstore-python's verification
 policies): :class:`Threshold` (k of n distinct keys), :class:`ReleaseNames` (the release
 name must match a pattern) and :class:`AllOf` (every member must hold; an empty
-``AllOf`` is refused, never a pass). :func:`build_policy` turns the ``--key``,
-``--threshold`` and ``--trust`` options into one policy; :func:`load_policy` reads a
+``AllOf`` is refused, never a pass). :func:`build_policy` turns the ``keys``,
+``threshold`` and ``trust`` options into one policy; :func:`load_policy` reads a
 policy file with the project's strict loader and its JSON Schema.
 """
 
@@ -35,11 +35,11 @@ __all__ = [
     "POLICY_FORMAT",
     "AllOf",
     "NoKeysError",
-    "Policy",
     "PolicyError",
     "PolicyResult",
     "ReleaseNames",
     "Threshold",
+    "TrustPolicy",
     "TrustedKey",
     "Violation",
     "build_policy",
@@ -97,7 +97,7 @@ class PolicyResult:
                             self.violations + other.violations)
 
 
-class Policy(ABC):
+class TrustPolicy(ABC):
     """Something that holds, or not, for a signed envelope of a named release."""
 
     @abstractmethod
@@ -124,7 +124,7 @@ def _matches(name: str, patterns: Sequence[str]) -> bool:
 
 
 @dataclass(frozen=True)
-class Threshold(Policy):
+class Threshold(TrustPolicy):
     """At least ``threshold`` distinct trusted keys verified a signature.
 
     A key restricted to other release names does not count for this release. Raises
@@ -172,7 +172,7 @@ class Threshold(Policy):
 
 
 @dataclass(frozen=True)
-class ReleaseNames(Policy):
+class ReleaseNames(TrustPolicy):
     """The release's name matches one of ``patterns`` (fnmatch-style, case-sensitive)."""
 
     patterns: tuple[str, ...]
@@ -195,10 +195,10 @@ class ReleaseNames(Policy):
 
 
 @dataclass(frozen=True)
-class AllOf(Policy):
+class AllOf(TrustPolicy):
     """Every member policy must hold. An empty AllOf is an error, never a pass."""
 
-    policies: tuple[Policy, ...]
+    policies: tuple[TrustPolicy, ...]
 
     def __post_init__(self) -> None:
         if not self.policies:
@@ -217,7 +217,7 @@ class AllOf(Policy):
 # --------------------------------------------------------------------------- policy files
 
 
-def load_policy(path: Path, limits: Limits | None = None) -> Policy:
+def load_policy(path: Path, limits: Limits | None = None) -> TrustPolicy:
     """Read a policy file (YAML or JSON) strictly and build its policy.
 
     Raises :class:`PolicyError` with a located message when it cannot be used.
@@ -277,7 +277,7 @@ def load_policy(path: Path, limits: Limits | None = None) -> Policy:
 
 
 def build_policy(keys: Sequence[PublicKey | bytes], threshold: int | None = None,
-                 trust: Path | None = None, limits: Limits | None = None) -> Policy:
+                 trust: Path | None = None, limits: Limits | None = None) -> TrustPolicy:
     """One policy from the command-line options.
 
     ``keys`` (PEM bytes or loaded keys) with ``threshold`` (default 1) make a
@@ -285,7 +285,7 @@ def build_policy(keys: Sequence[PublicKey | bytes], threshold: int | None = None
     both hold. Raises :class:`UsageError` (``BadKeyError`` is wrapped) when nothing is
     trusted or a value is impossible.
     """
-    parts: list[Policy] = []
+    parts: list[TrustPolicy] = []
     if keys:
         loaded: list[TrustedKey] = []
         for i, key in enumerate(keys):
@@ -295,10 +295,11 @@ def build_policy(keys: Sequence[PublicKey | bytes], threshold: int | None = None
                 loaded.append(TrustedKey(load_public_key(key, f"key {i + 1}")))
         parts.append(Threshold(tuple(loaded), 1 if threshold is None else threshold))
     elif threshold is not None:
-        raise ThresholdError("--threshold applies to --key keys; a trust policy sets its own "
-                             "threshold")
+        raise ThresholdError("`threshold` applies to `keys` keys; a trust policy sets its own "
+                             "threshold", field="threshold")
     if trust is not None:
         parts.append(load_policy(trust, limits))
     if not parts:
-        raise NoKeysError("no trusted keys: give --key PUB (repeatable) or --trust POLICY")
+        raise NoKeysError("no trusted keys: give `keys` (public keys) or a `trust` policy",
+                          field="keys")
     return parts[0] if len(parts) == 1 else AllOf(tuple(parts))

@@ -16,7 +16,6 @@ Order of work (spec/signatures.md):
 
 from __future__ import annotations
 
-import os
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -28,8 +27,6 @@ from rebuildable.errors import MemberError, UsageError
 from rebuildable.findings import Finding, Location, Severity, finding
 from rebuildable.load import Limits
 from rebuildable.model import envelope_path
-from rebuildable.release import Release
-from rebuildable.report import Report
 from rebuildable.signing.dsse import IN_TOTO_PAYLOAD_TYPE, Envelope, EnvelopeError, parse_signed
 from rebuildable.signing.keys import BadKeyError
 from rebuildable.signing.statement import (
@@ -41,15 +38,17 @@ from rebuildable.signing.statement import (
     parse_statement,
     subjects,
 )
-from rebuildable.signing.trust import Policy, PolicyError, PolicyResult, build_policy
+from rebuildable.signing.trust import PolicyError, PolicyResult, TrustPolicy, build_policy
+from rebuildable.state import declare
 
-__all__ = ["SECTION", "envelope_path", "policy_from_options", "signature_findings", "verify"]
+__all__ = ["SECTION", "envelope_path", "policy_from_options", "signature_check",
+           "signature_findings"]
 
 SECTION = "signatures"
 MAX_DIFFERENCES = 20
 
 
-def policy_from_options(options: Options) -> Policy:
+def policy_from_options(options: Options) -> TrustPolicy:
     """The trust policy the options ask for; raises UsageError (or a subclass) otherwise."""
     try:
         return build_policy(options.keys, options.threshold, options.trust, options.limits)
@@ -313,7 +312,7 @@ def _compare_subjects(ctx: Context,
                       + "; ".join(detail),
                       location=Location(envelope_path(ctx.release.manifest_name), None, None,
                                         "/payload"))
-    hashes = ctx.cache.get("hashes")
+    hashes = ctx.state.hashes
     signed_digests: dict[str, dict[str, str]] = {}
     for name, signed_digest in signed:
         signed_digests.setdefault(name, signed_digest)
@@ -380,16 +379,8 @@ def _digests_of(ctx: Context, path: str, algorithms: tuple[str, ...],
 # --------------------------------------------------------------------------- entry point
 
 
-def verify(target: str | os.PathLike[str] | Release, options: Options) -> Report:
-    """Check a release's signatures alone (``rebuildable verify``); never raises for a bad release.
-
-    The report carries the loader's findings (a manifest that cannot be read strictly
-    cannot match a signature) and the signature findings, with a ``signatures`` section.
-    """
-    from rebuildable.engine import run_checks  # noqa: PLC0415 - the engine imports this module
-
-    return run_checks(target, options, (_signature_check,))
-
-
-def _signature_check(ctx: Context) -> Iterator[Finding]:
+@declare(uses=["hashes"])
+def signature_check(ctx: Context) -> Iterator[Finding]:
+    """The signature check alone, keys required (``rebuildable verify``): the engine runs it
+    as the only check (see :func:`rebuildable.api.verify`)."""
     return signature_findings(ctx)

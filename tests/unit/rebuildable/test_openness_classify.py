@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from rebuildable.openness import (
     CODE_POLICY,
     CONTENT_POLICY,
-    Status,
+    OpennessStatus,
     classify,
     license_data,
     policy_for_kind,
@@ -26,7 +26,7 @@ from tests.support.paths import ROOT
 ])
 def test_osi_and_fsf_licences_are_open_for_code(expr: str) -> None:
     j = classify(expr, CODE_POLICY)
-    assert j.status is Status.OPEN, j
+    assert j.status is OpennessStatus.OPEN, j
     assert j.bases & {"osi", "fsf"}
 
 
@@ -35,7 +35,7 @@ def test_osi_and_fsf_licences_are_open_for_code(expr: str) -> None:
     "CDLA-Sharing-1.0", "OpenMDW-1.0", "CC-BY-3.0-DE", "LicenseRef-scancode-openmdw-1.0",
 ])
 def test_open_data_and_content_licences_are_open_for_data(expr: str) -> None:
-    assert classify(expr, CONTENT_POLICY).status is Status.OPEN
+    assert classify(expr, CONTENT_POLICY).status is OpennessStatus.OPEN
 
 
 @pytest.mark.parametrize(("expr", "family"), [
@@ -56,7 +56,7 @@ def test_open_data_and_content_licences_are_open_for_data(expr: str) -> None:
 ])
 def test_open_washed_licences_are_not_open(expr: str, family: str) -> None:
     j = classify(expr, CONTENT_POLICY)
-    assert j.status is Status.NOT_OPEN
+    assert j.status is OpennessStatus.NOT_OPEN
     assert j.family == family
     assert j.reasons
     assert expr in j.reasons[0]
@@ -67,16 +67,16 @@ def test_open_washed_licences_are_not_open(expr: str, family: str) -> None:
     "MIT AND", "BSD-Attribution-HPND-disclaimer",
 ])
 def test_unknown_is_not_open(expr: str | None) -> None:
-    assert classify(expr).status is Status.UNKNOWN
+    assert classify(expr).status is OpennessStatus.UNKNOWN
 
 
 def test_none_grants_nothing() -> None:
-    assert classify("NONE").status is Status.NOT_OPEN
+    assert classify("NONE").status is OpennessStatus.NOT_OPEN
 
 
 def test_content_licence_is_not_open_for_code() -> None:
     j = classify("CC-BY-3.0", CODE_POLICY)
-    assert j.status is Status.NOT_OPEN
+    assert j.status is OpennessStatus.NOT_OPEN
     assert "code needs" in j.reasons[0]
     # ... while CC-BY-4.0 is FSF free, so it is accepted for code too
     assert classify("CC-BY-4.0", CODE_POLICY).open
@@ -90,10 +90,10 @@ def test_policy_for_kind() -> None:
 
 
 def test_or_takes_most_open_and_and_least_open() -> None:
-    assert classify("MIT OR CC-BY-NC-4.0").status is Status.OPEN
-    assert classify("CC-BY-NC-4.0 OR LicenseRef-Foo").status is Status.UNKNOWN
+    assert classify("MIT OR CC-BY-NC-4.0").status is OpennessStatus.OPEN
+    assert classify("CC-BY-NC-4.0 OR LicenseRef-Foo").status is OpennessStatus.UNKNOWN
     both = classify("MIT AND CC-BY-NC-4.0")
-    assert both.status is Status.NOT_OPEN
+    assert both.status is OpennessStatus.NOT_OPEN
     assert both.reasons == ("CC-BY-NC-4.0 forbids commercial use (fails freedom 0 / OSD 6)",)
     assert classify("(MIT OR CC-BY-NC-4.0) AND (Apache-2.0 OR BUSL-1.1)").open
     assert not classify("(MIT OR CC-BY-NC-4.0) AND (SSPL-1.0 OR BUSL-1.1)").open
@@ -115,7 +115,7 @@ def test_expression_rank_is_max_or_min_of_parts(ids: list[str], disjunction: boo
 @settings(max_examples=40, deadline=None)
 @given(st.text(max_size=40))
 def test_classify_never_raises(expr: str) -> None:
-    assert classify(expr).status in set(Status)
+    assert classify(expr).status in set(OpennessStatus)
 
 
 def test_licence_data_is_the_spdx_list() -> None:

@@ -14,7 +14,7 @@ import pytest
 from rebuildable.context import Options
 from rebuildable.engine import validate
 from rebuildable.findings import Severity
-from rebuildable.upstream import MAX_DEPTH, Status
+from rebuildable.upstream import MAX_DEPTH, UpstreamStatus
 from tests.support import PROBLEMS, codes, make_release, read_manifest, write_manifest
 
 
@@ -238,7 +238,7 @@ def test_weak_pin_is_not_followed(tmp_path: Path) -> None:
     write_manifest(root / "rebuild.yaml", data)
     report = validate(root)
     assert "upstream.weak-digest" in set(codes(report, *PROBLEMS))
-    assert report.sections["verdicts"]["upstream"]["base"]["status"] == Status.WEAK.value
+    assert report.sections["verdicts"]["upstream"]["base"]["status"] == UpstreamStatus.WEAK.value
 
 
 def test_upstream_inside_a_tar_archive(tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ from rebuildable.rebuild.equivalence.numeric import compare_numeric, read_safete
 from rebuildable.rebuild.equivalence.policy import (
     NUMERIC_DEFAULTS,
     POLICIES,
-    Policy,
+    EquivalencePolicy,
     PolicyError,
     parse_policy,
 )
@@ -58,13 +58,14 @@ _COMPARATORS: dict[str, Comparator] = {
 }
 
 
-def compare(rebuilt: Path, published: Path, policy: Policy | None = None) -> Comparison:
+def compare(rebuilt: Path, published: Path, policy: EquivalencePolicy | None = None) -> Comparison:
     """Compare two files on disk under ``policy`` (default exact)."""
     nested = Nested(0, Budget(archive.MAX_EXTRACT_BYTES), _compare)
-    return _compare(rebuilt, published, policy or Policy("exact"), nested)
+    return _compare(rebuilt, published, policy or EquivalencePolicy("exact"), nested)
 
 
-def _compare(rebuilt: Path, published: Path, policy: Policy, nested: Nested) -> Comparison:
+def _compare(rebuilt: Path, published: Path, policy: EquivalencePolicy,
+             nested: Nested) -> Comparison:
     diff = byte_difference(rebuilt, published)
     if diff is None:
         return Comparison(True, True, policy.name, "identical bytes")
@@ -73,6 +74,17 @@ def _compare(rebuilt: Path, published: Path, policy: Policy, nested: Nested) -> 
     return result
 
 
-__all__ = ["CHUNK", "NUMERIC_DEFAULTS", "POLICIES", "Comparison", "FormatError", "Policy",
-           "PolicyError", "byte_difference", "compare", "parse_policy", "read_safetensors",
-           "read_tensors"]
+__all__ = [
+    "CHUNK",
+    "NUMERIC_DEFAULTS",
+    "POLICIES",
+    "Comparison",
+    "EquivalencePolicy",
+    "FormatError",
+    "PolicyError",
+    "byte_difference",
+    "compare",
+    "parse_policy",
+    "read_safetensors",
+    "read_tensors",
+]

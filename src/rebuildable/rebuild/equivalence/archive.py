@@ -21,7 +21,7 @@ from rebuildable.rebuild.equivalence.comparison import (
     FormatError,
     Nested,
 )
-from rebuildable.rebuild.equivalence.policy import Policy, parse_policy
+from rebuildable.rebuild.equivalence.policy import EquivalencePolicy, parse_policy
 
 MAX_ARCHIVE_DEPTH = 4
 MAX_EXTRACT_BYTES = 4 * 1024**3  # per comparison, across all nested members
@@ -118,7 +118,7 @@ def compare_archive(rebuilt: Path, published: Path, params: dict[str, Any],
 
 
 def _compare_members(kind_a: str, ma: list[_Member], kind_b: str, mb: list[_Member], *,
-                     policy: Policy, nested: Nested) -> Comparison:
+                     policy: EquivalencePolicy, nested: Nested) -> Comparison:
     problems: list[str] = []
     details: dict[str, Any] = {"format": kind_b, "members": len(mb),
                                "member_policy": policy.to_dict()}

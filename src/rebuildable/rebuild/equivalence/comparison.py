@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rebuildable.rebuild.equivalence.policy import Policy
+from rebuildable.rebuild.equivalence.policy import EquivalencePolicy
 
 CHUNK = 1024 * 1024
 MAX_LISTED = 20  # differing members / tensors listed in details
@@ -45,7 +45,7 @@ class Nested:
 
     depth: int
     budget: Budget
-    compare: Callable[[Path, Path, Policy, Nested], Comparison]
+    compare: Callable[[Path, Path, EquivalencePolicy, Nested], Comparison]
 
     def deeper(self) -> Nested:
         return Nested(self.depth + 1, self.budget, self.compare)

@@ -14,7 +14,7 @@ class PolicyError(ValueError):
 
 
 @dataclass(frozen=True)
-class Policy:
+class EquivalencePolicy:
     name: str
     params: dict[str, Any] = field(default_factory=dict)
 
@@ -22,14 +22,14 @@ class Policy:
         return {self.name: dict(self.params)} if self.params else self.name
 
 
-def parse_policy(raw: Any) -> Policy:
-    """``"exact"`` or ``{"numeric": {"rtol": 1e-5}}`` -> :class:`Policy`."""
+def parse_policy(raw: Any) -> EquivalencePolicy:
+    """``"exact"`` or ``{"numeric": {"rtol": 1e-5}}`` -> :class:`EquivalencePolicy`."""
     if raw is None:
-        return Policy("exact")
+        return EquivalencePolicy("exact")
     if isinstance(raw, str):
         if raw not in POLICIES:
             raise PolicyError(f"unknown equivalence policy {raw!r}")
-        return Policy(raw)
+        return EquivalencePolicy(raw)
     if isinstance(raw, dict) and len(raw) == 1:
         (name, params), = raw.items()
         if name not in POLICIES:
@@ -51,6 +51,6 @@ def parse_policy(raw: Any) -> Policy:
                     raise PolicyError(f"{name}.{key} must be a non-negative number")
         if "members" in params:
             parse_policy(params["members"])
-        return Policy(name, dict(params))
+        return EquivalencePolicy(name, dict(params))
     raise PolicyError("an equivalence policy is a name or a mapping with one key")
 

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rebuildable.checks.completeness import Closure, strong_pin
+from rebuildable.checks.completeness import Closure
+from rebuildable.digest import strong_pin
 from rebuildable.engine import validate
 from rebuildable.findings import Finding
 from rebuildable.release import safe_relative
@@ -246,7 +247,7 @@ def test_closure_is_left_in_the_cache(tmp_path: Path) -> None:
         assert doc is not None
         ctx = Context(release, doc, Manifest.from_data(doc.data), Options())
         list(completeness.check(ctx))
-    closure = ctx.cache[completeness.CACHE_KEY]
+    closure = ctx.state.closure
     assert isinstance(closure, Closure)
     assert closure.closure == {"train.py", "corpus"}
     assert closure.unpinned == {"corpus"}

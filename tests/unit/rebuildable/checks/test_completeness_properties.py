@@ -72,7 +72,7 @@ def _run(graph: dict[str, Any]) -> tuple[completeness.Closure, list[str]]:
     ctx = Context(_Files(present), Document("rebuild.yaml", "yaml", data),
                   Manifest.from_data(data), Options())
     codes = [f.code for f in completeness.check(ctx)]
-    closure = ctx.cache[completeness.CACHE_KEY]
+    closure = ctx.state.closure
     assert isinstance(closure, completeness.Closure)
     return closure, codes
 

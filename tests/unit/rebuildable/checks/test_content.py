@@ -189,7 +189,7 @@ def test_formats_are_cached_once_for_later_checks(tmp_path: Path) -> None:
         ctx = Context(release=release, document=doc, manifest=Manifest.from_data(doc.data),
                       options=Options())
         first = formats_for(ctx)
-        assert formats_for(ctx) is first is ctx.cache["formats"]
+        assert formats_for(ctx) is first is ctx.state.formats
     assert set(first) == {"a.png", "b.png"}
     assert isinstance(first["a.png"], FormatInfo)
     assert first["a.png"].details["editor"] == "gimp"

@@ -56,7 +56,7 @@ def test_clean_release_passes_and_caches_hashes(
     report = validate(root)
     assert report.ok
     assert codes(report, prefix="integrity.") == []
-    hashes: Mapping[str, HashResult] = contexts[0].cache["hashes"]
+    hashes: Mapping[str, HashResult] = contexts[0].state.hashes or {}
     assert set(hashes) == set(FILES)
     assert hashes["weights.bin"].digests["sha256"] == sha256_hex(FILES["weights.bin"])
     assert hashes["weights.bin"].size == 4096

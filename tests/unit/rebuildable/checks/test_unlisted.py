@@ -138,13 +138,12 @@ def test_unlisted_member_of_an_archive(tmp_path: Path) -> None:
 
 
 def test_files_an_upstream_manifest_lists_are_listed(tmp_path: Path) -> None:
-    from types import SimpleNamespace
-
     from rebuildable.checks import unlisted as unlisted_check
     from rebuildable.context import Context
     from rebuildable.load import load_manifest
-    from rebuildable.model import Manifest
+    from rebuildable.model import Manifest, UpstreamRef
     from rebuildable.release import open_release
+    from rebuildable.upstream import ResolvedUpstream, UpstreamStatus
 
     root = make_release(tmp_path / "r", FILES)
     up = make_release(root / "upstream" / "base", {"w.bin": b"w", "cfg.json": b"{}"})
@@ -154,9 +153,11 @@ def test_files_an_upstream_manifest_lists_are_listed(tmp_path: Path) -> None:
         doc = load_manifest(release.read_manifest(), "rebuild.yaml").document
         assert doc is not None
         ctx = Context(release, doc, Manifest.from_data(doc.data), STRUCTURE)
-        ctx.cache["upstream"] = {"base": SimpleNamespace(
-            source="upstream/base/rebuild.yaml", manifest=upstream_manifest,
-            covered_paths=lambda: {"rebuild.yaml", "rebuild.dsse.json", "w.bin", "cfg.json"})}
+        ctx.state.upstream = {"base": ResolvedUpstream(
+            UpstreamRef("base", "/upstream/0"), UpstreamStatus.VALID,
+            source="upstream/base/rebuild.yaml", manifest=upstream_manifest)}
+        assert ctx.state.upstream["base"].covered_paths() == {
+            "rebuild.yaml", "rebuild.dsse.json", "w.bin", "cfg.json"}
         found = list(unlisted_check.check(ctx))
     assert [f.data["path"] for f in found] == ["upstream/base/stray.txt"]
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from rebuildable.api import rebuild
 from rebuildable.findings import Severity
-from rebuildable.rebuild import RebuildOptions, rebuild
+from rebuildable.rebuild import RebuildOptions
 from rebuildable.rebuild.environment import LockError, lock_kind, parse_lock
 from tests.support import make_release
 

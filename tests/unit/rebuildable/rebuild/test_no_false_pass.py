@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from rebuildable.api import rebuild
 from rebuildable.findings import Severity
-from rebuildable.rebuild import RebuildOptions, rebuild, runner
+from rebuildable.rebuild import RebuildOptions, runner
 from rebuildable.rebuild.runner import probe_isolation, remove_tree
 from rebuildable.report import Report
 from tests.support import make_release

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from rebuildable.api import rebuild
 from rebuildable.findings import Severity
-from rebuildable.rebuild import RebuildOptions, rebuild
+from rebuildable.rebuild import RebuildOptions
 from rebuildable.rebuild.plan import DEFAULT_SOURCE_DATE_EPOCH
 from rebuildable.rebuild.runner import probe_isolation
 from tests.support import PROBLEMS, codes, make_release, read_manifest, write_manifest

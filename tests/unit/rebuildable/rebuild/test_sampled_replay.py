@@ -14,8 +14,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from rebuildable.api import rebuild
 from rebuildable.findings import Severity
-from rebuildable.rebuild import RebuildOptions, rebuild
+from rebuildable.rebuild import RebuildOptions
 from rebuildable.rebuild.sampling import choose, fabricated_bound
 from rebuildable.report import Report
 from tests.support import EXAMPLES, make_release

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from rebuildable.api import sign as sign_release
 from rebuildable.context import Options
 from rebuildable.engine import validate
 from rebuildable.errors import UsageError
 from rebuildable.signing.dsse import parse_envelope, verify_envelope
-from rebuildable.signing.sign import SignRefusedError, sign_release
+from rebuildable.signing.sign import SignRefusedError
 from rebuildable.signing.statement import PREDICATE_TYPE, STATEMENT_TYPE, parse_statement
 from tests.support import PROBLEMS, codes, read_manifest, write_manifest
 from tests.support.signing import key, read_envelope, release, signed_release, verify_with
@@ -209,8 +210,9 @@ def test_envelope_over_an_older_manifest_is_replaced_on_resigning(tmp_path: Path
 def test_existing_garbage_envelope_is_kept_unless_forced(tmp_path: Path) -> None:
     root = release(tmp_path / "r")
     (root / "rebuild.dsse.json").write_text("{oops")
-    with pytest.raises(UsageError, match="--force"):
+    with pytest.raises(UsageError, match="replace it with `force`") as caught:
         sign_release(root, key("alice"))
+    assert caught.value.field == "force"
     assert (root / "rebuild.dsse.json").read_text() == "{oops"
     sign_release(root, key("alice"), force=True)
     assert verify_with(root, key("alice")).ok

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from rebuildable.api import verify
 from rebuildable.context import Options
 from rebuildable.errors import UsageError
 from rebuildable.signing.dsse import IN_TOTO_PAYLOAD_TYPE, Envelope, ThresholdError
@@ -18,7 +19,6 @@ from rebuildable.signing.trust import (
     build_policy,
     load_policy,
 )
-from rebuildable.signing.verify import verify
 from tests.support import PROBLEMS, codes
 from tests.support.signing import key, signed_release
 
@@ -176,10 +176,12 @@ def test_policy_objects_compose_and_results_are_truthy_only_when_all_hold() -> N
 
 
 def test_build_policy_usage_errors() -> None:
-    with pytest.raises(UsageError, match="no trusted keys"):
+    with pytest.raises(UsageError, match="no trusted keys") as no_keys:
         build_policy(())
-    with pytest.raises(UsageError, match="--threshold"):
+    assert no_keys.value.field == "keys"
+    with pytest.raises(UsageError, match="`threshold`") as threshold:
         build_policy((), threshold=1)
+    assert threshold.value.field == "threshold"
 
 
 def test_policy_schema_is_a_valid_2020_12_schema_with_an_id() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rebuildable.rebuild.equivalence import Policy, compare
+from rebuildable.rebuild.equivalence import EquivalencePolicy, compare
 
 
 def _npz_with_text_member(path: Path) -> Path:
@@ -27,7 +27,7 @@ def test_npz_with_a_non_array_member_is_a_difference(tmp_path: Path) -> None:
     honest = tmp_path / "published.npz"
     np.savez(honest, w=np.arange(3.0))
     for a, b, who in ((hostile, honest, "rebuilt"), (honest, hostile, "published")):
-        result = compare(a, b, Policy("numeric", {"rtol": 1e-5}))
+        result = compare(a, b, EquivalencePolicy("numeric", {"rtol": 1e-5}))
         assert not result.equal
         assert f"the {who} file is not a readable tensor file" in result.summary
         assert "notes.txt" in result.summary

@@ -1,0 +1,131 @@
+"""Openness of a release: each artifact's own licence, and what it inherits.
+
+Openness is inherited: an output is no more open than what it is built from, and a
+release is no more open than the upstream artifacts its steps consume.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from rebuildable.graph import StepGraph, needs
+from rebuildable.model import Artifact, Manifest, split_ref
+from rebuildable.openness.licences import (
+    Judgement,
+    OpennessStatus,
+    classify,
+    policy_for_kind,
+)
+
+__all__ = ["ArtifactOpenness", "assess_artifacts", "describe_failure", "release_failures"]
+
+
+@dataclass(slots=True)
+class ArtifactOpenness:
+    """One artifact's licence judgement, and what it inherits from what it is made of."""
+
+    ref: str  # "weights" or "base:weights"
+    name: str  # path or uri
+    kind: str | None
+    license: str | None
+    own: Judgement
+    effective: OpennessStatus = OpennessStatus.OPEN
+    #: refs of ancestors (inputs of the steps that made it) that are not open
+    because: list[str] = field(default_factory=list)
+    upstream: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "kind": self.kind, "license": self.license,
+                               **_judgement_dict(self.own), "effective": self.effective.value}
+        if self.because:
+            out["because"] = list(self.because)
+        if self.upstream:
+            out["upstream"] = self.upstream
+        return out
+
+
+@lru_cache(maxsize=4096)
+def _judgement_dict(judgement: Judgement) -> dict[str, Any]:
+    # Shared by every artifact under the same licence; callers copy it (``**``).
+    return judgement.to_dict()
+
+
+def _judge_artifact(ref: str, artifact: Artifact, manifest: Manifest,
+                    upstream: str | None = None) -> ArtifactOpenness:
+    lic = manifest.license_of(artifact)
+    return ArtifactOpenness(ref, artifact.name, artifact.kind, lic,
+                            classify(lic, policy_for_kind(artifact.kind)), upstream=upstream)
+
+
+def assess_artifacts(manifest: Manifest, upstream_artifacts: Mapping[str, ArtifactOpenness | None],
+                     ) -> dict[str, ArtifactOpenness]:
+    """Judge every artifact of ``manifest`` and every upstream artifact its steps consume.
+
+    ``upstream_artifacts`` maps each consumed ``UP:ART`` reference to that artifact's
+    judgement as its own release computed it (``effective`` included), or None when the
+    upstream could not be checked.
+    """
+    out: dict[str, ArtifactOpenness] = {}
+    index = manifest.artifact_index()
+    for ident, art in index.items():
+        out[ident] = _judge_artifact(ident, art, manifest)
+    for ref, judged in upstream_artifacts.items():
+        if judged is None:
+            up, name = split_ref(ref)
+            why = f"upstream {up!r} was not checked, so {name!r} cannot be judged"
+            out[ref] = ArtifactOpenness(ref, ref, None, None,
+                                        Judgement(OpennessStatus.UNKNOWN, (why,)),
+                                        effective=OpennessStatus.UNKNOWN, upstream=up)
+        else:
+            out[ref] = judged
+    producers = StepGraph(manifest).producers
+    done: set[str] = set(upstream_artifacts)
+    visiting: set[str] = set()
+
+    def effective(ref: str) -> OpennessStatus:
+        item = out.get(ref)
+        if item is None:
+            return OpennessStatus.UNKNOWN
+        if ref in done or ref in visiting:  # upstream, finished, or a step cycle
+            return item.effective if ref in done else item.own.status
+        visiting.add(ref)
+        status = item.own.status
+        step = producers.get(ref)
+        if step is not None:
+            for dep in needs(step):
+                dep_status = effective(dep)
+                if dep_status is not OpennessStatus.OPEN:
+                    item.because.append(dep)
+                if dep_status.rank < status.rank:
+                    status = dep_status
+        item.effective = status
+        visiting.discard(ref)
+        done.add(ref)
+        return status
+
+    for ident in index:
+        effective(ident)
+    return out
+
+
+def release_failures(judged: Mapping[str, ArtifactOpenness]) -> list[ArtifactOpenness]:
+    """What keeps a release from being open source: its own artifacts whose licence is
+    not open, and consumed upstream artifacts that are not open (with their ancestry)."""
+    return [item for item in judged.values()
+            if (item.upstream is None and not item.own.open)
+            or (item.upstream is not None and item.effective is not OpennessStatus.OPEN)]
+
+
+def describe_failure(item: ArtifactOpenness) -> str:
+    where = f"upstream artifact {item.ref!r}" if item.upstream else f"artifact {item.ref!r}"
+    lic = item.license or "no licence"
+    if item.upstream and item.own.open and item.because:
+        why = f"it is built from {', '.join(item.because)}, which are not open"
+    elif item.upstream and item.own.open:
+        why = "what it is built from in its own release is not open"
+    else:
+        why = "; ".join(item.own.reasons) or item.own.status.value
+    return f"{where} ({item.name}, {lic}): {why}"
