@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from rebuildable.context import Options
+from rebuildable.context import Options, UpstreamResolver
 from rebuildable.defaults import (
     DEFAULT_ALGORITHM,
     DEFAULT_BUILDER_ID,
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
     from rebuildable.export import ExportResult
     from rebuildable.hashing import HashOutcome
     from rebuildable.rebuild import RebuildOptions
+    from rebuildable.registry.client import PublishOutcome
+    from rebuildable.registry.config import RegistryConfig
+    from rebuildable.registry.service import Registry
     from rebuildable.release import Release
     from rebuildable.remote.fetch import FetchOptions
     from rebuildable.signing.keyfiles import KeyPairPaths
@@ -56,12 +60,16 @@ __all__ = [
     "DraftError",
     "FetchOptions",
     "Options",
+    "PublishOutcome",
     "RebuildOptions",
     "RebuildableError",
+    "RegistryConfig",
     "Release",
     "ReleaseError",
+    "ReleaseParts",
     "Report",
     "SignRefusedError",
+    "UpstreamResolver",
     "UsageError",
     "Validation",
     "algorithm_available",
@@ -76,12 +84,20 @@ __all__ = [
     "hash_algorithms",
     "hash_paths",
     "inspect",
+    "key_id",
     "key_types",
+    "publish",
     "read_private_key",
     "read_public_key",
     "rebuild",
+    "registry",
+    "registry_resolver",
+    "release_parts",
+    "report_data",
     "requirements",
+    "serve",
     "sign",
+    "strong_digests",
     "validate",
     "verify",
     "write_draft",
@@ -305,6 +321,116 @@ def write_file(path: Path, data: bytes, mode: int = 0o644) -> None:
     write_atomic(path, data, mode)
 
 
+# -- the registry ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReleaseParts:
+    """What a registry stores beside a release's archive: its manifest and envelope."""
+
+    manifest_name: str
+    manifest: bytes
+    envelope: bytes | None
+
+
+def release_parts(target: Target, options: Options | None = None) -> ReleaseParts:
+    """The exact manifest and envelope bytes of a release (folder, manifest or archive).
+    Raises :class:`ReleaseError` when it cannot be opened or has no readable manifest."""
+    from rebuildable.errors import MemberError  # noqa: PLC0415
+    from rebuildable.model import envelope_path  # noqa: PLC0415
+    from rebuildable.release import open_release  # noqa: PLC0415
+
+    opts = options or Options()
+    with open_release(target, archive_limits=opts.archive_limits) as release:
+        try:
+            manifest = release.read_manifest()
+        except (MemberError, OSError) as exc:
+            raise ReleaseError("release.unreadable", f"{release.manifest_name}: {exc}",
+                               path=release.manifest_name) from exc
+        if len(manifest) > opts.limits.max_bytes:
+            raise ReleaseError("load.too-large", f"{release.manifest_name}: larger than "
+                               f"{opts.limits.max_bytes} bytes", path=release.manifest_name)
+        envelope: bytes | None
+        try:
+            with release.open(envelope_path(release.manifest_name)) as fh:
+                envelope = fh.read(opts.limits.max_bytes + 1)
+        except (MemberError, OSError):
+            envelope = None
+        return ReleaseParts(release.manifest_name, manifest, envelope)
+
+
+def strong_digests(data: bytes) -> dict[str, str]:
+    """Every strong digest this machine can compute of ``data`` (algorithm -> hex)."""
+    from rebuildable.digest import ALGORITHMS, available  # noqa: PLC0415
+
+    out = {}
+    for name, alg in ALGORITHMS.items():
+        if alg.strong and available(name) and alg.factory is not None:
+            h = alg.factory()
+            h.update(data)
+            out[name] = h.hexdigest()
+    return out
+
+
+def report_data(report: Report) -> dict[str, Any]:
+    """The report as strict JSON data (the ``--format json`` document)."""
+    from rebuildable.render._jsonsafe import json_safe  # noqa: PLC0415
+
+    data: dict[str, Any] = json_safe(report.to_dict())
+    return data
+
+
+def key_id(pem: bytes) -> str:
+    """The key id (fingerprint) of a public key in PEM; raises :class:`BadKeyError`."""
+    from rebuildable.signing.keys import load_public_key  # noqa: PLC0415
+
+    return load_public_key(pem).keyid
+
+
+def registry_resolver(url: str, *, timeout: float = 30.0) -> UpstreamResolver:
+    """An :attr:`Options.upstream_resolver` that asks the registry at ``url`` for a
+    manifest by digest (standard library HTTP only)."""
+    from rebuildable.registry.client import ManifestFetcher  # noqa: PLC0415
+
+    return ManifestFetcher(url, timeout=timeout)
+
+
+def publish(target: str | os.PathLike[str], registry: str, namespace: str, token: str,
+            *, timeout: float = 600.0) -> PublishOutcome:
+    """Upload a signed release to a registry; the answer (published, identical, refused
+    with the registry's report) is data. Network and usage problems raise
+    :class:`UsageError` (from :mod:`rebuildable.registry.client`)."""
+    from rebuildable.registry.client import publish as _publish  # noqa: PLC0415
+
+    return _publish(target, registry, namespace, token, timeout=timeout)
+
+
+def registry(config: RegistryConfig) -> Registry:
+    """The registry service's core (database, blob store, publish and read operations),
+    migrated to the newest schema; needs the ``registry`` extra."""
+    _need_registry_extra()
+    from rebuildable.registry.service import open_registry  # noqa: PLC0415
+
+    return open_registry(config)
+
+
+def serve(config: RegistryConfig, host: str, port: int) -> None:
+    """Run the registry's HTTP service until interrupted; needs the ``registry`` extra."""
+    _need_registry_extra()
+    from rebuildable.registry.server import run  # noqa: PLC0415
+
+    run(config, host, port)
+
+
+def _need_registry_extra() -> None:
+    import importlib.util  # noqa: PLC0415
+
+    for module in ("fastapi", "uvicorn", "sqlalchemy", "alembic", "jinja2", "python_multipart"):
+        if importlib.util.find_spec(module) is None:
+            raise UsageError(f"the registry needs the 'registry' extra ({module} is missing): "
+                             "pip install 'rebuildable[registry]'")
+
+
 # -- errors callers catch ----------------------------------------------------------------
 # Defined in their own modules; named here so that callers of this door need no other.
 
@@ -315,6 +441,8 @@ def __getattr__(name: str) -> type[object]:
         "BadKeyError": "rebuildable.signing.keys",
         "SignRefusedError": "rebuildable.signing.sign",
         "RebuildOptions": "rebuildable.rebuild",
+        "RegistryConfig": "rebuildable.registry.config",
+        "PublishOutcome": "rebuildable.registry.client",
         "FetchOptions": "rebuildable.remote.fetch",
     }
     if name not in homes:

@@ -3,7 +3,7 @@ the typed state earlier checks computed (:mod:`rebuildable.state`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +55,13 @@ class Options:
     fetch_options: FetchOptions | None = None
     #: a Dask scheduler address: external artifacts are fetched as tasks there
     dask: str | None = None
+    #: where a ``uri`` upstream not found in ``upstream_dirs`` is looked up by digest (a
+    #: registry): given the pinned strong digests, the manifest's bytes or None. Injected
+    #: by the caller, so that the core makes no network request of its own.
+    upstream_resolver: UpstreamResolver | None = None
+
+
+UpstreamResolver = Callable[[Mapping[str, str]], bytes | None]
 
 
 #: validates a release nested in this one (an upstream): (release, options, chain of

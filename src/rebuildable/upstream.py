@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import hashlib
+import io
 import posixpath
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from rebuildable.model import (
     UpstreamRef,
     split_ref,
 )
-from rebuildable.release import Entry, FolderRelease, Release, safe_relative
+from rebuildable.release import Entry, EntryType, FolderRelease, Release, safe_relative
 
 if TYPE_CHECKING:
     from rebuildable.context import Context
@@ -241,7 +242,6 @@ def resolve(ctx: Context) -> tuple[dict[str, ResolvedUpstream], list[Finding]]:
 
 def _resolve_one(ctx: Context, ref: UpstreamRef,
                  chain: tuple[str, ...]) -> tuple[ResolvedUpstream, list[Finding]]:
-    loc = ctx.locate(f"{ref.pointer}/manifest")
     limit = ctx.options.limits.max_bytes
     strong = pinned_digests(ref.digest, checkable=True)
     out: list[Finding] = []
@@ -252,10 +252,6 @@ def _resolve_one(ctx: Context, ref: UpstreamRef,
                            upstream=ref.id, location=ctx.locate(f"{ref.pointer}/manifest/digest")))
         return ResolvedUpstream(ref, UpstreamStatus.WEAK), out
 
-    release: Release | None = None
-    data: bytes | None = None
-    source: str | None = None
-    manifest_only = False
     if ref.path is not None:
         if not safe_relative(ref.path):
             out.append(finding("upstream.path-escapes",
@@ -278,24 +274,73 @@ def _resolve_one(ctx: Context, ref: UpstreamRef,
                                upstream=ref.id,
                                location=ctx.locate(f"{ref.pointer}/manifest/path")))
             return ResolvedUpstream(ref, UpstreamStatus.MISSING, source=ref.path), out
-        source = ref.path
         folder, name = posixpath.split(ref.path)
-        release = SubRelease(ctx.release, folder, name)
-    else:
-        match = find_offline(ctx.options.upstream_dirs, ref, strong, limit)
-        if match is None:
-            where = (f" in {', '.join(str(d) for d in ctx.options.upstream_dirs)}"
-                     if ctx.options.upstream_dirs else "")
-            out.append(finding("upstream.not-resolved",
-                               f"upstream {ref.id!r} ({ref.uri}) was not resolved offline: "
-                               f"no local copy{where}",
-                               upstream=ref.id, location=ctx.locate(f"{ref.pointer}/manifest/uri")))
-            return ResolvedUpstream(ref, UpstreamStatus.UNRESOLVED), out
-        path, data = match
-        source = str(path)
-        manifest_only = path.name not in MANIFEST_NAMES
-        release = FolderRelease(path.parent, path.name, str(path))
+        return _checked(ctx, ref, chain, ref.path, data,
+                        release=SubRelease(ctx.release, folder, name), manifest_only=False,
+                        out=out)
 
+    match = find_offline(ctx.options.upstream_dirs, ref, strong, limit)
+    if match is not None:
+        path, data = match
+        return _checked(ctx, ref, chain, str(path), data,
+                        release=FolderRelease(path.parent, path.name, str(path)),
+                        manifest_only=path.name not in MANIFEST_NAMES, out=out)
+    fetched = _fetch(ctx, strong, limit) if ctx.options.upstream_resolver else None
+    if fetched is not None:
+        return _checked(ctx, ref, chain, fetched[0], fetched[1],
+                        release=FetchedManifest(fetched[1], fetched[0]), manifest_only=True,
+                        out=out)
+    where = [str(d) for d in ctx.options.upstream_dirs]
+    if ctx.options.upstream_resolver is not None:
+        where.append("the registry")
+    out.append(finding("upstream.not-resolved",
+                       f"upstream {ref.id!r} ({ref.uri}) was not resolved offline: "
+                       f"no local copy{' in ' + ', '.join(where) if where else ''}",
+                       upstream=ref.id, location=ctx.locate(f"{ref.pointer}/manifest/uri")))
+    return ResolvedUpstream(ref, UpstreamStatus.UNRESOLVED), out
+
+
+def _fetch(ctx: Context, strong: Mapping[str, str], limit: int) -> tuple[str, bytes] | None:
+    """The manifest from the options' resolver (a registry), when it has one whose bytes
+    match; a resolver that fails counts as not having it."""
+    resolver = ctx.options.upstream_resolver
+    assert resolver is not None
+    try:
+        data = resolver(dict(strong))
+    except Exception:  # a resolver is the caller's code: its failure is "not found"
+        return None
+    if data is None or len(data) > limit or not digest_matches(data, strong):
+        return None
+    alg = sorted(strong)[0]
+    return f"registry:{alg}:{strong[alg]}", data
+
+
+class FetchedManifest(Release):
+    """An upstream manifest fetched by digest: the manifest alone, none of its files."""
+
+    def __init__(self, data: bytes, label: str) -> None:
+        self.data = data
+        self.label = label
+        # The bytes come without a file name: a JSON document is read as JSON.
+        self.manifest_name = "rebuild.json" if data.lstrip()[:1] == b"{" else "rebuild.yaml"
+        self.findings = []
+
+    def entries(self) -> Mapping[str, Entry]:
+        return {self.manifest_name: Entry(self.manifest_name, EntryType.FILE, len(self.data))}
+
+    def open(self, path: str) -> BinaryIO:
+        if path != self.manifest_name:
+            raise MemberError("integrity.missing",
+                              "not here: only the manifest was fetched from the registry")
+        return io.BytesIO(self.data)
+
+
+def _checked(ctx: Context, ref: UpstreamRef, chain: tuple[str, ...], source: str,
+             data: bytes, *, release: Release, manifest_only: bool,
+             out: list[Finding]) -> tuple[ResolvedUpstream, list[Finding]]:
+    """Check the bytes of a found upstream manifest against its pin, then validate it."""
+    loc = ctx.locate(f"{ref.pointer}/manifest")
+    strong = pinned_digests(ref.digest)
     actual = _hash(data, sorted(strong))
     sha = hashlib.sha256(data).hexdigest()
     if sha in chain:

@@ -25,6 +25,9 @@ COMMANDS: dict[str, str] = {
     "sign": "sign",
     "verify": "verify",
     "export": "export",
+    "publish": "publish",
+    "serve": "serve",
+    "registry": "registry",
 }
 
 

@@ -44,6 +44,9 @@ REQUIREMENTS = api.requirements()
 @click.option("--upstream-dir", "upstream_dirs", multiple=True, metavar="DIR",
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A folder holding upstream releases' manifests. Repeatable.")
+@click.option("--registry", "registry", metavar="URL", default=None,
+              help="A registry to fetch upstream manifests from, by digest (after "
+                   "--upstream-dir).")
 @click.option("--fetch", is_flag=True,
               help="Stream external (uri) artifacts and check their digests and sizes "
                    "(https, http, file, s3 and other fsspec schemes); nothing is stored.")
@@ -59,8 +62,9 @@ REQUIREMENTS = api.requirements()
 @no_color_option
 def command(*, release: str, fmt: str, strict: bool, keys: tuple[bytes, ...],
             threshold: int | None, trust: Path | None, require: tuple[str, ...],
-            upstream_dirs: tuple[Path, ...], fetch: bool, fetch_concurrency: int,
-            fetch_retries: int, dask: str | None, workers: int, no_color: bool) -> None:
+            upstream_dirs: tuple[Path, ...], registry: str | None, fetch: bool,
+            fetch_concurrency: int, fetch_retries: int, dask: str | None, workers: int,
+            no_color: bool) -> None:
     """Check that RELEASE (folder, manifest or archive; - reads an archive from standard
     input; default .) is complete and intact.
 
@@ -76,13 +80,18 @@ def command(*, release: str, fmt: str, strict: bool, keys: tuple[bytes, ...],
                                                     trust=trust))
         except api.UsageError as exc:
             fail(str(exc))
+    try:
+        resolver = api.registry_resolver(registry) if registry else None
+    except api.UsageError as exc:
+        fail(str(exc))
     with progress_for(fmt) as progress:
         options = api.Options(strict=strict, workers=workers, progress=progress,
-                          upstream_dirs=tuple(upstream_dirs), keys=keys, threshold=threshold,
-                          trust=trust, require=frozenset(require), fetch=fetch or bool(dask),
-                          fetch_options=api.FetchOptions(concurrency=fetch_concurrency,
-                                                         retries=fetch_retries),
-                          dask=dask)
+                              upstream_dirs=tuple(upstream_dirs), keys=keys,
+                              threshold=threshold, trust=trust, require=frozenset(require),
+                              fetch=fetch or bool(dask),
+                              fetch_options=api.FetchOptions(concurrency=fetch_concurrency,
+                                                             retries=fetch_retries),
+                              dask=dask, upstream_resolver=resolver)
         target: str | BinaryIO = sys.stdin.buffer if release == "-" else release
         report = api.validate(target, options)
     finish(report, fmt, no_color=no_color, target=release)

@@ -1,0 +1,284 @@
+"""The HTTP service: FastAPI routes over a :class:`~.service.Registry`.
+
+Reads are public; writes need a bearer token of the namespace. Every blocking call (the
+database, the blob store, the engine) runs in a worker thread, and validations are bounded
+by a capacity limiter, so a long validation never stalls other requests. Errors are JSON
+``{"error": {"code", "message"}}``; a traceback never reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import anyio
+from fastapi import FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from rebuildable._version import __version__
+from rebuildable.registry.badge import badge_svg
+from rebuildable.registry.errors import RegistryError
+from rebuildable.registry.names import NAME_PATTERN, NAMESPACE_PATTERN
+from rebuildable.registry.pages import Pages
+from rebuildable.registry.queries import DIGEST_PATTERN
+from rebuildable.registry.service import Registry
+from rebuildable.registry.upload import UploadReceiver
+from rebuildable.registry.versions import VERSION_PATTERN
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("rebuildable.registry")
+T = TypeVar("T")
+
+Ns = Annotated[str, Path(pattern=NAMESPACE_PATTERN, max_length=64)]
+Name = Annotated[str, Path(pattern=NAME_PATTERN, max_length=128)]
+Ver = Annotated[str, Path(pattern=VERSION_PATTERN, max_length=128)]
+Digest = Annotated[str, Path(pattern=DIGEST_PATTERN, max_length=150)]
+
+_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'")
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "content": {"application/json": {"schema": {
+        "$ref": "#/components/schemas/Error"}}}}
+    for code, text in ((400, "bad request"), (404, "not found"))}
+_PUBLISH_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["manifest", "envelope", "archive"],
+    "properties": {"manifest": {"type": "string", "format": "binary"},
+                   "envelope": {"type": "string", "format": "binary"},
+                   "archive": {"type": "string", "format": "binary"}}}}}}}
+
+
+class _Headers:
+    """Security headers on every response (pages have no scripts and load nothing)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [(b"x-content-type-options", b"nosniff"),
+                            (b"content-security-policy", _CSP.encode()),
+                            (b"referrer-policy", b"no-referrer")]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, wrapped)
+
+
+def create_app(registry: Registry) -> FastAPI:
+    app = FastAPI(title="rebuildable registry", version=__version__, docs_url=None,
+                  redoc_url=None, openapi_url="/openapi.json")
+    app.state.registry = registry
+    limiter = anyio.CapacityLimiter(registry.config.workers)
+    pages = Pages(registry.queries)
+    q = registry.queries
+
+    async def blocking(fn: Callable[..., T], *args: Any, limit: anyio.CapacityLimiter | None = None
+                       ) -> T:
+        return await anyio.to_thread.run_sync(lambda: fn(*args), limiter=limit)
+
+    _handlers(app)
+    app.add_middleware(_Headers)
+
+    @app.get("/api/v1/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.post("/api/v1/namespaces/{ns}/releases", status_code=201, tags=["publish"],
+              openapi_extra=_PUBLISH_BODY, responses={
+                  200: {"description": "identical bytes already published"},
+                  401: {"description": "no or bad token"},
+                  403: {"description": "a token of another namespace"},
+                  409: {"description": "name@version taken, or a rollback"},
+                  413: {"description": "too large"},
+                  422: {"description": "refused by the engine (with its report)"}, **_ERRORS})
+    async def publish(request: Request, ns: Ns) -> JSONResponse:
+        await blocking(registry.admin.authorise, ns, request.headers.get("authorization"))
+        limits = registry.config.limits
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > limits.max_body:
+            raise RegistryError(413, "too-large", f"the upload is larger than {limits.max_body} "
+                                "bytes")
+        receiver = UploadReceiver(request.headers.get("content-type", ""), limits)
+        try:
+            async for chunk in request.stream():
+                await blocking(receiver.feed, chunk)
+            parts = await blocking(receiver.finish)
+            status, row = await blocking(registry.publisher.publish, ns, parts, limit=limiter)
+        finally:
+            await blocking(receiver.close)
+
+        def record() -> dict[str, Any]:
+            with q.db.read() as s:
+                return q.record(s, row)
+
+        return JSONResponse(await blocking(record), status_code=status)
+
+    def _with_release(ns: str, name: str, version: str,
+                      fn: Callable[[Any, Any], T]) -> T:
+        with q.db.read() as s:
+            return fn(s, q.release(s, ns, name, version))
+
+    base = "/api/v1/namespaces/{ns}/releases/{name}/{version}"
+
+    @app.get(base, tags=["read"], responses=_ERRORS)
+    def record(ns: Ns, name: Name, version: Ver) -> dict[str, Any]:
+        return _with_release(ns, name, version, q.record)
+
+    @app.get(base + "/report", tags=["read"], responses=_ERRORS)
+    def report(ns: Ns, name: Name, version: Ver) -> dict[str, Any]:
+        return _with_release(ns, name, version, lambda s, r: r.report)
+
+    @app.get(base + "/manifest", tags=["read"], responses=_ERRORS,
+             response_class=Response)
+    def manifest(ns: Ns, name: Name, version: Ver) -> Response:
+        row = _with_release(ns, name, version, lambda s, r: r)
+        kind = "application/json" if row.manifest_name.endswith(".json") else "application/yaml"
+        return Response(q.manifest_bytes(row), media_type=kind)
+
+    @app.get(base + "/envelope", tags=["read"], responses=_ERRORS, response_class=Response)
+    def envelope(ns: Ns, name: Name, version: Ver) -> Response:
+        row = _with_release(ns, name, version, lambda s, r: r)
+        return Response(q.envelope_bytes(row), media_type="application/json")
+
+    @app.get(base + "/lineage", tags=["lineage"], responses=_ERRORS)
+    def lineage(ns: Ns, name: Name, version: Ver) -> dict[str, Any]:
+        return _with_release(ns, name, version, q.lineage)
+
+    @app.get(base + "/badge.svg", tags=["read"], responses=_ERRORS, response_class=Response)
+    def badge(ns: Ns, name: Name, version: Ver) -> Response:
+        row = _with_release(ns, name, version, lambda s, r: r)
+        return Response(badge_svg(row.verdicts, bool(row.signers)), media_type="image/svg+xml",
+                        headers={"cache-control": "public, max-age=300"})
+
+    @app.get("/api/v1/releases/{digest}", tags=["lineage"], responses=_ERRORS)
+    def by_digest(digest: Digest) -> dict[str, Any]:
+        with q.db.read() as s:
+            return q.record(s, q.by_digest(s, digest))
+
+    @app.get("/api/v1/releases/{digest}/manifest", tags=["lineage"], responses=_ERRORS,
+             response_class=Response)
+    def manifest_by_digest(digest: Digest) -> Response:
+        with q.db.read() as s:
+            row = q.by_digest(s, digest)
+        return Response(q.manifest_bytes(row), media_type="application/octet-stream")
+
+    @app.get("/api/v1/search", tags=["lineage"], responses=_ERRORS)
+    def search(artifact: Annotated[str, Query(pattern=DIGEST_PATTERN, max_length=150)]
+               ) -> dict[str, Any]:
+        with q.db.read() as s:
+            return {"releases": q.search_artifact(s, artifact)}
+
+    _admin_routes(app, registry, blocking)
+
+    @app.get("/", response_class=HTMLResponse, tags=["pages"])
+    def index(q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
+        return HTMLResponse(pages.index(q))
+
+    @app.get("/{ns}/{name}/{version}", response_class=HTMLResponse, tags=["pages"],
+             responses=_ERRORS)
+    def page(ns: Ns, name: Name, version: Ver) -> HTMLResponse:
+        return HTMLResponse(pages.release(ns, name, version))
+
+    _error_schema(app)
+    return app
+
+
+def _admin_routes(app: FastAPI, registry: Registry, blocking: Any) -> None:
+    admin = registry.admin
+
+    @app.get("/api/v1/namespaces/{ns}/keys", tags=["namespaces"], responses=_ERRORS)
+    def keys(ns: Ns) -> dict[str, Any]:
+        threshold, pairs = admin.keys(ns)
+        return {"namespace": ns, "threshold": threshold,
+                "keys": [{"keyid": k, "pem": pem} for k, pem in pairs]}
+
+    @app.post("/api/v1/namespaces/{ns}/keys", status_code=201, tags=["namespaces"],
+              responses=_ERRORS, openapi_extra={"requestBody": {"required": True, "content": {
+                  "text/plain": {"schema": {"type": "string"}}}}})
+    async def add_key(request: Request, ns: Ns) -> dict[str, str]:
+        await blocking(admin.authorise, ns, request.headers.get("authorization"), "admin")
+        body = await _bounded_body(request, 64 * 1024)
+        return {"keyid": await blocking(admin.add_key, ns, body)}
+
+    @app.post("/api/v1/namespaces/{ns}/tokens", status_code=201, tags=["namespaces"],
+              responses=_ERRORS)
+    async def add_token(request: Request, ns: Ns,
+                        scope: Annotated[str, Query(pattern="^(publish|admin)$")] = "publish"
+                        ) -> dict[str, str]:
+        await blocking(admin.authorise, ns, request.headers.get("authorization"), "admin")
+        text = await blocking(admin.add_token, ns, scope)
+        return {"token": text, "id": text.split("_")[1], "scope": scope}
+
+    @app.delete("/api/v1/namespaces/{ns}/tokens/{token_id}", status_code=204,
+                tags=["namespaces"], responses=_ERRORS, response_class=Response)
+    async def revoke_token(request: Request, ns: Ns,
+                           token_id: Annotated[str, Path(pattern="^[0-9a-f]{16}$")]) -> Response:
+        await blocking(admin.authorise, ns, request.headers.get("authorization"), "admin")
+        await blocking(admin.revoke_token, ns, token_id)
+        return Response(status_code=204)
+
+
+async def _bounded_body(request: Request, limit: int) -> bytes:
+    out = bytearray()
+    async for chunk in request.stream():
+        out += chunk
+        if len(out) > limit:
+            raise RegistryError(413, "too-large", f"the body is larger than {limit} bytes")
+    return bytes(out)
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+_STATUS_CODES = {400: "bad-request", 401: "unauthorised", 403: "forbidden", 404: "not-found",
+                 405: "method-not-allowed", 413: "too-large"}
+
+
+def _handlers(app: FastAPI) -> None:
+    @app.exception_handler(RegistryError)
+    async def registry_error(_: Request, exc: RegistryError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for e in exc.errors()[:5]:
+            where = ".".join(str(p) for p in e.get("loc", ()))
+            problems.append(f"{where}: {e.get('msg', 'invalid')}")
+        return _error(400, "bad-request", "; ".join(problems) or "invalid request")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _STATUS_CODES.get(exc.status_code, "error")
+        return _error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def internal(_: Request, exc: Exception) -> JSONResponse:
+        log.error("internal error", exc_info=exc)
+        return _error(500, "internal", "internal error (the server's log has the details)")
+
+
+def _error_schema(app: FastAPI) -> None:
+    """Name the error shape in the OpenAPI document."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = original()
+            schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = {
+                "type": "object", "required": ["error"], "properties": {"error": {
+                    "type": "object", "required": ["code", "message"],
+                    "properties": {"code": {"type": "string"},
+                                   "message": {"type": "string"}}}}}
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

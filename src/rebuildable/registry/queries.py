@@ -1,0 +1,180 @@
+"""Reads: records, lineage, search, and the stored bytes. Every answer is plain data."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from rebuildable.registry.admin import namespace_row
+from rebuildable.registry.db import Database
+from rebuildable.registry.errors import RegistryError
+from rebuildable.registry.models import (
+    ArtifactDigest,
+    ManifestDigest,
+    Namespace,
+    Release,
+    UpstreamEdge,
+)
+from rebuildable.registry.store import BlobStore
+
+__all__ = ["DIGEST_PATTERN", "Queries", "parse_digest"]
+
+DIGEST_PATTERN = r"^[a-z0-9-]{2,16}:[0-9a-fA-F]{32,128}$"
+_DIGEST = re.compile(DIGEST_PATTERN)
+#: the most results one search or listing returns
+MAX_RESULTS = 200
+
+
+def parse_digest(text: str) -> tuple[str, str]:
+    if _DIGEST.fullmatch(text) is None:
+        raise RegistryError(400, "bad-request",
+                            "a digest is ALGORITHM:HEX, e.g. sha256:<64 hex digits>")
+    alg, _, value = text.partition(":")
+    return alg, value.lower()
+
+
+@dataclass
+class Queries:
+    db: Database
+    store: BlobStore
+
+    # -- one release -----------------------------------------------------------------
+
+    def release(self, s: Session, namespace: str, name: str, version: str) -> Release:
+        row = s.scalars(select(Release).join(Namespace, Namespace.id == Release.namespace_id)
+                        .where(Namespace.name == namespace, Release.name == name,
+                               Release.version == version)).first()
+        if row is None:
+            namespace_row(s, namespace)  # 404 for the namespace itself, when it is that
+            raise RegistryError(404, "not-found", f"no release {name}@{version} in {namespace}")
+        return row
+
+    def by_digest(self, s: Session, digest: str) -> Release:
+        alg, value = parse_digest(digest)
+        row = s.scalars(select(Release).join(ManifestDigest,
+                                             ManifestDigest.release_id == Release.id)
+                        .where(ManifestDigest.algorithm == alg, ManifestDigest.value == value)
+                        .order_by(Release.id)).first()
+        if row is None:
+            raise RegistryError(404, "not-found", f"no release whose manifest has {alg}:{value}")
+        return row
+
+    def record(self, s: Session, row: Release) -> dict[str, Any]:
+        ns = self._ns_name(s, row.namespace_id)
+        ups = self._upstream_refs(s, row)
+        upstream = [{**u, "release": ups.get(u["id"])} for u in row.upstream]
+        return {
+            "namespace": ns, "name": row.name, "version": row.version,
+            "digest": f"sha256:{row.digest}", "published_at": row.published_at,
+            "ok": row.ok, "verdicts": row.verdicts, "signers": row.signers,
+            "upstream": upstream, "artifacts": row.artifacts,
+            "manifest": row.manifest_name,
+            "envelope_digest": f"sha256:{row.envelope_blob}",
+            "archive_digest": f"sha256:{row.archive_blob}", "archive_size": row.archive_size,
+        }
+
+    def ref(self, s: Session, row: Release, relation: str | None = None) -> dict[str, Any]:
+        return {"namespace": self._ns_name(s, row.namespace_id), "name": row.name,
+                "version": row.version, "digest": f"sha256:{row.digest}",
+                "relation": relation}
+
+    # -- lineage -----------------------------------------------------------------------
+
+    def lineage(self, s: Session, row: Release) -> dict[str, list[dict[str, Any]]]:
+        found = self._upstream_refs(s, row)
+        upstream = []
+        for u in row.upstream:
+            ref = found.get(u["id"])
+            if ref is None:  # pinned, not (yet) published here
+                alg = "sha256" if "sha256" in u["digest"] else min(u["digest"], default="")
+                ref = {"namespace": None, "name": u.get("name"), "version": u.get("version"),
+                       "digest": f"{alg}:{u['digest'].get(alg, '')}" if alg else None}
+            upstream.append({**ref, "relation": u.get("relation"), "id": u["id"],
+                             "published": u["id"] in found})
+        return {"upstream": upstream, "downstream": self.downstream(s, row)}
+
+    def downstream(self, s: Session, row: Release) -> list[dict[str, Any]]:
+        mine = s.execute(select(ManifestDigest.algorithm, ManifestDigest.value)
+                         .where(ManifestDigest.release_id == row.id)).all()
+        if not mine:
+            return []
+        match = or_(*(and_(UpstreamEdge.algorithm == a, UpstreamEdge.value == v)
+                      for a, v in mine))
+        rows = s.execute(select(Release, UpstreamEdge.relation, UpstreamEdge.upstream)
+                         .join(UpstreamEdge, UpstreamEdge.release_id == Release.id)
+                         .where(match).order_by(Release.id).limit(MAX_RESULTS)).all()
+        out: dict[int, dict[str, Any]] = {}
+        for rel, relation, ident in rows:
+            out.setdefault(rel.id, {**self.ref(s, rel, relation), "id": ident,
+                                    "published": True})
+        return list(out.values())
+
+    def _upstream_refs(self, s: Session, row: Release) -> dict[str, dict[str, Any]]:
+        """Upstream id -> the published release its pin names (by any pinned digest)."""
+        rows = s.execute(select(UpstreamEdge.upstream, UpstreamEdge.relation, Release)
+                         .join(ManifestDigest, and_(
+                             ManifestDigest.algorithm == UpstreamEdge.algorithm,
+                             ManifestDigest.value == UpstreamEdge.value))
+                         .join(Release, Release.id == ManifestDigest.release_id)
+                         .where(UpstreamEdge.release_id == row.id)
+                         .order_by(Release.id)).all()
+        out: dict[str, dict[str, Any]] = {}
+        for ident, relation, rel in rows:
+            out.setdefault(ident, self.ref(s, rel, relation))
+        return out
+
+    # -- search and listings ---------------------------------------------------------
+
+    def search_artifact(self, s: Session, digest: str) -> list[dict[str, Any]]:
+        alg, value = parse_digest(digest)
+        rows = s.execute(select(Release, ArtifactDigest.artifact)
+                         .join(ArtifactDigest, ArtifactDigest.release_id == Release.id)
+                         .where(ArtifactDigest.algorithm == alg, ArtifactDigest.value == value)
+                         .order_by(Release.id).limit(MAX_RESULTS)).all()
+        out: dict[int, dict[str, Any]] = {}
+        for rel, artifact in rows:
+            item = out.setdefault(rel.id, {**self.ref(s, rel), "artifacts": []})
+            item["artifacts"].append(artifact)
+        for item in out.values():
+            item.pop("relation")
+        return list(out.values())
+
+    def recent(self, s: Session, name_part: str = "") -> list[dict[str, Any]]:
+        query = select(Release).order_by(Release.id.desc()).limit(MAX_RESULTS)
+        if name_part:
+            escaped = name_part.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(Release.name.like(f"%{escaped}%", escape="\\"))
+        return [{**self.record_brief(s, r)} for r in s.scalars(query)]
+
+    def record_brief(self, s: Session, row: Release) -> dict[str, Any]:
+        return {**self.ref(s, row), "published_at": row.published_at,
+                "verdicts": row.verdicts}
+
+    def _ns_name(self, s: Session, namespace_id: int) -> str:
+        ns = s.get(Namespace, namespace_id)
+        return ns.name if ns else ""
+
+    # -- bytes -----------------------------------------------------------------------
+
+    def manifest_bytes(self, row: Release) -> bytes:
+        return self.store.get(row.digest)
+
+    def envelope_bytes(self, row: Release) -> bytes:
+        return self.store.get(row.envelope_blob)
+
+    def manifest_for(self, pins: Iterable[tuple[str, str]]) -> bytes | None:
+        """The manifest bytes of a release whose manifest has one of these digests."""
+        with self.db.read() as s:
+            for alg, value in pins:
+                row = s.scalars(select(Release).join(
+                    ManifestDigest, ManifestDigest.release_id == Release.id).where(
+                    ManifestDigest.algorithm == alg, ManifestDigest.value == value.lower())
+                    .order_by(Release.id)).first()
+                if row is not None:
+                    return self.manifest_bytes(row)
+        return None

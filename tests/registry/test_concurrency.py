@@ -1,0 +1,163 @@
+"""Racing publishers, a server killed mid-publish, restarts: the database and the blob
+store stay consistent, on SQLite and PostgreSQL, with one server process or two."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from rebuildable.registry.pack import pack_folder
+from tests.support.registry import Server, database, namespace, publish_dir, start_server, upload
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    with database(request.param, tmp_path) as url:
+        yield tmp_path / "data", url
+
+
+def _race(servers: list[Server], ns: str, token: str, releases: list[Path]) -> list[int]:
+    barrier = threading.Barrier(len(releases))
+    statuses: list[int] = [0] * len(releases)
+    archives = list(releases)
+
+    def run(i: int) -> None:
+        with servers[i % len(servers)].client() as c:
+            barrier.wait()
+            statuses[i] = upload(c, ns, token, archives[i]).status_code
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(releases))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    return statuses
+
+
+def test_eight_racing_publishers_one_wins(backend: tuple[Path, str], tmp_path: Path) -> None:
+    """On SQLite, one server process; on PostgreSQL, two processes sharing the database
+    and the blob store (the scale-out set-up), the publishers spread over both."""
+    data, url = backend
+    processes = 1 if url.startswith("sqlite") else 2
+    servers = [start_server(data, url)]
+    try:
+        if processes == 2:
+            servers.append(start_server(tmp_path / "data2", url, store=servers[0].config.store_url))
+        ns, token = namespace(servers[0])
+        releases = [publish_dir(tmp_path / f"r{i}", name="raced", version="1.0.0",
+                                description=f"publisher {i}") for i in range(8)]
+        statuses = _race(servers, ns, token, releases)
+        assert sorted(statuses) == [201] + [409] * 7, statuses
+        winner = releases[statuses.index(201)]
+        with servers[-1].client() as c:
+            got = c.get(f"/api/v1/namespaces/{ns}/releases/raced/1.0.0/manifest").content
+            assert got == (winner / "rebuild.yaml").read_bytes()
+            env = c.get(f"/api/v1/namespaces/{ns}/releases/raced/1.0.0/envelope").content
+            assert env == (winner / "rebuild.dsse.json").read_bytes()
+        # The losers stored nothing: the only blobs are the winner's three.
+        assert len(servers[0].blobs()) == 3
+
+        same = publish_dir(tmp_path / "same", name="same", version="1.0.0")
+        statuses = _race(servers, ns, token, [same] * 8)
+        assert sorted(statuses) == [200] * 7 + [201], statuses
+    finally:
+        for s in servers:
+            s.stop()
+
+
+def _half_upload(server: Server, ns: str, token: str, release: Path) -> socket.socket:
+    """Start a publish and send only half its body (the server is then mid-upload)."""
+    archive = release.parent / "half.tar.gz"
+    pack_folder(release, archive)
+    body = archive.read_bytes()
+    head = (f"POST /api/v1/namespaces/{ns}/releases HTTP/1.1\r\nHost: x\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Length: {len(body) * 2 + 400}\r\n"
+            "Content-Type: multipart/form-data; boundary=b0undary\r\n\r\n")
+    part = ("--b0undary\r\nContent-Disposition: form-data; name=\"archive\"; "
+            "filename=\"a\"\r\n\r\n")
+    host, port = server.url.removeprefix("http://").split(":")
+    sock = socket.create_connection((host, int(port)))
+    sock.sendall(head.encode() + part.encode() + body[: len(body) // 2])
+    return sock
+
+
+def _check_consistent(server: Server, ns: str, expected: dict[str, Path]) -> None:
+    with server.client() as c:
+        for version, rel in expected.items():
+            base = f"/api/v1/namespaces/{ns}/releases/big/{version}"
+            rec = c.get(base).json()
+            manifest = c.get(base + "/manifest").content
+            assert manifest == (rel / "rebuild.yaml").read_bytes()
+            assert rec["digest"] == "sha256:" + hashlib.sha256(manifest).hexdigest()
+            envelope = c.get(base + "/envelope").content
+            assert rec["envelope_digest"] == "sha256:" + hashlib.sha256(envelope).hexdigest()
+            assert c.get(base + "/report").json()["ok"] is True
+
+
+def test_sigkill_mid_publish_then_restart(backend: tuple[Path, str], tmp_path: Path) -> None:
+    data, url = backend
+    server = start_server(data, url)
+    ns, token = namespace(server)
+    acknowledged: dict[str, Path] = {}
+    big = {"blob.bin": os.urandom(4 << 20)}
+    try:
+        with server.client() as c:
+            for v in ("1.0.0", "1.0.1"):
+                rel = publish_dir(tmp_path / v, name="big", version=v)
+                assert upload(c, ns, token, rel).status_code == 201
+                acknowledged[v] = rel
+        half = _half_upload(server, ns, token, publish_dir(tmp_path / "half", name="big",
+                                                          version="1.0.2"))
+        # A complete publish of a larger release, killed somewhere in its course.
+        inflight = publish_dir(tmp_path / "inflight", name="big", version="1.0.3")
+        for rel_path, content in big.items():
+            (inflight / rel_path).write_bytes(content)
+        result: dict[str, int] = {}
+
+        def send() -> None:
+            try:
+                with server.client() as c:
+                    result["status"] = upload(c, ns, token, inflight).status_code
+            except httpx.HTTPError:
+                result["status"] = -1
+
+        t = threading.Thread(target=send)
+        t.start()
+        time.sleep(0.8)
+        server.kill()
+        t.join(60)
+        half.close()
+    finally:
+        server.stop()
+
+    server = start_server(data, url)
+    try:
+        _check_consistent(server, ns, acknowledged)
+        with server.client() as c:
+            listed = c.get(f"/api/v1/namespaces/{ns}/releases/big/1.0.3")
+            assert listed.status_code in (200, 404)
+            assert c.get(f"/api/v1/namespaces/{ns}/releases/big/1.0.2").status_code == 404
+            # Blobs no row refers to are unreachable: no release has them as its manifest.
+            for blob in server.blobs():
+                r = c.get(f"/api/v1/releases/sha256:{blob}")
+                if r.status_code == 200:
+                    assert r.json()["namespace"] == ns
+            again = publish_dir(tmp_path / "again", name="big", version="1.1.0")
+            assert upload(c, ns, token, again).status_code == 201
+            acknowledged["1.1.0"] = again
+    finally:
+        server.stop()
+    # Restart persistence: a clean stop and start keeps every record.
+    server = start_server(data, url)
+    try:
+        _check_consistent(server, ns, acknowledged)
+    finally:
+        server.stop()

@@ -1,0 +1,171 @@
+"""Publishing and reading over HTTP, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import httpx
+from click.testing import CliRunner
+
+from rebuildable.cli import cli
+from tests.support.registry import Server, namespace, publish_dir, upload
+from tests.support.signing import key
+
+
+def _publish_cli(server: Server, release: Path, ns: str, token: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["publish", str(release), "--registry", server.url,
+                                      "--namespace", ns], env={"REBUILDABLE_TOKEN": token})
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_publish_and_read_everything(server: Server, work: Path) -> None:
+    ns, token = namespace(server)
+    release = publish_dir(work / "rel", name="tiny", version="1.0.0")
+    code, out, err = _publish_cli(server, release, ns, token)
+    assert code == 0, err
+    assert out.startswith(f"published: {ns}/tiny 1.0.0 sha256:")
+    manifest = (release / "rebuild.yaml").read_bytes()
+    digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
+    with server.client() as c:
+        base = f"/api/v1/namespaces/{ns}/releases/tiny/1.0.0"
+        rec = c.get(base).json()
+        assert {k: rec[k] for k in ("namespace", "name", "version", "digest", "ok")} == {
+            "namespace": ns, "name": "tiny", "version": "1.0.0", "digest": digest, "ok": True}
+        assert rec["signers"] == [key("alice").public.keyid]
+        assert rec["verdicts"]["intact"] is True
+        assert rec["published_at"].endswith("Z")
+        assert {a["id"] for a in rec["artifacts"]} == {"src-train.py", "model-weights.bin",
+                                                        "config.yaml"}
+        assert c.get(base + "/manifest").content == manifest
+        assert c.get(base + "/envelope").content == (release / "rebuild.dsse.json").read_bytes()
+        report = c.get(base + "/report").json()
+        assert report["report"] == "rebuildable-report/0.1"
+        assert report["ok"] is True
+        badge = c.get(base + "/badge.svg")
+        assert badge.headers["content-type"].startswith("image/svg+xml")
+        assert "signed" in badge.text
+        assert "intact" in badge.text
+        assert c.get(f"/api/v1/releases/{digest}").json()["version"] == "1.0.0"
+        weights = next(a for a in rec["artifacts"] if a["id"] == "model-weights.bin")
+        found = c.get("/api/v1/search",
+                      params={"artifact": f"sha256:{weights['digest']['sha256']}"}).json()
+        # (other tests publish the same weights in their own namespaces)
+        assert [(r["name"], r["artifacts"]) for r in found["releases"]
+                if r["namespace"] == ns] == [("tiny", ["model-weights.bin"])]
+        page = c.get(f"/{ns}/tiny/1.0.0")
+        assert page.status_code == 200
+        assert "text/html" in page.headers["content-type"]
+        assert "default-src 'none'" in page.headers["content-security-policy"]
+
+
+def test_identical_bytes_are_idempotent(server: Server, work: Path) -> None:
+    ns, token = namespace(server)
+    release = publish_dir(work / "rel", name="same", version="1.0.0")
+    assert _publish_cli(server, release, ns, token)[0] == 0
+    code, out, _ = _publish_cli(server, release, ns, token)
+    assert code == 0
+    assert out.startswith("already published (identical)")
+    with server.client() as c:
+        assert upload(c, ns, token, release).status_code == 200
+
+
+def test_version_taken_and_rollback_are_409(server: Server, work: Path) -> None:
+    ns, token = namespace(server)
+    with server.client() as c:
+        assert upload(c, ns, token, publish_dir(work / "a", name="lib",
+                                                version="2.0.0")).status_code == 201
+        other = publish_dir(work / "b", name="lib", version="2.0.0", description="other")
+        taken = upload(c, ns, token, other)
+        assert taken.status_code == 409
+        assert taken.json()["error"]["code"] == "version-taken"
+        same_order = upload(c, ns, token, publish_dir(work / "c", name="lib", version="2.0"))
+        assert same_order.status_code == 409
+        for older in ("1.9.9", "2.0.0-rc.1"):
+            back = upload(c, ns, token, publish_dir(work / older, name="lib", version=older))
+            assert back.status_code == 409, older
+            assert back.json()["error"]["code"] == "rollback"
+        assert upload(c, ns, token, publish_dir(work / "d", name="lib",
+                                                version="2.0.1-alpha")).status_code == 201
+        assert upload(c, ns, token, publish_dir(work / "e", name="lib",
+                                                version="2.0.1")).status_code == 201
+        bad = upload(c, ns, token, publish_dir(work / "f", name="lib", version="v3"))
+        assert bad.status_code == 422
+        assert bad.json()["error"]["code"] == "bad-version"
+        # What a refused upload sent is not kept: the first release is unchanged.
+        rec = c.get(f"/api/v1/namespaces/{ns}/releases/lib/2.0.0/manifest")
+        assert rec.content == (work / "a" / "rebuild.yaml").read_bytes()
+
+
+def test_refused_uploads_leave_nothing(server: Server, work: Path) -> None:
+    ns, token = namespace(server)
+    before = server.blobs()
+    with server.client() as c:
+        unsigned_key = publish_dir(work / "k", key("mallory"), name="x", version="1.0.0")
+        r = upload(c, ns, token, unsigned_key)
+        assert r.status_code == 422
+        body = r.json()
+        assert body["error"]["code"] == "refused"
+        assert any(f["code"].startswith("sig.") for f in body["report"]["findings"])
+        tampered = publish_dir(work / "t", name="x", version="1.0.0")
+        (tampered / "config.yaml").write_bytes(b"lr: 0.2\n")
+        r = upload(c, ns, token, tampered)
+        assert r.status_code == 422
+        assert "integrity.digest-mismatch" in {f["code"] for f in r.json()["report"]["findings"]}
+        good = publish_dir(work / "g", name="x", version="1.0.0")
+        r = upload(c, ns, token, good, manifest=b"spec: rebuildable/0.1\n")
+        assert r.status_code == 422
+        assert r.json()["error"]["code"] == "parts-differ"
+        assert c.get(f"/api/v1/namespaces/{ns}/releases/x/1.0.0").status_code == 404
+    assert server.blobs() == before
+
+
+def test_tokens_and_namespaces(server: Server, work: Path) -> None:
+    ns, token = namespace(server)
+    other, other_token = namespace(server)
+    release = publish_dir(work / "rel", name="auth", version="1.0.0")
+    with server.client() as c:
+        assert upload(c, ns, None, release).status_code == 401
+        bad = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+        assert upload(c, ns, bad, release).status_code == 401
+        assert upload(c, ns, "garbage", release).status_code == 401
+        forbidden = upload(c, ns, other_token, release)
+        assert forbidden.status_code == 403
+        assert forbidden.json()["error"]["code"] == "forbidden"
+        admin = {"Authorization": f"Bearer {token}"}
+        made = c.post(f"/api/v1/namespaces/{ns}/tokens", params={"scope": "publish"},
+                      headers=admin)
+        assert made.status_code == 201
+        publish_token = made.json()["token"]
+        # A publish token publishes but cannot manage the namespace.
+        assert upload(c, ns, publish_token, release).status_code == 201
+        pem = key("bob").public.pem()
+        assert c.post(f"/api/v1/namespaces/{ns}/keys", content=pem,
+                      headers={"Authorization": f"Bearer {publish_token}"}).status_code == 403
+        assert c.post(f"/api/v1/namespaces/{other}/keys", content=pem,
+                      headers=admin).status_code == 403
+        assert c.post(f"/api/v1/namespaces/{ns}/keys", content=pem,
+                      headers=admin).status_code == 201
+        keys = c.get(f"/api/v1/namespaces/{ns}/keys").json()
+        assert len(keys["keys"]) == 2
+        revoked = c.delete(f"/api/v1/namespaces/{ns}/tokens/{made.json()['id']}", headers=admin)
+        assert revoked.status_code == 204
+        again = publish_dir(work / "rel2", name="auth", version="1.0.1")
+        assert upload(c, ns, publish_token, again).status_code == 401
+
+
+def test_hostile_paths_and_errors_are_json(server: Server) -> None:
+    with server.client() as c:
+        for path in ("/api/v1/namespaces/../releases/x/1", "/api/v1/namespaces/a/releases/%2e%2e/1",
+                     "/api/v1/namespaces/a/releases/x/..%2f..%2fetc", "/api/v1/releases/sha256:zz",
+                     "/api/v1/namespaces/" + "a" * 300 + "/releases/x/1", "/api/v1/search",
+                     "/api/v1/search?artifact=" + "a" * 400, "/a/b/c%00", "/nowhere"):
+            r = c.get(path)
+            assert 400 <= r.status_code < 500, path
+            body = r.json()
+            assert set(body["error"]) == {"code", "message"}, path
+            assert "Traceback" not in r.text
+        r = c.post("/api/v1/namespaces/a/releases", content=b"x",
+                   headers={"Content-Type": "text/plain"})
+        assert r.status_code == 401
+        assert httpx.get(server.url + "/openapi.json").json()["openapi"].startswith("3.")
