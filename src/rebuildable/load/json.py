@@ -79,7 +79,9 @@ def load_json(text: str, file: str, limits: Limits) -> tuple[Document | None, li
         return value
 
     def bad_constant(name: str) -> Any:
-        raise ValueError(f"{name} is not JSON")
+        # NaN and Infinity are not JSON; like 1e999 they are reported and kept [LOAD-10].
+        suspect.append(name)
+        return float(name)
 
     try:
         data = json.loads(text, object_pairs_hook=pairs, parse_constant=bad_constant,

@@ -154,6 +154,8 @@ def load_yaml(text: str, file: str, limits: Limits) -> tuple[Document | None, li
     walker = _YamlWalker(doc, findings, limits)
     doc.data = walker.walk(root, "", 0)
     doc._positions.setdefault("", _mark_pos(root))
+    if any(f.code == "load.too-deep" for f in findings):
+        return None, findings  # refused, as in JSON [LOAD-9]
     return doc, findings
 
 
