@@ -171,61 +171,6 @@ def _zip_declared_bomb() -> bytes:
     return declare_size(archive, "zeros.bin", 0xFFFFFFF0)
 
 
-def _tar_non_utf8_name() -> bytes:
-    # b"caf\xe9.txt" is Latin-1, not UTF-8: tarfile writes the surrogate back as that byte.
-    return tar_bytes([*release_files("non-utf8-name"), ("caf\udce9.txt", b"x\n", None)])
-
-
-def _zip_too_many_members() -> bytes:
-    files = {"README.txt": README, "a.txt": b"a\n", "b.txt": b"b\n", "c.txt": b"c\n"}
-    return zip_bytes(release_files("too-many-members", files=files))
-
-
-def _zip_total_size() -> bytes:
-    files = {"README.txt": README, "big.bin": _noise(2000)}
-    return zip_bytes(release_files("total-size", files=files))
-
-
-def _tar_folder_source() -> bytes:
-    readme = hashlib.sha256(README).hexdigest()
-    text = f"""spec: rebuildable/0.1
-name: folder-source
-version: "1.0.0"
-license: MIT
-artifacts:
-  - id: readme
-    path: README.txt
-    kind: document
-    digest: {{sha256: "{readme}"}}
-    size: {len(README)}
-  - id: src
-    path: src
-    kind: source-code
-    digest: {{sha256: "{readme}"}}
-  - id: out
-    uri: https://example.org/out.txt
-    kind: document
-    digest: {{sha256: "{readme}"}}
-steps:
-  - id: build
-    run: cat src/* > out.txt
-    inputs: [readme, src]
-    outputs: [out]
-"""
-    return tar_bytes([("rebuild.yaml", text.encode(), None), ("README.txt", README, None),
-                      ("src", None, None), ("src/main.c", b"int main;\n", None)])
-
-
-def _tar_gz_svg_over_bound() -> bytes:
-    # 9 MiB of XML, beyond the 8 MiB a validator parses (content.md, CON-1); gzip keeps the
-    # vector under 10 KB.
-    svg = (b'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="6"><rect width="8"/>'
-           + b" " * (9 * 1024 * 1024) + b"</svg>\n")
-    text = manifest("svg-over-bound", {"logo.svg": svg}).replace(b"kind: document",
-                                                                  b"kind: vector-image")
-    return gzip_bytes(tar_bytes([("rebuild.yaml", text, None), ("logo.svg", svg, None)]))
-
-
 def _unicode_path(header_name: bytes, name: str) -> bytes:
     """An Info-ZIP Unicode Path extra field (0x7075, version 1) naming ``name``."""
     body = b"\x01" + struct.pack("<I", zlib.crc32(header_name)) + name.encode()
@@ -293,16 +238,71 @@ def _tar_case_collision() -> bytes:
                       ("Data.txt", b"other\n", None)])
 
 
+def _tar_non_utf8_name() -> bytes:
+    # b"caf\xe9.txt" is Latin-1, not UTF-8: tarfile writes the surrogate back as that byte.
+    return tar_bytes([*release_files("non-utf8-name"), ("caf\udce9.txt", b"x\n", None)])
+
+
+def _zip_too_many_members() -> bytes:
+    files = {"README.txt": README, "a.txt": b"a\n", "b.txt": b"b\n", "c.txt": b"c\n"}
+    return zip_bytes(release_files("too-many-members", files=files))
+
+
+def _zip_total_size() -> bytes:
+    files = {"README.txt": README, "big.bin": _noise(2000)}
+    return zip_bytes(release_files("total-size", files=files))
+
+
+def _tar_folder_source() -> bytes:
+    readme = hashlib.sha256(README).hexdigest()
+    text = f"""spec: rebuildable/0.1
+name: folder-source
+version: "1.0.0"
+license: MIT
+artifacts:
+  - id: readme
+    path: README.txt
+    kind: document
+    digest: {{sha256: "{readme}"}}
+    size: {len(README)}
+  - id: src
+    path: src
+    kind: source-code
+    digest: {{sha256: "{readme}"}}
+  - id: out
+    uri: https://example.org/out.txt
+    kind: document
+    digest: {{sha256: "{readme}"}}
+steps:
+  - id: build
+    run: cat src/* > out.txt
+    inputs: [readme, src]
+    outputs: [out]
+"""
+    return tar_bytes([("rebuild.yaml", text.encode(), None), ("README.txt", README, None),
+                      ("src", None, None), ("src/main.c", b"int main;\n", None)])
+
+
+def _tar_gz_svg_over_bound() -> bytes:
+    # 9 MiB of XML, beyond the 8 MiB a validator parses (content.md, CON-1); gzip keeps the
+    # vector under 10 KB.
+    svg = (b'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="6"><rect width="8"/>'
+           + b" " * (9 * 1024 * 1024) + b"</svg>\n")
+    text = manifest("svg-over-bound", {"logo.svg": svg}).replace(b"kind: document",
+                                                                  b"kind: vector-image")
+    return gzip_bytes(tar_bytes([("rebuild.yaml", text, None), ("logo.svg", svg, None)]))
+
+
 ARCHIVES: dict[str, tuple[str, Callable[[], bytes]]] = {
+    "core-archive-zip-unicode-path": ("release.zip", _zip_unicode_path_swap),
+    "core-archive-tar-gnu-and-pax-name": ("release.tar", _tar_gnu_and_pax_name),
+    "core-archive-tar-gz-huge-pax-header": ("release.tar.gz", _tar_gz_huge_pax_header),
+    "core-archive-tar-case-collision": ("release.tar", _tar_case_collision),
     "content-svg-over-bound": ("release.tar.gz", _tar_gz_svg_over_bound),
     "core-archive-tar-non-utf8-member": ("release.tar", _tar_non_utf8_name),
     "core-archive-zip-too-many-members": ("release.zip", _zip_too_many_members),
     "core-archive-zip-total-size": ("release.zip", _zip_total_size),
     "core-prec-tar-folder-source": ("release.tar", _tar_folder_source),
-    "core-archive-zip-unicode-path": ("release.zip", _zip_unicode_path_swap),
-    "core-archive-tar-gnu-and-pax-name": ("release.tar", _tar_gnu_and_pax_name),
-    "core-archive-tar-gz-huge-pax-header": ("release.tar.gz", _tar_gz_huge_pax_header),
-    "core-archive-tar-case-collision": ("release.tar", _tar_case_collision),
     "core-archive-tar-gz": ("release.tar.gz", _tar_gz),
     "core-archive-tgz-top-folder": ("release.tgz", _tgz),
     "core-archive-tar-top-folder": ("release.tar", _tar_top_folder),
