@@ -464,7 +464,7 @@ def strong_digests(data: bytes) -> dict[str, str]:
 
 def report_data(report: Report) -> dict[str, Any]:
     """The report as strict JSON data (the ``--format json`` document)."""
-    from rebuildable.render._jsonsafe import json_safe  # noqa: PLC0415
+    from rebuildable.jsonsafe import json_safe  # noqa: PLC0415
 
     data: dict[str, Any] = json_safe(report.to_dict())
     return data

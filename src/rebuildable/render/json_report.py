@@ -5,7 +5,7 @@ Its shape is fixed by ``schemas/report.schema.json`` (``rebuildable-report/0.1``
 
 from __future__ import annotations
 
-from rebuildable.render._jsonsafe import dumps
+from rebuildable.jsonsafe import dumps
 from rebuildable.report import Report
 
 

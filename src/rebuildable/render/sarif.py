@@ -19,7 +19,7 @@ from typing import Any
 from rebuildable._version import __version__
 from rebuildable.codes import CODES
 from rebuildable.findings import Finding, Severity
-from rebuildable.render._jsonsafe import dumps
+from rebuildable.jsonsafe import dumps
 from rebuildable.render._places import shown_path
 from rebuildable.report import Report
 

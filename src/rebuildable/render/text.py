@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 from rebuildable.findings import Finding, Severity
-from rebuildable.render._jsonsafe import encodable
+from rebuildable.jsonsafe import encodable
 from rebuildable.render._places import shown_path
 from rebuildable.report import Report
 

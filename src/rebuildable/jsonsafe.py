@@ -1,4 +1,5 @@
-"""Turning report data into strict JSON (RFC 8259 has no NaN or Infinity)."""
+"""Turning report data into strict JSON (RFC 8259 has no NaN or Infinity), for the
+renderers and for callers that serve reports as data (the registry)."""
 
 from __future__ import annotations
 
