@@ -100,6 +100,9 @@ def build_options(folder: Path, raw: dict[str, Any]) -> Options:
         kwargs["require"] = frozenset(raw["require"])
     if "upstream_dirs" in raw:
         kwargs["upstream_dirs"] = _paths(folder, raw["upstream_dirs"])
+    for name in ("identity", "issuer", "sigstore_instance"):  # keyless (signatures.md §6a)
+        if name in raw:
+            kwargs[name] = raw[name]
     return Options(**kwargs)
 
 
