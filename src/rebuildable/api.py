@@ -374,9 +374,16 @@ def strong_digests(data: bytes) -> dict[str, str]:
 
 def report_data(report: Report) -> dict[str, Any]:
     """The report as strict JSON data (the ``--format json`` document)."""
-    from rebuildable.render._jsonsafe import json_safe  # noqa: PLC0415
+    import json  # noqa: PLC0415
+    import math  # noqa: PLC0415
 
-    data: dict[str, Any] = json_safe(report.to_dict())
+    def finite(text: str) -> float | str:
+        # RFC 8259 has no NaN or Infinity: spelled as strings, as the JSON report does
+        value = float(text)
+        return value if math.isfinite(value) else text
+
+    dumped = json.dumps(report.to_dict(), default=str)
+    data: dict[str, Any] = json.loads(dumped, parse_constant=finite)
     return data
 
 
