@@ -512,6 +512,23 @@ vector("open-unknown-requirement", "An unknown requirement is an error", ["OPEN-
        require=["open-source", "gratis"])
 
 
+# Finer expectations (expect.findings): the notes (infos) these vectors exist to show.
+FINDINGS: dict[str, list[dict[str, Any]]] = {
+    "profile-software-environment": [
+        {"code": "profile.environment-not-pinned", "count": 1, "step": "build"}],
+    "profile-ml-no-eval-no-card": [
+        {"code": "profile.no-evaluation-code", "count": 1, "pointer": "/artifacts"},
+        {"code": "profile.no-model-card", "count": 1, "pointer": "/artifacts"},
+        {"code": "openness.mof", "count": 1}],
+    "profile-dataset-no-card": [
+        {"code": "profile.no-data-card", "count": 1, "pointer": "/artifacts"}],
+    "upstream-uri-resolved-offline": [
+        {"code": "upstream.valid", "count": 1, "upstream": "base",
+         "pointer": "/upstream/0/manifest"}],
+    "open-open-data": [{"code": "openness.verdict", "count": 1, "pointer": None}],
+}
+
+
 # -- writing -----------------------------------------------------------------------------
 
 def build(target: Path) -> None:
@@ -526,6 +543,8 @@ def build(target: Path) -> None:
         if options:
             vec["options"] = options
         vec["expect"] = {"ok": ok, "codes": codes}
+        if name in FINDINGS:
+            vec["expect"]["findings"] = FINDINGS[name]
         (folder / "vector.json").write_text(json.dumps(vec, indent=2) + "\n", encoding="utf-8")
 
 

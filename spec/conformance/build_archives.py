@@ -23,6 +23,7 @@ import struct
 import sys
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -170,7 +171,138 @@ def _zip_declared_bomb() -> bytes:
     return declare_size(archive, "zeros.bin", 0xFFFFFFF0)
 
 
+def _unicode_path(header_name: bytes, name: str) -> bytes:
+    """An Info-ZIP Unicode Path extra field (0x7075, version 1) naming ``name``."""
+    body = b"\x01" + struct.pack("<I", zlib.crc32(header_name)) + name.encode()
+    return struct.pack("<HH", 0x7075, len(body)) + body
+
+
+def _zip_unicode_path_swap() -> bytes:
+    # a.txt's field names b.txt and the other way round: unzip and bsdtar write the
+    # bytes of each under the other's name.
+    files = {"a.txt": b"bytes of a\n", "b.txt": b"bytes of b\n"}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        for name, data, _ in release_files("zip-unicode-path", files=files)[:1]:
+            info = zipfile.ZipInfo(name, ZIP_TIME)
+            zf.writestr(info, data or b"")
+        for name, other in (("a.txt", "b.txt"), ("b.txt", "a.txt")):
+            info = zipfile.ZipInfo(name, ZIP_TIME)
+            info.extra = _unicode_path(name.encode(), other)
+            zf.writestr(info, files[name])
+    return buf.getvalue()
+
+
+def _tar_record(name: str, type_: bytes, body: bytes) -> bytes:
+    info = tarfile.TarInfo(name)
+    info.size, info.type, info.mode, info.mtime = len(body), type_, 0o644, 0
+    return info.tobuf(tarfile.USTAR_FORMAT) + body + b"\0" * (-len(body) % tarfile.BLOCKSIZE)
+
+
+def _pax(key: str, value: str) -> bytes:
+    line = f" {key}={value}\n"
+    n = len(line) + 1
+    while len(str(n)) + len(line) != n:
+        n += 1
+    return f"{n}{line}".encode()
+
+
+def _tar_gnu_and_pax_name() -> bytes:
+    # One member, a GNU long name "gnu-name.txt" then a PAX path "pax-name.txt": Python's
+    # tarfile reads the first, GNU tar the PAX path. Both names are listed.
+    data = b"bytes\n"
+    files = {"gnu-name.txt": data, "pax-name.txt": data}
+    out = _tar_record("rebuild.yaml", tarfile.REGTYPE, manifest("tar-two-names", files))
+    out += _tar_record("././@LongLink", tarfile.GNUTYPE_LONGNAME, b"gnu-name.txt\0")
+    out += _tar_record("PaxHeaders/x", tarfile.XHDTYPE, _pax("path", "pax-name.txt"))
+    out += _tar_record("short", tarfile.REGTYPE, data)
+    return out + b"\0" * (2 * tarfile.BLOCKSIZE)
+
+
+def _tar_gz_huge_pax_header() -> bytes:
+    # A 2 MiB PAX header (over the 1 MiB bound) that gzip makes a few kilobytes.
+    body = _pax("comment", "a" * (2 * 1024 * 1024))
+    members = tar_bytes(release_files("huge-pax"))
+    end = len(members) - 2 * tarfile.BLOCKSIZE  # before the end-of-archive blocks
+    while members[end - tarfile.BLOCKSIZE:end] == b"\0" * tarfile.BLOCKSIZE:
+        end -= tarfile.BLOCKSIZE
+    extra = _tar_record("PaxHeaders/x", tarfile.XHDTYPE, body)
+    extra += _tar_record("late.txt", tarfile.REGTYPE, b"late\n")
+    return gzip_bytes(members[:end] + extra + b"\0" * (2 * tarfile.BLOCKSIZE))
+
+
+def _tar_case_collision() -> bytes:
+    # 'data.txt' is listed; 'Data.txt' is shipped beside it and listed by nobody.
+    files = {"data.txt": b"listed\n"}
+    return tar_bytes([*release_files("case-collision", files=files),
+                      ("Data.txt", b"other\n", None)])
+
+
+def _tar_non_utf8_name() -> bytes:
+    # b"caf\xe9.txt" is Latin-1, not UTF-8: tarfile writes the surrogate back as that byte.
+    return tar_bytes([*release_files("non-utf8-name"), ("caf\udce9.txt", b"x\n", None)])
+
+
+def _zip_too_many_members() -> bytes:
+    files = {"README.txt": README, "a.txt": b"a\n", "b.txt": b"b\n", "c.txt": b"c\n"}
+    return zip_bytes(release_files("too-many-members", files=files))
+
+
+def _zip_total_size() -> bytes:
+    files = {"README.txt": README, "big.bin": _noise(2000)}
+    return zip_bytes(release_files("total-size", files=files))
+
+
+def _tar_folder_source() -> bytes:
+    readme = hashlib.sha256(README).hexdigest()
+    text = f"""spec: rebuildable/0.1
+name: folder-source
+version: "1.0.0"
+license: MIT
+artifacts:
+  - id: readme
+    path: README.txt
+    kind: document
+    digest: {{sha256: "{readme}"}}
+    size: {len(README)}
+  - id: src
+    path: src
+    kind: source-code
+    digest: {{sha256: "{readme}"}}
+  - id: out
+    uri: https://example.org/out.txt
+    kind: document
+    digest: {{sha256: "{readme}"}}
+steps:
+  - id: build
+    run: cat src/* > out.txt
+    inputs: [readme, src]
+    outputs: [out]
+"""
+    return tar_bytes([("rebuild.yaml", text.encode(), None), ("README.txt", README, None),
+                      ("src", None, None), ("src/main.c", b"int main;\n", None)])
+
+
+def _tar_gz_svg_over_bound() -> bytes:
+    # 9 MiB of XML, beyond the 8 MiB a validator parses (content.md, CON-1); gzip keeps the
+    # vector under 10 KB.
+    svg = (b'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="6"><rect width="8"/>'
+           + b" " * (9 * 1024 * 1024) + b"</svg>\n")
+    text = manifest("svg-over-bound", {"logo.svg": svg}).replace(b"kind: document",
+                                                                  b"kind: vector-image")
+    return gzip_bytes(tar_bytes([("rebuild.yaml", text, None), ("logo.svg", svg, None)]))
+
+
 ARCHIVES: dict[str, tuple[str, Callable[[], bytes]]] = {
+    "core-archive-zip-unicode-path": ("release.zip", _zip_unicode_path_swap),
+    "core-archive-tar-gnu-and-pax-name": ("release.tar", _tar_gnu_and_pax_name),
+    "core-archive-tar-gz-huge-pax-header": ("release.tar.gz", _tar_gz_huge_pax_header),
+    "core-archive-tar-case-collision": ("release.tar", _tar_case_collision),
+    "content-svg-over-bound": ("release.tar.gz", _tar_gz_svg_over_bound),
+    "core-archive-tar-non-utf8-member": ("release.tar", _tar_non_utf8_name),
+    "core-archive-zip-too-many-members": ("release.zip", _zip_too_many_members),
+    "core-archive-zip-total-size": ("release.zip", _zip_total_size),
+    "core-prec-tar-folder-source": ("release.tar", _tar_folder_source),
     "core-archive-tar-gz": ("release.tar.gz", _tar_gz),
     "core-archive-tgz-top-folder": ("release.tgz", _tgz),
     "core-archive-tar-top-folder": ("release.tar", _tar_top_folder),

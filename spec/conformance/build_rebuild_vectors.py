@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import filecmp
 import hashlib
+import importlib.util
 import io
 import json
 import shutil
@@ -26,6 +27,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -34,7 +36,22 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.releases import make_release, read_manifest, write_manifest  # noqa: E402
+def _support(name: str) -> ModuleType:
+    """tests/support/<name>.py loaded by path: the package's __init__ imports rebuildable,
+    which a generator must not (its vectors would agree with it by construction)."""
+    spec = importlib.util.spec_from_file_location(f"_support_{name}",
+                                                  ROOT / "tests" / "support" / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_releases = _support("releases")
+make_release, read_manifest, write_manifest = (
+    _releases.make_release, _releases.read_manifest, _releases.write_manifest)
 
 VECTORS = Path(__file__).resolve().parent / "vectors"
 #: where vector() writes; --check points it at a temporary folder
@@ -47,6 +64,8 @@ def vector(name: str,  # noqa: PLR0917 - one call per vector, read as a table
            rebuild: dict[str, Any] | None = None, ids: dict[str, str] | None = None,
            extra_artifacts: tuple[dict[str, Any], ...] | list[dict[str, Any]] = (),
            edit: Callable[[dict[str, Any], Path], None] | None = None,
+           findings: list[dict[str, Any]] | None = None,
+           simulate: dict[str, Any] | None = None,
            **fields: Any) -> None:
     folder = STATE["out"] / name
     if folder.exists():
@@ -62,6 +81,10 @@ def vector(name: str,  # noqa: PLR0917 - one call per vector, read as a table
                            "expect": {"ok": ok, "codes": sorted(set(codes))}}
     if rebuild:
         vec["rebuild"] = rebuild
+    if simulate:
+        vec["simulate"] = simulate
+    if findings:
+        vec["expect"]["findings"] = findings
     (folder / "vector.json").write_text(json.dumps(vec, indent=2) + "\n", encoding="utf-8")
 
 
@@ -94,7 +117,23 @@ def build() -> None:
            "inputs": ["a", "b"], "outputs": ["ab"]}
 
     vector("rebuild-reproduced", "A step run from its declared inputs alone makes the published output, byte for byte.",
-           ["REB-3", "REB-10", "REB-11", "REB-17"], True, [], ab, [cat], ids=io_ids)
+           ["REB-3", "REB-10", "REB-11", "REB-17"], True, [], ab, [cat], ids=io_ids,
+           findings=[{"code": "rebuild.output-reproduced", "count": 1, "artifact": "ab", "step": "cat"}])
+    def drop_published(d: dict[str, Any], rel: Path) -> None:
+        (rel / "out" / "ab.txt").unlink()
+    vector("rebuild-reference-unavailable", "The published output is not in the release: the step runs, but there is nothing to compare its output with.",
+           ["REB-10"], False, ["rebuild.reference-unavailable", "rebuild.validation-failed"], ab, [cat], ids=io_ids,
+           edit=drop_published,
+           findings=[{"code": "rebuild.reference-unavailable", "count": 1, "artifact": "ab"}])
+    vector("rebuild-no-steps", "A manifest without steps: there is nothing to rebuild, which is a warning, not a failure.",
+           ["REB-1"], True, ["rebuild.no-steps"], {"README.txt": b"hello\n"}, [],
+           findings=[{"code": "rebuild.no-steps", "count": 1, "pointer": ""}])
+    vector("rebuild-undeclared-write", "A step that leaves a file no artifact declares is noted; the declared output still reproduces.",
+           ["REB-3"], True, [], ab,
+           [{**cat, "run": "mkdir -p out && cat src/a.txt src/b.txt > out/ab.txt && echo scratch > notes.log"}],
+           ids=io_ids,
+           findings=[{"code": "rebuild.undeclared-write", "count": 1, "step": "cat"},
+                     {"code": "rebuild.output-reproduced", "count": 1}])
 
     def dangling(d: dict[str, Any], rel: Path) -> None:
         d["steps"][0]["inputs"].append("nowhere")
@@ -229,7 +268,9 @@ def build() -> None:
     vector("rebuild-text-equivalent", "CRLF line endings, trailing blanks and a trailing empty line are accepted by the text policy.",
            ["REB-12"], True, [], {"notes.txt": b"one\ntwo\n"},
            [{"id": "t", "inputs": [], "outputs": ["notes"], "run": "printf 'one  \\r\\ntwo\\t\\r\\n\\r\\n' > notes.txt",
-             "equivalence": {"notes": "text"}}], ids={"notes.txt": "notes"})
+             "equivalence": {"notes": "text"}}], ids={"notes.txt": "notes"},
+           findings=[{"code": "rebuild.output-equivalent", "count": 1, "artifact": "notes",
+                      "pointer": "/steps/0/equivalence"}])
     vector("rebuild-text-differs", "Leading whitespace counts under the text policy.",
            ["REB-12"], False, ["rebuild.output-differs"], {"notes.txt": b"one\ntwo\n"},
            [{"id": "t", "inputs": [], "outputs": ["notes"], "run": "printf 'one\\n  two\\n' > notes.txt",
@@ -245,6 +286,10 @@ def build() -> None:
                  "run": "mkdir -p model && cp src/noisy.npy model/w.npy", "equivalence": {"w": pol}}]
     vector("rebuild-numeric-equivalent", "Weights that differ by floating-point noise pass the numeric policy (needs numpy).",
            ["REB-13"], True, [], num, step_num({"numeric": {"rtol": 1e-5, "atol": 1e-8}}), ids=num_ids)
+    vector("rebuild-numeric-comparator-unavailable", "The bytes differ and the numeric policy's library is missing here: the output cannot be judged, an error.",
+           ["REB-13"], False, ["rebuild.comparator-unavailable"], num,
+           step_num({"numeric": {"rtol": 1e-5, "atol": 1e-8}}), ids=num_ids,
+           simulate={"unavailable_comparators": ["numeric"]})
     vector("rebuild-numeric-differs", "The same noise is beyond a tighter tolerance.",
            ["REB-13"], False, ["rebuild.output-differs"], num, step_num({"numeric": {"rtol": 0, "atol": 1e-7}}), ids=num_ids)
 

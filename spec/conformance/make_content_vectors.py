@@ -11,6 +11,7 @@ that anyone can see how each was built. Digests and sizes are then filled in by
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import pickle
@@ -18,6 +19,7 @@ import shutil
 import struct
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
@@ -26,7 +28,21 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
-from tests.support import formats_build as fb  # noqa: E402
+
+def _support(name: str) -> ModuleType:
+    """tests/support/<name>.py loaded by path: the package's __init__ imports rebuildable,
+    which a generator must not (its vectors would agree with it by construction)."""
+    spec = importlib.util.spec_from_file_location(f"_support_{name}",
+                                                  ROOT / "tests" / "support" / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+fb = _support("formats_build")
 
 VECTORS = HERE / "vectors"
 ZERO = "0" * 64
@@ -151,7 +167,16 @@ def write(name: str, description: str, covers: list[str], codes: list[str],
                               "expect": {"ok": not any(c in _ERRORS for c in codes),
                                          "codes": sorted(codes)},
                               "refresh_digests": True}
+    if name in FINDINGS:
+        vector["expect"]["findings"] = FINDINGS[name]
     (folder / "vector.json").write_text(json.dumps(vector, indent=2) + "\n", encoding="utf-8")
+
+
+#: expect.findings: the notes (infos) a vector exists to show
+FINDINGS: dict[str, list[dict[str, Any]]] = {
+    "content-single-layer-xcf": [{"code": "content.single-layer", "count": 1,
+                                  "artifact": "file-0", "pointer": "/artifacts/0/kind"}],
+}
 
 
 _ERRORS = {"content.kind-mismatch", "content.flat-layered-image", "content.malformed"}

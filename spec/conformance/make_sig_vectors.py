@@ -28,20 +28,117 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import rfc8785
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+
 HERE = Path(__file__).resolve().parent
 VECTORS = HERE / "vectors"
 KEYS = HERE / "keys"
-sys.path.insert(0, str(HERE.parent.parent / "src"))
 
-import rfc8785  # noqa: E402
-import yaml  # noqa: E402
-from cryptography import x509  # noqa: E402
-from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa  # noqa: E402
+# -- DSSE and in-toto, as spec/signatures.md defines them ---------------------------------
+# Written out here rather than imported: the vectors test the implementation, so their
+# generator must not lean on it.
 
-from rebuildable.signing.dsse import IN_TOTO_PAYLOAD_TYPE, Envelope, Signature  # noqa: E402
-from rebuildable.signing.keys import PrivateKey, load_private_key  # noqa: E402
-from rebuildable.signing.statement import payload_bytes, statement  # noqa: E402
+IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
+STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
+PREDICATE_TYPE = "https://rebuildable.dev/provenance-manifest/v0.1"
+_INTOTO_NAMES = {"sha3-256": "sha3_256", "sha3-512": "sha3_512"}
+
+
+def pae(payload_type: str, payload: bytes) -> bytes:
+    """DSSE v1 Pre-Authentication Encoding (byte lengths)."""
+    kind = payload_type.encode("utf-8")
+    return b"DSSEv1 %d %b %d %b" % (len(kind), kind, len(payload), payload)
+
+
+def statement(data: dict[str, Any]) -> dict[str, Any]:
+    """The in-toto Statement v1 of a manifest's data (signatures.md, SIG-6)."""
+    subject = []
+    for art in data.get("artifacts", []):
+        name = art.get("path") if isinstance(art.get("path"), str) else art.get("uri")
+        digest = {_INTOTO_NAMES.get(k, k): v for k, v in art.get("digest", {}).items()}
+        subject.append({"name": name, "digest": digest})
+    return {"_type": STATEMENT_TYPE, "subject": subject, "predicateType": PREDICATE_TYPE,
+            "predicate": dict(data)}
+
+
+def payload_bytes(data: dict[str, Any]) -> bytes:
+    """What gets signed: RFC 8785 canonical JSON of the statement."""
+    return bytes(rfc8785.dumps(statement(data)))
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    key: Any
+
+    @property
+    def bundle_hint(self) -> str:
+        """A Sigstore bundle's publicKey.hint: hex SHA-256 of the PEM SubjectPublicKeyInfo."""
+        pem = self.key.public_bytes(serialization.Encoding.PEM,
+                                    serialization.PublicFormat.SubjectPublicKeyInfo)
+        return hashlib.sha256(pem).hexdigest()
+
+
+@dataclass(frozen=True)
+class PrivateKey:
+    key: Any
+
+    @property
+    def public(self) -> PublicKey:
+        return PublicKey(self.key.public_key())
+
+    @property
+    def keyid(self) -> str:
+        """Lower-case hex SHA-256 of the DER SubjectPublicKeyInfo."""
+        spki = self.key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        return hashlib.sha256(spki).hexdigest()
+
+    def sign(self, data: bytes) -> bytes:
+        key = self.key
+        if isinstance(key, ed25519.Ed25519PrivateKey):
+            return key.sign(data)
+        if isinstance(key, ec.EllipticCurvePrivateKey):
+            curve_hash = {"secp256r1": hashes.SHA256(), "secp384r1": hashes.SHA384(),
+                          "secp521r1": hashes.SHA512()}[key.curve.name]
+            return bytes(key.sign(data, ec.ECDSA(curve_hash)))
+        return bytes(key.sign(data, padding.PSS(mgf=padding.MGF1(hashes.SHA256()),
+                                                salt_length=padding.PSS.DIGEST_LENGTH),
+                              hashes.SHA256()))
+
+
+def load_private_key(pem: bytes, source: str) -> PrivateKey:
+    return PrivateKey(serialization.load_pem_private_key(pem, None))
+
+
+@dataclass(frozen=True)
+class Signature:
+    sig: bytes
+    keyid: str | None = None
+
+
+@dataclass(frozen=True)
+class Envelope:
+    payload_type: str
+    payload: bytes
+    signatures: tuple[Signature, ...] = ()
+
+    def add_signature(self, key: PrivateKey) -> Envelope:
+        sig = Signature(key.sign(pae(self.payload_type, self.payload)), key.keyid)
+        return Envelope(self.payload_type, self.payload, (*self.signatures, sig))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"payloadType": self.payload_type,
+                "payload": base64.b64encode(self.payload).decode("ascii"),
+                "signatures": [{"keyid": s.keyid or "",
+                                "sig": base64.b64encode(s.sig).decode("ascii")}
+                               for s in self.signatures]}
+
+    def to_json(self) -> bytes:
+        return (json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 KEY_KINDS = {"alice": "ed25519", "bob": "ecdsa-p256", "carol": "rsa-3072",
              "mallory": "ed25519", "weak": "rsa-1024"}
@@ -132,6 +229,10 @@ class Vector:
     release_files: dict[str, bytes] = field(default_factory=dict)
     trust: str | None = None
     omit_files: tuple[str, ...] = ()
+    #: expect.findings: finer checks, infos included
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    #: conditions the harness simulates (spec/conformance/README.md)
+    simulate: dict[str, Any] = field(default_factory=dict)
 
     def vector_json(self) -> dict[str, Any]:
         options: dict[str, Any] = {}
@@ -145,7 +246,11 @@ class Vector:
         if self.command != "validate":
             out["command"] = self.command
         out["options"] = options
+        if self.simulate:
+            out["simulate"] = self.simulate
         out["expect"] = {"ok": self.ok, "codes": sorted(set(self.codes))}
+        if self.findings:
+            out["expect"]["findings"] = self.findings
         out["notes"] = ("Made by spec/conformance/make_sig_vectors.py with TEST-ONLY keys; "
                         "do not refresh digests by hand (the signature covers them).")
         return out
@@ -212,7 +317,8 @@ def vectors() -> list[Vector]:
     add = out.append
 
     add(Vector("sig-valid", "A release signed by one trusted Ed25519 key verifies",
-               ["SIG-1", "SIG-5", "SIG-6", "SIG-7", "SIG-14"], [], True, alice))
+               ["SIG-1", "SIG-5", "SIG-6", "SIG-7", "SIG-14"], [], True, alice,
+               findings=[{"code": "sig.verified", "count": 1}]))
     add(Vector("sig-valid-ecdsa-rsa",
                "Two signers (ECDSA P-256 and RSA-3072 PSS) meet a threshold of two",
                ["SIG-10", "SIG-13"], [], True, sign(good, "bob", "carol"),
@@ -246,7 +352,9 @@ def vectors() -> list[Vector]:
                Envelope(alice.payload_type, alice.payload, (Signature(bytes(bad_sig),
                                                                       alice.signatures[0].keyid),))))
     add(Vector("sig-wrong-key", "Signed by a key that is not trusted",
-               ["SIG-11"], ["sig.invalid"], False, sign(good, "mallory")))
+               ["SIG-11"], ["sig.invalid"], False, sign(good, "mallory"),
+               findings=[{"code": "sig.unverified-signature", "count": 1,
+                          "pointer": "/signatures/0"}]))
     add(Vector("sig-duplicate-key",
                "The same public key given twice (two files) is one key: threshold 2 is impossible",
                ["SIG-10"], ["sig.bad-threshold"], False, alice,
@@ -355,9 +463,21 @@ def vectors() -> list[Vector]:
                "validate --key: a broken signature makes validation fail",
                ["SIG-16"], ["sig.payload-mismatch"], False, alice, command="validate",
                manifest=manifest(license="MIT")))
+    import blake3  # noqa: PLC0415 - the test extra; only this vector needs it
+
+    b3 = manifest()
+    b3["artifacts"][1]["digest"] = {"blake3": blake3.blake3(FILES["model/weights.bin"]).hexdigest()}
+    add(Vector("sig-uncheckable-subject",
+               "A signed subject pinned by blake3 alone, verified where blake3 cannot be "
+               "computed: the signed file cannot be checked, so the release is not verified",
+               ["SIG-7"], ["sig.uncheckable-subject"], False, sign(payload_bytes(b3), "alice"),
+               manifest=b3, simulate={"unavailable_algorithms": ["blake3"]},
+               findings=[{"code": "sig.uncheckable-subject", "count": 1, "artifact": "weights"}]))
     add(Vector("sig-validate-no-key",
                "validate without keys does not judge the envelope (even a bad one)",
-               ["SIG-16"], [], True, sign(good, "mallory"), keys=[], command="validate"))
+               ["SIG-16"], [], True, sign(good, "mallory"), keys=[], command="validate",
+               findings=[{"code": "sig.not-checked", "count": 1},
+                         {"code": "sig.invalid", "count": 0}]))
     return out
 
 

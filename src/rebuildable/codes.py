@@ -39,6 +39,7 @@ _ALL: tuple[Code, ...] = (
     Code("release.archive-link", "warning", "An archive member is a link; links never count as shipped files"),
     Code("release.archive-too-large", "error", "An archive member or the archive as a whole exceeds the size limits (zip bomb guard)"),
     Code("release.archive-corrupt", "error", "The archive is truncated or corrupt"),
+    Code("release.archive-ambiguous-name", "error", "An archive member's name sources disagree (zip Unicode Path field, local and central headers, GNU long name and PAX path): extractors would write it under another name", "Rebuild the archive with one name per member (a current tar or zip writes one)."),
     # -- Loading the manifest (load.*)
     Code("load.syntax", "error", "The manifest is not well-formed YAML or JSON"),
     Code("load.encoding", "error", "The manifest is not valid UTF-8 or holds NUL bytes"),

@@ -23,13 +23,14 @@ from typing import Any
 import pathspec
 
 from rebuildable._version import __version__
-from rebuildable.checks.unlisted import MAX_IGNORE_BYTES, VCS_FOLDERS
+from rebuildable.checks.unlisted import VCS_FOLDERS
 from rebuildable.defaults import DEFAULT_ALGORITHM, DEFAULT_VERSION, MANIFEST_NAME
 from rebuildable.digest import ALGORITHMS, HashJob, available, hash_members
 from rebuildable.draft_kinds import guess_kind
 from rebuildable.dump import dump_yaml
 from rebuildable.errors import MemberError, RebuildableError, UsageError
 from rebuildable.formats import FormatInfo, sniff
+from rebuildable.ignore import MAX_IGNORE_BYTES, parse_ignore
 from rebuildable.model import (
     ENVELOPE_NAME,
     IGNORE_FILE,
@@ -158,26 +159,22 @@ def _name_problem(path: str) -> str | None:
 
 
 def _load_ignore(release: FolderRelease) -> pathspec.GitIgnoreSpec | None:
-    """``.rebuildignore`` read as the ``unlisted`` check reads it; a bad line is an error."""
+    """``.rebuildignore`` read as the ``unlisted`` check reads it (rebuildable.ignore);
+    a bad line is an error here."""
     entry = release.entries().get(IGNORE_FILE)
     if entry is None or entry.type is not EntryType.FILE:
         return None
     try:
         with release.open(IGNORE_FILE) as fh:
-            text = fh.read(MAX_IGNORE_BYTES + 1).decode("utf-8-sig")
-    except (OSError, MemberError, UnicodeDecodeError) as exc:
+            raw = fh.read(MAX_IGNORE_BYTES + 1)
+    except (OSError, MemberError) as exc:
         detail = exc.message if isinstance(exc, MemberError) else str(exc)
         raise DraftUsageError(f"{IGNORE_FILE} cannot be read: {detail}") from exc
-    if len(text) > MAX_IGNORE_BYTES:
-        raise DraftUsageError(f"{IGNORE_FILE} is larger than {MAX_IGNORE_BYTES} bytes")
-    lines = text.splitlines()
-    for number, line in enumerate(lines, start=1):
-        try:
-            pathspec.GitIgnoreSpec.from_lines([line])
-        except ValueError as exc:
-            raise DraftUsageError(f"{IGNORE_FILE} line {number}: {line!r} is not a valid pattern "
-                            f"({exc})") from exc
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    parsed = parse_ignore(raw)
+    for number, message in parsed.problems:
+        where = f" line {number}:" if number is not None else ""
+        raise DraftUsageError(f"{IGNORE_FILE}{where} {message}")  # the first problem
+    return parsed.spec
 
 
 def scan(release: FolderRelease) -> tuple[list[tuple[str, int]], list[Skipped]]:

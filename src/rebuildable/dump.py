@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from rebuildable.load import _resolve_plain
+from rebuildable.load.yaml import resolve_plain
 
 try:
     from yaml import CSafeDumper as _BaseDumper
@@ -27,7 +27,7 @@ class _ManifestDumper(_BaseDumper):
 def _represent_str(dumper: _ManifestDumper, value: str) -> yaml.ScalarNode:
     node = dumper.represent_scalar("tag:yaml.org,2002:str", value)
     # PyYAML quotes what YAML 1.1 would misread; we add what YAML 1.2 would misread.
-    if not isinstance(_resolve_plain(value), str) and node.style is None:
+    if not isinstance(resolve_plain(value), str) and node.style is None:
         node.style = "'"
     if "\n" in value and node.style is None:
         node.style = "|"

@@ -179,14 +179,15 @@ def _child_schemas(
 
 def _is_string_schema(schema: dict[str, Any], root: dict[str, Any]) -> bool:
     schema = _deref(schema, root)
-    if schema.get("type") == "string":
+    kind = schema.get("type")
+    if kind == "string" or (isinstance(kind, list) and "string" in kind):
         return True
     enum = schema.get("enum")
     if isinstance(enum, list) and enum and all(isinstance(e, str) for e in enum):
         return True
-    return any(
-        _is_string_schema(b, root) for combo in ("oneOf", "anyOf") for b in schema.get(combo, ())
-    )
+    branches = [b for combo in ("oneOf", "anyOf") for b in schema.get(combo, ())]
+    branches += [schema[k] for k in ("then", "else") if isinstance(schema.get(k), dict)]
+    return any(_is_string_schema(b, root) for b in branches)
 
 
 def wants_string(pointer: str, name: str = "manifest") -> bool:
@@ -260,6 +261,8 @@ def schema_findings(
 def _to_findings(doc: Document, error: ValidationError) -> Iterator[Finding]:
     pointer = _pointer(error.absolute_path)
     instance = error.instance
+    if error.validator == "oneOf" and not isinstance(instance, dict):
+        return  # path-xor-uri of a non-mapping: its 'type' error says it all (one code)
     if (
         error.validator == "oneOf"
         and isinstance(instance, dict)

@@ -109,6 +109,8 @@ class ResolvedUpstream:
         name = posixpath.basename(self.source)
         out = {name, ENVELOPE_NAME}
         out.update(a.path for a in self.manifest.artifacts if a.path is not None)
+        # Its own upstream manifests are listed by it, as in its own validation [FILE-1].
+        out.update(u.path for u in self.manifest.upstream if u.path is not None)
         for inner in self.nested.values():
             if inner.source is None or inner.source.startswith("/") or not inner.checked:
                 continue
@@ -245,21 +247,24 @@ def _resolve_one(ctx: Context, ref: UpstreamRef,
     limit = ctx.options.limits.max_bytes
     strong = pinned_digests(ref.digest, checkable=True)
     out: list[Finding] = []
+    # Path and pin are both facts of this manifest: report both, then read nothing.
+    escapes = ref.path is not None and not safe_relative(ref.path)
+    if escapes:
+        out.append(finding("upstream.path-escapes",
+                           f"upstream {ref.id!r} manifest path {ref.path!r} is not a safe "
+                           "relative path inside the release",
+                           upstream=ref.id,
+                           location=ctx.locate(f"{ref.pointer}/manifest/path")))
     if not strong:
         out.append(finding("upstream.weak-digest",
                            f"upstream {ref.id!r} is not pinned by a strong digest "
                            f"(have: {', '.join(sorted(ref.digest)) or 'none'})",
                            upstream=ref.id, location=ctx.locate(f"{ref.pointer}/manifest/digest")))
-        return ResolvedUpstream(ref, UpstreamStatus.WEAK), out
+    if escapes or not strong:
+        status = UpstreamStatus.ESCAPES if escapes else UpstreamStatus.WEAK
+        return ResolvedUpstream(ref, status), out
 
     if ref.path is not None:
-        if not safe_relative(ref.path):
-            out.append(finding("upstream.path-escapes",
-                               f"upstream {ref.id!r} manifest path {ref.path!r} is not a safe "
-                               "relative path inside the release",
-                               upstream=ref.id,
-                               location=ctx.locate(f"{ref.pointer}/manifest/path")))
-            return ResolvedUpstream(ref, UpstreamStatus.ESCAPES), out
         try:
             data = _read_limited(ctx.release.open(ref.path), limit)
         except MemberError as exc:

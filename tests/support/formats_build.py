@@ -9,10 +9,10 @@ import json
 import struct
 import zipfile
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rebuildable.formats import FormatInfo, sniff
-from tests.support import corpus_file
+if TYPE_CHECKING:
+    from rebuildable.formats import FormatInfo
 
 # -- PSD / PSB -------------------------------------------------------------------------
 
@@ -249,10 +249,16 @@ def gguf(*, version: int = 3, kv: Sequence[tuple[str, int, Any]] = (),
 
 def sniff_bytes(data: bytes, name: str = "file") -> FormatInfo:
     """Sniff bytes in memory, as the content check sniffs a member."""
+    from rebuildable.formats import sniff
+
     return sniff(lambda: io.BytesIO(data), name, len(data))
 
 
 def sniff_corpus(rel: str) -> FormatInfo:
     """Sniff a file of the shared corpus in place (the test is skipped when absent)."""
+    from tests.support import corpus_file
+
     path = corpus_file(rel)
+    from rebuildable.formats import sniff
+
     return sniff(lambda: path.open("rb"), path.name, path.stat().st_size)

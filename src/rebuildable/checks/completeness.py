@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from rebuildable.checks.paths import text_problem
 from rebuildable.context import Context
 from rebuildable.digest import strong_pin
 from rebuildable.findings import Finding, finding
@@ -146,9 +147,9 @@ def check(ctx: Context) -> Iterator[Finding]:
             continue  # dangling: the refs check reports it
         result.place[ref] = "external" if artifact.path is None else "shipped"
         if artifact.path is not None:
-            if not safe_relative(artifact.path):
+            if not safe_relative(artifact.path) or text_problem(artifact.path):
                 result.place[ref] = "unresolved"
-                continue  # the path check reports it
+                continue  # the path rules alone report a bad path [COMP-3]
             entry = entries.get(artifact.path)
             if entry is None or entry.type is not EntryType.FILE:
                 result.place[ref] = "missing"

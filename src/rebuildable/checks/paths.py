@@ -31,6 +31,7 @@ _WINDOWS_RESERVED = frozenset(
     {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)}
     | {f"lpt{i}" for i in range(1, 10)}
 )
+_RESERVED = frozenset(n.casefold() for n in (*MANIFEST_NAMES, ENVELOPE_NAME))
 _WINDOWS_CHARS = re.compile(r'[<>:"|?*]')
 # RFC 3986: scheme ":" then characters allowed in a URI (unreserved, reserved, '%').
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+\Z")
@@ -62,6 +63,11 @@ def syntax_problems(path: str) -> list[tuple[str, str]]:
     if unicodedata.normalize("NFC", path) != path:
         out.append(("path.not-nfc", "is not in Unicode NFC"))
     return out
+
+
+def text_problem(path: str) -> bool:
+    """Does ``path`` break a rule that judges it as text (PATH-1 to PATH-7, PATH-10)?"""
+    return bool(syntax_problems(path)) or path.casefold() in _RESERVED
 
 
 def portability_problem(path: str) -> str | None:
@@ -108,7 +114,6 @@ def _locator(ctx: Context, pointer: str) -> Callable[[], Location]:
 def check(ctx: Context) -> Iterator[Finding]:
     unusable: set[str] = set()
     ctx.state.unusable_paths = unusable
-    reserved = {n.casefold() for n in (*MANIFEST_NAMES, ENVELOPE_NAME)}
     first_by_path: dict[str, Artifact] = {}
     first_by_key: dict[str, Artifact] = {}
     for artifact in ctx.manifest.artifacts:
@@ -131,7 +136,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         if problems:
             unusable.add(artifact.pointer)
             continue
-        if path.casefold() in reserved:
+        if path.casefold() in _RESERVED:
             yield finding("path.reserved",
                           f"artifact {artifact.id}: {path!r} is the manifest or signature "
                           "envelope, which describe the release and cannot be part of it",

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from typing import Any
 
 import pathspec
 
+from rebuildable.checks.paths import collision_key
 from rebuildable.context import Context
 from rebuildable.errors import MemberError
 from rebuildable.findings import Finding, Location, finding
+from rebuildable.ignore import MAX_IGNORE_BYTES, parse_ignore
 from rebuildable.model import ENVELOPE_NAME, IGNORE_FILE
 from rebuildable.release import EntryType
 from rebuildable.state import declare
@@ -30,7 +31,6 @@ from rebuildable.state import declare
 VCS_FOLDERS = frozenset({".git", ".hg", ".svn", ".bzr", "_darcs", ".pijul", ".jj"})
 #: individual findings before the rest are summed up in one
 MAX_REPORTED = 500
-MAX_IGNORE_BYTES = 1024 * 1024
 
 
 def _printable(name: str) -> str:
@@ -38,11 +38,10 @@ def _printable(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _read_ignore(ctx: Context) -> tuple[pathspec.PathSpec[Any] | None, list[Finding]]:
+def _read_ignore(ctx: Context) -> tuple[pathspec.GitIgnoreSpec | None, list[Finding]]:
     entry = ctx.release.entries().get(IGNORE_FILE)
     if entry is None:
         return None, []
-    findings: list[Finding] = []
     try:
         with ctx.release.open(IGNORE_FILE) as fh:
             raw = fh.read(MAX_IGNORE_BYTES + 1)
@@ -51,28 +50,14 @@ def _read_ignore(ctx: Context) -> tuple[pathspec.PathSpec[Any] | None, list[Find
         return None, [finding("unlisted.bad-ignore-pattern",
                               f"{IGNORE_FILE} cannot be read ({message}); it is not used",
                               location=Location(IGNORE_FILE))]
-    if len(raw) > MAX_IGNORE_BYTES:
-        return None, [finding("unlisted.bad-ignore-pattern",
-                              f"{IGNORE_FILE} is larger than {MAX_IGNORE_BYTES} bytes; "
-                              "it is not used", location=Location(IGNORE_FILE))]
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, [finding("unlisted.bad-ignore-pattern",
-                              f"{IGNORE_FILE} is not UTF-8 (byte {exc.start}); it is not used",
-                              location=Location(IGNORE_FILE))]
-    good: list[str] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        try:
-            pathspec.GitIgnoreSpec.from_lines([line])
-        except ValueError as exc:
-            findings.append(finding("unlisted.bad-ignore-pattern",
-                                    f"{IGNORE_FILE} line {number}: {line!r} is not a valid "
-                                    f"pattern ({exc}); the line is skipped",
-                                    location=Location(IGNORE_FILE, number, 1)))
-            continue
-        good.append(line)
-    return pathspec.GitIgnoreSpec.from_lines(good), findings
+    parsed = parse_ignore(raw)
+    findings = [
+        finding("unlisted.bad-ignore-pattern",
+                f"{IGNORE_FILE} {message}; it is not used" if number is None else
+                f"{IGNORE_FILE} line {number}: {message}; the line is skipped",
+                location=Location(IGNORE_FILE, number, 1 if number else None))
+        for number, message in parsed.problems]
+    return parsed.spec, findings
 
 
 def _listed(ctx: Context) -> set[str]:
@@ -110,10 +95,16 @@ def check(ctx: Context) -> Iterator[Finding]:
                 if f.data and str(f.data.get("path", "")).startswith(prefix)}
     unlisted: list[str] = []
     special: list[tuple[str, str]] = []
+    twins = {collision_key(p): p for p in listed}
+    collisions: list[tuple[str, str]] = []
     for path, entry in sorted(ctx.release.entries().items()):
         if entry.type is EntryType.DIR or path in listed or path in reported:
             continue
         if path.split("/", 1)[0] in VCS_FOLDERS:
+            continue
+        twin = twins.get(collision_key(path))
+        if twin is not None and entry.type is EntryType.FILE:
+            collisions.append((path, twin))  # ignored or not: one name, two files
             continue
         if spec is not None and spec.match_file(path):
             continue
@@ -125,6 +116,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             if entry.target:
                 what += f" to {entry.target!r}"
             special.append((path, what))
+    yield from _collisions(ctx, collisions)
     for path in unlisted[:MAX_REPORTED]:
         shown = _printable(path)
         yield finding("unlisted.file", f"{shown} is in the release but no artifact lists it",
@@ -144,3 +136,22 @@ def check(ctx: Context) -> Iterator[Finding]:
         yield finding("unlisted.special-file",
                       f"{len(special) - MAX_REPORTED} more links or special files",
                       data={"count": len(special) - MAX_REPORTED})
+
+
+def _collisions(ctx: Context, collisions: list[tuple[str, str]]) -> Iterator[Finding]:
+    """Unlisted files that a case-insensitive or normalising file system (or an
+    extraction there) makes one with a listed path: which bytes a reader gets depends on
+    the machine, so it is an error, not an unlisted file."""
+    ids = {a.path: a.id for a in ctx.manifest.artifacts if a.path is not None}
+    for path, twin in collisions[:MAX_REPORTED]:
+        shown = _printable(path)
+        yield finding("path.collision",
+                      f"{shown} differs from the listed {_printable(twin)} only by letter "
+                      "case or Unicode normalisation: on a case-insensitive or normalising "
+                      "file system the two are one file", artifact=ids.get(twin),
+                      location=Location(shown), data={"path": shown, "other": twin})
+    if len(collisions) > MAX_REPORTED:
+        yield finding("path.collision",
+                      f"{len(collisions) - MAX_REPORTED} more files differ from listed paths "
+                      "only by letter case or Unicode normalisation",
+                      data={"count": len(collisions) - MAX_REPORTED})

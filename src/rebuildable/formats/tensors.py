@@ -17,7 +17,6 @@ with :func:`ast.literal_eval` (never unpickled). Object arrays are pickles: flag
 from __future__ import annotations
 
 import ast
-import json
 import math
 import pickletools
 import re
@@ -25,18 +24,14 @@ import struct
 from collections import Counter
 from typing import Any
 
+from rebuildable.formats import safetensors
 from rebuildable.formats._base import BudgetExceededError, Cursor, FormatError, FormatInfo, Source
-from rebuildable.load import DuplicateKeyError, unique_keys
 
 FAMILY = "weights"
 #: the largest safetensors JSON header read (the reference reader allows 100 MB)
-SAFETENSORS_HEADER_CAP = 100 * 1024 * 1024
+SAFETENSORS_HEADER_CAP = safetensors.HEADER_CAP
 #: bits per element of each safetensors dtype
-SAFETENSORS_BITS = {
-    "BOOL": 8, "U8": 8, "I8": 8, "F8_E5M2": 8, "F8_E4M3": 8, "F8_E8M0": 8, "I16": 16,
-    "U16": 16, "F16": 16, "BF16": 16, "I32": 32, "U32": 32, "F32": 32, "F64": 64, "I64": 64,
-    "U64": 64, "F4": 4, "F6_E2M3": 6, "F6_E3M2": 6, "C64": 64,
-}
+SAFETENSORS_BITS = safetensors.BITS
 _NAME_SAMPLE = 20
 
 
@@ -89,83 +84,21 @@ def sniff(src: Source, head: bytes, name: str) -> FormatInfo:
 
 
 def _safetensors(src: Source) -> FormatInfo:
-    n = int.from_bytes(src.read_at(0, 8, "header length"), "little")
+    n = safetensors.header_length(src.read_at(0, 8, "header length"))
     details: dict[str, Any] = {"header_bytes": n}
-    if n > SAFETENSORS_HEADER_CAP:
+    problem = safetensors.length_problem(n, src.size)
+    if problem is not None:
         return FormatInfo(format="safetensors", family=FAMILY, details=details,
-                          problems=[f"header of {n} bytes exceeds the {SAFETENSORS_HEADER_CAP}"
-                                    f"-byte limit"])
-    raw = src.read_at(8, n, "JSON header")
-    problems: list[str] = []
-    try:
-        header = json.loads(raw.decode("utf-8"), object_pairs_hook=unique_keys)
-    except DuplicateKeyError as exc:
-        return FormatInfo(format="safetensors", family=FAMILY, details=details,
-                          problems=[f"header holds the key {exc.key!r} twice"])
-    except (UnicodeDecodeError, ValueError) as exc:
-        return FormatInfo(format="safetensors", family=FAMILY, details=details,
-                          problems=[f"header is not valid UTF-8 JSON: {exc}"])
-    if not isinstance(header, dict):
-        return FormatInfo(format="safetensors", family=FAMILY, details=details,
-                          problems=["header is not a JSON object"])
-    buffer = src.size - 8 - n
-    metadata = header.pop("__metadata__", None)
-    if metadata is not None:
-        if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
-            problems.append("__metadata__ is not a map of strings")
-        else:
-            details["metadata_keys"] = sorted(metadata)[:_NAME_SAMPLE]
-    dtypes: Counter[str] = Counter()
-    spans: list[tuple[int, int, str]] = []
-    parameters = 0
-    for tname, spec in header.items():
-        if len(problems) >= 20:
-            problems.append("... (further problems not listed)")
-            break
-        if not isinstance(spec, dict):
-            problems.append(f"tensor {tname!r}: entry is not an object")
-            continue
-        dtype, shape, offsets = spec.get("dtype"), spec.get("shape"), spec.get("data_offsets")
-        if not isinstance(dtype, str) or dtype not in SAFETENSORS_BITS:
-            problems.append(f"tensor {tname!r}: unknown dtype {dtype!r}")
-            continue
-        dtypes[dtype] += 1
-        if not (isinstance(shape, list)
-                and all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)):
-            problems.append(f"tensor {tname!r}: shape is not a list of non-negative integers")
-            continue
-        if not (isinstance(offsets, list) and len(offsets) == 2
-                and all(isinstance(o, int) and not isinstance(o, bool) for o in offsets)):
-            problems.append(f"tensor {tname!r}: data_offsets is not [begin, end]")
-            continue
-        begin, end = offsets
-        if not 0 <= begin <= end <= buffer:
-            problems.append(f"tensor {tname!r}: data_offsets [{begin}, {end}] lie outside the "
-                            f"{buffer}-byte data buffer")
-            continue
-        count = math.prod(shape)
-        parameters += count
-        want_bits = count * SAFETENSORS_BITS[dtype]
-        if (want_bits + 7) // 8 != end - begin:
-            problems.append(f"tensor {tname!r}: {end - begin} bytes for {dtype} shape {shape} "
-                            f"(expected {(want_bits + 7) // 8})")
-        spans.append((begin, end, tname))
-    if not problems:
-        spans.sort()
-        pos = 0
-        for begin, end, tname in spans:
-            if begin != pos:
-                what = "overlaps the previous tensor" if begin < pos else "leaves a gap before it"
-                problems.append(f"tensor {tname!r} starts at {begin}: {what}")
-                break
-            pos = end
-        else:
-            if pos != buffer:
-                problems.append(f"tensors cover {pos} bytes but the data buffer holds {buffer}: "
-                                f"the file size does not match the header")
-    details.update(tensors=len(header), dtypes=dict(sorted(dtypes.items())),
-                   parameters=parameters, tensor_names=sorted(header)[:_NAME_SAMPLE])
-    return FormatInfo(format="safetensors", family=FAMILY, details=details, problems=problems)
+                          problems=[problem])
+    header = safetensors.parse_header(src.read_at(8, n, "JSON header"), src.size - 8 - n)
+    if header.metadata is not None:
+        details["metadata_keys"] = sorted(header.metadata)[:_NAME_SAMPLE]
+    if header.names:
+        details.update(tensors=len(header.names), dtypes=dict(sorted(header.dtypes.items())),
+                       parameters=header.parameters,
+                       tensor_names=sorted(header.names)[:_NAME_SAMPLE])
+    return FormatInfo(format="safetensors", family=FAMILY, details=details,
+                      problems=header.problems)
 
 
 # -- GGUF -----------------------------------------------------------------------------
@@ -338,15 +271,21 @@ def npy_header(src: Source, start: int, size: int, fmt: str) -> FormatInfo:
     if not (isinstance(shape, tuple) and all(isinstance(d, int) and d >= 0 for d in shape)):
         return FormatInfo(format=fmt, family=FAMILY, details=details,
                           problems=[f"shape {shape!r} is not a tuple of non-negative integers"])
+    if len(shape) > safetensors.MAX_DIMS:
+        return FormatInfo(format=fmt, family=FAMILY, details=details,
+                          problems=[f"shape has {len(shape)} dimensions, more than "
+                                    f"{safetensors.MAX_DIMS}"])
     details.update(shape=list(shape), descr=descr if isinstance(descr, str) else "structured")
     itemsize = _itemsize(descr)
     if itemsize is None:
         if isinstance(descr, str) and "O" in descr:
             details["pickle"] = True
     else:
-        want = cur.pos - start + math.prod(shape) * itemsize
+        elements = safetensors.bounded_product(list(shape), size)
+        want = None if elements is None else cur.pos - start + elements * itemsize
         if want != size:
-            problems.append(f"array data should end at byte {want} but the "
+            end = "past its end" if want is None else f"at byte {want}"
+            problems.append(f"array data should end {end} but the "
                             f"{'member' if fmt == 'npz' else 'file'} has {size} bytes")
     if isinstance(descr, list) and "'O'" in repr(descr):
         details["pickle"] = True

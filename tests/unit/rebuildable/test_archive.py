@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from rebuildable.archive import (
     ArchiveLimits,
     ArchiveRelease,
-    _normalise,
+    normalise,
     sniff,
     unsafe_reason,
 )
@@ -520,7 +520,7 @@ _UNSAFE_CODES = {"path.absolute", "path.escapes", "path.backslash", "path.empty-
 def test_property_accepted_member_names_are_safe_relative_paths(raw: str) -> None:
     """Whatever the member name, what the archive reader accepts can never escape."""
     for is_dir in (False, True):
-        name = _normalise(raw, is_dir)
+        name = normalise(raw, is_dir)
         if name in ("", ".") or unsafe_reason(name) is not None:
             continue  # the archive root, or refused
         problems = {code for code, _ in syntax_problems(name)}
@@ -530,7 +530,7 @@ def test_property_accepted_member_names_are_safe_relative_paths(raw: str) -> Non
 @settings(max_examples=60, deadline=None)
 @given(hostile_paths())
 def test_property_hostile_member_name_is_refused(raw: str) -> None:
-    name = _normalise(raw, False)
+    name = normalise(raw, False)
     if syntax_problems(name):
         assert unsafe_reason(name) is not None or name in ("", "."), raw
 

@@ -170,7 +170,12 @@ def test_json_syntax_error_is_located() -> None:
 
 @pytest.mark.parametrize("raw", [b'{"a": NaN}', b'{"a": Infinity}', b'{"a": -Infinity}'])
 def test_json_non_finite_numbers_refused(raw: bytes) -> None:
-    assert codes(raw, "rebuild.json") == ["load.number-range"]
+    """Reported like 1e999 and YAML's .inf, located, and not fatal [LOAD-10]."""
+    result = load_manifest(raw, "rebuild.json")
+    assert result.document is not None
+    found = [(f.code, f.location.pointer if f.location else None)
+             for f in coerce_to_schema(result.document, lambda p: False)]
+    assert found == [("load.number-range", "/a")]
 
 
 def test_numbers_beyond_ijson_are_findings() -> None:

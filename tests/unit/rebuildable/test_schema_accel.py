@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -182,13 +183,11 @@ def _findings(data: Any, accelerate: bool) -> list[dict[str, Any]]:
 @pytest.mark.parametrize(
     ("pointer", "value"),
     [
-        (("spec",), "rebuildable/0.1\n"),
         (("artifacts", 0, "id"), "train-code\n"),
         (("artifacts", 0, "kind"), "training-code\n"),
-        (("steps", 0, "inputs", 2), "base:weights\n"),
-        (("steps", 0, "outputs", 0), "weights\n"),
+        (("steps", 0, "id"), "train\n"),
+        (("upstream", 0, "id"), "base\n"),
         (("upstream", 0, "relation"), "adapter-of\n"),
-        (("profile", 0), "ml-model\n"),
     ],
 )
 def test_a_trailing_newline_never_satisfies_a_pattern(pointer: tuple[Any, ...], value: str) -> None:
@@ -203,10 +202,17 @@ def test_a_trailing_newline_never_satisfies_a_pattern(pointer: tuple[Any, ...], 
     assert any(f["location"]["pointer"].startswith(where.rsplit("/", 1)[0]) for f in findings)
 
 
-def test_digest_algorithm_names_with_a_newline_are_rejected() -> None:
+def test_digest_algorithm_names_with_a_newline_are_rejected(tmp_path: Path) -> None:
+    """Digest names are DIG-1's to judge (one problem, one code): the schema leaves them
+    alone and the integrity check reports the name with a newline as unknown."""
     data = copy.deepcopy(RICH)
     data["artifacts"][2]["digest"] = {"sha256\n": "3" * 64}
-    assert not schema.is_valid("manifest", data, use_accelerator=False)
+    assert schema.is_valid("manifest", data, use_accelerator=False)
+    (tmp_path / "rebuild.json").write_text(json.dumps(data), "utf-8")
+    found = [(f.code, f.location.pointer if f.location else None)
+             for f in validate(tmp_path).findings]
+    assert ("integrity.unknown-algorithm", "/artifacts/2/digest/sha256\n") in found
+    assert not [f for f in found if f[0].startswith("schema.")]
 
 
 def test_the_rich_manifest_and_the_examples_are_valid_without_the_accelerator() -> None:

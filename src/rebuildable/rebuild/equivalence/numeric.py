@@ -3,14 +3,13 @@ tensors whose values agree within ``rtol``/``atol`` ([REB-12])."""
 
 from __future__ import annotations
 
-import json
 import math
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rebuildable.load import DuplicateKeyError, unique_keys
+from rebuildable.formats import safetensors
 from rebuildable.rebuild.equivalence import optional
 from rebuildable.rebuild.equivalence.comparison import (
     MAX_LISTED,
@@ -21,7 +20,7 @@ from rebuildable.rebuild.equivalence.comparison import (
 from rebuildable.rebuild.equivalence.optional import NUMPY_MISSING
 from rebuildable.rebuild.equivalence.policy import NUMERIC_DEFAULTS
 
-MAX_SAFETENSORS_HEADER = 100 * 1024 * 1024
+MAX_SAFETENSORS_HEADER = safetensors.HEADER_CAP
 
 _ST_DTYPES = {
     "F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2",
@@ -45,57 +44,33 @@ class TensorFile:
 
 
 def read_safetensors(path: Path) -> TensorFile:
-    """Parse a safetensors file: 8-byte little-endian header length, JSON header, data."""
+    """Parse a safetensors file with the one header parser (formats/safetensors.py)."""
     np = optional.numpy_module()
     size = path.stat().st_size
     with path.open("rb") as fh:
         head = fh.read(8)
         if len(head) < 8:
             raise FormatError("shorter than a safetensors header")
-        n = int.from_bytes(head, "little")
-        if n > size - 8 or n > MAX_SAFETENSORS_HEADER:
-            raise FormatError(f"header length {n} exceeds the file")
-        raw = fh.read(n)
-    try:
-        header = json.loads(raw.decode("utf-8"), object_pairs_hook=unique_keys)
-    except DuplicateKeyError as exc:
-        raise FormatError(f"duplicate key {exc.key!r} in the safetensors header") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FormatError(f"header is not JSON: {exc}") from exc
-    if not isinstance(header, dict):
-        raise FormatError("header is not a JSON object")
-    metadata = header.pop("__metadata__", None)
-    if metadata is not None and not isinstance(metadata, dict):
-        raise FormatError("__metadata__ is not an object")
+        n = safetensors.header_length(head)
+        problem = safetensors.length_problem(n, size)
+        if problem is not None:
+            raise FormatError(problem)
+        header = safetensors.parse_header(fh.read(n), size - 8 - n)
+    if header.problems:
+        raise FormatError(header.problems[0])
     start = 8 + n
     length = size - start
     buf = (np.memmap(path, dtype=np.uint8, mode="r", offset=start, shape=(length,))
            if length else np.zeros(0, dtype=np.uint8))
     tensors: dict[str, Tensor] = {}
-    for name, info in header.items():
-        if not isinstance(info, dict):
-            raise FormatError(f"tensor {name!r}: entry is not an object")
-        dtype, shape, offsets = info.get("dtype"), info.get("shape"), info.get("data_offsets")
-        if dtype not in _ST_DTYPES:
-            raise FormatError(f"tensor {name!r}: unknown dtype {dtype!r}")
-        if (not isinstance(shape, list)
-                or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0
-                           for d in shape)):
-            raise FormatError(f"tensor {name!r}: bad shape {shape!r}")
-        if (not isinstance(offsets, list) or len(offsets) != 2
-                or not all(isinstance(o, int) and not isinstance(o, bool) for o in offsets)
-                or not 0 <= offsets[0] <= offsets[1] <= length):
-            raise FormatError(f"tensor {name!r}: bad data_offsets {offsets!r}")
-        np_dtype = np.dtype(_ST_DTYPES[dtype])
-        count = math.prod(shape)
-        if offsets[1] - offsets[0] != count * np_dtype.itemsize:
-            raise FormatError(f"tensor {name!r}: {offsets[1] - offsets[0]} bytes for shape "
-                              f"{shape} of {dtype}")
-        arr = buf[offsets[0]:offsets[1]].view(np_dtype).reshape(shape)
-        if dtype == "BF16":
+    for t in header.tensors:
+        if t.dtype not in _ST_DTYPES:
+            raise FormatError(f"tensor {t.name!r}: dtype {t.dtype} has no numeric comparison")
+        arr = buf[t.begin:t.end].view(np.dtype(_ST_DTYPES[t.dtype])).reshape(t.shape)
+        if t.dtype == "BF16":
             arr = (arr.astype(np.uint32) << 16).view(np.float32)
-        tensors[name] = Tensor(dtype, arr, exact_only=dtype.startswith("F8_"))
-    return TensorFile("safetensors", tensors, metadata)
+        tensors[t.name] = Tensor(t.dtype, arr, exact_only=t.dtype.startswith("F8_"))
+    return TensorFile("safetensors", tensors, header.metadata)
 
 
 def read_tensors(path: Path) -> TensorFile:

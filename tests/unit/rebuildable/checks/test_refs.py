@@ -62,8 +62,8 @@ def test_upstream_reference_syntax_is_accepted_for_declared_upstreams(tmp_path: 
 
 def test_upstream_artifact_cannot_be_an_output(tmp_path: Path) -> None:
     report = run(tmp_path, [step("s", ["a"], ["base:weights"])])
-    # The schema refuses the reference's form too, but the refs check says what is wrong,
-    # once (issue 9: one mistake, one finding, with what to write instead).
+    # One problem, one code (manifest.md, section 5.1): the schema leaves references
+    # to the refs check, which says what is wrong.
     assert "refs.upstream-output" in codes(report)
     assert "schema.invalid-value" not in codes(report)
 

@@ -1,0 +1,174 @@
+"""Tar releases (plain, gzip, bzip2, xz), read in place in one forward pass."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import threading
+from typing import IO, BinaryIO
+
+from rebuildable.archive.base import ArchiveRelease
+from rebuildable.archive.limits import (
+    READ_ERRORS,
+    ArchiveLimits,
+    MetadataTooLargeError,
+    MiB,
+    TooLargeError,
+    describe,
+)
+from rebuildable.archive.streams import Bounded, MemberStream, decompressor
+from rebuildable.archive.tarmeta import BoundedTarFile, name_disagreement
+from rebuildable.container import EntryType
+from rebuildable.errors import MemberError, ReleaseError
+
+
+class TarRelease(ArchiveRelease):
+    """A tar archive, plain or compressed, read in place."""
+
+    def __init__(self, fileobj: BinaryIO, label: str, compression: str | None,
+                 limits: ArchiveLimits | None = None, owns_file: bool = False) -> None:
+        super().__init__(fileobj, label, limits or ArchiveLimits(), owns_file)
+        try:
+            self._open(compression)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, compression: str | None) -> None:
+        self._compression = compression
+        raw_size = self._file.seek(0, io.SEEK_END)
+        self._file.seek(0)
+        inner: IO[bytes]
+        if compression is None:
+            inner = self._file
+            bound = raw_size
+        else:
+            inner = decompressor(compression, self._file)
+            bound = self.limits.bound(raw_size)
+        self._stream = Bounded(inner, bound)
+        self._io_lock = threading.Lock()
+        #: decompressed bytes known to be readable; members past it are not
+        self._good = 0
+        try:
+            self._tar = BoundedTarFile(fileobj=self._stream, mode="r", limits=self.limits)
+        except READ_ERRORS as exc:
+            raise self._fatal(exc) from exc
+        problem: BaseException | None = None
+        try:
+            for info in self._tar:
+                self._add_info(info)
+                if self._too_many():
+                    break
+            self._check_end()
+        except READ_ERRORS as exc:
+            problem = exc
+        self._check_global_names()
+        if problem is None:
+            self._good = self._stream.tell()
+        else:
+            self._report(problem)
+        if not self._members:
+            raise self._fatal(problem or tarfile.ReadError("no members"))
+        for m in self._members.values():
+            info = m.handle
+            if (m.type is EntryType.FILE and m.problem is None and
+                    info.offset_data + info.size > self._good):
+                m.problem = MemberError("release.archive-corrupt",
+                                        f"{m.name}: its data is truncated or unreadable")
+        self._finish()
+
+    def _past_end(self, exc: BaseException) -> bool:
+        """A plain tar read past its end: truncated, not too large."""
+        return isinstance(exc, TooLargeError) and self._compression is None
+
+    def _fatal(self, exc: BaseException) -> ReleaseError:
+        if self._past_end(exc):
+            exc = tarfile.ReadError("a member's data runs past the end of the file (truncated)")
+        if isinstance(exc, MetadataTooLargeError):
+            return ReleaseError("release.archive-too-large", f"{self.label}: {exc}",
+                                path=self.label)
+        if isinstance(exc, TooLargeError):
+            return ReleaseError("release.archive-too-large",
+                                f"{self.label}: decompresses beyond {self._stream.bound} bytes "
+                                "(size or compression-ratio limit)", path=self.label)
+        return ReleaseError("release.archive-corrupt",
+                            f"{self.label}: not a readable tar archive ({describe(exc)})",
+                            path=self.label)
+
+    def _report(self, exc: BaseException) -> None:
+        # Everything decompressed before the error is usable.
+        self._good = self._last_good_offset()
+        if self._past_end(exc):
+            exc = tarfile.ReadError("a member's data runs past the end of the file (truncated)")
+        if isinstance(exc, MetadataTooLargeError):
+            self._finding("release.archive-too-large",
+                          f"{exc}; members past that point are not read", "")
+        elif isinstance(exc, TooLargeError):
+            self._finding("release.archive-too-large",
+                          f"decompresses beyond {self._stream.bound} bytes (size or "
+                          "compression-ratio limit); members past that point are not read", "")
+        else:
+            self._finding("release.archive-corrupt",
+                          f"the archive is truncated or corrupt ({describe(exc)}); members "
+                          "past that point are not read", "")
+
+    def _last_good_offset(self) -> int:
+        # tarfile advanced past the last member it listed; data up to the error point
+        # was read successfully, but the error may lie inside a member's data.
+        return min(self._stream.pos, self._tar.offset) if hasattr(self, "_tar") else 0
+
+    def _add_info(self, info: tarfile.TarInfo) -> None:
+        if info.isreg():
+            type_ = EntryType.FILE
+        elif info.isdir():
+            type_ = EntryType.DIR
+        elif info.issym():
+            type_ = EntryType.SYMLINK
+        elif info.islnk():
+            type_ = EntryType.HARDLINK
+        else:
+            type_ = EntryType.OTHER
+        target = info.linkname if info.issym() or info.islnk() else None
+        size = info.size if type_ is EntryType.FILE else 0
+        self._add(info.name, type_, size, info, target, ambiguous=name_disagreement(info))
+
+    def _check_global_names(self) -> None:
+        """A global PAX header that names members renames every later member for GNU
+        tar, but only those with their own PAX header for Python's tarfile."""
+        keys = sorted({"path", "linkpath"} & self._tar.pax_headers.keys())
+        if not keys:
+            return
+        self._finding("release.archive-ambiguous-name",
+                      f"a global PAX header sets {', '.join(keys)} for every later member; "
+                      "extractors disagree on which members it renames, so none counts as "
+                      "shipped", "")
+        problem = MemberError("release.archive-ambiguous-name",
+                              "a global PAX header renames the archive's members")
+        for member in self._members.values():
+            if member.type is EntryType.FILE:
+                member.problem = problem
+
+    def _check_end(self) -> None:
+        """The archive must end cleanly: zero blocks or end of data after the last member,
+        and (compressed) the whole stream must decompress with a valid checksum."""
+        tail_start = self._tar.offset
+        self._stream.seek(tail_start)
+        block = self._stream.read(tarfile.BLOCKSIZE)
+        if block and block.strip(b"\x00"):
+            raise tarfile.ReadError(f"unreadable header at byte {tail_start}; "
+                                    "members after it would be hidden")
+        # Drain the rest: verifies gzip/bzip2/xz checksums and bounds trailing data.
+        while self._stream.read(MiB):
+            pass
+        self._stream.seek(tail_start)
+
+    def open(self, path: str) -> BinaryIO:
+        member = self._member_for(path)
+        try:
+            with self._io_lock:
+                fh = self._tar.extractfile(member.handle)
+        except READ_ERRORS as exc:
+            raise MemberError("release.archive-corrupt", f"{path}: {describe(exc)}") from exc
+        if fh is None:
+            raise MemberError("path.not-regular", f"{path} is not a regular file")
+        return io.BufferedReader(MemberStream(fh, path, member.size, None, self._io_lock), MiB)
