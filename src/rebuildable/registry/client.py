@@ -35,7 +35,7 @@ MAX_ANSWER = 64 << 20
 def check_url(url: str) -> str:
     parsed = urllib.parse.urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise UsageError(f"--registry {url!r}: give an http:// or https:// URL")
+        raise UsageError(f"registry URL {url!r}: give an http:// or https:// URL")
     return url.rstrip("/")
 
 
@@ -139,9 +139,9 @@ def publish(target: str | os.PathLike[str], registry: str, namespace: str, token
 
     base = check_url(registry)
     if not valid_namespace(namespace):
-        raise UsageError(f"--namespace {namespace!r} is not a namespace name")
+        raise UsageError(f"namespace {namespace!r} is not a namespace name")
     if not token:
-        raise UsageError("no token: pass --token or set REBUILDABLE_TOKEN")
+        raise UsageError("no token for the namespace (give one, or set REBUILDABLE_TOKEN)")
     path = Path(target)
     with tempfile.TemporaryDirectory(prefix="rebuildable-publish-") as tmp:
         if path.is_dir() or path.suffix in (".yaml", ".yml", ".json"):

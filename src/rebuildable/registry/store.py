@@ -178,7 +178,7 @@ def open_store(url: str) -> BlobStore:
     if url.startswith("s3://"):
         parsed = urlparse(url)
         if not parsed.netloc:
-            raise ValueError(f"--store {url}: no bucket name")
+            raise ValueError(f"store {url}: no bucket name")
         return S3Store(parsed.netloc, parsed.path)
     if url.startswith("file://"):
         url = urlparse(url).path
