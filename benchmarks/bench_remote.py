@@ -162,11 +162,11 @@ def main() -> None:
             runs[f"local, {n} transfers"] = timed(
                 [*validate, "--fetch", "--fetch-concurrency", str(n)], env)
         address = f"tcp://127.0.0.1:{sched_port}"
-        dask = str(BIN / "dask")
+        dask = [str(BIN / "dask")] if (BIN / "dask").exists() else [sys.executable, "-m", "dask"]
         for workers in (1, 2):
-            with processes([dask, "scheduler", "--host", "127.0.0.1", "--port",
+            with processes([*dask, "scheduler", "--host", "127.0.0.1", "--port",
                             str(sched_port), "--no-dashboard"],
-                           *[[dask, "worker", address, "--nthreads", "4", "--no-dashboard",
+                           *[[*dask, "worker", address, "--nthreads", "4", "--no-dashboard",
                               "--host", "127.0.0.1"] for _ in range(workers)], log=log,
                            env=env):
                 wait_port(sched_port)

@@ -142,7 +142,7 @@ def plan_update(target: str | os.PathLike[str], *, force: bool = False, workers:
         if signed and not force:
             raise UpdateRefusedError(
                 f"{manifest} is signed ({envelope_path(name)}); new digests would no longer "
-                "match the signature. Pass --force to update it anyway, then sign again")
+                "match the signature. Pass `force` to update it anyway, then sign again")
         try:
             raw = release.read_manifest()
         except (MemberError, OSError) as exc:

@@ -40,7 +40,9 @@ def _free_port() -> int:
 
 def _dask_cli() -> list[str]:
     exe = shutil.which("dask", path=str(Path(sys.executable).parent))
-    return [exe] if exe else [sys.executable, "-m", "distributed.cli.dask_spec"]
+    # the `dask` entry point, or the same CLI through the interpreter when no script was
+    # installed beside it
+    return [exe] if exe else [sys.executable, "-m", "dask"]
 
 
 @dataclass
