@@ -94,15 +94,9 @@ def command(*, directory: Path, name: str | None, version: str, license_: str | 
         note(f"skipped {skipped.path}: {skipped.reason}")
     for damaged in draft.damaged:
         note(f"warning: {damaged.path} {damaged.reason}; `validate` will report it")
-    if dry_run:
-        click.echo(draft.text, nl=False)
+    target = _write(directory, draft.text, force=force, dry_run=dry_run)
+    if target is None:
         return
-    try:
-        target = api.write_draft(directory, draft.text, force=force)
-    except api.DraftError as exc:
-        _fail(exc)
-    except OSError as exc:
-        fail(f"cannot write {directory / api.MANIFEST_NAME}: {exc.strerror or exc}")
     kinds = ", ".join(f"{n} {kind}" for kind, n in draft.kind_counts().items())
     note(f"wrote {target}: {draft.artifact_count} artifacts, {_size(draft.total_bytes)} "
          f"({kinds})")
@@ -117,15 +111,22 @@ def _from_listing(directory: Path, listing: Path, *, name: str | None, version: 
                                        version=version, license=license_)
     except api.DraftError as exc:
         _fail(exc)
-    if dry_run:
-        click.echo(draft.text, nl=False)
+    target = _write(directory, draft.text, force=force, dry_run=dry_run)
+    if target is None:
         return
+    note(f"wrote {target}: {draft.artifact_count} external artifacts, "
+         f"{_size(draft.total_bytes)} listed")
+    note(f"next: rebuildable validate --fetch {directory}")
+
+
+def _write(directory: Path, text: str, *, force: bool, dry_run: bool) -> Path | None:
+    """Print the draft (``dry_run``) or write it; the path written, or None when printed."""
+    if dry_run:
+        click.echo(text, nl=False)
+        return None
     try:
-        target = api.write_draft(directory, draft.text, force=force)
+        return api.write_draft(directory, text, force=force)
     except api.DraftError as exc:
         _fail(exc)
     except OSError as exc:
         fail(f"cannot write {directory / api.MANIFEST_NAME}: {exc.strerror or exc}")
-    note(f"wrote {target}: {draft.artifact_count} external artifacts, "
-         f"{_size(draft.total_bytes)} listed")
-    note(f"next: rebuildable validate --fetch {directory}")
