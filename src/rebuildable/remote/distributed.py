@@ -52,7 +52,12 @@ def run_batch(batch: list[FetchJob], options: FetchOptions) -> list[tuple[str, F
 
 def run_on_cluster(jobs: Sequence[FetchJob], options: FetchOptions, address: str,
                    progress: Progress) -> dict[str, FetchResult]:
-    from distributed import Client, as_completed  # noqa: PLC0415 - the `dask` extra
+    try:
+        from distributed import Client, as_completed  # noqa: PLC0415 - the `dask` extra
+    except ImportError:
+        # a finding per artifact, never an internal error: nothing was checked
+        return dict(_failed(list(jobs), "distributed fetching needs the dask extra "
+                                        "(pip install 'rebuildable[dask]')"))
 
     results: dict[str, FetchResult] = {}
     groups = batches(jobs, options.batch_bytes)
