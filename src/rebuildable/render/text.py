@@ -217,6 +217,23 @@ def _signatures_lines(section: Mapping[str, Any]) -> list[Line]:
     return [(None, [("signatures:", "bold"), (" ", None), _yes_no(verified), (text, None)])]
 
 
+def _c2pa_lines(section: Mapping[str, Any]) -> list[Line]:
+    """One line per export that an intact C2PA manifest links to a listed artifact."""
+    lines: list[Line] = []
+    for entry in section.values():
+        parent = entry.get("parent") if isinstance(entry, Mapping) else None
+        if not isinstance(parent, Mapping):
+            continue
+        trust = "trusted" if entry.get("trusted") else "not trusted here"
+        text = (f"  {entry.get('path')} made from {parent.get('path')} (C2PA parent, by "
+                f"{parent.get('by')}; signer {entry.get('signer') or 'unnamed'}, {trust})")
+        lines.append((None, [(safe(text), None)]))
+    if lines:
+        lines.insert(0, (None, [("c2pa:", "bold"), (f" {len(lines)} export(s) linked to "
+                                                     "their source", None)]))
+    return lines
+
+
 def _isolation_text(isolation: Mapping[str, Any]) -> str:
     method = str(isolation.get("method", "none"))
     parts = ["network " + ("blocked" if isolation.get("network") is False else "OPEN"),
@@ -265,7 +282,7 @@ def _section_lines(report: Report) -> list[Line]:
     lines: list[Line] = []
     sections = report.sections
     for key, build in (("verdicts", _verdicts_lines), ("signatures", _signatures_lines),
-                       ("rebuild", _rebuild_lines)):
+                       ("rebuild", _rebuild_lines), ("c2pa", _c2pa_lines)):
         value = sections.get(key)
         if isinstance(value, Mapping):
             lines.extend(build(value))
