@@ -22,7 +22,8 @@ from typing import Any
 #: Pillow's format names and the media types c2pa is given
 FORMATS = {"png": ("PNG", "image/png"), "jpeg": ("JPEG", "image/jpeg"),
            "webp": ("WEBP", "image/webp")}
-_CREATED = {"label": "c2pa.actions", "data": {"actions": [{
+#: the one action C2PA requires first: the asset was created (here: by a test)
+CREATED = {"label": "c2pa.actions", "data": {"actions": [{
     "action": "c2pa.created",
     "digitalSourceType": "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCreation"}]}}
 
@@ -120,7 +121,7 @@ def sign_image(signer: TestSigner, fmt: str, image: bytes,
     context = c2pa.Context.from_dict({"builder": {"thumbnail": {"enabled": False}}})
     definition = {"claim_generator_info": [{"name": "rebuildable-tests", "version": "1"}],
                   "title": f"export.{fmt}", "ingredients": ingredients,
-                  "assertions": [_CREATED]}
+                  "assertions": [CREATED]}
     out = io.BytesIO()
     with c2pa.Signer.from_info(info) as c2pa_signer, \
             c2pa.Builder(definition, context=context) as builder:
