@@ -20,6 +20,7 @@ sniffer without any library) is read with the optional c2pa library:
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -93,6 +94,10 @@ def _read(ctx: Context, art: Artifact, info: FormatInfo) -> C2paManifest | str |
         return f"{art.path} is larger than {READ_BUDGET} bytes, the most read for C2PA"
     try:
         with ctx.release.open(art.path) as fh:
+            if ctx.release.local_root() is None:
+                # An archive member's stream does not seek the way the library's native
+                # reader does (it fails with an untracked pointer): give it the bytes.
+                return read_manifest(io.BytesIO(fh.read(READ_BUDGET)), info.format)
             return read_manifest(fh, info.format)
     except (MemberError, OSError) as exc:
         return f"{art.path} could not be read: {exc}"

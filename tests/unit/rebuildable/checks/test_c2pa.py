@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tarfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -243,3 +244,20 @@ def test_art1_names_the_c2pa_parent_the_step_forgot(tmp_path: Path,
     assert art1.hint == "Add cover-src to the inputs of step 'export'."
     # the same parent also contradicts the step, as the C2PA check says
     assert only(report, "c2pa.parent-contradicts-step").step == "export"
+
+
+def test_an_export_inside_an_archive_release_is_read(tmp_path: Path,
+                                                     signer: cb.TestSigner) -> None:
+    signed = cb.sign_image(signer, "png", cb.plain_image("png"),
+                           [cb.ingredient("art/cover.ora", SOURCE)])
+    files = {"art/cover.ora": SOURCE, "out/cover.png": signed}
+    steps = [{"id": "export", "run": "export", "inputs": ["cover-src"],
+              "outputs": ["cover-png"]}]
+    root = make_release(tmp_path / "rel", files, steps, kinds=KINDS, ids=IDS,
+                        license="CC-BY-4.0")
+    archive = tmp_path / "rel.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(root, arcname=".")
+    report = validate(archive, Options())
+    assert codes(report, prefix="c2pa.") == ["c2pa.untrusted"]
+    assert report.sections["c2pa"]["cover-png"]["parent"]["artifact"] == "cover-src"
