@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from rebuildable.cli import cli
-from tests.support import VECTORS, make_release
+from tests.support import VECTORS, make_release, optional
 from tests.support import formats_build as fb
 
-c2pa = pytest.importorskip("c2pa")
+c2pa = optional.require("c2pa")
 from tests.support import c2pa_build as cb  # noqa: E402 - needs c2pa
 
 

@@ -20,11 +20,11 @@ from rebuildable.findings import Finding, Severity
 from rebuildable.render.json_report import render_json
 from rebuildable.render.text import render_text
 from rebuildable.report import Report
-from tests.support import codes, make_release
+from tests.support import codes, make_release, optional
 from tests.support import formats_build as fb
 
-pytest.importorskip("c2pa")
-from tests.support import c2pa_build as cb
+optional.require("c2pa")
+from tests.support import c2pa_build as cb  # noqa: E402 - needs c2pa
 
 SOURCE = fb.ora(["sky", "ink"])
 OTHER = fb.ora(["draft"])
