@@ -373,7 +373,6 @@ def _pe() -> bytes:
     ("pdm.lock", b"", "environment"),
     ("conda-lock.yml", b"version: 1\n", "environment"),
     ("env.conda-lock.yml", b"version: 1\n", "environment"),
-    ("pyproject.toml", b"[project]\n", "build-script"),
     ("pylock-notes.toml", b"a = 1\n", "config"),
     ("hashes.txt", b"sha256 of the release\n", "document"),
     ("settings.yaml", b"a: 1\n", "config"),
