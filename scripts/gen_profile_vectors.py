@@ -535,6 +535,16 @@ vector("open-upstream-noncommercial-data", "A base trained on non-commercial dat
        "that on through its weights", ["OPEN-6"],
        lambda: adapter_release(_base(data_license="CC-BY-NC-4.0")), False,
        ["openness.not-open"], require=["open-source"])
+LONG_RUN = {"hardware": "1000 x A100", "hours": 4300}
+vector("open-rebuildable-full", "A model whose training step declares no cost can be rebuilt "
+       "in full (verdicts.rebuildable, an info)", ["OPEN-8"], model_files, True, [])
+vector("open-rebuildable-sampled", "A 4300-hour training run that publishes checkpoints and a "
+       "replay command can be rebuilt in sampled segments only", ["OPEN-8"],
+       lambda: model_files(cost=LONG_RUN, checkpoints=["weights"],
+                           replay="python3 train.py --resume {from} --out {out}"), True, [])
+vector("open-rebuildable-none", "A 4300-hour training run without checkpoints and replay "
+       "cannot be rebuilt by a checker", ["OPEN-8"], lambda: model_files(cost=LONG_RUN),
+       True, [])
 vector("open-unknown-requirement", "An unknown requirement is an error", ["OPEN-7"],
        lambda: licensed("MIT"), False, ["openness.unknown-requirement"],
        require=["open-source", "gratis"])
@@ -569,6 +579,12 @@ FINDINGS: dict[str, list[dict[str, Any]]] = {
         {"code": "upstream.valid", "count": 1, "upstream": "base",
          "pointer": "/upstream/0/manifest"}],
     "open-open-data": [{"code": "openness.verdict", "count": 1, "pointer": None}],
+    "open-rebuildable-full": [
+        {"code": "openness.rebuildable", "count": 1, "pointer": None, "data": {"mode": "full"}}],
+    "open-rebuildable-sampled": [
+        {"code": "openness.rebuildable", "count": 1, "data": {"mode": "sampled"}}],
+    "open-rebuildable-none": [
+        {"code": "openness.rebuildable", "count": 1, "data": {"mode": "none"}}],
 }
 
 

@@ -28,18 +28,12 @@ EXEMPT: dict[str, str] = {
 _REMOTE = ("remote fetching (issue 14, spec/remote.md): its vectors live in "
            "spec/conformance/remote, whose runner has no expect.findings yet for "
            "an info")
-_REBUILD = ("sampled replay and checkpoints (the rebuild work, spec/rebuild.md): registered "
-            "while this test was being written; its owner adds the vectors")
 _KEYLESS = ("keyless signatures (signatures.md §6a): a vector needs a bundle signed by a real "
             "OIDC identity, which only the shared corpus holds; tests/interop covers it")
 PENDING: dict[str, str] = {
     "sig.keyless-not-checked": _KEYLESS,
     "sig.keyless-verified": _KEYLESS,
     "fetch.verified": _REMOTE,
-    "openness.rebuildable": _REBUILD,
-    "rebuild.sample-summary": _REBUILD,
-    "refs.checkpoint-not-output": _REBUILD,
-    "refs.replay-without-checkpoints": _REBUILD,
 }
 
 
