@@ -160,7 +160,9 @@ def build() -> None:
              "replay": "echo $(( {index} + 1 )) > {out}",
              "cost": {"hardware": "a shell", "hours": 0.0001}}
     vector("rebuild-sample-reproduced", "--sample 3: every segment of a counting step is replayed from the checkpoint before it and reproduces the published one.",
-           ["REB-21", "REB-22", "REB-23"], True, [], ckpts, [count], ids=ckpt_ids, rebuild={"sample": 3, "seed": 0})
+           ["REB-21", "REB-22", "REB-23"], True, [], ckpts, [count], ids=ckpt_ids, rebuild={"sample": 3, "seed": 0},
+           findings=[{"code": "rebuild.sample-summary", "count": 1, "severity": "info", "pointer": None,
+                      "data": {"seed": 0, "segments": 3, "replayed": 3, "fabricated_at_most": 0}}])
     vector("rebuild-sample-tampered", "--sample 3: the middle checkpoint was replaced (its digest matches the new bytes, so validation passes); replaying the segment that makes it shows the difference.",
            ["REB-21", "REB-23"], False, ["rebuild.output-differs"], {**ckpts, "c2.txt": b"9\n"}, [count], ids=ckpt_ids,
            rebuild={"sample": 3, "seed": 0})

@@ -302,12 +302,17 @@ def judged_codes(report: Report) -> list[str]:
                    if f.severity in (Severity.ERROR, Severity.WARNING)})
 
 
+_ABSENT = object()
+
+
 def _selects(entry: dict[str, Any], f: Finding) -> bool:
     if f.code != entry["code"]:
         return False
     if "pointer" in entry and (f.location.pointer if f.location else None) != entry["pointer"]:
         return False
     if "severity" in entry and f.severity.value != entry["severity"]:
+        return False
+    if any(f.data.get(k, _ABSENT) != v for k, v in entry.get("data", {}).items()):
         return False
     return all(getattr(f, k) == entry[k] for k in ("artifact", "step", "upstream") if k in entry)
 

@@ -257,7 +257,8 @@ def test_recommended_practices_are_notes(tmp_path: Path) -> None:
              "w.safetensors": safetensors()}
     kinds = {"train.py": "training-code", "cfg.json": "config", "data.csv": "dataset",
              "w.safetensors": "weights"}
-    steps = [{"id": "train", "run": "python3 train.py",
+    # no Python in the command: a Python step without environment is a warning ([PY-1])
+    steps = [{"id": "train", "run": "make train",
               "inputs": ["train.py", "cfg.json", "data.csv"], "outputs": ["w.safetensors"]}]
     root = make_release(tmp_path / "m", files, steps, kinds=kinds, profile="ml-model")
     report = run(root, strict=True)
