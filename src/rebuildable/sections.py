@@ -234,7 +234,8 @@ class Keyless:
     bundle: str
     identity: str
     issuer: str | None
-    instance: str | None
+    #: whose shipped trusted root was used: "production" or "staging"
+    instance: str
     verified: bool
 
     def to_dict(self) -> dict[str, Any]:
