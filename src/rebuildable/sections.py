@@ -1,5 +1,5 @@
 """The report's sections beside its findings, as typed data: ``verdicts``, ``signatures``,
-``keyless``, ``formats`` and ``rebuild`` (``schemas/report.schema.json``).
+``keyless``, ``formats``, ``c2pa`` and ``rebuild`` (``schemas/report.schema.json``).
 
 Checks and the rebuild fill them; renderers read their fields. Each ``to_dict`` gives
 the section's JSON with its keys in the order reports have always printed them (the
@@ -252,6 +252,20 @@ class Formats:
 
     NAME: ClassVar[str] = "formats"
 
+    artifacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.artifacts)
+
+
+@dataclass
+class C2pa:
+    """C2PA manifests embedded in shipped images, by artifact id (``spec/c2pa.md``)."""
+
+    NAME: ClassVar[str] = "c2pa"
+
+    #: each entry: path, state, intact, trusted, signer, generator, ingredients, parent
+    #: (the listed artifact its parent ingredient names, or None)
     artifacts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from rebuildable.findings import Finding, Severity
 from rebuildable.jsonsafe import encodable
 from rebuildable.render._places import shown_path
 from rebuildable.report import Report
-from rebuildable.sections import Rebuild, Signatures, Verdicts
+from rebuildable.sections import C2pa, Rebuild, Signatures, Verdicts
 
 #: the width the report is laid out for; long lines are never wrapped (soft wrap)
 WIDTH = 100
@@ -209,6 +209,23 @@ def _signatures_lines(section: Signatures) -> list[Line]:
                     (text, None)])]
 
 
+def _c2pa_lines(section: C2pa) -> list[Line]:
+    """One line per export that an intact C2PA manifest links to a listed artifact."""
+    lines: list[Line] = []
+    for entry in section.artifacts.values():
+        parent = entry.get("parent")
+        if parent is None:
+            continue
+        trust = "trusted" if entry.get("trusted") else "not trusted here"
+        text = (f"  {entry.get('path')} made from {parent.get('path')} (C2PA parent, by "
+                f"{parent.get('by')}; signer {entry.get('signer') or 'unnamed'}, {trust})")
+        lines.append((None, [(safe(text), None)]))
+    if lines:
+        lines.insert(0, (None, [("c2pa:", "bold"), (f" {len(lines)} export(s) linked to "
+                                                     "their source", None)]))
+    return lines
+
+
 def _isolation_text(isolation: Mapping[str, Any]) -> str:
     method = str(isolation.get("method", "none"))
     parts = ["network " + ("blocked" if isolation.get("network") is False else "OPEN"),
@@ -261,6 +278,9 @@ def _section_lines(report: Report) -> list[Line]:
     rebuild = report.section(Rebuild)
     if rebuild is not None:
         lines.extend(_rebuild_lines(rebuild))
+    c2pa = report.section(C2pa)
+    if c2pa is not None:
+        lines.extend(_c2pa_lines(c2pa))
     if lines:
         lines.append((None, []))
     return lines
