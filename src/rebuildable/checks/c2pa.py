@@ -41,6 +41,7 @@ from rebuildable.formats.c2pa import (
 from rebuildable.graph import StepGraph
 from rebuildable.load import join_pointer
 from rebuildable.model import Artifact
+from rebuildable.sections import C2pa
 from rebuildable.state import declare
 
 SECTION = "c2pa"
@@ -78,7 +79,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     for art, info in carriers:
         yield from _one(run, art, info)
     if run.section:
-        ctx.sections[SECTION] = run.section
+        ctx.sections[SECTION] = C2pa(run.section)
 
 
 def _carries(info: FormatInfo) -> bool:

@@ -70,11 +70,11 @@ def test_an_export_whose_parent_is_the_source_is_linked(tmp_path: Path,
     untrusted = only(report, "c2pa.untrusted")
     assert untrusted.severity is Severity.INFO
     assert "rebuildable test signer" in untrusted.message
-    entry = report.sections["c2pa"]["cover-png"]
+    entry = report.to_dict()["c2pa"]["cover-png"]
     assert entry["parent"] == {"artifact": "cover-src", "path": "art/cover.ora", "by": "digest"}
     assert entry["intact"] is True
     assert entry["trusted"] is False
-    assert report.sections["formats"]["cover-png"]["details"]["c2pa"] is True
+    assert report.to_dict()["formats"]["cover-png"]["details"]["c2pa"] is True
     data = json.loads(render_json(report))
     assert list(schema.validator("report").iter_errors(data)) == []
 
@@ -115,7 +115,7 @@ def test_a_parent_through_an_intermediate_step_agrees(tmp_path: Path,
                         ids={**IDS, "work/flat.tif": "flat"}, license="CC-BY-4.0")
     report = validate(root, Options())
     assert codes(report, prefix="c2pa.") == ["c2pa.untrusted"]
-    assert report.sections["c2pa"]["cover-png"]["parent"]["artifact"] == "cover-src"
+    assert report.to_dict()["c2pa"]["cover-png"]["parent"]["artifact"] == "cover-src"
 
 
 def test_a_parent_pinned_with_another_digest_is_a_mismatch(tmp_path: Path,
@@ -130,7 +130,7 @@ def test_a_parent_pinned_with_another_digest_is_a_mismatch(tmp_path: Path,
     assert found.location is not None
     assert found.location.pointer == "/artifacts/0/digest"
     assert found.data["parent"] == "cover-src"
-    assert report.sections["c2pa"]["cover-png"]["parent"] is None
+    assert report.to_dict()["c2pa"]["cover-png"]["parent"] is None
 
 
 def test_a_parent_the_release_does_not_list(tmp_path: Path, signer: cb.TestSigner) -> None:
@@ -152,7 +152,7 @@ def test_a_tampered_export_fails_its_hash_binding(tmp_path: Path,
     assert any("assertion.dataHash.mismatch" in f for f in found.data["failures"])
     # A broken claim is no evidence: its (contradicting) parent is not judged, nor trust.
     assert codes(report, prefix="c2pa.") == ["c2pa.invalid"]
-    assert report.sections["c2pa"]["cover-png"]["intact"] is False
+    assert report.to_dict()["c2pa"]["cover-png"]["intact"] is False
 
 
 def test_an_image_without_c2pa_is_not_read(tmp_path: Path) -> None:
@@ -194,7 +194,7 @@ def test_jpeg_and_webp_exports(tmp_path: Path, signer: cb.TestSigner, fmt: str,
                            [cb.ingredient("art/cover.ora", SOURCE)])
     report = release(tmp_path, signed, name=name)
     assert codes(report, prefix="c2pa.") == ["c2pa.untrusted"]
-    assert report.sections["c2pa"][IDS[name]]["parent"]["artifact"] == "cover-src"
+    assert report.to_dict()["c2pa"][IDS[name]]["parent"]["artifact"] == "cover-src"
     tampered = release(tmp_path / "t", cb.tamper(signed, fmt), name=name)
     assert codes(tampered, prefix="c2pa.") == ["c2pa.invalid"]
 
@@ -260,4 +260,4 @@ def test_an_export_inside_an_archive_release_is_read(tmp_path: Path,
         tar.add(root, arcname=".")
     report = validate(archive, Options())
     assert codes(report, prefix="c2pa.") == ["c2pa.untrusted"]
-    assert report.sections["c2pa"]["cover-png"]["parent"]["artifact"] == "cover-src"
+    assert report.to_dict()["c2pa"]["cover-png"]["parent"]["artifact"] == "cover-src"

@@ -242,8 +242,8 @@ def test_own_examples_are_clean_even_when_strict(name: str) -> None:
     report = run(EXAMPLES / name, strict=True)
     assert report.ok, [f.message for f in report.findings if f.severity is not Severity.INFO]
     assert not set(codes(report, prefix="profile.")), set(codes(report, prefix="profile."))
-    assert report.sections["verdicts"]["intact"]["ok"]
-    assert report.sections["verdicts"]["complete"]["ok"]
+    assert report.to_dict()["verdicts"]["intact"]["ok"]
+    assert report.to_dict()["verdicts"]["complete"]["ok"]
 
 
 def test_profile_vectors_are_fresh() -> None:

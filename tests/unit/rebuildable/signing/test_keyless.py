@@ -95,7 +95,7 @@ def test_release_level_findings(tmp_path: Path) -> None:
                 root / "rebuild.sigstore.json")
     report = api.validate(root, policy)
     assert codes(report, "error") == ["sig.keyless-failed"]
-    assert report.sections["keyless"]["verified"] is False
+    assert report.to_dict()["keyless"]["verified"] is False
     unchecked = api.validate(root)
     assert unchecked.ok
     assert "sig.keyless-not-checked" in codes(unchecked)
