@@ -143,7 +143,7 @@ def test_release_level_verified_with_a_real_bundle(tmp_path: Path,
     report = api.validate(root, api.Options(identity="stefanb@us.ibm.com", issuer=IBM))
     assert report.ok
     assert "sig.keyless-verified" in codes(report)
-    assert report.sections["keyless"] == {
+    assert report.to_dict()["keyless"] == {
         "bundle": "rebuild.sigstore.json", "identity": "stefanb@us.ibm.com", "issuer": IBM,
         "instance": "production", "verified": True}
     other = api.validate(root, api.Options(identity="someone@else.org", issuer=IBM))
