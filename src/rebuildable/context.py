@@ -29,6 +29,9 @@ class Options:
 
     strict: bool = False
     workers: int = 2
+    #: every finding and every per-artifact report entry, never folded or bounded
+    #: (spec/manifest.md [REP-5], [REP-6])
+    detail: bool = False
     limits: Limits = field(default_factory=Limits)
     progress: Progress = NO_PROGRESS
     #: folders holding upstream manifests (issue: kinds of work)

@@ -62,6 +62,10 @@ REQUIREMENTS = api.requirements()
 @click.option("--dask", "dask", default=None, metavar="ADDRESS",
               help="Fetch and hash external artifacts as tasks on this Dask scheduler "
                    "(tcp://host:port); implies --fetch.")
+@click.option("--detail", is_flag=True,
+              help="Report every finding and every per-artifact entry; by default infos "
+                   "that repeat more than 20 times are folded into one, with a count "
+                   "and examples, and per-artifact sections list 100 entries.")
 @workers_option
 @no_color_option
 @click.option("-q", "--quiet", is_flag=True,
@@ -70,7 +74,8 @@ def command(*, release: str, fmt: str, strict: bool, keys: tuple[bytes, ...],
             threshold: int | None, trust: Path | None, identity: str | None,
             issuer: str | None, sigstore_instance: str, require: tuple[str, ...],
             upstream_dirs: tuple[Path, ...], registry: str | None, fetch: bool,
-            fetch_concurrency: int, fetch_retries: int, dask: str | None, workers: int,
+            fetch_concurrency: int, fetch_retries: int, dask: str | None, detail: bool,
+            workers: int,
             no_color: bool, quiet: bool) -> None:
     """Check that RELEASE (folder, manifest or archive; - reads an archive from standard
     input; default .) is complete and intact.
@@ -93,7 +98,7 @@ def command(*, release: str, fmt: str, strict: bool, keys: tuple[bytes, ...],
     except api.UsageError as exc:
         fail(str(exc))
     with progress_for(fmt) as progress:
-        options = api.Options(strict=strict, workers=workers, progress=progress,
+        options = api.Options(strict=strict, workers=workers, progress=progress, detail=detail,
                           upstream_dirs=tuple(upstream_dirs), keys=keys, threshold=threshold,
                           trust=trust, require=frozenset(require), identity=identity,
                           issuer=issuer, sigstore_instance=sigstore_instance,
