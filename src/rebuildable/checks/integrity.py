@@ -8,7 +8,9 @@ is read once, all its algorithms at a time, on ``options.workers`` threads for f
 releases. Any listed digest that differs is a failure, even when another one matches.
 
 The results go to ``ctx.state.hashes`` (path -> :class:`~rebuildable.digest.HashResult`)
-for later checks; the key is absent when ``options.hash_files`` is off.
+for later checks; the key is absent when ``options.hash_files`` is off. Each file is also
+sniffed (:func:`~rebuildable.formats.sniff_open`) through the handle it was hashed from,
+so that the content check need not open it again (``HashResult.inspected``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from rebuildable.context import Context
 from rebuildable.defaults import DEFAULT_ALGORITHM
 from rebuildable.digest import ALGORITHMS, HashJob, HashResult, hash_members
 from rebuildable.findings import Finding, finding
+from rebuildable.formats import sniff_open
 from rebuildable.load import join_pointer
 from rebuildable.model import Artifact
 from rebuildable.release import EntryType
@@ -159,7 +162,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         jobs = [HashJob(p, tuple(wanted[p]), _size_hint(entries.get(p))) for p in order]
         results = dict(hash_members(
             ctx.release.open, jobs, workers=options.workers, progress=options.progress,
-            parallel=ctx.release.parallel_reads, identify=ctx.release.identity))
+            parallel=ctx.release.parallel_reads, identify=ctx.release.identity,
+            inspect=sniff_open))
         ctx.state.hashes = results
     elif not options.hash_files and wanted:
         yield finding("integrity.not-hashed",
