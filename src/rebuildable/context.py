@@ -50,6 +50,10 @@ class Options:
     accelerate: bool = True
     #: hash shipped files (off only for structure-only runs, e.g. in tests)
     hash_files: bool = True
+    #: a folder for the digest cache (digest_cache.py): files of a folder release whose
+    #: device, inode, size, mtime and ctime are unchanged since a run that hashed them are
+    #: not read again. None (the default, and always for a registry): every file is read
+    cache_dir: Path | None = None
     #: bounds for archive releases (zip-bomb guard); None means the defaults
     archive_limits: ArchiveLimits | None = None
     #: stream external (``uri``) artifacts and check their digests and sizes
