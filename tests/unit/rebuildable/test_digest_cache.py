@@ -108,7 +108,7 @@ def _retarget(path: Path) -> None:
     head, _, body = path.read_bytes().partition(b"\n")
     data = json.loads(body)
     for row in data["entries"].values():
-        row[5] = {k: "0" * 64 for k in row[5]}
+        row[5] = dict.fromkeys(row[5], "0" * 64)
     path.write_bytes(head + b"\n" + json.dumps(data).encode())
 
 
