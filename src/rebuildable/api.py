@@ -32,6 +32,7 @@ from rebuildable.defaults import (
 from rebuildable.errors import RebuildableError, ReleaseError, UsageError
 from rebuildable.progress import NO_PROGRESS, Progress
 from rebuildable.report import Report
+from rebuildable.sections import Rebuild as RebuildSection
 
 if TYPE_CHECKING:
     from rebuildable.checksums import ChecksumList
@@ -67,6 +68,7 @@ __all__ = [
     "Options",
     "PublishOutcome",
     "RebuildOptions",
+    "RebuildSection",
     "RebuildableError",
     "RegistryConfig",
     "Release",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rebuildable.findings import Finding, Location
 from rebuildable.load import Document, Limits
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from rebuildable.archive import ArchiveLimits
     from rebuildable.remote.fetch import FetchOptions
     from rebuildable.report import Report
+    from rebuildable.sections import Section
 
 __all__ = ["Check", "Context", "NestedValidator", "Options", "State"]
 
@@ -92,7 +93,7 @@ class Context:
     #: values computed by one check and read by later ones (each check declares which)
     state: State = field(default_factory=State)
     #: report sections that checks fill ("verdicts", "signatures", ...)
-    sections: dict[str, Any] = field(default_factory=dict)
+    sections: dict[str, Section] = field(default_factory=dict)
     #: findings so far: the engine's own list, appended to after each check, so that a
     #: late check (openness verdicts) can read what the earlier ones found
     findings: list[Finding] = field(default_factory=list)

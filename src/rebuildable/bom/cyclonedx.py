@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rebuildable._version import __version__
+from rebuildable.bom.common import DATA_KINDS, MODEL_KINDS, document_uuid, release_class
 from rebuildable.model import Artifact, Manifest, split_ref
 
 __all__ = ["HASH_NAMES", "to_cyclonedx"]
@@ -32,8 +33,6 @@ HASH_NAMES = {"md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256", "sha384": "SHA
               "sha512": "SHA-512", "sha3-256": "SHA3-256", "sha3-512": "SHA3-512",
               "blake2b": "BLAKE2b-512", "blake3": "BLAKE3"}
 
-MODEL_KINDS = frozenset({"weights", "adapter", "checkpoint"})
-DATA_KINDS = frozenset({"dataset", "evaluation-data", "data-recipe"})
 _NAMESPACE = uuid.UUID("6f2c1a59-6a43-5b8e-9d0e-2f7e3c1b9a10")
 
 
@@ -148,9 +147,8 @@ def _formulation(manifest: Manifest, known: set[str]) -> list[dict[str, Any]]:
 
 
 def _release_component(manifest: Manifest) -> dict[str, Any]:
-    profiles = set(manifest.effective_profiles)
-    kind = ("machine-learning-model" if profiles & {"ml-model", "adapter"}
-            else "data" if "dataset" in profiles else "application")
+    kind = {"model": "machine-learning-model", "dataset": "data",
+            "other": "application"}[release_class(manifest)]
     comp: dict[str, Any] = {"type": kind, "bom-ref": "release", "name": manifest.name or "release"}
     if manifest.version:
         comp["version"] = manifest.version
@@ -200,7 +198,7 @@ def to_cyclonedx(data: Mapping[str, Any], canonical: bytes) -> dict[str, Any]:
     bom: dict[str, Any] = {
         "bomFormat": "CycloneDX",
         "specVersion": "1.6",
-        "serialNumber": f"urn:uuid:{uuid.uuid5(_NAMESPACE, canonical.hex())}",
+        "serialNumber": f"urn:uuid:{document_uuid(_NAMESPACE, canonical)}",
         "version": 1,
         "metadata": {
             "tools": {"components": [{"type": "application", "name": "rebuildable",

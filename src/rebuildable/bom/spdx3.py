@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rebuildable._version import __version__
-from rebuildable.bom.cyclonedx import DATA_KINDS, MODEL_KINDS
+from rebuildable.bom.common import DATA_KINDS, MODEL_KINDS, document_uuid, release_class
 from rebuildable.model import Artifact, Manifest, split_ref
 
 __all__ = ["CONTEXT", "to_spdx3"]
@@ -125,14 +125,14 @@ def _license(graph: _Graph, expression: str) -> str:
 
 
 def _release(graph: _Graph, manifest: Manifest) -> str:
-    profiles = set(manifest.effective_profiles)
+    kind = release_class(manifest)
     node: dict[str, Any] = {"spdxId": graph.iri("release"), "name": manifest.name or "release"}
-    if profiles & {"ml-model", "adapter"}:
+    if kind == "model":
         node["type"] = "ai_AIPackage"
         task = manifest.extensions.get("x-pipeline_tag")
         if isinstance(task, str):
             node["ai_domain"] = [task]
-    elif "dataset" in profiles:
+    elif kind == "dataset":
         node["type"] = "dataset_DatasetPackage"
         node["dataset_datasetType"] = ["other"]
     else:
@@ -177,7 +177,7 @@ def to_spdx3(data: Mapping[str, Any], canonical: bytes, created: datetime | None
     """An SPDX 3.0.1 JSON-LD document of the manifest ``data`` (``canonical``: its
     RFC 8785 bytes, which fix the identifiers)."""
     manifest = Manifest.from_data(data)
-    doc_uuid = uuid.uuid5(_NAMESPACE, canonical.hex())
+    doc_uuid = document_uuid(_NAMESPACE, canonical)
     graph = _Graph(f"https://rebuildable.dev/spdx/{doc_uuid}#")
     when = (created or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     agent = graph.iri("agent-rebuildable")

@@ -42,6 +42,7 @@ from rebuildable.kinds import contradicted_family
 from rebuildable.load import join_pointer
 from rebuildable.model import Artifact
 from rebuildable.release import EntryType
+from rebuildable.sections import Formats
 from rebuildable.state import declare
 
 SECTION = "formats"
@@ -166,7 +167,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         section[art.id] = {"path": art.path, **info.to_dict()}
         yield from _findings(ctx, art, info)
     if section:
-        ctx.sections[SECTION] = section
+        ctx.sections[SECTION] = Formats(section)
 
 
 def _announced(path: str, info: FormatInfo) -> bool:

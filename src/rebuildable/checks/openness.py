@@ -29,6 +29,14 @@ from rebuildable.openness import (
     release_failures,
 )
 from rebuildable.rebuildability import assess as assess_rebuildability
+from rebuildable.sections import (
+    MofVerdict,
+    OpenSourceVerdict,
+    RebuildabilityVerdict,
+    UpstreamVerdict,
+    Verdict,
+    Verdicts,
+)
 from rebuildable.state import declare
 from rebuildable.upstream import ResolvedUpstream
 
@@ -71,49 +79,45 @@ def check(ctx: Context) -> Iterator[Finding]:
         reasons = [f"all {sum(1 for i in judged.values() if i.upstream is None)} artifacts, and "
                    f"the {len(consumed)} upstream artifact(s) the steps consume, are under "
                    "open licences"]
-    verdicts: dict[str, Any] = {
-        "intact": _verdict(ctx, INTACT_PREFIXES, exclude=()),
-        "complete": _verdict(ctx, COMPLETE_PREFIXES, exclude=INTACT_PREFIXES),
-        "open-source": {
-            "ok": open_ok, "required": require_open, "reasons": reasons,
-            "license-data": f"SPDX License List {license_data().version}",
+    verdicts = Verdicts(
+        intact=_verdict(ctx, INTACT_PREFIXES, exclude=()),
+        complete=_verdict(ctx, COMPLETE_PREFIXES, exclude=INTACT_PREFIXES),
+        open_source=OpenSourceVerdict(
+            open_ok, require_open, reasons, f"SPDX License List {license_data().version}",
             # Only what is not fully open, and every upstream artifact consumed: a
             # 100,000-shard dataset under one licence needs one line, not 100,000.
-            "artifacts": {ref: item.to_dict() for ref, item in judged.items()
-                          if item.upstream is not None or not item.own.open
-                          or item.effective is not OpennessStatus.OPEN},
-            "licences": _licence_summary(judged),
-        },
-        "upstream": {ident: _upstream_summary(u) for ident, u in upstreams.items()},
-    }
+            artifacts={ref: item.to_dict() for ref, item in judged.items()
+                       if item.upstream is not None or not item.own.open
+                       or item.effective is not OpennessStatus.OPEN},
+            licences=_licence_summary(judged)),
+        upstream={ident: _upstream_summary(u) for ident, u in upstreams.items()},
+    )
     closure = ctx.state.closure
     if closure is not None:
-        complete = verdicts["complete"]
-        yield summary_finding(closure, len(ctx.manifest.steps), complete["ok"],
-                              complete["reasons"])
+        complete = verdicts.complete
+        yield summary_finding(closure, len(ctx.manifest.steps), complete.ok,
+                              complete.reasons)
     yield finding("openness.verdict",
                   ("the release is open source: " if open_ok else
                    "the release is not open source: ") + "; ".join(reasons[:3])
                   + (" ..." if len(reasons) > 3 else ""),
                   data={"ok": open_ok})
     if set(ctx.manifest.effective_profiles) & MODEL_PROFILES:
-        mof = mof_assessment(ctx.manifest)
-        verdicts["mof"] = mof
-        verdicts["osaid"] = osaid_assessment(ctx.manifest)
-        rebuildable = assess_rebuildability(ctx.manifest)
-        verdicts["rebuildable"] = rebuildable
+        mof = verdicts.mof = MofVerdict.from_assessment(mof_assessment(ctx.manifest))
+        verdicts.osaid = osaid_assessment(ctx.manifest)
+        rebuildable = RebuildabilityVerdict.from_assessment(
+            assess_rebuildability(ctx.manifest))
+        verdicts.rebuildable = rebuildable
         yield finding("openness.rebuildable",
-                      f"the model can be rebuilt {rebuildable['words']}: "
-                      + "; ".join(rebuildable["reasons"][:3]),
-                      data={"mode": rebuildable["mode"]})
-        stands = (f"meets MOF {mof['name']}" if mof["name"] else "meets no MOF class yet")
-        needs = (f"; for {mof['next']} it lacks (present and open): "
-                 + ", ".join(mof["missing-for-next"])) if mof["next"] else ""
+                      f"the model can be rebuilt {rebuildable.words}: "
+                      + "; ".join(rebuildable.reasons[:3]),
+                      data={"mode": rebuildable.mode})
+        stands = (f"meets MOF {mof.name}" if mof.name else "meets no MOF class yet")
+        needs = (f"; for {mof.next} it lacks (present and open): "
+                 + ", ".join(mof.missing_for_next)) if mof.next else ""
         yield finding("openness.mof", f"the release {stands}{needs}",
-                      data={"class": mof["class"]})
-    else:
-        verdicts["mof"] = {"class": None, "applicable": False, "components": {}}
-    ctx.sections["verdicts"] = verdicts
+                      data={"class": mof.klass})
+    ctx.sections[Verdicts.NAME] = verdicts
 
 
 def _consumed_upstream(ctx: Context, upstreams: Mapping[str, ResolvedUpstream]
@@ -133,9 +137,9 @@ def _from_upstream(ref: str, up: str, name: str,
                    resolved: ResolvedUpstream | None) -> ArtifactOpenness | None:
     if resolved is None or resolved.report is None or resolved.manifest is None:
         return None
-    section = resolved.report.sections.get("verdicts", {})
-    entry = section.get("open-source", {}).get("artifacts", {}).get(name)
-    if not isinstance(entry, dict):
+    theirs = resolved.report.section(Verdicts)
+    entry = theirs.open_source.artifacts.get(name) if theirs is not None else None
+    if entry is None:
         art = resolved.artifact(name)
         if art is None:
             return None
@@ -189,14 +193,14 @@ def _where(ctx: Context, item: ArtifactOpenness, places: Mapping[str, str]) -> L
     return ctx.locate("/license") if ctx.manifest.license is not None else ctx.locate(art.pointer)
 
 
-def _verdict(ctx: Context, prefixes: tuple[str, ...], exclude: tuple[str, ...]) -> dict[str, Any]:
+def _verdict(ctx: Context, prefixes: tuple[str, ...], exclude: tuple[str, ...]) -> Verdict:
     errors = [f for f in ctx.findings
               if f.severity is Severity.ERROR and f.code.startswith(prefixes)
               and not f.code.startswith(exclude)]
     reasons = [f"{f.code}: {f.message}" for f in errors[:MAX_REASONS]]
     if len(errors) > MAX_REASONS:
         reasons.append(f"... and {len(errors) - MAX_REASONS} more")
-    return {"ok": not errors, "reasons": reasons}
+    return Verdict(not errors, reasons)
 
 
 def _licence_summary(judged: Mapping[str, ArtifactOpenness]) -> dict[str, Any]:
@@ -214,13 +218,12 @@ def _licence_summary(judged: Mapping[str, ArtifactOpenness]) -> dict[str, Any]:
     return out
 
 
-def _upstream_summary(u: ResolvedUpstream) -> dict[str, Any]:
-    out: dict[str, Any] = {"status": u.status.value, "source": u.source, "sha256": u.sha256}
+def _upstream_summary(u: ResolvedUpstream) -> UpstreamVerdict:
+    out = UpstreamVerdict(u.status.value, u.source, u.sha256)
     if u.manifest is not None:
-        out["name"] = u.manifest.name
-        out["version"] = u.manifest.version
+        out.release = (u.manifest.name, u.manifest.version)
     if u.report is not None:
-        out["counts"] = u.report.counts
-        os_verdict = u.report.sections.get("verdicts", {}).get("open-source", {})
-        out["open-source"] = os_verdict.get("ok")
+        out.counts = u.report.counts
+        theirs = u.report.section(Verdicts)
+        out.open_source = theirs.open_source.ok if theirs is not None else None
     return out

@@ -101,6 +101,17 @@ def _step_refs(
     ctx: Context, step: Step, artifacts: object, upstreams: set[str], suggest: _Suggestions
 ) -> Iterator[Finding]:
     known = artifacts  # a KeysView; membership is all we need
+    yield from _input_refs(ctx, step, known, upstreams, suggest)
+    declared = step.outputs if step.declared_outputs is None else step.declared_outputs
+    yield from _output_refs(ctx, step, known, declared, suggest)
+    yield from _environment_ref(ctx, step, known, upstreams, suggest)
+    yield from _replay_refs(ctx, step, declared)
+    yield from _equivalence_refs(ctx, step)
+
+
+def _input_refs(
+    ctx: Context, step: Step, known: object, upstreams: set[str], suggest: _Suggestions
+) -> Iterator[Finding]:
     seen: set[str] = set()
     outputs = set(step.outputs)
     for i, ref in enumerate(step.inputs):
@@ -140,8 +151,12 @@ def _step_refs(
                 artifact=name,
                 location=ctx.locate(pointer),
             )
+
+
+def _output_refs(
+    ctx: Context, step: Step, known: object, declared: Sequence[str], suggest: _Suggestions
+) -> Iterator[Finding]:
     seen_out: set[str] = set()
-    declared = step.outputs if step.declared_outputs is None else step.declared_outputs
     made = [(ref, f"{step.pointer}/outputs/{i}") for i, ref in enumerate(declared)]
     made += [(ref, f"{step.pointer}/checkpoints/{i}") for i, ref in enumerate(step.checkpoints)
              if ref not in declared]
@@ -169,28 +184,37 @@ def _step_refs(
                 location=ctx.locate(pointer),
                 hint=suggest.hint(ref),
             )
+
+
+def _environment_ref(
+    ctx: Context, step: Step, known: object, upstreams: set[str], suggest: _Suggestions
+) -> Iterator[Finding]:
     env = step.environment
-    if env is not None:
-        upstream, name = split_ref(env)
-        pointer = f"{step.pointer}/environment"
-        if upstream is not None:
-            if upstream not in upstreams:
-                yield finding(
-                    "refs.unknown-upstream",
-                    f"step {step.id!r} environment {env!r} names no declared upstream",
-                    step=step.id,
-                    upstream=upstream,
-                    location=ctx.locate(pointer),
-                )
-        elif name not in known:  # type: ignore[operator]
+    if env is None:
+        return
+    upstream, name = split_ref(env)
+    pointer = f"{step.pointer}/environment"
+    if upstream is not None:
+        if upstream not in upstreams:
             yield finding(
-                "refs.dangling-environment",
-                f"step {step.id!r} environment {env!r} names no artifact{suggest.meant(env)}",
+                "refs.unknown-upstream",
+                f"step {step.id!r} environment {env!r} names no declared upstream",
                 step=step.id,
+                upstream=upstream,
                 location=ctx.locate(pointer),
-                hint=suggest.hint(env),
             )
-    yield from _replay_refs(ctx, step, declared)
+    elif name not in known:  # type: ignore[operator]
+        yield finding(
+            "refs.dangling-environment",
+            f"step {step.id!r} environment {env!r} names no artifact{suggest.meant(env)}",
+            step=step.id,
+            location=ctx.locate(pointer),
+            hint=suggest.hint(env),
+        )
+
+
+def _equivalence_refs(ctx: Context, step: Step) -> Iterator[Finding]:
+    outputs = set(step.outputs)
     for key in step.equivalence:
         if key not in outputs:
             yield finding(

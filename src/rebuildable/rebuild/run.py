@@ -54,6 +54,7 @@ from rebuildable.rebuild.runner import (
 )
 from rebuildable.rebuild.sandbox import View, make_view
 from rebuildable.release import FolderRelease, Release, safe_relative
+from rebuildable.sections import Rebuild
 
 STDERR_TAIL = 1500
 #: lines of a failed step's standard error shown in its finding
@@ -474,7 +475,8 @@ class StepsRun(ComparingRun):
                 + ", ".join(shown) + (" …" if len(extra) > len(shown) else ""),
                 step=step.id, data={"files": shown, "count": len(extra)}))
 
-    def section(self) -> dict[str, Any]:
+    def section(self, validation: dict[str, Any]) -> Rebuild:
+        """The report's ``rebuild`` section, with the static ``validation`` summary."""
         counts: dict[str, int] = {}
         for s in self.steps:
             for o in s.get("outputs", []):
@@ -482,22 +484,16 @@ class StepsRun(ComparingRun):
         step_counts: dict[str, int] = {}
         for s in self.steps:
             step_counts[s["status"]] = step_counts.get(s["status"], 0) + 1
-        out: dict[str, Any] = {
-            "refused": False,
-            "isolation": {**self.isolation.to_dict(self.options.timeout),
-                          "probe": list(self.isolation.probe),
-                          "view": self.view.to_dict()},
-            "source_date_epoch": {"value": self.sde, "from": self.sde_source},
-            "mode": "step" if self.options.step else "all",
-            "twice": self.options.twice,
-            "work_dir": str(self.private) if self.options.keep else None,
-            "steps": self.steps,
-            "summary": {"steps": step_counts, "outputs": counts},
-        }
-        if self.sample is not None:
-            out["mode"] = "sample"
-            out["sample"] = self.sample
-        return out
+        return Rebuild(
+            refused=False, validation=validation, steps=self.steps,
+            isolation={**self.isolation.to_dict(self.options.timeout),
+                       "probe": list(self.isolation.probe), "view": self.view.to_dict()},
+            source_date_epoch={"value": self.sde, "from": self.sde_source},
+            mode="sample" if self.sample is not None else
+                 "step" if self.options.step else "all",
+            twice=self.options.twice,
+            work_dir=str(self.private) if self.options.keep else None,
+            summary={"steps": step_counts, "outputs": counts}, sample=self.sample)
 
 
 def _mkdtemp_in(root: Path) -> str:
