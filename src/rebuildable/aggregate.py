@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar
 
 from rebuildable.findings import Finding, Severity
+from rebuildable.sections import Formats, Section, Verdicts
 
-__all__ = ["MAX_EXAMPLES", "MAX_LISTED", "MAX_SIMILAR", "OMITTED", "PER_ARTIFACT",
-           "bound_sections", "fold_findings", "shape"]
+__all__ = ["MAX_EXAMPLES", "MAX_LISTED", "MAX_SIMILAR", "Omitted", "bound_sections",
+           "fold_findings", "shape"]
 
 #: a group of more alike informational findings than this is folded into one
 MAX_SIMILAR = 20
@@ -31,12 +33,6 @@ MAX_SIMILAR = 20
 MAX_EXAMPLES = 10
 #: how many entries a per-artifact section lists
 MAX_LISTED = 100
-#: the top-level report key saying what the bounded sections left out
-OMITTED = "omitted"
-#: the per-artifact sections, as paths of keys from the top of the report
-PER_ARTIFACT: tuple[tuple[str, ...], ...] = (("formats",), ("verdicts", "open-source",
-                                                             "artifacts"))
-
 # What varies between alike messages: quoted names, parenthesised text, numbers.
 _VARYING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\([^()]*\)|\d+")
 
@@ -76,28 +72,42 @@ def _fold(group: Sequence[Finding]) -> Finding:
     )
 
 
-def bound_sections(sections: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``sections`` whose per-artifact objects list at most :data:`MAX_LISTED`
-    entries (the first ones), with an ``omitted`` entry (JSON pointer -> how many entries
-    were left out) when any were. ``sections`` itself is not changed."""
+@dataclass
+class Omitted:
+    """The report's ``omitted`` object: how many entries each bounded section left out,
+    by the section's JSON pointer in the report."""
+
+    NAME: ClassVar[str] = "omitted"
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.counts)
+
+
+def _first(entries: dict[str, Any], pointer: str, omitted: dict[str, int]) -> dict[str, Any]:
+    if len(entries) <= MAX_LISTED:
+        return entries
+    omitted[pointer] = len(entries) - MAX_LISTED
+    return dict(list(entries.items())[:MAX_LISTED])
+
+
+def bound_sections(sections: Mapping[str, Section]) -> dict[str, Section]:
+    """A copy of ``sections`` whose per-artifact parts list at most :data:`MAX_LISTED`
+    entries (the first ones), with an :class:`Omitted` section when any were left out.
+    ``sections`` itself (the engine's state) is not changed."""
     out = dict(sections)
     omitted: dict[str, int] = {}
-    for keys in PER_ARTIFACT:
-        parents: list[dict[str, Any]] = [out]
-        for key in keys[:-1]:
-            inner = parents[-1].get(key)
-            if not isinstance(inner, dict):
-                break
-            parents.append(dict(inner))
-        else:
-            listed = parents[-1].get(keys[-1])
-            if isinstance(listed, dict) and len(listed) > MAX_LISTED:
-                kept = dict(list(listed.items())[:MAX_LISTED])
-                omitted["/" + "/".join(keys)] = len(listed) - MAX_LISTED
-                parents[-1][keys[-1]] = kept
-                # Re-link the copied parents so the caller's nested dicts stay unchanged.
-                for parent, key, child in zip(parents, keys, parents[1:], strict=False):
-                    parent[key] = child
+    formats = out.get(Formats.NAME)
+    if isinstance(formats, Formats):
+        out[Formats.NAME] = replace(
+            formats, artifacts=_first(formats.artifacts, "/formats", omitted))
+    verdicts = out.get(Verdicts.NAME)
+    if isinstance(verdicts, Verdicts):
+        listed = _first(verdicts.open_source.artifacts, "/verdicts/open-source/artifacts",
+                        omitted)
+        out[Verdicts.NAME] = replace(
+            verdicts, open_source=replace(verdicts.open_source, artifacts=listed))
     if omitted:
-        out[OMITTED] = omitted
+        out[Omitted.NAME] = Omitted(omitted)
     return out

@@ -18,6 +18,7 @@ from rebuildable.aggregate import (
 from rebuildable.context import Options
 from rebuildable.engine import validate
 from rebuildable.findings import Finding, Location, Severity, finding
+from rebuildable.sections import Formats, OpenSourceVerdict, Section, Verdict, Verdicts
 from tests.support import make_release
 
 
@@ -66,24 +67,33 @@ def test_alike_infos_of_different_shapes_fold_apart() -> None:
     assert [f.data["count"] for f in out] == [MAX_SIMILAR + 1, MAX_SIMILAR + 1]
 
 
+def _verdicts(artifacts: dict[str, dict[str, Any]]) -> Verdicts:
+    return Verdicts(Verdict(True), Verdict(True),
+                    OpenSourceVerdict(False, False, [], "SPDX", artifacts=artifacts), {})
+
+
 def test_per_artifact_sections_are_bounded_and_the_rest_counted() -> None:
-    formats = {f"a{i}": {"path": f"f{i}"} for i in range(MAX_LISTED + 7)}
-    verdicts: dict[str, Any] = {"intact": {"ok": True},
-                                "open-source": {"ok": False, "artifacts": dict(formats)}}
-    sections = {"formats": formats, "verdicts": verdicts}
+    entries = {f"a{i}": {"path": f"f{i}"} for i in range(MAX_LISTED + 7)}
+    formats, verdicts = Formats(dict(entries)), _verdicts(dict(entries))
+    sections: dict[str, Section] = {"formats": formats, "verdicts": verdicts}
     out = bound_sections(sections)
-    assert list(out["formats"]) == list(formats)[:MAX_LISTED]
-    assert len(out["verdicts"]["open-source"]["artifacts"]) == MAX_LISTED
-    assert out["verdicts"]["intact"] == {"ok": True}
-    assert out["omitted"] == {"/formats": 7, "/verdicts/open-source/artifacts": 7}
+    assert list(out["formats"].to_dict()) == list(entries)[:MAX_LISTED]
+    bounded = out["verdicts"].to_dict()
+    assert len(bounded["open-source"]["artifacts"]) == MAX_LISTED
+    assert bounded["intact"] == {"ok": True, "reasons": []}
+    assert out["omitted"].to_dict() == {"/formats": 7, "/verdicts/open-source/artifacts": 7}
     # the caller's sections (the engine's state) keep every entry
-    assert len(sections["formats"]) == MAX_LISTED + 7
-    assert len(verdicts["open-source"]["artifacts"]) == MAX_LISTED + 7
+    assert len(formats.artifacts) == MAX_LISTED + 7
+    assert len(verdicts.open_source.artifacts) == MAX_LISTED + 7
 
 
 def test_small_sections_are_the_same_and_say_nothing_omitted() -> None:
-    sections = {"formats": {"a": {"path": "a"}}, "signatures": {"verified": False}}
-    assert bound_sections(sections) == sections
+    sections: dict[str, Section] = {"formats": Formats({"a": {"path": "a"}}),
+                                    "verdicts": _verdicts({})}
+    out = bound_sections(sections)
+    assert "omitted" not in out
+    assert {k: v.to_dict() for k, v in out.items()} == {
+        k: v.to_dict() for k, v in sections.items()}
 
 
 def _many_files(tmp_path: Path, count: int) -> Path:
