@@ -65,10 +65,11 @@ def check(ctx: Context) -> Iterator[Finding]:
     failures = release_failures(judged)
     require_open = "open-source" in required
     severity = Severity.ERROR if require_open else Severity.INFO
+    places = _upstream_ref_places(ctx) if any(i.upstream for i in failures) else {}
     for item in failures:
         yield finding("openness.not-open", describe_failure(item), severity=severity,
                       artifact=item.ref, upstream=item.upstream,
-                      location=_where(ctx, item), data=item.to_dict())
+                      location=_where(ctx, item, places), data=item.to_dict())
 
     open_ok = not failures
     reasons = [describe_failure(i) for i in failures[:MAX_REASONS]]
@@ -168,15 +169,22 @@ def _upstream_name(resolved: ResolvedUpstream, name: str) -> str:
     return posixpath.join(folder, name) if folder else name
 
 
-def _where(ctx: Context, item: ArtifactOpenness) -> Location | None:
+def _upstream_ref_places(ctx: Context) -> dict[str, str]:
+    """Each step input or environment ref -> the pointer of its first mention (built once:
+    a release may consume thousands of upstream artifacts)."""
+    places: dict[str, str] = {}
+    for step in ctx.manifest.steps:
+        for i, ref in enumerate(step.inputs):
+            places.setdefault(ref, f"{step.pointer}/inputs/{i}")
+        if step.environment is not None:
+            places.setdefault(step.environment, f"{step.pointer}/environment")
+    return places
+
+
+def _where(ctx: Context, item: ArtifactOpenness, places: Mapping[str, str]) -> Location | None:
     if item.upstream is not None:
-        for step in ctx.manifest.steps:
-            for i, ref in enumerate(step.inputs):
-                if ref == item.ref:
-                    return ctx.locate(f"{step.pointer}/inputs/{i}")
-            if step.environment == item.ref:
-                return ctx.locate(f"{step.pointer}/environment")
-        return None
+        pointer = places.get(item.ref)
+        return ctx.locate(pointer) if pointer is not None else None
     art = ctx.manifest.artifact_index().get(item.ref)
     if art is None:
         return None
