@@ -1,4 +1,4 @@
-"""A report that stays readable at any size (spec/manifest.md [REP-5], [REP-6]).
+"""A report that stays readable at any size (spec/manifest.md [REP-5]).
 
 Unless the caller asks for ``detail``, the report of a release is summarised when it is
 built:
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from rebuildable.findings import Finding, Severity
-from rebuildable.sections import Formats, Section, Verdicts
+from rebuildable.sections import C2pa, Formats, Section, Verdicts
 
 __all__ = ["MAX_EXAMPLES", "MAX_LISTED", "MAX_SIMILAR", "Omitted", "bound_sections",
            "fold_findings", "shape"]
@@ -102,6 +102,9 @@ def bound_sections(sections: Mapping[str, Section]) -> dict[str, Section]:
     if isinstance(formats, Formats):
         out[Formats.NAME] = replace(
             formats, artifacts=_first(formats.artifacts, "/formats", omitted))
+    c2pa = out.get(C2pa.NAME)
+    if isinstance(c2pa, C2pa):
+        out[C2pa.NAME] = replace(c2pa, artifacts=_first(c2pa.artifacts, "/c2pa", omitted))
     verdicts = out.get(Verdicts.NAME)
     if isinstance(verdicts, Verdicts):
         listed = _first(verdicts.open_source.artifacts, "/verdicts/open-source/artifacts",

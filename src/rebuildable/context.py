@@ -31,7 +31,7 @@ class Options:
     strict: bool = False
     workers: int = 2
     #: every finding and every per-artifact report entry, never folded or bounded
-    #: (spec/manifest.md [REP-5], [REP-6])
+    #: (spec/manifest.md [REP-5])
     detail: bool = False
     limits: Limits = field(default_factory=Limits)
     progress: Progress = NO_PROGRESS

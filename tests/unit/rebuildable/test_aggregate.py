@@ -18,7 +18,7 @@ from rebuildable.aggregate import (
 from rebuildable.context import Options
 from rebuildable.engine import validate
 from rebuildable.findings import Finding, Location, Severity, finding
-from rebuildable.sections import Formats, OpenSourceVerdict, Section, Verdict, Verdicts
+from rebuildable.sections import C2pa, Formats, OpenSourceVerdict, Section, Verdict, Verdicts
 from tests.support import make_release
 
 
@@ -85,6 +85,15 @@ def test_per_artifact_sections_are_bounded_and_the_rest_counted() -> None:
     # the caller's sections (the engine's state) keep every entry
     assert len(formats.artifacts) == MAX_LISTED + 7
     assert len(verdicts.open_source.artifacts) == MAX_LISTED + 7
+
+
+def test_the_c2pa_section_is_bounded_like_the_others() -> None:
+    entries = {f"a{i}": {"path": f"f{i}.png"} for i in range(MAX_LISTED + 3)}
+    c2pa = C2pa(dict(entries))
+    out = bound_sections({"c2pa": c2pa})
+    assert list(out["c2pa"].to_dict()) == list(entries)[:MAX_LISTED]
+    assert out["omitted"].to_dict() == {"/c2pa": 3}
+    assert len(c2pa.artifacts) == MAX_LISTED + 3
 
 
 def test_small_sections_are_the_same_and_say_nothing_omitted() -> None:
