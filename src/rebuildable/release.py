@@ -21,6 +21,7 @@ from rebuildable.container import Entry, EntryType, Release
 from rebuildable.errors import MemberError, ReleaseError
 from rebuildable.findings import Location, finding
 from rebuildable.model import MANIFEST_NAMES
+from rebuildable.openbeneath import open_beneath
 
 __all__ = ["Entry", "EntryType", "FolderRelease", "Release", "open_release", "safe_relative"]
 
@@ -108,14 +109,49 @@ class FolderRelease(Release):
         return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
     def open(self, path: str) -> BinaryIO:
-        # Walk the components with O_NOFOLLOW relative to directory fds so that no
-        # link anywhere along the path is followed, even if one appears mid-check.
-        parts = path.split("/")
-        if not path or any(p in ("", ".", "..") for p in parts) or "\x00" in path:
+        if not path or "\x00" in path or any(p in ("", ".", "..") for p in path.split("/")):
             raise MemberError("path.escapes", f"{path!r} is not a safe relative path")
+        root = self._root()
+        ffd = self._open_fast(root, path)
+        if ffd is None:
+            ffd = self._open_walk(root, path)
+        if not stat.S_ISREG(os.fstat(ffd).st_mode):
+            os.close(ffd)
+            raise MemberError("path.not-regular", f"{path} is not a regular file")
+        os.set_blocking(ffd, True)
+        return os.fdopen(ffd, "rb")
+
+    @staticmethod
+    def _open_fast(root: int, path: str) -> int | None:
+        """One ``openat2`` call (Linux) with the walk's guarantee: no link followed anywhere
+        along ``path``, nothing outside the root. None when it cannot say: openat2 is not
+        available here, the path is not a regular file, or it failed (the walk then gives
+        the exact reason).
+
+        The ``lstat`` first keeps a FIFO or device named by the path from being opened at
+        all, as the walk does (a device's open can act on the device). It may pass through
+        a link on the way; a link there makes openat2 fail, so only the stat sees past it.
+        A swap between the two is caught as in the walk: O_NONBLOCK keeps a FIFO from
+        blocking the open and the caller's fstat rejects what is not a regular file.
+        """
+        try:
+            st = os.stat(path, dir_fd=root, follow_symlinks=False)
+        except (OSError, ValueError):
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        try:
+            return open_beneath(root, path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | _NONBLOCK)
+        except (OSError, ValueError):
+            return None
+
+    def _open_walk(self, root: int, path: str) -> int:
+        """Walk the components with O_NOFOLLOW relative to directory fds so that no link
+        anywhere along the path is followed, even if one appears mid-check."""
+        parts = path.split("/")
         flags = os.O_RDONLY | _NOFOLLOW | _CLOEXEC
         dir_flags = flags | _DIRECTORY
-        root = fd = self._root()
+        fd = root
         try:
             for part in parts[:-1]:
                 try:
@@ -135,7 +171,7 @@ class FolderRelease(Release):
                 raise MemberError("path.not-regular", f"{path} is not a regular file")
             # O_NONBLOCK keeps a FIFO swapped in after the stat from blocking the open.
             try:
-                ffd = os.open(parts[-1], flags | _NONBLOCK, dir_fd=fd)
+                return os.open(parts[-1], flags | _NONBLOCK, dir_fd=fd)
             except OSError as exc:  # swapped for a link or removed since the stat
                 if exc.errno == errno.ELOOP:
                     raise MemberError("path.symlink", f"{path} is a symbolic link") from exc
@@ -146,11 +182,6 @@ class FolderRelease(Release):
         finally:
             if fd != root:
                 os.close(fd)
-        if not stat.S_ISREG(os.fstat(ffd).st_mode):
-            os.close(ffd)
-            raise MemberError("path.not-regular", f"{path} is not a regular file")
-        os.set_blocking(ffd, True)
-        return os.fdopen(ffd, "rb")
 
 
 def _member_error(path: str, dir_fd: int, part: str, exc: OSError) -> MemberError:

@@ -30,7 +30,7 @@ Missing, linked and special files are left to the integrity and path checks. Res
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -186,8 +186,13 @@ def _describe(info: FormatInfo) -> str:
 def _findings(ctx: Context, art: Artifact, info: FormatInfo) -> Iterator[Finding]:
     assert art.path is not None
     path = art.path
-    kind_at = ctx.locate(join_pointer(art.pointer, "kind"))
-    path_at = ctx.locate(join_pointer(art.pointer, "path"))
+    # Located only when a finding needs it: most artifacts have none.
+    def kind_at() -> Location | None:
+        return ctx.locate(join_pointer(art.pointer, "kind"))
+
+    def path_at() -> Location | None:
+        return ctx.locate(join_pointer(art.pointer, "path"))
+
     data = {"format": info.format, "family": info.family}
     rule = KIND_RULES.get(art.kind or "")
     # Arbitrary data may begin with a short signature by chance: damage is a finding when
@@ -199,19 +204,19 @@ def _findings(ctx: Context, art: Artifact, info: FormatInfo) -> Iterator[Finding
                       f"{path}: {info.format.upper() + ' ' if info.format else ''}structure is "
                       f"broken: {shown[0]}"
                       + (f" (and {len(info.problems) - 1} more)" if len(info.problems) > 1 else ""),
-                      artifact=art.id, location=path_at, data={**data, "problems": shown})
+                      artifact=art.id, location=path_at(), data={**data, "problems": shown})
     if info.warnings:
         yield finding("content.nonconformant", f"{path}: {'; '.join(info.warnings[:5])}",
-                      artifact=art.id, location=path_at, data={**data, "warnings": info.warnings})
+                      artifact=art.id, location=path_at(), data={**data, "warnings": info.warnings})
     if info.notes:
         yield finding("content.not-checked", f"{path}: {'; '.join(info.notes[:5])}",
-                      artifact=art.id, location=path_at, data={**data, "notes": info.notes})
+                      artifact=art.id, location=path_at(), data={**data, "notes": info.notes})
     if info.details.get("pickle") and (info.format != "pickle" or claimed
                                        or art.kind in PICKLE_KINDS):
         yield finding("content.pickle",
                       f"{path} is a Python pickle ({info.format}): loading it runs the code "
                       "it holds",
-                      artifact=art.id, location=path_at, data=data)
+                      artifact=art.id, location=path_at(), data=data)
     yield from _contradicted(ctx, art, info, rule, kind_at)
     if rule is None:
         return
@@ -223,36 +228,36 @@ def _findings(ctx: Context, art: Artifact, info: FormatInfo) -> Iterator[Finding
                           f"{path} is declared {kind} but its bytes are none of the formats "
                           f"checked for that kind ({allowed})",
                           severity=None if rule.closed else Severity.INFO,
-                          artifact=art.id, location=kind_at, data={"declared": kind})
+                          artifact=art.id, location=kind_at(), data={"declared": kind})
         return
     fits = info.format in rule.formats
     if rule.formats and not fits and info.family not in rule.tolerated:
         yield finding("content.kind-mismatch",
                       f"{path} is declared {kind} but its bytes are {_describe(info)}"
                       + _suggest(info),
-                      artifact=art.id, location=kind_at,
+                      artifact=art.id, location=kind_at(),
                       data={**data, "declared": kind, "expected": sorted(rule.formats)})
         return
     if info.family in rule.forbidden and not info.problems:
         yield finding("content.kind-mismatch",
                       f"{path} is declared {kind} but its bytes are {_describe(info)}: a "
                       f"compiled file, not something a person reads and edits",
-                      artifact=art.id, location=kind_at, data={**data, "declared": kind})
+                      artifact=art.id, location=kind_at(), data={**data, "declared": kind})
         return
     if kind == "layered-image" and fits and info.layers is not None:
         if info.layers == 0:
             yield finding("content.flat-layered-image",
                           f"{path} is declared layered-image but its {info.format.upper()} holds "
                           f"no layers, only a composite image",
-                          artifact=art.id, location=kind_at, data={**data, "layers": 0})
+                          artifact=art.id, location=kind_at(), data={**data, "layers": 0})
         elif info.layers == 1:
             yield finding("content.single-layer",
                           f"{path} ({info.format.upper()}) holds a single layer",
-                          artifact=art.id, location=kind_at, data={**data, "layers": 1})
+                          artifact=art.id, location=kind_at(), data={**data, "layers": 1})
 
 
 def _contradicted(ctx: Context, art: Artifact, info: FormatInfo, rule: KindRule | None,
-                  kind_at: Location | None) -> Iterator[Finding]:
+                  kind_at: Callable[[], Location | None]) -> Iterator[Finding]:
     """CON-4a: a kind with no formats of its own, denied by bytes that are one thing only
     (weights relabelled ``dataset``). An error where a profile's rules read kinds."""
     if rule is not None and rule.formats:
@@ -267,7 +272,7 @@ def _contradicted(ctx: Context, art: Artifact, info: FormatInfo, rule: KindRule 
                   + (f"; the {', '.join(profiles)} profile rules judge it as {family}"
                      if profiles else ""),
                   severity=Severity.ERROR if profiles else Severity.WARNING,
-                  artifact=art.id, location=kind_at,
+                  artifact=art.id, location=kind_at(),
                   hint=f"Declare it kind {family} (or ship the file the kind promises).",
                   data={"format": info.format, "family": family, "declared": art.kind})
 

@@ -37,10 +37,20 @@ _WINDOWS_CHARS = re.compile(r'[<>:"|?*]')
 # RFC 3986: scheme ":" then characters allowed in a URI (unreserved, reserved, '%').
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+\Z")
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+#: the common case, checked in one match: segments of printable ASCII (always NFC) with
+#: no space, backslash or character Windows forbids (<>:"|?*), none empty and none ending
+#: with a dot (so none is '.' or '..'); in 255 characters, nothing is too long
+_SEGMENT = r"[!#-)+-.0-9;=@-\[\]-{}~]*[!#-)+-\-0-9;=@-\[\]-{}~]"
+_PLAIN = re.compile(f"{_SEGMENT}(?:/{_SEGMENT})*")
+#: Windows device names as a segment's stem, in a path that matched :data:`_PLAIN`
+_PLAIN_RESERVED = re.compile(r"(?:\A|/)(?:con|prn|aux|nul|com[1-9]|lpt[1-9])(?:\.|/|\Z)",
+                             re.IGNORECASE)
 
 
 def syntax_problems(path: str) -> list[tuple[str, str]]:
     """(code, reason) for every way ``path`` breaks the path rules, as text alone."""
+    if len(path) <= MAX_SEGMENT_BYTES and _PLAIN.fullmatch(path):
+        return []
     out: list[tuple[str, str]] = []
     if _CONTROL.search(path):
         out.append(("path.control-character", "holds NUL or another control character"))
@@ -74,6 +84,9 @@ def text_problem(path: str) -> bool:
 def portability_problem(path: str) -> str | None:
     """Why ``path`` cannot be created on Windows (reserved names, characters, trailing
     dot or space), or None."""
+    if (len(path) <= MAX_SEGMENT_BYTES and _PLAIN.fullmatch(path)
+            and not _PLAIN_RESERVED.search(path)):
+        return None
     for part in path.split("/"):
         if not part or part in (".", ".."):
             continue
@@ -117,6 +130,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     ctx.state.unusable_paths = unusable
     first_by_path: dict[str, Artifact] = {}
     first_by_key: dict[str, Artifact] = {}
+    folders: set[str] = set()
     for artifact in ctx.manifest.artifacts:
         if artifact.uri is not None and artifact.path is None:
             problem = uri_problem(artifact.uri)
@@ -166,26 +180,32 @@ def check(ctx: Context) -> Iterator[Finding]:
                           location=where(), data={"other": other.id})
         else:
             first_by_key[key] = artifact
-        yield from _on_disk(ctx, artifact, path, unusable)
+        yield from _on_disk(ctx, artifact, path, unusable, folders)
 
 
-def _on_disk(ctx: Context, artifact: Artifact, path: str, unusable: set[str]) -> Iterator[Finding]:
+def _on_disk(ctx: Context, artifact: Artifact, path: str, unusable: set[str],
+             folders: set[str]) -> Iterator[Finding]:
+    """``folders``: parents already seen to be folders all the way down from the root
+    (files of one folder share the walk)."""
     entries = ctx.release.entries()
     where = _locator(ctx, f"{artifact.pointer}/path")
-    parts = path.split("/")
-    for i in range(1, len(parts)):
-        parent = entries.get("/".join(parts[:i]))
-        if parent is None:
-            return  # missing: the integrity check reports it
-        if parent.type in (EntryType.SYMLINK, EntryType.HARDLINK):
-            to = f" (to {parent.target!r})" if parent.target else ""
-            yield finding("path.symlink",
-                          f"artifact {artifact.id}: path {path!r} passes through the link "
-                          f"{parent.path!r}{to}", artifact=artifact.id, location=where())
-            unusable.add(artifact.pointer)
-            return
-        if parent.type is not EntryType.DIR:
-            return  # a file where a folder should be: missing, for the integrity check
+    folder = path.rpartition("/")[0]
+    if folder and folder not in folders:
+        parts = path.split("/")
+        for i in range(1, len(parts)):
+            parent = entries.get("/".join(parts[:i]))
+            if parent is None:
+                return  # missing: the integrity check reports it
+            if parent.type in (EntryType.SYMLINK, EntryType.HARDLINK):
+                to = f" (to {parent.target!r})" if parent.target else ""
+                yield finding("path.symlink",
+                              f"artifact {artifact.id}: path {path!r} passes through the link "
+                              f"{parent.path!r}{to}", artifact=artifact.id, location=where())
+                unusable.add(artifact.pointer)
+                return
+            if parent.type is not EntryType.DIR:
+                return  # a file where a folder should be: missing, for the integrity check
+        folders.add(folder)
     entry = entries.get(path)
     if entry is None:
         return

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from rebuildable import openbeneath
 from rebuildable.engine import validate
 from rebuildable.errors import MemberError, ReleaseError
 from rebuildable.release import EntryType, FolderRelease, open_release
 from tests.support import make_release, read_manifest, write_manifest
 
 FILES = {"src/a.py": b"print(1)\n", "data/x.bin": b"\x00\x01", "empty": b""}
+
+
+@pytest.fixture(params=["openat2", "walk"])
+def opener(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Open members both ways: one openat2 call (Linux 5.6+) and the component walk."""
+    if request.param == "walk":
+        openbeneath.disable()
+    try:
+        yield str(request.param)
+    finally:
+        openbeneath.enable()
 
 
 def test_open_release_on_folder_and_on_manifest_path(tmp_path: Path) -> None:
@@ -79,7 +92,7 @@ def test_entries_list_links_and_special_files_without_following(tmp_path: Path) 
     (lambda r: None, "src//a.py", "path.escapes"),
 ])
 def test_open_refuses_anything_but_a_regular_file_inside(
-        tmp_path: Path, make: object, path: str, code: str) -> None:
+        tmp_path: Path, make: object, path: str, code: str, opener: str) -> None:
     root = make_release(tmp_path / "r", FILES)
     (tmp_path / "outside").write_bytes(b"secret")
     make(root)  # type: ignore[operator]
@@ -87,6 +100,38 @@ def test_open_refuses_anything_but_a_regular_file_inside(
     with pytest.raises(MemberError) as info:
         release.open(path)
     assert info.value.code == code
+
+
+def test_open_reads_regular_files_either_way(tmp_path: Path, opener: str) -> None:
+    root = make_release(tmp_path / "r", FILES)
+    release = FolderRelease(root, "rebuild.yaml", "r")
+    for path, data in FILES.items():
+        with release.open(path) as fh:
+            assert fh.read() == data
+
+
+def test_folder_swapped_for_a_link_between_two_of_its_files(
+        tmp_path: Path, opener: str) -> None:
+    """Files of one folder are opened one after the other; the folder turning into a link
+    to another folder with the same names meanwhile must never yield the other's bytes."""
+    root = make_release(tmp_path / "r", {"d/one": b"one", "d/two": b"two"})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "one").write_bytes(b"secret one")
+    (elsewhere / "two").write_bytes(b"secret two")
+    release = FolderRelease(root, "rebuild.yaml", "r")
+    with release.open("d/one") as fh:
+        assert fh.read() == b"one"
+    os.rename(root / "d", tmp_path / "moved")
+    (root / "d").symlink_to(elsewhere)
+    with pytest.raises(MemberError) as info:
+        release.open("d/two")
+    assert info.value.code == "path.symlink"
+    (root / "d").unlink()
+    (root / "d").symlink_to("../moved")  # a link back into a copy of the same folder
+    with pytest.raises(MemberError) as info:
+        release.open("d/one")
+    assert info.value.code == "path.symlink"
 
 
 def test_release_root_named_through_a_symlink_works(tmp_path: Path) -> None:
