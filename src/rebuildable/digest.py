@@ -172,13 +172,13 @@ def _fstat(stream: BinaryIO) -> tuple[int, ...] | None:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def _hash_read(fh: BinaryIO, algorithms: tuple[str, ...], buffer: bytearray,
-               advance: Callable[[int], None], *, limit: int | None, keep: bool
+def _hash_read(fh: BinaryIO, algorithms: tuple[str, ...], view: memoryview,
+               advance: Callable[[int], None] | None, *, limit: int | None, keep: bool
                ) -> tuple[dict[str, str], int, bytes | None]:
     """Hash ``fh`` to its end (or past ``limit``); with ``keep``, also the whole content
     when it came in one read (files up to :data:`CHUNK` bytes), to inspect without a seek."""
-    hashers = list(_hashers(algorithms).values())
-    view = memoryview(buffer)
+    # Availability was checked once for all jobs (hash_members): no per-file lookup.
+    hashers = [ALGORITHMS[name].factory() for name in algorithms]  # type: ignore[misc]
     readinto: Callable[[memoryview], int] = getattr(fh, "readinto")  # noqa: B009 - not on BinaryIO
     size = reads = 0
     whole: bytes | None = None
@@ -193,43 +193,47 @@ def _hash_read(fh: BinaryIO, algorithms: tuple[str, ...], buffer: bytearray,
         chunk = view[:n]
         for h in hashers:
             h.update(chunk)
-        advance(n)
+        if advance is not None:
+            advance(n)
+    if len(hashers) == 1:
+        return {algorithms[0]: hashers[0].hexdigest()}, size, whole
     return dict(zip(algorithms, (h.hexdigest() for h in hashers), strict=True)), size, whole
 
 
-def _hash_one(job: HashJob, open_member: Callable[[str], BinaryIO], buffer: bytearray,
-              advance: Callable[[int], None], *,
+def _hash_one(job: HashJob, open_member: Callable[[str], BinaryIO], view: memoryview,
+              advance: Callable[[int], None] | None, *,
               identify: Callable[[str], tuple[int, ...] | None] | None,
               inspect: Inspector | None = None) -> HashResult:
-    result = HashResult(job.path)
+    path = job.path
+    result = HashResult(path)
     try:
-        with open_member(job.path) as fh:
+        with open_member(path) as fh:
             opened = _fstat(fh)
+            limit = opened[2] if opened is not None else None
             if hasattr(fh, "readinto"):
                 result.digests, result.size, whole = _hash_read(
-                    fh, job.algorithms, buffer, advance,
-                    limit=opened[2] if opened is not None else None, keep=inspect is not None)
+                    fh, job.algorithms, view, advance, limit=limit, keep=inspect is not None)
             else:
                 whole = None
                 result.digests, result.size = hash_stream(
-                    fh, job.algorithms, advance, buffer=buffer,
-                    limit=opened[2] if opened is not None else None)
+                    fh, job.algorithms, advance, buffer=view.obj,  # type: ignore[arg-type]
+                    limit=limit)
             if inspect is not None:
                 # One open serves both: the bytes in memory, or the same handle.
                 if whole is not None:
-                    result.inspected = inspect(job.path, io.BytesIO(whole), len(whole))
+                    result.inspected = inspect(path, io.BytesIO(whole), len(whole))
                 elif _seekable(fh):
-                    result.inspected = inspect(job.path, fh, result.size)
+                    result.inspected = inspect(path, fh, result.size)
             # After the read, the path must still name the same, unmodified file: a
             # write moves size or mtime, a replacement moves the inode.
-            after = identify(job.path) if identify is not None else None
+            after = identify(path) if identify is not None else None
             if after is None:
                 after = _fstat(fh)
     except MemberError as exc:
         result.error = exc
         return result
     except OSError as exc:
-        result.error = MemberError("release.unreadable", f"{job.path}: {exc.strerror or exc}")
+        result.error = MemberError("release.unreadable", f"{path}: {exc.strerror or exc}")
         return result
     if opened is not None and (after != opened or result.size != opened[2]):
         result.changed = True
@@ -294,14 +298,15 @@ def hash_members(open_member: Callable[[str], BinaryIO], jobs: Iterable[HashJob]
         if not available(name):  # unknown or unavailable algorithms are a caller bug
             raise ValueError(f"digest algorithm {name!r} is not available")
     results: dict[str, HashResult] = {}
-    advance = _LockedAdvance(progress)
+    # Without a progress display, nothing to serialise per chunk.
+    advance = None if progress is NO_PROGRESS else _LockedAdvance(progress)
     progress.start("hashing", sum(j.size_hint for j in job_list))
     try:
         tasks = _tasks(job_list) if parallel and workers > 1 and len(job_list) > 1 else []
         if len(tasks) > 1:
             def run(task: list[HashJob]) -> list[HashResult]:
-                buffer = bytearray(CHUNK)
-                return [_hash_one(j, open_member, buffer, advance, identify=identify,
+                view = memoryview(bytearray(CHUNK))
+                return [_hash_one(j, open_member, view, advance, identify=identify,
                                   inspect=inspect)
                         for j in task]
 
@@ -311,9 +316,9 @@ def hash_members(open_member: Callable[[str], BinaryIO], jobs: Iterable[HashJob]
                     for result in done:
                         results[result.path] = result
         else:
-            buffer = bytearray(CHUNK)
+            view = memoryview(bytearray(CHUNK))
             for job in job_list:
-                results[job.path] = _hash_one(job, open_member, buffer, advance,
+                results[job.path] = _hash_one(job, open_member, view, advance,
                                               identify=identify, inspect=inspect)
     finally:
         progress.finish()

@@ -9,6 +9,7 @@ header checksum. Its member headers are walked (seeking past the data) up to
 
 from __future__ import annotations
 
+import re
 import zlib
 from typing import Any
 
@@ -38,10 +39,15 @@ def is_tar_header(block: bytes) -> bool:
     return _checksum_ok(block)
 
 
+#: the header checksum field as v7 writers leave it: octal digits padded with NUL or
+#: white space; checked before the sum, which most bytes never get to
+_OCTAL_FIELD = re.compile(rb"[\0\t\n\x0b\x0c\r ]*[0-7]+[\0\t\n\x0b\x0c\r ]*")
+
+
 def _checksum_ok(block: bytes) -> bool:
-    raw = block[148:156].replace(b"\0", b" ").strip()
-    if not raw or not all(48 <= c <= 55 for c in raw):
+    if _OCTAL_FIELD.fullmatch(block, 148, 156) is None:
         return False
+    raw = block[148:156].replace(b"\0", b" ").strip()
     want = int(raw, 8)
     total = sum(block[:148]) + 8 * 32 + sum(block[156:_BLOCK])
     return want == total and any(block[:100])
