@@ -19,7 +19,7 @@ XML_CAP = 8 * 1024 * 1024
 ENTRY_CAP = 100_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per shipped file: no __dict__ each
 class FormatInfo:
     """What the bytes of one file are.
 
