@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
+from rebuildable.rebuild_records import StepRecord
+
 
 class Section(Protocol):
     """What :class:`~rebuildable.report.Report` keeps under ``sections``."""
@@ -279,15 +281,14 @@ class C2pa:
 class Rebuild:
     """A rebuild's run: how steps were isolated, and each step's (or segment's) record.
 
-    A refused rebuild (structural errors, [REB-1]) has only ``validation`` and no steps.
-    Step records are the runner's dicts (``report.schema.json#/$defs/rebuildStep``)."""
+    A refused rebuild (structural errors, [REB-1]) has only ``validation`` and no steps."""
 
     NAME: ClassVar[str] = "rebuild"
 
     refused: bool
     #: the static validation's verdict: ok, counts, error codes
     validation: dict[str, Any]
-    steps: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[StepRecord] = field(default_factory=list)
     isolation: dict[str, Any] | None = None
     source_date_epoch: dict[str, Any] | None = None
     #: "all", "step" or "sample"
@@ -301,11 +302,13 @@ class Rebuild:
 
     def to_dict(self) -> dict[str, Any]:
         if self.refused:
-            return {"refused": True, "validation": self.validation, "steps": self.steps}
+            return {"refused": True, "validation": self.validation,
+                    "steps": [s.to_dict() for s in self.steps]}
         out: dict[str, Any] = {
             "refused": False, "isolation": self.isolation,
             "source_date_epoch": self.source_date_epoch, "mode": self.mode,
-            "twice": self.twice, "work_dir": self.work_dir, "steps": self.steps,
+            "twice": self.twice, "work_dir": self.work_dir,
+            "steps": [s.to_dict() for s in self.steps],
             "summary": self.summary,
         }
         if self.sample is not None:
