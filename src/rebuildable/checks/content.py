@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from rebuildable.context import Context
 from rebuildable.errors import MemberError
@@ -193,6 +194,16 @@ def _findings(ctx: Context, art: Artifact, info: FormatInfo) -> Iterator[Finding
     # Arbitrary data may begin with a short signature by chance: damage is a finding when
     # the kind implies formats or the file's name announces the format found.
     claimed = (rule is not None and bool(rule.formats)) or _announced(path, info)
+    yield from _structure(art, info, claimed, path_at, data)
+    yield from _contradicted(ctx, art, info, rule, kind_at)
+    if rule is not None:
+        yield from _against_kind(art, info, rule, kind_at, data)
+
+
+def _structure(art: Artifact, info: FormatInfo, claimed: bool, path_at: Location,
+               data: dict[str, Any]) -> Iterator[Finding]:
+    """What the reader found inside the bytes: damage, departures, pickled code."""
+    path = art.path
     if info.problems and claimed:
         shown = info.problems[:10]
         yield finding("content.malformed",
@@ -212,10 +223,12 @@ def _findings(ctx: Context, art: Artifact, info: FormatInfo) -> Iterator[Finding
                       f"{path} is a Python pickle ({info.format}): loading it runs the code "
                       "it holds",
                       artifact=art.id, location=path_at, data=data)
-    yield from _contradicted(ctx, art, info, rule, kind_at)
-    if rule is None:
-        return
-    kind = art.kind
+
+
+def _against_kind(art: Artifact, info: FormatInfo, rule: KindRule, kind_at: Location,
+                  data: dict[str, Any]) -> Iterator[Finding]:
+    """Whether the bytes are what the declared kind says they should be."""
+    path, kind = art.path, art.kind
     if info.format is None:
         if rule.formats and not info.problems and not info.notes:
             allowed = ", ".join(sorted(rule.formats))

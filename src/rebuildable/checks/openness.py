@@ -8,7 +8,7 @@ Fills ``ctx.sections["verdicts"]`` (see ``schemas/report.schema.json``).
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from rebuildable.checks.completeness import summary_finding
@@ -72,13 +72,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                       location=_where(ctx, item, places), data=item.to_dict())
 
     open_ok = not failures
-    reasons = [describe_failure(i) for i in failures[:MAX_REASONS]]
-    if len(failures) > MAX_REASONS:
-        reasons.append(f"... and {len(failures) - MAX_REASONS} more")
-    if open_ok:
-        reasons = [f"all {sum(1 for i in judged.values() if i.upstream is None)} artifacts, and "
-                   f"the {len(consumed)} upstream artifact(s) the steps consume, are under "
-                   "open licences"]
+    reasons = _open_source_reasons(judged, failures, len(consumed))
     verdicts = Verdicts(
         intact=_verdict(ctx, INTACT_PREFIXES, exclude=()),
         complete=_verdict(ctx, COMPLETE_PREFIXES, exclude=INTACT_PREFIXES),
@@ -103,21 +97,37 @@ def check(ctx: Context) -> Iterator[Finding]:
                   + (" ..." if len(reasons) > 3 else ""),
                   data={"ok": open_ok})
     if set(ctx.manifest.effective_profiles) & MODEL_PROFILES:
-        mof = verdicts.mof = MofVerdict.from_assessment(mof_assessment(ctx.manifest))
-        verdicts.osaid = osaid_assessment(ctx.manifest)
-        rebuildable = RebuildabilityVerdict.from_assessment(
-            assess_rebuildability(ctx.manifest))
-        verdicts.rebuildable = rebuildable
-        yield finding("openness.rebuildable",
-                      f"the model can be rebuilt {rebuildable.words}: "
-                      + "; ".join(rebuildable.reasons[:3]),
-                      data={"mode": rebuildable.mode})
-        stands = (f"meets MOF {mof.name}" if mof.name else "meets no MOF class yet")
-        needs = (f"; for {mof.next} it lacks (present and open): "
-                 + ", ".join(mof.missing_for_next)) if mof.next else ""
-        yield finding("openness.mof", f"the release {stands}{needs}",
-                      data={"class": mof.klass})
+        yield from _model_verdicts(ctx, verdicts)
     ctx.sections[Verdicts.NAME] = verdicts
+
+
+def _open_source_reasons(judged: Mapping[str, ArtifactOpenness],
+                         failures: Sequence[ArtifactOpenness], consumed: int) -> list[str]:
+    """Why the release is not open source (the first few failures), or why it is."""
+    if not failures:
+        own = sum(1 for i in judged.values() if i.upstream is None)
+        return [f"all {own} artifacts, and the {consumed} upstream artifact(s) the steps "
+                "consume, are under open licences"]
+    reasons = [describe_failure(i) for i in failures[:MAX_REASONS]]
+    if len(failures) > MAX_REASONS:
+        reasons.append(f"... and {len(failures) - MAX_REASONS} more")
+    return reasons
+
+
+def _model_verdicts(ctx: Context, verdicts: Verdicts) -> Iterator[Finding]:
+    """A model's MOF class, OSAID view and rebuildability, into ``verdicts``."""
+    mof = verdicts.mof = MofVerdict.from_assessment(mof_assessment(ctx.manifest))
+    verdicts.osaid = osaid_assessment(ctx.manifest)
+    rebuildable = RebuildabilityVerdict.from_assessment(assess_rebuildability(ctx.manifest))
+    verdicts.rebuildable = rebuildable
+    yield finding("openness.rebuildable",
+                  f"the model can be rebuilt {rebuildable.words}: "
+                  + "; ".join(rebuildable.reasons[:3]),
+                  data={"mode": rebuildable.mode})
+    stands = (f"meets MOF {mof.name}" if mof.name else "meets no MOF class yet")
+    needs = (f"; for {mof.next} it lacks (present and open): "
+             + ", ".join(mof.missing_for_next)) if mof.next else ""
+    yield finding("openness.mof", f"the release {stands}{needs}", data={"class": mof.klass})
 
 
 def _consumed_upstream(ctx: Context, upstreams: Mapping[str, ResolvedUpstream]
