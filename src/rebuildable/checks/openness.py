@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
 
 from rebuildable.checks.completeness import summary_finding
 from rebuildable.context import Context
@@ -30,6 +29,7 @@ from rebuildable.openness import (
 )
 from rebuildable.rebuildability import assess as assess_rebuildability
 from rebuildable.sections import (
+    LicenceCount,
     MofVerdict,
     OpenSourceVerdict,
     RebuildabilityVerdict,
@@ -80,7 +80,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             open_ok, require_open, reasons, f"SPDX License List {license_data().version}",
             # Only what is not fully open, and every upstream artifact consumed: a
             # 100,000-shard dataset under one licence needs one line, not 100,000.
-            artifacts={ref: item.to_dict() for ref, item in judged.items()
+            artifacts={ref: item for ref, item in judged.items()
                        if item.upstream is not None or not item.own.open
                        or item.effective is not OpennessStatus.OPEN},
             licences=_licence_summary(judged)),
@@ -157,12 +157,11 @@ def _from_upstream(ref: str, up: str, name: str,
         own = classify(lic, policy_for_kind(art.kind))
         return ArtifactOpenness(ref, _upstream_name(resolved, art.name), art.kind, lic, own,
                                 own.status, upstream=up)
-    own = Judgement(OpennessStatus(entry.get("status", "unknown")), tuple(entry.get("reasons", ())))
-    because = [f"{up}/{b}" if ":" in b else f"{up}:{b}" for b in entry.get("because", ())]
-    return ArtifactOpenness(ref, _upstream_name(resolved, str(entry.get("name"))),
-                            entry.get("kind"), entry.get("license"), own,
-                            OpennessStatus(entry.get("effective", own.status.value)), because,
-                            upstream=up)
+    # its status and reasons only: what the upstream's report says of it
+    own = Judgement(entry.own.status, entry.own.reasons)
+    because = [f"{up}/{b}" if ":" in b else f"{up}:{b}" for b in entry.because]
+    return ArtifactOpenness(ref, _upstream_name(resolved, entry.name), entry.kind,
+                            entry.license, own, entry.effective, because, upstream=up)
 
 
 def _upstream_name(resolved: ResolvedUpstream, name: str) -> str:
@@ -213,18 +212,18 @@ def _verdict(ctx: Context, prefixes: tuple[str, ...], exclude: tuple[str, ...]) 
     return Verdict(not errors, reasons)
 
 
-def _licence_summary(judged: Mapping[str, ArtifactOpenness]) -> dict[str, Any]:
+def _licence_summary(judged: Mapping[str, ArtifactOpenness]) -> dict[str, LicenceCount]:
     """Each distinct licence expression of the release's own artifacts: its judgement
     and how many artifacts carry it."""
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, LicenceCount] = {}
     for item in judged.values():
         if item.upstream is not None:
             continue
         key = item.license if item.license is not None else "(none)"
         entry = out.get(key)
         if entry is None:
-            entry = out[key] = {"status": item.own.status.value, "count": 0}
-        entry["count"] += 1
+            entry = out[key] = LicenceCount(item.own.status.value, 0)
+        entry.count += 1
     return out
 
 
