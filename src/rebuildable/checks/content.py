@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from rebuildable.context import Context
 from rebuildable.errors import MemberError
@@ -187,10 +188,10 @@ def _findings(ctx: Context, art: Artifact, info: FormatInfo) -> Iterator[Finding
     assert art.path is not None
     path = art.path
     # Located only when a finding needs it: most artifacts have none.
-    def kind_at() -> Location | None:
+    def kind_at() -> Location:
         return ctx.locate(join_pointer(art.pointer, "kind"))
 
-    def path_at() -> Location | None:
+    def path_at() -> Location:
         return ctx.locate(join_pointer(art.pointer, "path"))
 
     data = {"format": info.format, "family": info.family}
@@ -198,6 +199,16 @@ def _findings(ctx: Context, art: Artifact, info: FormatInfo) -> Iterator[Finding
     # Arbitrary data may begin with a short signature by chance: damage is a finding when
     # the kind implies formats or the file's name announces the format found.
     claimed = (rule is not None and bool(rule.formats)) or _announced(path, info)
+    yield from _structure(art, info, claimed, path_at, data)
+    yield from _contradicted(ctx, art, info, rule, kind_at)
+    if rule is not None:
+        yield from _against_kind(art, info, rule, kind_at, data)
+
+
+def _structure(art: Artifact, info: FormatInfo, claimed: bool, path_at: Callable[[], Location],
+               data: dict[str, Any]) -> Iterator[Finding]:
+    """What the reader found inside the bytes: damage, departures, pickled code."""
+    path = art.path
     if info.problems and claimed:
         shown = info.problems[:10]
         yield finding("content.malformed",
@@ -217,10 +228,12 @@ def _findings(ctx: Context, art: Artifact, info: FormatInfo) -> Iterator[Finding
                       f"{path} is a Python pickle ({info.format}): loading it runs the code "
                       "it holds",
                       artifact=art.id, location=path_at(), data=data)
-    yield from _contradicted(ctx, art, info, rule, kind_at)
-    if rule is None:
-        return
-    kind = art.kind
+
+
+def _against_kind(art: Artifact, info: FormatInfo, rule: KindRule, kind_at: Callable[[], Location],
+                  data: dict[str, Any]) -> Iterator[Finding]:
+    """Whether the bytes are what the declared kind says they should be."""
+    path, kind = art.path, art.kind
     if info.format is None:
         if rule.formats and not info.problems and not info.notes:
             allowed = ", ".join(sorted(rule.formats))
@@ -257,7 +270,7 @@ def _findings(ctx: Context, art: Artifact, info: FormatInfo) -> Iterator[Finding
 
 
 def _contradicted(ctx: Context, art: Artifact, info: FormatInfo, rule: KindRule | None,
-                  kind_at: Callable[[], Location | None]) -> Iterator[Finding]:
+                  kind_at: Callable[[], Location]) -> Iterator[Finding]:
     """CON-4a: a kind with no formats of its own, denied by bytes that are one thing only
     (weights relabelled ``dataset``). An error where a profile's rules read kinds."""
     if rule is not None and rule.formats:

@@ -92,13 +92,7 @@ def _plan(ctx: Context, artifact: Artifact) -> tuple[_Plan, list[Finding]]:
         pointer = join_pointer(digest_ptr, name)  # located only when a finding needs it
         alg = ALGORITHMS.get(name)
         if alg is None:
-            known = ", ".join(a for a in ALGORITHMS if a not in ("md5", "sha1"))
-            close = [a for a in ALGORITHMS
-                     if a.replace("-", "") == name.lower().replace("-", "").replace("_", "")]
-            hint = f"Did you mean {close[0]!r}?" if close else f"Known algorithms: {known}."
-            out.append(finding("integrity.unknown-algorithm",
-                               f"artifact {artifact.id}: unknown digest algorithm {name!r}",
-                               artifact=artifact.id, location=ctx.locate(pointer), hint=hint))
+            out.append(_unknown_algorithm(ctx, artifact, name, pointer))
             plan.digest_error = True
             continue
         if len(value) != alg.hex_len or value != value.lower() or not _HEX_ANY_CASE.match(value):
@@ -129,13 +123,27 @@ def _plan(ctx: Context, artifact: Artifact) -> tuple[_Plan, list[Finding]]:
                            artifact=artifact.id, location=ctx.locate(digest_ptr)))
         plan.digest_error = True
     elif weak_listed:
-        for name in weak_listed:
-            out.append(finding("integrity.weak-algorithm",
-                               f"artifact {artifact.id}: {name} is broken; only the strong "
-                               "digests beside it protect this artifact",
-                               artifact=artifact.id,
-                               location=ctx.locate(join_pointer(digest_ptr, name))))
+        out.extend(_weak_beside_strong(ctx, artifact, weak_listed, digest_ptr))
     return plan, out
+
+
+def _unknown_algorithm(ctx: Context, artifact: Artifact, name: str, pointer: str) -> Finding:
+    known = ", ".join(a for a in ALGORITHMS if a not in ("md5", "sha1"))
+    close = [a for a in ALGORITHMS
+             if a.replace("-", "") == name.lower().replace("-", "").replace("_", "")]
+    hint = f"Did you mean {close[0]!r}?" if close else f"Known algorithms: {known}."
+    return finding("integrity.unknown-algorithm",
+                   f"artifact {artifact.id}: unknown digest algorithm {name!r}",
+                   artifact=artifact.id, location=ctx.locate(pointer), hint=hint)
+
+
+def _weak_beside_strong(ctx: Context, artifact: Artifact, weak: list[str],
+                        digest_ptr: str) -> list[Finding]:
+    return [finding("integrity.weak-algorithm",
+                    f"artifact {artifact.id}: {name} is broken; only the strong digests "
+                    "beside it protect this artifact",
+                    artifact=artifact.id, location=ctx.locate(join_pointer(digest_ptr, name)))
+            for name in weak]
 
 
 @declare(needs=["unusable_paths"], provides=["hashes"])

@@ -18,6 +18,7 @@ from rebuildable.aggregate import (
 from rebuildable.context import Options
 from rebuildable.engine import validate
 from rebuildable.findings import Finding, Location, Severity, finding
+from rebuildable.openness import ArtifactOpenness, Judgement, OpennessStatus
 from rebuildable.sections import C2pa, Formats, OpenSourceVerdict, Section, Verdict, Verdicts
 from tests.support import make_release
 
@@ -67,7 +68,10 @@ def test_alike_infos_of_different_shapes_fold_apart() -> None:
     assert [f.data["count"] for f in out] == [MAX_SIMILAR + 1, MAX_SIMILAR + 1]
 
 
-def _verdicts(artifacts: dict[str, dict[str, Any]]) -> Verdicts:
+def _verdicts(entries: dict[str, dict[str, Any]]) -> Verdicts:
+    artifacts = {ref: ArtifactOpenness(ref, entry["path"], None, None,
+                                       Judgement(OpennessStatus.UNKNOWN))
+                 for ref, entry in entries.items()}
     return Verdicts(Verdict(True), Verdict(True),
                     OpenSourceVerdict(False, False, [], "SPDX", artifacts=artifacts), {})
 
