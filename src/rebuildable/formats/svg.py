@@ -48,7 +48,13 @@ def _svg_root_first(head: bytes) -> bool:
             return False
 
 
+#: the bytes an SVG head can start with (both tests below need one of them first)
+_FIRST = frozenset(b"\xef\xbb\xbf \t\r\n<")
+
+
 def matches(head: bytes) -> bool:
+    if not head or head[0] not in _FIRST:
+        return False
     return _svg_root_first(head) or (
         head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") and b"<svg" in head)
 

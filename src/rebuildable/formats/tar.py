@@ -23,10 +23,13 @@ _COMPRESSED = {b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz", b"\x28\xb5\x2f\xfd": "zst
                b"7z\xbc\xaf\x27\x1c": "7z"}
 
 
+_COMPRESSED_MAGICS = tuple(_COMPRESSED)
+
+
 def matches(head: bytes) -> bool:
     if head.startswith(b"\x1f\x8b\x08"):
         return True
-    if any(head.startswith(m) for m in _COMPRESSED):
+    if head.startswith(_COMPRESSED_MAGICS):
         return not head.startswith(b"BZh") or (len(head) > 3 and head[3:4] in b"123456789")
     return is_tar_header(head[:_BLOCK])
 
