@@ -39,6 +39,7 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_PATH = getattr(os, "O_PATH", 0)
 
 
 class FolderRelease(Release):
@@ -121,26 +122,34 @@ class FolderRelease(Release):
         os.set_blocking(ffd, True)
         return os.fdopen(ffd, "rb")
 
-    @staticmethod
-    def _open_fast(root: int, path: str) -> int | None:
-        """One ``openat2`` call (Linux) with the walk's guarantee: no link followed anywhere
-        along ``path``, nothing outside the root. None when it cannot say: openat2 is not
+    def _open_fast(self, root: int, path: str) -> int | None:
+        """``openat2`` (Linux) with the walk's guarantee: no link followed anywhere along
+        ``path``, nothing outside the root touched. None when it cannot say: openat2 is not
         available here, the path is not a regular file, or it failed (the walk then gives
         the exact reason).
 
-        The ``lstat`` first keeps a FIFO or device named by the path from being opened at
-        all, as the walk does (a device's open can act on the device). It may pass through
-        a link on the way; a link there makes openat2 fail, so only the stat sees past it.
-        A swap between the two is caught as in the walk: O_NONBLOCK keeps a FIFO from
-        blocking the open and the caller's fstat rejects what is not a regular file.
+        Like the walk, it never opens a FIFO or device named by the path (a device's open
+        can act on the device): the listing of the release says the path was a regular
+        file, or else an ``O_PATH`` descriptor, which opens nothing for I/O, is looked at
+        first. Something else swapped in since is caught as in the walk: O_NONBLOCK keeps a
+        FIFO from blocking the open and the caller's fstat rejects what is not a regular
+        file. (Only a privileged user can put a device node there: a rename or hard link
+        cannot bring one from another file system, such as /dev.)
         """
-        try:
-            st = os.stat(path, dir_fd=root, follow_symlinks=False)
-        except (OSError, ValueError):
+        if not _PATH:
             return None
-        if not stat.S_ISREG(st.st_mode):
-            return None
+        listed = self._entries.get(path) if self._entries is not None else None
         try:
+            if listed is None or listed.type is not EntryType.FILE:
+                probe = open_beneath(root, path, _PATH | _NOFOLLOW | _CLOEXEC)
+                if probe is None:
+                    return None
+                try:
+                    regular = stat.S_ISREG(os.fstat(probe).st_mode)
+                finally:
+                    os.close(probe)
+                if not regular:
+                    return None
             return open_beneath(root, path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | _NONBLOCK)
         except (OSError, ValueError):
             return None

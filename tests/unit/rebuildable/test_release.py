@@ -134,6 +134,25 @@ def test_folder_swapped_for_a_link_between_two_of_its_files(
     assert info.value.code == "path.symlink"
 
 
+@pytest.mark.parametrize(("swap", "code"), [
+    (os.mkfifo, "path.not-regular"),  # must not block either
+    (lambda p: p.symlink_to("/etc/passwd"), "path.symlink"),
+    (lambda p: p.mkdir(), "path.not-regular"),
+    (lambda p: None, "integrity.missing"),
+])
+def test_listed_file_swapped_after_the_listing(
+        tmp_path: Path, swap: object, code: str, opener: str) -> None:
+    """The listing saw a regular file; what is there when it is opened is what counts."""
+    root = make_release(tmp_path / "r", FILES)
+    release = FolderRelease(root, "rebuild.yaml", "r")
+    assert release.entries()["src/a.py"].type is EntryType.FILE
+    (root / "src/a.py").unlink()
+    swap(root / "src/a.py")  # type: ignore[operator]
+    with pytest.raises(MemberError) as info:
+        release.open("src/a.py")
+    assert info.value.code == code
+
+
 def test_release_root_named_through_a_symlink_works(tmp_path: Path) -> None:
     root = make_release(tmp_path / "real", FILES)
     (tmp_path / "alias").symlink_to(root)
