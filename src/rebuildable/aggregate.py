@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from rebuildable.findings import Finding, Severity
 from rebuildable.sections import C2pa, Formats, Section, Verdicts
 
-__all__ = ["MAX_EXAMPLES", "MAX_LISTED", "MAX_SIMILAR", "Omitted", "bound_sections",
+__all__ = ["MAX_EXAMPLES", "MAX_LISTED", "MAX_SIMILAR", "Folding", "Omitted", "bound_sections",
            "fold_findings", "shape"]
 
 #: a group of more alike informational findings than this is folded into one
@@ -61,15 +61,95 @@ def fold_findings(findings: Sequence[Finding]) -> list[Finding]:
 
 
 def _fold(group: Sequence[Finding]) -> Finding:
-    first = group[0]
-    more = len(group) - 1
+    return _folded(group[0], group[:MAX_EXAMPLES], len(group))
+
+
+def _folded(first: Finding, examples: Sequence[Finding], count: int) -> Finding:
     return Finding(
         code=first.code, severity=Severity.INFO,
-        message=f"{first.message} (and {more} more like it)",
+        message=f"{first.message} (and {count - 1} more like it)",
         hint=first.hint,
-        data={"count": len(group),
-              "examples": [f.to_dict() for f in group[:MAX_EXAMPLES]]},
+        data={"count": count, "examples": [f.to_dict() for f in examples]},
     )
+
+
+class _Group:
+    __slots__ = ("count", "examples", "first", "members")
+
+    def __init__(self, first: Finding) -> None:
+        self.first = first
+        self.count = 1
+        self.examples = [first]
+        #: the members after the first, while the group is small enough to be kept whole
+        self.members: list[Finding] | None = []
+
+
+class Folding:
+    """:func:`fold_findings` as the findings arrive, so that a group of alike infos is
+    never held whole: 100,000 ``openness.not-open`` infos leave their first, a count and
+    :data:`MAX_EXAMPLES` examples behind, not 100,000 findings until the report is built.
+
+    ``findings`` (the engine's list, which checks read as ``ctx.findings``) is kept in
+    step: it holds every finding so far except the members of a group already known to
+    fold. :meth:`result` is then what ``fold_findings`` makes of all of them.
+    """
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        self._groups: dict[tuple[str, str], _Group] = {}
+        earlier = list(findings)
+        findings.clear()
+        for f in earlier:
+            self.add(f)
+
+    def add(self, f: Finding) -> None:
+        if f.severity is not Severity.INFO:
+            self.findings.append(f)
+            return
+        key = (f.code, shape(f.message))
+        group = self._groups.get(key)
+        if group is None:
+            self._groups[key] = _Group(f)
+            self.findings.append(f)
+            return
+        group.count += 1
+        if len(group.examples) < MAX_EXAMPLES:
+            group.examples.append(f)
+        if group.members is None:
+            return  # folding already: counted, not kept
+        if group.count <= MAX_SIMILAR:
+            group.members.append(f)
+            self.findings.append(f)
+            return
+        self._drop(group.first, group.members)  # once per group that turns out to fold
+        group.members = None
+
+    def _drop(self, first: Finding, members: list[Finding]) -> None:
+        """Remove ``members`` (which came after ``first``) from the list, in place."""
+        left: dict[int, int] = {}
+        for m in members:
+            left[id(m)] = left.get(id(m), 0) + 1
+        kept: list[Finding] = []
+        first_seen = False
+        for x in self.findings:
+            if x is first and not first_seen:
+                first_seen = True
+            elif left.get(id(x)):
+                left[id(x)] -= 1
+                continue
+            kept.append(x)
+        self.findings[:] = kept
+
+    def result(self) -> list[Finding]:
+        folded = {id(g.first): _folded(g.first, g.examples, g.count)
+                  for g in self._groups.values() if g.members is None}
+        if not folded:
+            return list(self.findings)
+        out: list[Finding] = []
+        for f in self.findings:
+            replacement = folded.pop(id(f), None)  # the first occurrence only
+            out.append(f if replacement is None else replacement)
+        return out
 
 
 @dataclass

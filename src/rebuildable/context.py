@@ -94,8 +94,9 @@ class Context:
     state: State = field(default_factory=State)
     #: report sections that checks fill ("verdicts", "signatures", ...)
     sections: dict[str, Section] = field(default_factory=dict)
-    #: findings so far: the engine's own list, appended to after each check, so that a
-    #: late check (openness verdicts) can read what the earlier ones found
+    #: findings so far: the engine's own list, appended to as each check yields, so that a
+    #: late check (openness verdicts) can read what the earlier ones found (unless detail
+    #: is asked for, alike infos past the [REP-5] bound are counted, not kept)
     findings: list[Finding] = field(default_factory=list)
     #: sha256 of the manifests being validated, outermost first (upstream cycles)
     chain: tuple[str, ...] = ()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from rebuildable import schema
-from rebuildable.aggregate import bound_sections, fold_findings
+from rebuildable.aggregate import Folding, bound_sections
 from rebuildable.checks import CHECKS
 from rebuildable.context import Context, Options
 from rebuildable.digest import HashResult
@@ -136,20 +136,24 @@ def _run_release(release: Release, options: Options, checks: Sequence[Check],
     manifest = Manifest.from_data(doc.data)
     ctx = Context(release=release, document=doc, manifest=manifest, options=options,
                   findings=findings, chain=chain, nested=_nested)
+    # Summarised for the reader [REP-5], as the findings arrive (a large group of alike
+    # infos is never held whole); an upstream's report keeps every entry because the
+    # release consuming it looks its artifacts up there.
+    folding = Folding(findings) if not chain and not options.detail else None
+    add = folding.add if folding is not None else findings.append
     for check in checks:
         try:
-            findings.extend(check(ctx))
+            for found in check(ctx):
+                add(found)
         except Exception as exc:
-            findings.append(finding(
+            add(finding(
                 "internal.error",
                 f"check {check.__module__} failed: {type(exc).__name__}: {exc}",
                 data={"traceback": traceback.format_exc(limit=-3)}))
     info = ReleaseInfo(manifest.name, manifest.version, manifest_name)
     sections = ctx.sections
-    if not chain and not options.detail:
-        # Summarised for the reader [REP-5]; an upstream's report keeps every entry
-        # because the release consuming it looks its artifacts up there.
-        findings = fold_findings(findings)
+    if folding is not None:
+        findings = folding.result()
         sections = bound_sections(sections)
     report = Report(info, findings, options.strict, sections=sections)
     return Validation(report, doc, manifest, ctx.state.hashes or {}, ctx.state)

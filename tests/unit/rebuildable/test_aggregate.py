@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rebuildable import schema
 from rebuildable.aggregate import (
     MAX_EXAMPLES,
     MAX_LISTED,
     MAX_SIMILAR,
+    Folding,
     bound_sections,
     fold_findings,
     shape,
@@ -133,3 +138,45 @@ def test_detail_reports_every_info_and_every_entry(tmp_path: Path) -> None:
     assert "omitted" not in data
     assert len(data["formats"]) == MAX_LISTED + 3
     assert list(schema.validator("report").iter_errors(json.loads(json.dumps(data)))) == []
+
+
+_POOL = [
+    *(_not_open(i) for i in range(3)),
+    *(_not_open(i, Severity.WARNING) for i in range(2)),
+    finding("completeness.summary", "0 outputs", severity=Severity.INFO),
+    finding("completeness.summary", "1 outputs", severity=Severity.INFO),
+    finding("openness.not-open", "artifact 'z' (z, GPL-3.0-only): copyleft",
+            severity=Severity.INFO),
+]
+
+
+@given(st.lists(st.tuples(st.integers(0, len(_POOL) - 1), st.booleans()), max_size=120),
+       st.integers(0, 30))
+def test_folding_as_findings_arrive_is_folding_at_the_end(
+        picks: list[tuple[int, bool]], already: int) -> None:
+    # Fresh findings or the same object again, some already in the list when folding
+    # starts: the result is what fold_findings makes of the whole list.
+    stream = [_POOL[i] if same else replace(_POOL[i]) for i, same in picks]
+    engine_list = stream[:already]
+    folding = Folding(engine_list)
+    for f in stream[already:]:
+        folding.add(f)
+    assert folding.findings is engine_list
+    expected = fold_findings(stream)
+    got = folding.result()
+    assert [f.to_dict() for f in got] == [f.to_dict() for f in expected]
+    assert all(a is b for a, b in zip(got, expected, strict=True) if "count" not in b.data)
+    # What the checks saw (ctx.findings): every finding but the members of folded groups.
+    assert [f for f in engine_list if f.severity is not Severity.INFO] == \
+        [f for f in stream if f.severity is not Severity.INFO]
+
+
+def test_a_large_group_is_never_held_whole() -> None:
+    engine_list: list[Finding] = []
+    folding = Folding(engine_list)
+    for i in range(1000):
+        folding.add(_not_open(i))
+    assert len(engine_list) == 1
+    (folded,) = folding.result()
+    assert folded.data["count"] == 1000
+    assert len(folded.data["examples"]) == MAX_EXAMPLES
