@@ -36,11 +36,13 @@ from rebuildable.formats.c2pa import (
     C2paUnavailableError,
     C2paUnreadableError,
     Ingredient,
+    clip,
     read_manifest,
 )
 from rebuildable.graph import StepGraph
 from rebuildable.load import join_pointer
 from rebuildable.model import Artifact
+from rebuildable.release import safe_relative
 from rebuildable.sections import C2pa
 from rebuildable.state import declare
 
@@ -150,35 +152,43 @@ def _one(run: _Run, art: Artifact, info: FormatInfo) -> Iterator[Finding]:
         yield from _parent(run, art, ingredient, entry)
 
 
-def _match(ctx: Context, ingredient: Ingredient) -> Match | None:
-    """The listed artifact the ingredient names: by a pinned digest, then by title."""
-    arts = [a for a in ctx.manifest.artifacts if a.path is not None or a.uri is not None]
+def _match(ctx: Context, ingredient: Ingredient, export: Artifact) -> Match | list[Artifact]:
+    """The listed artifact the ingredient names, by a pinned digest then by title; when
+    none does, the listed files its title could name (several: an ambiguous name)."""
+    arts = [a for a in ctx.manifest.artifacts
+            if (a.path is not None or a.uri is not None) and a.id != export.id]
     for alg, hexdigest in ingredient.digests.items():
         for a in arts:
-            if a.digest.get(alg, "").lower() == hexdigest:
+            listed = a.digest.get(alg)
+            if isinstance(listed, str) and listed.lower() == hexdigest:
                 return Match(a, "digest")
     title = ingredient.title
-    if not title:
-        return None
+    # A title is the file's name as the editor saw it; only one that can name a file
+    # inside the release is compared (``../../etc/passwd`` must not link ``passwd``).
+    if not title or not safe_relative(title) or any(ord(c) < 32 for c in title):
+        return []
     exact = [a for a in arts if a.path == title]
     if exact:
         return Match(exact[0], "title")
     base = title.rsplit("/", 1)[-1]
     named = [a for a in arts if a.path is not None and a.path.rsplit("/", 1)[-1] == base]
-    return Match(named[0], "title") if len(named) == 1 else None
+    return Match(named[0], "title") if len(named) == 1 else named
 
 
 def _parent(run: _Run, art: Artifact, ingredient: Ingredient,
             entry: dict[str, object]) -> Iterator[Finding]:
     ctx, graph = run.ctx, run.graph
     step = graph.producers.get(art.id)
-    match = _match(ctx, ingredient)
-    named = ingredient.title or ingredient.instance_id or "an untitled file"
-    if match is None:
+    match = _match(ctx, ingredient, art)
+    named = clip(ingredient.title or ingredient.instance_id or "an untitled file")
+    if not isinstance(match, Match):
         if step is not None:
+            listed = (f"which names {len(match)} listed files ("
+                      f"{_inputs([a.path or a.id for a in match])}), so none is linked"
+                      if match else "which the release does not list")
             yield finding("c2pa.parent-not-shipped",
                           f"{art.path}: its C2PA manifest says it was made from {named!r}, "
-                          f"which the release does not list; step {step.id!r} makes it from "
+                          f"{listed}; step {step.id!r} makes it from "
                           f"{_inputs(step.inputs)}", artifact=art.id, step=step.id,
                           location=ctx.locate(join_pointer(step.pointer, "inputs")),
                           data={"ingredient": ingredient.to_dict()})
