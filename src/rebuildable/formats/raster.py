@@ -209,7 +209,7 @@ def _jpeg(src: Source) -> FormatInfo:
                 code = cur.u8("marker code")
             if code == 0xD9:
                 raise FormatError("end of image before any scan")
-            if 0xD0 <= code <= 0xD7 or code == 0x01:
+            if 0xD0 <= code <= 0xD8 or code == 0x01:  # standalone: RSTn, a repeated SOI, TEM
                 continue
             length = cur.u16("segment length")
             if length < 2:
