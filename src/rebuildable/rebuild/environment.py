@@ -49,6 +49,8 @@ def setup_command(python: str, *, wheels: str | None, network: bool, install: bo
     parts = [f"py=$({shlex.quote(python)} -c 'import sys; print(sys.executable)')",
              '"$py" -m venv --without-pip ' + shlex.quote(ENV_DIR)]
     if install:
-        parts.append('"$py" ' + shlex.join(pip))
+        # no pip.conf of the machine or the caller's Python either: one that names an
+        # index or find-links URL would be fetched whatever --no-index says of indexes
+        parts.append('PIP_CONFIG_FILE=/dev/null "$py" ' + shlex.join(pip))
     parts.append(shlex.join([f"{ENV_DIR}/bin/python", "-c", probe]))
     return " && ".join(parts)

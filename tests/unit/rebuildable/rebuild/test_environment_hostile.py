@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from rebuildable.api import rebuild
 from rebuildable.rebuild import RebuildOptions
-from rebuildable.rebuild.environment import LOCK_MAX_BYTES, LockError, parse_lock
+from rebuildable.rebuild.environment import LOCK_MAX_BYTES, LockError, parse_lock, setup_command
 from tests.fuzz.mutate import mutated
 from tests.support import make_release
 
@@ -167,3 +167,13 @@ def test_a_lock_with_a_url_fails_its_step_before_pip_runs(tmp_path: Path) -> Non
     assert len(failed) == 1
     assert "not a usable lock: line 1:" in failed[0].message
     assert "environment" not in report.to_dict()["rebuild"]["steps"][0]
+
+
+def test_pip_reads_no_configuration_file() -> None:
+    """A pip.conf of the machine (/etc/pip.conf) or of the caller's Python (its
+    sys.prefix) naming find-links or an index URL would be fetched: the install reads
+    none (PIP_CONFIG_FILE=/dev/null is pip's switch for all of them)."""
+    command = setup_command("python3", wheels="/w", network=False, install=True)
+    install = next(part for part in command.split(" && ") if " pip " in part)
+    assert install.startswith("PIP_CONFIG_FILE=/dev/null ")
+    assert "--no-index" in install
