@@ -21,6 +21,7 @@ _WRAPPERS = frozenset({"env", "exec", "command", "nice", "nohup", "time"})
 _SHELLS = frozenset({"sh", "bash", "dash", "ksh", "zsh"})
 #: characters of the operators that end one simple command (a newline ends one too)
 _OPERATORS = ";&|()\n"
+_OPERATOR_SET = frozenset(_OPERATORS)
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 _DEPTH = 3
 #: characters with no meaning to the shell's word splitting
@@ -112,7 +113,7 @@ def _commands(tokens: list[str]) -> list[list[str]]:
     for token in tokens:
         if not token:
             continue
-        if set(token) <= set(_OPERATORS):  # ;  &&  |  ;;  )\n ...
+        if _OPERATOR_SET.issuperset(token):  # ;  &&  |  ;;  )\n ...
             out.append([])
         else:
             out[-1].append(token)
