@@ -33,6 +33,7 @@ from rebuildable.formats._base import READ_BUDGET
 from rebuildable.formats.c2pa import (
     MIME_TYPES,
     C2paManifest,
+    C2paOfflineError,
     C2paUnavailableError,
     C2paUnreadableError,
     Ingredient,
@@ -111,10 +112,11 @@ def _one(run: _Run, art: Artifact, info: FormatInfo) -> Iterator[Finding]:
     path_at = ctx.locate(join_pointer(art.pointer, "path"))
     try:
         manifest = _read(ctx, art, info)
-    except C2paUnavailableError:
+    except C2paUnavailableError as exc:
+        why = str(exc) if isinstance(exc, C2paOfflineError) else \
+            "the c2pa library is not installed"
         yield finding("c2pa.not-checked",
-                      f"{art.path} carries a C2PA manifest, which was not checked: the c2pa "
-                      "library is not installed",
+                      f"{art.path} carries a C2PA manifest, which was not checked: {why}",
                       artifact=art.id, location=path_at, data={"reason": "unavailable"})
         return
     except C2paUnreadableError as exc:

@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-__all__ = ["CLIP", "MIME_TYPES", "C2paManifest", "C2paUnavailableError", "C2paUnreadableError",
-           "Ingredient", "clip", "parse_store", "read_manifest"]
+__all__ = ["CLIP", "MIME_TYPES", "C2paManifest", "C2paOfflineError", "C2paUnavailableError",
+           "C2paUnreadableError", "Ingredient", "clip", "parse_store", "read_manifest"]
 
 #: sniffed format -> the media type the library is told
 MIME_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
@@ -43,6 +43,10 @@ _HEX_DIGITS = {"sha256": 64, "sha384": 96, "sha512": 128, "sha3-256": 64, "sha3-
 
 class C2paUnavailableError(Exception):
     """The c2pa library is not installed (or does not load on this machine)."""
+
+
+class C2paOfflineError(C2paUnavailableError):
+    """The library does not take the settings that keep it from the network."""
 
 
 class C2paUnreadableError(Exception):
@@ -126,7 +130,11 @@ def read_manifest(fh: BinaryIO, fmt: str) -> C2paManifest | None:
     :class:`C2paUnreadableError` when the embedded data is not a readable manifest store."""
     c2pa = _import()
     try:
-        with c2pa.Context.from_dict(OFFLINE) as context:
+        context = c2pa.Context.from_dict(OFFLINE)
+    except (c2pa.C2paError, AttributeError) as exc:  # a library that reads only online
+        raise C2paOfflineError(f"the c2pa library refuses to read offline: {exc}") from None
+    try:
+        with context:
             reader = c2pa.Reader.try_create(MIME_TYPES[fmt], fh, context=context)
             if reader is None:
                 return None

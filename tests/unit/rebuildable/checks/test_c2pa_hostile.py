@@ -177,3 +177,20 @@ def test_an_invalid_verdict_without_codes_is_not_intact() -> None:
         "activeManifest": {"failure": []}}})
     assert manifest is not None
     assert not manifest.intact
+
+
+def test_a_library_that_refuses_offline_settings_checks_nothing(
+        tmp_path: Path, signer: cb.TestSigner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Were a c2pa release to drop the setting that keeps it off the network, files are
+    noted not checked, never read online nor called invalid."""
+    import c2pa
+
+    def refuse(config: dict[str, Any]) -> Any:
+        raise c2pa.C2paError("unknown setting verify.remote_manifest_fetch")
+
+    export = signed(signer, cb.ingredient("art/cover.ora"))
+    monkeypatch.setattr(c2pa.Context, "from_dict", refuse)
+    report = release(tmp_path, export)
+    found = [f for f in report.findings if f.code.startswith("c2pa.")]
+    assert [f.code for f in found] == ["c2pa.not-checked"]
+    assert "refuses to read offline" in found[0].message
