@@ -4,8 +4,6 @@ bounds (``spec/rebuild.md``)."""
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import shutil
 import tempfile
@@ -24,6 +22,7 @@ from rebuildable.rebuild.environment import (
     LockError,
     lock_kind,
     parse_lock,
+    read_probe,
     setup_command,
 )
 from rebuildable.rebuild.environment import REPORT as ENV_REPORT
@@ -392,8 +391,7 @@ class StepsRun(ComparingRun):
                 + (f": {lines[-1].strip()}" if lines else ""), step=step.id,
                 artifact=art.id, location=where, data={"excerpt": lines}))
             return False
-        with contextlib.suppress(OSError, ValueError):
-            record["environment"].update(json.loads((work / ENV_REPORT).read_text("utf-8")))
+        record["environment"].update(read_probe(work / ENV_REPORT))
         executable = str(record["environment"].get("executable", ""))
         if executable.startswith(f"{work}/"):  # comparable between rebuilds
             record["environment"]["executable"] = executable[len(str(work)) + 1:]

@@ -4,6 +4,7 @@ LockError saying where it is wrong; pip is never handed an option, a URL or a pa
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,16 @@ from hypothesis import strategies as st
 
 from rebuildable.api import rebuild
 from rebuildable.rebuild import RebuildOptions
-from rebuildable.rebuild.environment import LOCK_MAX_BYTES, LockError, parse_lock, setup_command
+from rebuildable.rebuild.environment import (
+    LOCK_MAX_BYTES,
+    LockError,
+    parse_lock,
+    read_probe,
+    setup_command,
+)
 from tests.fuzz.mutate import mutated
 from tests.support import make_release
+from tests.unit.rebuildable.rebuild.test_environment import make_wheel, pylock, release
 
 H = "sha256:" + "ab" * 32
 PYLOCK_HEAD = 'lock-version = "1.0"\n'
@@ -177,3 +185,51 @@ def test_pip_reads_no_configuration_file() -> None:
     install = next(part for part in command.split(" && ") if " pip " in part)
     assert install.startswith("PIP_CONFIG_FILE=/dev/null ")
     assert "--no-index" in install
+
+
+FORGE = ("import atexit, json; atexit.register(lambda: open('.rebuild/environment.json', 'w')"
+         ".write(json.dumps({'lock': 5, 'packages': 'forged', 'interpreter': 'CPython 9.9', "
+         "'installed': [{'name': 'numpy', 'version': '99'}], 'evil': 1})))\n")
+
+
+def test_a_wheel_that_runs_code_at_startup_cannot_write_the_environment_record(
+        tmp_path: Path) -> None:
+    """Hostile asset: a locked wheel with a .pth file, which Python runs at every start,
+    rewriting the probe's file on exit. Before: the report's environment said lock 5,
+    packages 'forged', CPython 9.9 and numpy 99 (the probe ran with site, and its file
+    was merged whole into the record)."""
+    wheel = make_wheel(tmp_path / "wheels", extra={"rbtoy_forge.pth": FORGE.encode()})
+    rel = release(tmp_path / "rel", "pylock.toml", pylock(wheel))
+    report = rebuild(rel, RebuildOptions(timeout=120, wheels=tmp_path / "wheels"))
+    env = report.to_dict()["rebuild"]["steps"][0]["environment"]
+    assert env["lock"] == "pylock"
+    assert env["packages"][0]["name"] == "rbtoy"
+    assert env["interpreter"].startswith("CPython 3.")
+    assert env["installed"] == [{"name": "rbtoy", "version": "1.0"}]
+    assert "evil" not in env
+
+
+@pytest.mark.parametrize("content", [
+    b"[" * 100_000 + b"]" * 100_000,  # RecursionError, which the old reader let escape
+    b'{"interpreter": 5, "installed": "x", "platform": "p"}',
+    b"\xff\xfe",
+    b"{" + b" " * (5 * 1024 * 1024) + b"}",
+])
+def test_a_probe_file_of_any_bytes_gives_what_it_can(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "environment.json"
+    path.write_bytes(content)
+    found = read_probe(path)
+    assert set(found) <= {"platform"}
+
+
+def test_a_probe_that_is_a_fifo_or_a_link_is_not_read(tmp_path: Path) -> None:
+    """A FIFO would block the rebuilder forever; a link would be read outside the work
+    folder."""
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    assert read_probe(fifo) == {}
+    outside = tmp_path / "outside.json"
+    outside.write_text('{"platform": "elsewhere"}')
+    link = tmp_path / "link.json"
+    link.symlink_to(outside)
+    assert read_probe(link) == {}
