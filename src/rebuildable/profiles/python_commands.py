@@ -24,6 +24,8 @@ _OPERATORS = ";&|()\n"
 _OPERATOR_SET = frozenset(_OPERATORS)
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 _DEPTH = 3
+#: the longest file name POSIX file systems take (NAME_MAX)
+_NAME_MAX = 255
 #: characters with no meaning to the shell's word splitting
 _PLAIN = re.compile(r"[^ \t\r;&|()\n'\"\\#]+")
 
@@ -147,6 +149,8 @@ def python_command(text: str | None, _depth: int = 0) -> str | None:
             continue
         word, rest = found
         name = os.path.basename(word)
+        if len(name) > _NAME_MAX:  # no file has such a name: the shell would not run it
+            continue
         if _PYTHON.fullmatch(name):
             return name
         if name in _SHELLS:

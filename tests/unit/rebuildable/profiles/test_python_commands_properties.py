@@ -21,7 +21,14 @@ shell_text = st.lists(st.sampled_from(PIECES), max_size=40).map("".join) | st.te
 @given(shell_text)
 def test_any_text_gives_a_name_or_none(text: str) -> None:
     found = python_command(text)
-    assert found is None or (isinstance(found, str) and found)
+    assert found is None or (isinstance(found, str) and 0 < len(found) <= 255)
+
+
+def test_a_name_no_file_can_have_is_not_a_command() -> None:
+    """Before: a 2 MB ``aaa...a.py`` was returned, and quoted whole in the [PY-1]
+    warning's message and data."""
+    assert python_command("a" * 2_000_000 + ".py") is None
+    assert python_command("a" * 252 + ".py") == "a" * 252 + ".py"
 
 
 @given(st.lists(st.sampled_from(["make", "echo hi", "cd src", "A=1 true", "ls -l"]),
