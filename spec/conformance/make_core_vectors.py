@@ -393,7 +393,34 @@ def upstream_too_large() -> Files:
                 options={"limits": {"max_bytes": 1500}})}
 
 
+def _many_not_open() -> bytes:
+    parts = [artifact(f"part-{i:02d}", uri=f"https://example.org/parts/{i:02d}.txt",
+                      digest=f'{{sha256: "{ZEROS}"}}') for i in range(25)]
+    return manifest("many-infos", parts).replace(b"license: MIT", b"license: CC-BY-NC-4.0")
+
+
+def report_folds_infos() -> Files:
+    return {"release/rebuild.yaml": _many_not_open(), "vector.json": vector(
+        "25 artifacts under a licence that is not open give 25 alike infos: the report "
+        "folds them into one openness.not-open finding that counts them", ["REP-5"],
+        {"ok": True, "codes": [],
+         "findings": [{"code": "openness.not-open", "count": 1, "artifact": None,
+                       "pointer": None}]})}
+
+
+def report_detail() -> Files:
+    return {"release/rebuild.yaml": _many_not_open(), "vector.json": vector(
+        "With detail, the 25 alike infos are each reported, at their artifact", ["REP-5"],
+        {"ok": True, "codes": [],
+         "findings": [{"code": "openness.not-open", "count": 25},
+                      {"code": "openness.not-open", "count": 1, "artifact": "part-24",
+                       "pointer": "/license"}]},
+        options={"detail": True})}
+
+
 VECTOR_BUILDERS: dict[str, Callable[[], Files]] = {
+    "core-report-folds-infos": report_folds_infos,
+    "core-report-detail": report_detail,
     "core-refs-upstream-output": refs_upstream_output,
     "core-refs-duplicate-reference": refs_duplicate_reference,
     "core-refs-checkpoint-not-output": refs_checkpoint_not_output,

@@ -87,6 +87,7 @@ __all__ = [
     "check_draft_target",
     "check_license",
     "check_signature_options",
+    "default_cache_dir",
     "draft",
     "draft_from_listing",
     "export",
@@ -363,6 +364,14 @@ def write_update(plan: Update) -> None:
 
 
 # -- hashing files -----------------------------------------------------------------------
+
+
+def default_cache_dir() -> Path:
+    """Where ``validate --cache`` keeps digests: ``$XDG_CACHE_HOME/rebuildable`` or
+    ``~/.cache/rebuildable``."""
+    from rebuildable.digest_cache import default_cache_dir as folder  # noqa: PLC0415
+
+    return folder()
 
 
 def hash_algorithms() -> tuple[str, ...]:

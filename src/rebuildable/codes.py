@@ -106,6 +106,8 @@ _ALL: tuple[Code, ...] = (
     Code("integrity.no-size", "info", "A shipped artifact declares no size"),
     Code("integrity.unverified", "error", "No strong digest of a shipped artifact could be verified here (every strong algorithm it lists is unavailable)", "Add a sha256 digest, or install the missing algorithm (pip install 'rebuildable[blake3]')."),
     Code("integrity.not-hashed", "info", "Shipped files were not hashed (structure-only run)"),
+    Code("integrity.cached", "info", "Digests of unchanged files came from the digest cache (validate --cache)"),
+    Code("integrity.cache-ignored", "info", "The digest cache could not be used or written (every file was read)"),
     # -- Fetching external artifacts (validate --fetch, spec/remote.md) (fetch.*)
     Code("fetch.verified", "info", "External artifacts were streamed and matched their digests and sizes"),
     Code("fetch.digest-mismatch", "error", "An external artifact's bytes do not match its declared digest"),

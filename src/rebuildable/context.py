@@ -30,6 +30,9 @@ class Options:
 
     strict: bool = False
     workers: int = 2
+    #: every finding and every per-artifact report entry, never folded or bounded
+    #: (spec/manifest.md [REP-5])
+    detail: bool = False
     limits: Limits = field(default_factory=Limits)
     progress: Progress = NO_PROGRESS
     #: folders holding upstream manifests (issue: kinds of work)
@@ -48,6 +51,10 @@ class Options:
     accelerate: bool = True
     #: hash shipped files (off only for structure-only runs, e.g. in tests)
     hash_files: bool = True
+    #: a folder for the digest cache (digest_cache.py): files of a folder release whose
+    #: device, inode, size, mtime and ctime are unchanged since a run that hashed them are
+    #: not read again. None (the default, and always for a registry): every file is read
+    cache_dir: Path | None = None
     #: bounds for archive releases (zip-bomb guard); None means the defaults
     archive_limits: ArchiveLimits | None = None
     #: stream external (``uri``) artifacts and check their digests and sizes

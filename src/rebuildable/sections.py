@@ -4,14 +4,22 @@
 Checks and the rebuild fill them; renderers read their fields. Each ``to_dict`` gives
 the section's JSON with its keys in the order reports have always printed them (the
 golden reports pin that order), optional keys left out rather than null where the
-schema says so. Parts that are open-ended records (one artifact's openness, a step's
-run record, a signature policy's description) stay plain dicts inside the typed frame.
+schema says so. The records inside are typed too: a rebuild's step records
+(:mod:`rebuildable.rebuild_records`), one artifact's openness
+(:class:`~rebuildable.openness.ArtifactOpenness`), MOF components and the OSAID view
+(:mod:`rebuildable.openness.frameworks`). A signature policy's description stays a
+plain dict: it is a tree of whatever policies were combined, each describing itself.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from rebuildable.rebuild_records import StepRecord
+
+if TYPE_CHECKING:  # the records only: sections load nothing of the openness machinery
+    from rebuildable.openness import ArtifactOpenness, MofComponent, OsaidAssessment
 
 
 class Section(Protocol):
@@ -38,6 +46,18 @@ class Verdict:
 
 
 @dataclass
+class LicenceCount:
+    """One licence expression of the release's own artifacts: its status, how many."""
+
+    #: "open", "not-open" or "unknown"
+    status: str
+    count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "count": self.count}
+
+
+@dataclass
 class OpenSourceVerdict:
     ok: bool
     #: True when the caller required it (``Options.require``): then a failure is an error
@@ -46,14 +66,15 @@ class OpenSourceVerdict:
     #: the SPDX License List the licences were judged against
     license_data: str
     #: the artifacts that are not fully open, and every upstream artifact consumed
-    artifacts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: each licence expression of the release's own artifacts: its status and count
-    licences: dict[str, dict[str, Any]] = field(default_factory=dict)
+    artifacts: dict[str, ArtifactOpenness] = field(default_factory=dict)
+    #: each licence expression of the release's own artifacts ("(none)" for none)
+    licences: dict[str, LicenceCount] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "required": self.required, "reasons": self.reasons,
-                "license-data": self.license_data, "artifacts": self.artifacts,
-                "licences": self.licences}
+                "license-data": self.license_data,
+                "artifacts": {k: v.to_dict() for k, v in self.artifacts.items()},
+                "licences": {k: v.to_dict() for k, v in self.licences.items()}}
 
 
 @dataclass
@@ -91,7 +112,7 @@ class MofVerdict:
     name: str | None = None
     next: str | None = None
     missing_for_next: list[str] = field(default_factory=list)
-    components: dict[str, dict[str, Any]] = field(default_factory=dict)
+    components: dict[str, MofComponent] = field(default_factory=dict)
     framework: str = ""
 
     @classmethod
@@ -110,7 +131,7 @@ class MofVerdict:
             return {"class": None, "applicable": False, "components": {}}
         return {"framework": self.framework, "class": self.klass, "name": self.name,
                 "next": self.next, "missing-for-next": self.missing_for_next,
-                "components": self.components}
+                "components": {k: v.to_dict() for k, v in self.components.items()}}
 
 
 @dataclass
@@ -143,7 +164,7 @@ class Verdicts:
     upstream: dict[str, UpstreamVerdict]
     mof: MofVerdict = field(default_factory=MofVerdict.not_applicable)
     #: the OSI Open Source AI Definition view (model profiles only)
-    osaid: dict[str, Any] | None = None
+    osaid: OsaidAssessment | None = None
     rebuildable: RebuildabilityVerdict | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -154,7 +175,7 @@ class Verdicts:
             "mof": self.mof.to_dict(),
         }
         if self.osaid is not None:
-            out["osaid"] = self.osaid
+            out["osaid"] = self.osaid.to_dict()
         if self.rebuildable is not None:
             out["rebuildable"] = self.rebuildable.to_dict()
         return out
@@ -279,15 +300,14 @@ class C2pa:
 class Rebuild:
     """A rebuild's run: how steps were isolated, and each step's (or segment's) record.
 
-    A refused rebuild (structural errors, [REB-1]) has only ``validation`` and no steps.
-    Step records are the runner's dicts (``report.schema.json#/$defs/rebuildStep``)."""
+    A refused rebuild (structural errors, [REB-1]) has only ``validation`` and no steps."""
 
     NAME: ClassVar[str] = "rebuild"
 
     refused: bool
     #: the static validation's verdict: ok, counts, error codes
     validation: dict[str, Any]
-    steps: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[StepRecord] = field(default_factory=list)
     isolation: dict[str, Any] | None = None
     source_date_epoch: dict[str, Any] | None = None
     #: "all", "step" or "sample"
@@ -301,7 +321,8 @@ class Rebuild:
 
     def to_dict(self) -> dict[str, Any]:
         if self.refused:
-            return {"refused": True, "validation": self.validation, "steps": self.steps}
+            return {"refused": True, "validation": self.validation,
+                    "steps": [s.to_dict() for s in self.steps]}
         out: dict[str, Any] = {"refused": False}
         # Both are set by every run; left out when not (the schema has no null for them).
         if self.isolation is not None:
@@ -309,7 +330,7 @@ class Rebuild:
         if self.source_date_epoch is not None:
             out["source_date_epoch"] = self.source_date_epoch
         out.update({"mode": self.mode, "twice": self.twice, "work_dir": self.work_dir,
-                    "steps": self.steps, "summary": self.summary})
+                    "steps": [s.to_dict() for s in self.steps], "summary": self.summary})
         if self.sample is not None:
             out["sample"] = self.sample
         out["validation"] = self.validation

@@ -92,6 +92,8 @@ def build_options(folder: Path, raw: dict[str, Any]) -> Options:
         kwargs["archive_limits"] = ArchiveLimits(**raw["archive_limits"])
     if "hash_files" in raw:
         kwargs["hash_files"] = raw["hash_files"]
+    if "detail" in raw:
+        kwargs["detail"] = raw["detail"]
     if "keys" in raw:
         kwargs["keys"] = tuple(p.read_bytes() for p in _paths(folder, raw["keys"]))
     if "threshold" in raw:

@@ -20,6 +20,12 @@ EXEMPT: dict[str, str] = {
     "rebuild.isolation-unavailable": "depends on the machine, not on the release: reported "
                                      "when the sandbox a rebuild asks for does not work "
                                      "here (no bwrap, no user namespaces)",
+    "integrity.cached": "tool behaviour, not a rule of the standard (tool-manual.md, "
+                        "digest cache): needs a previous run's cache, which a vector "
+                        "cannot hold; tests/unit/rebuildable/test_digest_cache.py",
+    "integrity.cache-ignored": "tool behaviour (tool-manual.md, digest cache): a cache "
+                               "file a vector cannot hold; tested in "
+                               "tests/unit/rebuildable/test_digest_cache.py",
     "sig.keyless-verified": "needs a Sigstore bundle over the vector's own manifest Statement "
                             "whose certificate Fulcio issued to a real OIDC identity: Fulcio "
                             "issues one only online, to a live OIDC token, so no generator "

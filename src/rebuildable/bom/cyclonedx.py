@@ -23,8 +23,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from rebuildable._version import __version__
-from rebuildable.bom.common import DATA_KINDS, MODEL_KINDS, document_uuid, release_class
-from rebuildable.model import Artifact, Manifest, split_ref
+from rebuildable.bom.common import (
+    DATA_KINDS,
+    MODEL_KINDS,
+    document_uuid,
+    release_class,
+    training_data,
+)
+from rebuildable.model import Artifact, Manifest
 
 __all__ = ["HASH_NAMES", "to_cyclonedx"]
 
@@ -95,34 +101,6 @@ def _component(manifest: Manifest, art: Artifact, datasets: dict[str, list[str]]
     return comp
 
 
-def _closure_datasets(manifest: Manifest) -> dict[str, list[str]]:
-    """For each output: the data artifacts its step consumed, directly or through
-    earlier steps (the datasets a model card names)."""
-    index = manifest.artifact_index()
-    producers = manifest.producers()
-    out: dict[str, list[str]] = {}
-
-    def walk(art_id: str, seen: set[str]) -> list[str]:
-        step = producers.get(art_id)
-        if step is None or step.id in seen:
-            return []
-        seen.add(step.id)
-        found: list[str] = []
-        for ref in step.inputs:
-            upstream, local = split_ref(ref)
-            if upstream is not None:
-                continue
-            art = index.get(local)
-            if art is not None and art.kind in DATA_KINDS:
-                found.append(local)
-            found.extend(walk(local, seen))
-        return list(dict.fromkeys(found))
-
-    for art_id in producers:
-        out[art_id] = walk(art_id, set())
-    return out
-
-
 def _formulation(manifest: Manifest, known: set[str]) -> list[dict[str, Any]]:
     tasks = []
     for step in manifest.steps:
@@ -185,7 +163,7 @@ def to_cyclonedx(data: Mapping[str, Any], canonical: bytes) -> dict[str, Any]:
     """A CycloneDX 1.6 BOM of the manifest ``data`` (``canonical``: its RFC 8785 bytes,
     which fix the serial number)."""
     manifest = Manifest.from_data(data)
-    datasets = _closure_datasets(manifest)
+    datasets = training_data(manifest)
     components = [_component(manifest, a, datasets) for a in manifest.artifacts]
     known = {a.id for a in manifest.artifacts}
     producers = manifest.producers()

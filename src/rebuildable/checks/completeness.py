@@ -109,7 +109,7 @@ def _who_needs(outputs: list[str]) -> str:
 def check(ctx: Context) -> Iterator[Finding]:
     m = ctx.manifest
     graph = _Graph(m)
-    result = Closure(outputs=m.outputs() & graph.artifacts.keys())
+    result = Closure(outputs=set(m.outputs() & graph.artifacts.keys()))
     result.sources = {a.id for a in m.artifacts if a.id not in result.outputs}
     ctx.state.closure = result
     yield from _step_shapes(ctx)

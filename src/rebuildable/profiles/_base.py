@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,7 +52,7 @@ class View:
 
     ctx: Context
     manifest: Manifest = field(init=False)
-    index: dict[str, Artifact] = field(init=False)
+    index: Mapping[str, Artifact] = field(init=False)
     graph: StepGraph = field(init=False)
     producers: dict[str, Step] = field(init=False)
     _sniffed: dict[str, Any] = field(default_factory=dict, init=False)

@@ -250,17 +250,17 @@ def _rebuild_lines(section: Rebuild) -> list[Line]:
         lines.append((None, [("isolation:", "bold"),
                              (" " + safe(_isolation_text(isolation)), None)]))
     for step in section.steps:
-        own = step.get("isolation")
-        status = safe(str(step.get("status", "?")))
-        segment = step.get("segment")
-        name = (segment.get("label") if segment else None) or step.get("id")
-        text = f"  {'segment' if segment else 'step'} {safe(str(name or '?'))}: {status}"
-        if own is not None and (
+        own = step.isolation
+        status = safe(step.status)
+        segment = step.segment
+        name = (segment.label if segment else None) or step.id
+        text = f"  {'segment' if segment else 'step'} {safe(name or '?')}: {status}"
+        if own and (
             isolation is None or _isolation_text(own) != _isolation_text(isolation)
         ):
             text += f", isolation {safe(_isolation_text(own))}"
         lines.append((None, [(text, None)]))
-        env = step.get("environment")
+        env = step.environment
         if env is not None:
             lines.append((None, [("    environment: " + safe(_environment_text(env)), None)]))
     return lines

@@ -8,10 +8,19 @@ from pathlib import Path
 
 import jsonschema
 
+from rebuildable.openness import (
+    ArtifactOpenness,
+    Judgement,
+    MofComponent,
+    OpennessStatus,
+    OsaidAssessment,
+    OsaidElement,
+)
 from rebuildable.report import ReleaseInfo, Report
 from rebuildable.sections import (
     Formats,
     Keyless,
+    LicenceCount,
     MofVerdict,
     OpenSourceVerdict,
     PolicyOutcome,
@@ -97,3 +106,32 @@ def test_a_section_is_read_back_by_its_type() -> None:
     report = _report(rebuild=run)
     assert report.section(Rebuild) is run
     assert report.section(Verdicts) is None
+
+
+def test_the_typed_openness_records_fit_the_schema_in_the_reports_key_order() -> None:
+    weights = ArtifactOpenness("w", "model/w.bin", "weights", "CC-BY-NC-4.0",
+                               Judgement(OpennessStatus.NOT_OPEN, ("non-commercial",)),
+                               OpennessStatus.NOT_OPEN, ["data"])
+    element = OsaidElement(present=True, open=False, artifacts=["w"])
+    verdicts = Verdicts(
+        Verdict(True), Verdict(True),
+        OpenSourceVerdict(False, False, ["w"], "SPDX License List 3.25",
+                          artifacts={"w": weights},
+                          licences={"CC-BY-NC-4.0": LicenceCount("not-open", 1)}),
+        {}, mof=MofVerdict(None, name=None, next="Class III",
+                           missing_for_next=["Model parameters (final)"], framework="MOF",
+                           components={"model-parameters": MofComponent(
+                               "Model parameters (final)", "III", True, False, ["w"])}),
+        osaid=OsaidAssessment(element, element, element))
+    data = verdicts.to_dict()
+    jsonschema.validate(_report(verdicts=verdicts).to_dict(), SCHEMA)
+    assert list(data["open-source"]["artifacts"]["w"]) == [
+        "name", "kind", "license", "status", "reasons", "effective", "because"]
+    assert data["open-source"]["licences"] == {"CC-BY-NC-4.0": {"status": "not-open",
+                                                                "count": 1}}
+    assert data["mof"]["components"]["model-parameters"] == {
+        "title": "Model parameters (final)", "class": "III", "present": True, "open": False,
+        "artifacts": ["w"]}
+    assert list(data["osaid"]) == ["definition", "ok", "data-information", "code",
+                                   "parameters"]
+    assert data["osaid"]["ok"] is False

@@ -15,11 +15,22 @@ from hypothesis import strategies as st
 
 from rebuildable.formats import FormatInfo
 from rebuildable.formats.c2pa import Ingredient
+from rebuildable.openness import ArtifactOpenness, MofComponent, OsaidAssessment
+from rebuildable.openness.frameworks import OsaidElement
+from rebuildable.openness.licences import Judgement, OpennessStatus
+from rebuildable.rebuild_records import (
+    SegmentRef,
+    StepInput,
+    StepOutput,
+    StepRecord,
+    StepRunRecord,
+)
 from rebuildable.report import ReleaseInfo, Report
 from rebuildable.sections import (
     C2pa,
     Formats,
     Keyless,
+    LicenceCount,
     MofVerdict,
     OpenSourceVerdict,
     PolicyOutcome,
@@ -50,34 +61,36 @@ def verdict() -> st.SearchStrategy[Verdict]:
     return st.builds(Verdict, st.booleans(), texts)
 
 
-openness = st.fixed_dictionaries(
-    {"name": text, "kind": maybe_text, "license": maybe_text, "status": STATUS,
-     "reasons": texts, "effective": STATUS},
-    optional={"bases": st.lists(st.sampled_from(["osi", "fsf", "open-content",
-                                                 "scancode-open"]), max_size=2),
-              "family": text, "because": texts, "upstream": text})
+STATUSES = st.sampled_from(list(OpennessStatus))
+judgement = st.builds(Judgement, STATUSES, st.lists(text, max_size=2).map(tuple),
+                      st.frozensets(st.sampled_from(["osi", "fsf", "open-content",
+                                                     "scancode-open"]), max_size=2),
+                      maybe_text)
+openness = st.builds(ArtifactOpenness, text, text, maybe_text, maybe_text, judgement,
+                     STATUSES, texts, maybe_text)
 open_source = st.builds(
     OpenSourceVerdict, st.booleans(), st.booleans(), texts, text,
     st.dictionaries(keys, openness, max_size=2),
-    st.dictionaries(keys, st.fixed_dictionaries({"status": STATUS,
-                                                 "count": st.integers(1, 10**6)}), max_size=2))
+    st.dictionaries(keys, st.builds(LicenceCount, STATUS, st.integers(1, 10**6)),
+                    max_size=2))
 upstream = st.builds(
     UpstreamVerdict, st.sampled_from(["valid", "invalid", "unresolved", "missing", "escapes",
                                       "weak", "mismatch", "cycle", "too-deep"]),
     maybe_text, maybe_text, st.none() | st.tuples(maybe_text, maybe_text),
     st.none() | st.dictionaries(keys, count, max_size=3), st.none() | st.booleans())
-component = st.fixed_dictionaries({"title": text, "class": st.sampled_from(["I", "II", "III"]),
-                                   "present": st.booleans(), "open": st.booleans(),
-                                   "artifacts": texts})
+component = st.builds(MofComponent, text, st.sampled_from(["I", "II", "III"]),
+                      st.booleans(), st.booleans(), texts)
 mof = st.just(MofVerdict.not_applicable()) | st.builds(
     MofVerdict, CLASSES, name=maybe_text, next=CLASSES, missing_for_next=texts,
     components=st.dictionaries(keys, component, max_size=2), framework=text)
+element = st.builds(OsaidElement, st.booleans(), st.booleans(), texts)
+osaid = st.builds(OsaidAssessment, element, element, element, text)
 rebuildable = st.builds(RebuildabilityVerdict, MODES, text, texts,
                         st.dictionaries(keys, MODES, max_size=2),
                         st.floats(0, 1e12, allow_nan=False))
 verdicts = st.builds(Verdicts, verdict(), verdict(), open_source,
                      st.dictionaries(keys, upstream, max_size=2), mof=mof,
-                     rebuildable=st.none() | rebuildable)
+                     osaid=st.none() | osaid, rebuildable=st.none() | rebuildable)
 
 outcome = st.builds(
     PolicyOutcome, st.booleans(), st.lists(keyid, max_size=2), count,
@@ -124,7 +137,33 @@ isolation = st.fixed_dictionaries(
      "readonly_system": st.booleans()},
     optional={"private_mounts": st.booleans(),
               "timeout": st.floats(0.001, 1e9, allow_nan=False)})
-rebuild = st.builds(Rebuild, st.booleans(), validation, steps=st.just([]),
+digest = st.dictionaries(alg, st.text("0123456789abcdef", max_size=8), max_size=2)
+step = st.builds(
+    StepRecord, text,
+    st.sampled_from(["pending", "reproduced", "differs", "failed", "timeout", "skipped",
+                     "unavailable"]),
+    maybe_text, isolation,
+    inputs=st.lists(st.builds(StepInput, text, text, st.booleans(), maybe_text, maybe_text),
+                    max_size=2),
+    outputs=st.lists(st.builds(
+        StepOutput, text, maybe_text,
+        st.sampled_from(["reproduced", "equivalent", "differs", "missing", "unchecked",
+                         "not-built", "too-large"]),
+        digest=st.none() | digest, matches_declared_digest=st.none() | st.booleans(),
+        policy=json_value, summary=maybe_text,
+        details=st.none() | st.dictionaries(keys, json_value, max_size=2),
+        second_run=st.none() | st.sampled_from(["identical", "equivalent", "differs"])),
+        max_size=2),
+    runs=st.lists(st.builds(StepRunRecord, st.none() | st.integers(-255, 255), st.booleans(),
+                            st.floats(0, 1e9, allow_nan=False), st.booleans(), text,
+                            maybe_text), max_size=2),
+    work_dir=maybe_text,
+    segment=st.none() | st.builds(SegmentRef, count, maybe_text, text, text),
+    environment=st.none() | st.fixed_dictionaries(
+        {"artifact": text, "lock": st.sampled_from(["pylock", "requirements"]),
+         "source": text}),
+    nondeterministic=st.booleans())
+rebuild = st.builds(Rebuild, st.booleans(), validation, steps=st.lists(step, max_size=2),
                     isolation=st.none() | isolation,
                     source_date_epoch=st.none() | st.fixed_dictionaries(
                         {"value": count, "from": st.sampled_from(["manifest", "default"])}),

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from rebuildable.cli import cli
 from rebuildable.cli.common import note
 from rebuildable.findings import Finding, Location, Severity
+from rebuildable.rebuild_records import SegmentRef, StepRecord
 from rebuildable.render import FORMATS, render
 from rebuildable.report import ReleaseInfo, Report
 from rebuildable.sections import MofVerdict, OpenSourceVerdict, Rebuild, Verdict, Verdicts
@@ -57,7 +58,8 @@ def test_every_renderer_encodes_any_str(message: str, ident: str, hint: str,
                                   OpenSourceVerdict(True, False, [value], value),
                                   {}, mof=MofVerdict(value, name=value)),
                               "rebuild": Rebuild(refused=False, validation={}, steps=[
-                                  {"id": ident, "status": value}])})
+                                  StepRecord(ident, "failed", value, {}, segment=SegmentRef(
+                                      0, value, ident, value))])})
     for fmt in FORMATS:
         for color in (False, True):
             text = render(report, fmt, color=color, base=value + "/")

@@ -154,6 +154,7 @@ def test_hostile_names_cannot_drive_the_terminal() -> None:
 
 
 def test_sections_are_summed_up_before_the_verdict() -> None:
+    from rebuildable.rebuild_records import StepRecord
     from rebuildable.render.text import render_text as _render
     from rebuildable.report import ReleaseInfo as _Info
     from rebuildable.report import Report as _Report
@@ -174,11 +175,10 @@ def test_sections_are_summed_up_before_the_verdict() -> None:
         "signatures": Signatures("rebuild.dsse.json", checked=True,
                                  outcome=PolicyOutcome(False, [], 2, [], [], [])),
         "rebuild": Rebuild(refused=False, validation={}, isolation=isolation,
-                           steps=[{"id": "train", "status": "reproduced",
-                                   "isolation": isolation},
-                                  {"id": "eval", "status": "failed",
-                                   "isolation": {**isolation, "method": "none",
-                                                 "network": True}}]),
+                           steps=[StepRecord("train", "reproduced", None, isolation),
+                                  StepRecord("eval", "failed", None,
+                                             {**isolation, "method": "none",
+                                              "network": True})]),
     })
     lines = _render(report).splitlines()
     assert "verdicts: intact yes, complete NO, open source NO" in lines
