@@ -190,3 +190,39 @@ def test_mutated_signed_exports_give_findings_and_the_sniffer_agrees(
                     or "content.malformed" in found), "a manifest the sniffer did not see"
 
     run()
+
+
+def _moved(data: bytes, fmt: str) -> dict[str, bytes]:
+    """The signed file with its manifest store moved where each reader stops looking."""
+    if fmt == "png":
+        at = data.index(b"caBX") - 4
+        end = at + 12 + struct.unpack(">I", data[at:at + 4])[0]
+        rest = data[:at] + data[end:]
+        iend = rest.index(b"IEND") - 4
+        return {"after IEND": rest + data[at:end],
+                "after IDAT": rest[:iend] + data[at:end] + rest[iend:]}
+    if fmt == "webp":
+        at = data.index(b"C2PA")
+        size = struct.unpack("<I", data[at + 4:at + 8])[0]
+        end = at + 8 + size + (size & 1)
+        rest = data[:at] + data[end:]
+        rest = rest[:4] + struct.pack("<I", len(rest) - 8) + rest[8:]
+        return {"after the RIFF": rest + data[at:end]}
+    pos, kept, stores = 2, b"", b""
+    while data[pos + 1] != 0xDA:  # segments up to the scan
+        end = pos + 2 + struct.unpack(">H", data[pos + 2:pos + 4])[0]
+        if data[pos + 1] == 0xEB:
+            stores += data[pos:end]
+        else:
+            kept += data[pos:end]
+        pos = end
+    return {"after the scan": data[:2] + kept + data[pos:-2] + stores + b"\xff\xd9",
+            "after EOI": data[:2] + kept + data[pos:] + stores}
+
+
+@pytest.mark.parametrize("fmt", sorted(SEEDS))
+def test_where_the_library_finds_a_moved_store_the_sniffer_does(
+        fmt: str, signed: dict[str, bytes]) -> None:
+    for where, data in _moved(signed[fmt], fmt).items():
+        sniffed = bool(fb.sniff_bytes(data, NAMES[fmt]).details.get("c2pa"))
+        assert sniffed is _library_finds(data, fmt), f"{fmt} store moved {where}"
