@@ -8,6 +8,7 @@ damaged (a file the sniffer passes over is never read: a silent miss would hide 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import struct
 import tempfile
@@ -226,3 +227,36 @@ def test_where_the_library_finds_a_moved_store_the_sniffer_does(
     for where, data in _moved(signed[fmt], fmt).items():
         sniffed = bool(fb.sniff_bytes(data, NAMES[fmt]).details.get("c2pa"))
         assert sniffed is _library_finds(data, fmt), f"{fmt} store moved {where}"
+
+
+def _stores(data: bytes) -> dict[str, bytes]:
+    """The signed PNG with its JUMBF store's declared sizes made hostile."""
+    at = data.index(b"caBX")
+    size = struct.unpack(">I", data[at - 4:at])[0]
+    store = data[at + 4:at + 4 + size]
+    before, after = data[:at - 4], data[at + 8 + size:]
+    deep = JUMD
+    for _ in range(3000):
+        deep = struct.pack(">I", 8 + len(deep)) + b"jumb" + deep
+    bodies = {"LBox 4 GiB": struct.pack(">I", 0xFFFFFFFF) + store[4:],
+              "LBox 2 GiB": struct.pack(">I", 0x7FFFFFF0) + store[4:],
+              "XLBox 2^62": struct.pack(">I", 1) + b"jumb" + struct.pack(">Q", 2**62) + store[8:],
+              "LBox 1": struct.pack(">I", 1) + store[4:],
+              "3000 nested boxes": deep}
+    return {name: before + chunk(b"caBX", body) + after for name, body in bodies.items()}
+
+
+@pytest.mark.parametrize("name", ["LBox 4 GiB", "LBox 2 GiB", "XLBox 2^62", "LBox 1",
+                                  "3000 nested boxes"])
+def test_a_store_of_hostile_box_sizes_is_read_in_bounded_memory(
+        name: str, signed: dict[str, bytes]) -> None:
+    import resource
+
+    from rebuildable.formats.c2pa import C2paUnreadableError, read_manifest
+
+    data = _stores(signed["png"])[name]
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB, the peak so far
+    with bounded_time(name), contextlib.suppress(C2paUnreadableError):
+        read_manifest(io.BytesIO(data), "png")
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown < 256 * 1024, f"{name}: the peak grew by {grown} KiB"
