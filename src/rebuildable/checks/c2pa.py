@@ -49,6 +49,10 @@ from rebuildable.state import declare
 
 SECTION = "c2pa"
 
+#: how many ingredients (and failure texts) one report entry lists [PROV-5]: the store
+#: comes from the release, and a claim may list any number of them
+MAX_INGREDIENTS = 100
+
 
 @dataclass(frozen=True)
 class Match:
@@ -135,14 +139,17 @@ def _one(run: _Run, art: Artifact, info: FormatInfo) -> Iterator[Finding]:
         "path": art.path, "state": manifest.state, "intact": manifest.intact,
         "trusted": manifest.intact and not manifest.trust_failures,
         "signer": manifest.signer, "generator": manifest.generator,
-        "ingredients": [i.to_dict() for i in manifest.ingredients], "parent": None}
+        "ingredients": [i.to_dict() for i in manifest.ingredients[:MAX_INGREDIENTS]],
+        "parent": None}
+    if len(manifest.ingredients) > MAX_INGREDIENTS:
+        entry["ingredients_omitted"] = len(manifest.ingredients) - MAX_INGREDIENTS
     run.section[art.id] = entry
     if not manifest.intact:
         shown = manifest.integrity_failures[:5]
         yield finding("c2pa.invalid",
                       f"{art.path}: its C2PA manifest fails verification: {'; '.join(shown)}",
                       artifact=art.id, location=path_at,
-                      data={"failures": manifest.integrity_failures})
+                      data={"failures": manifest.integrity_failures[:MAX_INGREDIENTS]})
         return  # a broken claim is no evidence, for or against the manifest
     if manifest.trust_failures:
         yield finding("c2pa.untrusted",

@@ -194,3 +194,21 @@ def test_a_library_that_refuses_offline_settings_checks_nothing(
     found = [f for f in report.findings if f.code.startswith("c2pa.")]
     assert [f.code for f in found] == ["c2pa.not-checked"]
     assert "refuses to read offline" in found[0].message
+
+
+def test_a_claim_with_thousands_of_ingredients_lists_a_bounded_number(
+        tmp_path: Path, signer: cb.TestSigner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hostile asset: a store whose active manifest lists 5,000 ingredients (a claim may
+    list any number): the report entry keeps the first 100 and counts the rest."""
+    from rebuildable.checks import c2pa as check
+
+    ingredients = [{"title": f"part-{i}.png", "relationship": "componentOf"}
+                   for i in range(5000)]
+    store = {"active_manifest": "m", "validation_state": "Valid",
+             "manifests": {"m": {"ingredients": ingredients}}}
+    monkeypatch.setattr(check, "read_manifest", lambda *_: parse_store(store))
+    report = release(tmp_path, signed(signer, {"title": "art/cover.ora"}))
+    entry = report.to_dict()["c2pa"]["cover-png"]
+    assert len(entry["ingredients"]) == check.MAX_INGREDIENTS
+    assert entry["ingredients_omitted"] == 5000 - check.MAX_INGREDIENTS
+    assert entry["ingredients"][0]["title"] == "part-0.png"
