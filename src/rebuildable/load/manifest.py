@@ -19,7 +19,7 @@ def load_manifest(raw: bytes, file: str, *, limits: Limits | None = None) -> Loa
     with gc_paused():
         doc, more = loader(text, file, limits)
     findings.extend(more)
-    if doc is not None and "\\u" in text.lower():  # surrogates come only from escapes
+    if doc is not None and ("\\u" in text or "\\U" in text):  # surrogates come only from escapes
         findings.extend(surrogate_findings(doc))
     if doc is not None and not isinstance(doc.data, dict):
         findings.append(
