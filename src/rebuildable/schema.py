@@ -192,7 +192,10 @@ def _is_string_schema(schema: dict[str, Any], root: dict[str, Any]) -> bool:
 
 def wants_string(pointer: str, name: str = "manifest") -> bool:
     """Does the schema want a string at ``pointer`` (under any branch)?"""
-    return _wants_string_cached(re.sub(r"/\d+(?=/|$)", "/0", pointer), name)
+    return _wants_string_cached(_INDEX.sub("/0", pointer), name)
+
+
+_INDEX = re.compile(r"/\d+(?=/|$)")
 
 
 @cache

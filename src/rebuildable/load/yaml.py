@@ -66,7 +66,7 @@ def _mark_pos(node: yaml.Node) -> tuple[int, int]:
 def load_yaml(text: str, file: str, limits: Limits) -> tuple[Document | None, list[Finding]]:
     clean = load_clean_yaml(text, limits.max_depth) if HAVE_LIBYAML else None
     if clean is not None:
-        doc = Document(file, "yaml", clean[0], plain_text=clean[1])
+        doc = Document(file, "yaml", clean[0], plain_text=clean[1], numbers_in_range=True)
         doc._locator = clean[2].locate
         return doc, []
     return _strict_yaml(text, file, limits)

@@ -9,13 +9,14 @@ finding's location is looked up from it when asked (:class:`EventPositions`).
 It handles only documents with nothing to report: the first sign of anything the
 strict loader would judge (an anchor, alias, tag, merge key, complex key, repeated or
 case-colliding key, a plain scalar YAML 1.1 reads differently, a second document,
-depth near the bound, a syntax error) makes it give up, and the strict loader
+depth near the bound, a number outside the I-JSON range, a syntax error) makes it give up, and the strict loader
 (:mod:`rebuildable.load.yaml`) reads the text again and reports, located as ever.
 """
 
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from array import array
 from itertools import chain
@@ -34,7 +35,7 @@ from yaml.events import (
     StreamStartEvent,
 )
 
-from rebuildable.load.document import join_pointer
+from rebuildable.load.document import MAX_SAFE_INT, join_pointer
 from rebuildable.load.yaml_core import YAML11_SURPRISE_RE, resolve_plain
 
 #: first characters of every plain scalar the YAML 1.2 core schema resolves to a
@@ -92,6 +93,12 @@ def _index(node: Any, token: str) -> int | None:
     if type(node) is list and token.isdigit() and int(token) < len(node):
         return int(token)
     return None
+
+
+def _in_range(value: Any) -> bool:
+    if type(value) is int:
+        return -MAX_SAFE_INT <= value <= MAX_SAFE_INT
+    return type(value) is not float or math.isfinite(value)
 
 
 def _join(pointer: str, token: str | int) -> str:
@@ -156,6 +163,7 @@ def _read_mapping(
     pointer, is_dict = "", True
     key: Any = None
     maybe, surprise, scalar = _MAYBE_NOT_STRING, YAML11_SURPRISE_RE.match, ScalarEvent
+    in_range = _in_range
     while True:
         e = get()
         kind = type(e)
@@ -172,6 +180,8 @@ def _read_mapping(
             if e.implicit[0] and (not value or value[0] in maybe):
                 resolved = resolve_plain(value)
                 if type(resolved) is not str:
+                    if not in_range(resolved):
+                        raise _UncleanError
                     plain_text[_join(pointer, key if is_dict else len(container))] = value
                     value = resolved
                 elif surprise(value):

@@ -115,3 +115,8 @@ def test_yaml_fast_path_gives_way(text: str) -> None:
 )
 def test_json_fast_path_gives_way(text: str) -> None:
     assert _clean_json(text, Limits()) is _UNCLEAN
+
+
+@pytest.mark.parametrize("text", ["a: 9007199254740993\n", "a: .inf\n", "a: .NaN\n"])
+def test_yaml_fast_path_leaves_number_range_to_the_strict_loader(text: str) -> None:
+    assert load_clean_yaml(text, 64) is None
