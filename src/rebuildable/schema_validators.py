@@ -76,11 +76,14 @@ def validator(name: str) -> jsonschema.protocols.Validator:
 
 @cache
 def _fast_validator(name: str) -> Any | None:
+    # A default dependency where wheels exist; anywhere it is missing or its binary
+    # does not load, the pure-Python validator decides alone.
     try:
-        import jsonschema_rs  # noqa: PLC0415 - optional accelerator
-    except ImportError:
+        import jsonschema_rs  # noqa: PLC0415 - the optional fast path
+
+        return jsonschema_rs.validator_for(load_schema(name))
+    except (ImportError, ValueError):
         return None
-    return jsonschema_rs.validator_for(load_schema(name))
 
 
 def accelerated() -> bool:
