@@ -8,9 +8,10 @@ finding's location is looked up from it when asked (:class:`EventPositions`).
 
 It handles only documents with nothing to report: the first sign of anything the
 strict loader would judge (an anchor, alias, tag, merge key, complex key, repeated or
-case-colliding key, a plain scalar YAML 1.1 reads differently, a second document,
-depth near the bound, a number outside the I-JSON range, a syntax error) makes it give up, and the strict loader
-(:mod:`rebuildable.load.yaml`) reads the text again and reports, located as ever.
+case-colliding key, a plain scalar YAML 1.1 reads differently, a second document, depth
+near the bound, a number outside the I-JSON range, a syntax error) makes it give up,
+and the strict loader (:mod:`rebuildable.load.yaml`) reads the text again and reports,
+located as ever.
 """
 
 from __future__ import annotations
