@@ -152,7 +152,8 @@ def model_files(data_license: str = "CC0-1.0", weights_license: str | None = Non
                 extra: list[dict[str, Any]] | None = None,
                 train_inputs: list[str] | None = None,
                 profile: str | list[str] = "ml-model", name: str = "tiny-model",
-                upstream: list[dict[str, Any]] | None = None) -> Release:
+                upstream: list[dict[str, Any]] | None = None,
+                run: str = "python3 train.py", **step_extra: Any) -> Release:
     files: Files = {
         "train.py": text("import sys\n\nprint('train', sys.argv)\n"),
         "config.json": text('{"epochs": 3}\n'),
@@ -164,8 +165,8 @@ def model_files(data_license: str = "CC0-1.0", weights_license: str | None = Non
             art("data", "data/train.csv", "dataset", license=data_license),
             art("weights", "model/weights.safetensors", "weights",
                 **({"license": weights_license} if weights_license else {}))]
-    steps = [step("train", "python3 train.py", train_inputs or ["train-code", "config", "data"],
-                  ["weights"], **({"environment": "env"} if environment else {}))]
+    steps = [step("train", run, train_inputs or ["train-code", "config", "data"],
+                  ["weights"], **({"environment": "env"} if environment else {}), **step_extra)]
     if environment:
         files["requirements.lock"] = text("# python 3.11, standard library only\n")
         arts.append(art("env", "requirements.lock", "environment"))
@@ -213,7 +214,7 @@ def adapter_release(base: Release, *, consume_base: bool = True, upstream_entry:
 
 
 def software(binary_source: bool = False, from_source: bool = True,
-             environment: bool = True) -> Release:
+             environment: bool = True, run: str = "sh build.sh") -> Release:
     files: Files = {"src/hello/__init__.py": text("def main() -> None:\n    print('hello')\n"),
                     "build.sh": text("#!/bin/sh\npython3 -m zipfile -c dist/hello.whl src/hello\n"),
                     "dist/hello-1.0-py3-none-any.whl": wheel()}
@@ -222,7 +223,7 @@ def software(binary_source: bool = False, from_source: bool = True,
             art("wheel", "dist/hello-1.0-py3-none-any.whl", "binary")]
     steps = None
     if not binary_source:
-        steps = [step("build", "sh build.sh",
+        steps = [step("build", run,
                       ["code", "build"] if from_source else ["build"], ["wheel"],
                       **({"environment": "env"} if environment else {}))]
     if environment:
@@ -357,6 +358,14 @@ class _BrokenAfterWrite(Release):
         return raw
 
 
+def _environment_only_an_input() -> Release:
+    rel = model_files(environment=False)
+    rel.files["pylock.toml"] = text('lock-version = "1.0"\ncreated-by = "hand"\npackages = []\n')
+    rel.data["artifacts"].append(art("lock", "pylock.toml", "environment"))
+    rel.data["steps"][0]["inputs"].append("lock")
+    return rel
+
+
 def _self_upstream() -> Release:
     rel = licensed("MIT")
     rel.data["upstream"] = [{"id": "self", "relation": "derived-from",
@@ -410,8 +419,27 @@ vector("profile-ml-no-config", "No config consumed by training is a warning",
        ["profile.no-training-config"])
 vector("profile-ml-no-eval-no-card", "No evaluation code and no model card are notes (info only)",
        ["ML-5", "ML-6"], lambda: model_files(eval_and_card=False), True, [])
-vector("profile-ml-environment", "Training without a pinned environment is a note (info only)",
-       ["ML-7"], lambda: model_files(environment=False), True, [])
+vector("profile-ml-environment", "Training without a pinned environment is a note (info only) "
+       "when the step runs no Python", ["ML-7"],
+       lambda: model_files(environment=False, run="make train"), True, [])
+# Python without an environment (software, ml-model, adapter)
+vector("profile-python-no-environment", "A training step that runs python3 and names no "
+       "environment is a warning (and no environment-not-pinned note besides)",
+       ["PY-1", "ML-7", "ML-8"], lambda: model_files(environment=False), True,
+       ["profile.python-without-environment"])
+vector("profile-python-software-wrapped", "A build step that runs Python behind an "
+       "assignment, a wrapper and an operator is a warning too", ["PY-1", "SW-3", "SW-4"],
+       lambda: software(environment=False, run="cd src && SOURCE_DATE_EPOCH=0 nice -n 5 "
+                        "/usr/bin/python3.12 -m zipfile -c ../dist/hello.whl hello"), True,
+       ["profile.python-without-environment"])
+vector("profile-python-replay", "A replay command that runs Python counts even when the "
+       "step's run does not", ["PY-1"],
+       lambda: model_files(environment=False, run="make train", checkpoints=["weights"],
+                           replay="python3 train.py --resume {from} --out {out}"), True,
+       ["profile.python-without-environment"])
+vector("profile-python-environment-as-input", "A lock among the inputs but not named as the "
+       "step's environment does not pin it", ["PY-1"], _environment_only_an_input, True,
+       ["profile.python-without-environment"])
 # adapter
 vector("profile-adapter-ok", "A LoRA adapter trained on base:weights of a pinned base "
        "shipped inside the release", ["AD-1", "AD-2", "AD-3", "UP-2", "UP-4", "UP-5"],
@@ -507,6 +535,16 @@ vector("open-upstream-noncommercial-data", "A base trained on non-commercial dat
        "that on through its weights", ["OPEN-6"],
        lambda: adapter_release(_base(data_license="CC-BY-NC-4.0")), False,
        ["openness.not-open"], require=["open-source"])
+LONG_RUN = {"hardware": "1000 x A100", "hours": 4300}
+vector("open-rebuildable-full", "A model whose training step declares no cost can be rebuilt "
+       "in full (verdicts.rebuildable, an info)", ["OPEN-8"], model_files, True, [])
+vector("open-rebuildable-sampled", "A 4300-hour training run that publishes checkpoints and a "
+       "replay command can be rebuilt in sampled segments only", ["OPEN-8"],
+       lambda: model_files(cost=LONG_RUN, checkpoints=["weights"],
+                           replay="python3 train.py --resume {from} --out {out}"), True, [])
+vector("open-rebuildable-none", "A 4300-hour training run without checkpoints and replay "
+       "cannot be rebuilt by a checker", ["OPEN-8"], lambda: model_files(cost=LONG_RUN),
+       True, [])
 vector("open-unknown-requirement", "An unknown requirement is an error", ["OPEN-7"],
        lambda: licensed("MIT"), False, ["openness.unknown-requirement"],
        require=["open-source", "gratis"])
@@ -516,6 +554,21 @@ vector("open-unknown-requirement", "An unknown requirement is an error", ["OPEN-
 FINDINGS: dict[str, list[dict[str, Any]]] = {
     "profile-software-environment": [
         {"code": "profile.environment-not-pinned", "count": 1, "step": "build"}],
+    "profile-ml-environment": [
+        {"code": "profile.environment-not-pinned", "count": 1, "step": "train"}],
+    "profile-python-no-environment": [
+        {"code": "profile.python-without-environment", "count": 1, "step": "train",
+         "pointer": "/steps/0/run"},
+        {"code": "profile.environment-not-pinned", "count": 0}],
+    "profile-python-software-wrapped": [
+        {"code": "profile.python-without-environment", "count": 1, "step": "build",
+         "pointer": "/steps/0/run"},
+        {"code": "profile.environment-not-pinned", "count": 0}],
+    "profile-python-replay": [
+        {"code": "profile.python-without-environment", "count": 1, "step": "train",
+         "pointer": "/steps/0/replay"}],
+    "profile-python-environment-as-input": [
+        {"code": "profile.python-without-environment", "count": 1, "step": "train"}],
     "profile-ml-no-eval-no-card": [
         {"code": "profile.no-evaluation-code", "count": 1, "pointer": "/artifacts"},
         {"code": "profile.no-model-card", "count": 1, "pointer": "/artifacts"},
@@ -526,6 +579,12 @@ FINDINGS: dict[str, list[dict[str, Any]]] = {
         {"code": "upstream.valid", "count": 1, "upstream": "base",
          "pointer": "/upstream/0/manifest"}],
     "open-open-data": [{"code": "openness.verdict", "count": 1, "pointer": None}],
+    "open-rebuildable-full": [
+        {"code": "openness.rebuildable", "count": 1, "pointer": None, "data": {"mode": "full"}}],
+    "open-rebuildable-sampled": [
+        {"code": "openness.rebuildable", "count": 1, "data": {"mode": "sampled"}}],
+    "open-rebuildable-none": [
+        {"code": "openness.rebuildable", "count": 1, "data": {"mode": "none"}}],
 }
 
 

@@ -243,9 +243,24 @@ def _tar_non_utf8_name() -> bytes:
     return tar_bytes([*release_files("non-utf8-name"), ("caf\udce9.txt", b"x\n", None)])
 
 
+#: five members in all with the manifest: the member-count vectors set the bound to 3, 4
+#: (one over) and 5 (exactly at it)
+COUNT_FILES = {"README.txt": README, "a.txt": b"a\n", "b.txt": b"b\n", "c.txt": b"c\n"}
+
+
 def _zip_too_many_members() -> bytes:
-    files = {"README.txt": README, "a.txt": b"a\n", "b.txt": b"b\n", "c.txt": b"c\n"}
-    return zip_bytes(release_files("too-many-members", files=files))
+    return zip_bytes(release_files("too-many-members", files=COUNT_FILES))
+
+
+def _tar_too_many_members() -> bytes:
+    return tar_bytes(release_files("too-many-members", files=COUNT_FILES))
+
+
+def _tar_gz_total_size() -> bytes:
+    # rebuild.yaml, README.txt, then big.bin's header before 4000 decompressed bytes and
+    # its data across them (the vector's bound), then z.txt wholly past it
+    files = {"README.txt": README, "big.bin": _noise(2000), "z.txt": b"z\n"}
+    return gzip_bytes(tar_bytes(release_files("total-size", files=files)))
 
 
 def _zip_total_size() -> bytes:
@@ -301,6 +316,12 @@ ARCHIVES: dict[str, tuple[str, Callable[[], bytes]]] = {
     "content-svg-over-bound": ("release.tar.gz", _tar_gz_svg_over_bound),
     "core-archive-tar-non-utf8-member": ("release.tar", _tar_non_utf8_name),
     "core-archive-zip-too-many-members": ("release.zip", _zip_too_many_members),
+    "core-archive-zip-members-one-over": ("release.zip", _zip_too_many_members),
+    "core-archive-zip-members-at-bound": ("release.zip", _zip_too_many_members),
+    "core-archive-tar-too-many-members": ("release.tar", _tar_too_many_members),
+    "core-archive-tar-members-one-over": ("release.tar", _tar_too_many_members),
+    "core-archive-tar-members-at-bound": ("release.tar", _tar_too_many_members),
+    "core-archive-tar-gz-total-size": ("release.tar.gz", _tar_gz_total_size),
     "core-archive-zip-total-size": ("release.zip", _zip_total_size),
     "core-prec-tar-folder-source": ("release.tar", _tar_folder_source),
     "core-archive-tar-gz": ("release.tar.gz", _tar_gz),

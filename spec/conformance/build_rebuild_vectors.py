@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.util
 import io
 import json
 import shutil
@@ -26,29 +25,13 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
+from _support import support
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-sys.path.insert(0, str(ROOT))
-
-def _support(name: str) -> ModuleType:
-    """tests/support/<name>.py loaded by path: the package's __init__ imports rebuildable,
-    which a generator must not (its vectors would agree with it by construction)."""
-    spec = importlib.util.spec_from_file_location(f"_support_{name}",
-                                                  ROOT / "tests" / "support" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_releases = _support("releases")
+_releases = support("releases")
 make_release, read_manifest, write_manifest = (
     _releases.make_release, _releases.read_manifest, _releases.write_manifest)
 
@@ -177,7 +160,9 @@ def build() -> None:
              "replay": "echo $(( {index} + 1 )) > {out}",
              "cost": {"hardware": "a shell", "hours": 0.0001}}
     vector("rebuild-sample-reproduced", "--sample 3: every segment of a counting step is replayed from the checkpoint before it and reproduces the published one.",
-           ["REB-21", "REB-22", "REB-23"], True, [], ckpts, [count], ids=ckpt_ids, rebuild={"sample": 3, "seed": 0})
+           ["REB-21", "REB-22", "REB-23"], True, [], ckpts, [count], ids=ckpt_ids, rebuild={"sample": 3, "seed": 0},
+           findings=[{"code": "rebuild.sample-summary", "count": 1, "severity": "info", "pointer": None,
+                      "data": {"seed": 0, "segments": 3, "replayed": 3, "fabricated_at_most": 0}}])
     vector("rebuild-sample-tampered", "--sample 3: the middle checkpoint was replaced (its digest matches the new bytes, so validation passes); replaying the segment that makes it shows the difference.",
            ["REB-21", "REB-23"], False, ["rebuild.output-differs"], {**ckpts, "c2.txt": b"9\n"}, [count], ids=ckpt_ids,
            rebuild={"sample": 3, "seed": 0})

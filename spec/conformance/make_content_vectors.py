@@ -11,38 +11,19 @@ that anyone can see how each was built. Digests and sizes are then filled in by
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import pickle
 import shutil
 import struct
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+from _support import support
+from PIL import Image
+
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
-sys.path.insert(0, str(ROOT))
-
-from PIL import Image  # noqa: E402
-
-
-def _support(name: str) -> ModuleType:
-    """tests/support/<name>.py loaded by path: the package's __init__ imports rebuildable,
-    which a generator must not (its vectors would agree with it by construction)."""
-    spec = importlib.util.spec_from_file_location(f"_support_{name}",
-                                                  ROOT / "tests" / "support" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fb = _support("formats_build")
+fb = support("formats_build")
 
 VECTORS = HERE / "vectors"
 ZERO = "0" * 64

@@ -107,6 +107,46 @@ def refs_duplicate_reference() -> Files:
                       {"code": "completeness.summary", "count": 1}]})}
 
 
+C1, C2 = b"1\n", b"2\n"
+
+
+def _replay_release(name: str, tail: str) -> Files:
+    m = manifest(name, [artifact("readme", README, path="README.txt"),
+                        artifact("c1", C1, path="c1.txt", kind="checkpoint"),
+                        artifact("c2", C2, path="c2.txt", kind="checkpoint")], tail)
+    return {"release/rebuild.yaml": m, "release/README.txt": README,
+            "release/c1.txt": C1, "release/c2.txt": C2}
+
+
+def refs_checkpoint_not_output() -> Files:
+    files = _replay_release(
+        "checkpoint-not-output",
+        "steps:\n  - id: count\n    run: make\n    inputs: [readme]\n    outputs: [c1]\n"
+        "    checkpoints: [c1, c2]\n    replay: \"echo {index} > {out}\"\n")
+    files["vector.json"] = vector(
+        "The last checkpoint is the step's output: a step whose checkpoints end with an "
+        "artifact its outputs do not list is an error, at that checkpoint",
+        ["REB-21"],
+        {"ok": False, "codes": ["refs.checkpoint-not-output"],
+         "findings": [{"code": "refs.checkpoint-not-output", "count": 1, "step": "count",
+                       "artifact": "c2", "pointer": "/steps/0/checkpoints/1"}]})
+    return files
+
+
+def refs_replay_without_checkpoints() -> Files:
+    files = _replay_release(
+        "replay-without-checkpoints",
+        "steps:\n  - id: count\n    run: make\n    inputs: [readme]\n    outputs: [c1, c2]\n"
+        "    replay: \"echo {index} > {out}\"\n")
+    files["vector.json"] = vector(
+        "A replay command needs checkpoints to replay: without them it is an error, at "
+        "the replay", ["REB-21"],
+        {"ok": False, "codes": ["refs.replay-without-checkpoints"],
+         "findings": [{"code": "refs.replay-without-checkpoints", "count": 1, "step": "count",
+                       "pointer": "/steps/0/replay"}]})
+    return files
+
+
 def path_not_portable() -> Files:
     m = manifest("not-portable", [artifact("aux", README, path="docs/aux.txt",
                                            digest=f'{{sha256: "{sha256(b"other")}"}}')])
@@ -353,9 +393,38 @@ def upstream_too_large() -> Files:
                 options={"limits": {"max_bytes": 1500}})}
 
 
+def _many_not_open() -> bytes:
+    parts = [artifact(f"part-{i:02d}", uri=f"https://example.org/parts/{i:02d}.txt",
+                      digest=f'{{sha256: "{ZEROS}"}}') for i in range(25)]
+    return manifest("many-infos", parts).replace(b"license: MIT", b"license: CC-BY-NC-4.0")
+
+
+def report_folds_infos() -> Files:
+    return {"release/rebuild.yaml": _many_not_open(), "vector.json": vector(
+        "25 artifacts under a licence that is not open give 25 alike infos: the report "
+        "folds them into one openness.not-open finding that counts them", ["REP-5"],
+        {"ok": True, "codes": [],
+         "findings": [{"code": "openness.not-open", "count": 1, "artifact": None,
+                       "pointer": None}]})}
+
+
+def report_detail() -> Files:
+    return {"release/rebuild.yaml": _many_not_open(), "vector.json": vector(
+        "With detail, the 25 alike infos are each reported, at their artifact", ["REP-5"],
+        {"ok": True, "codes": [],
+         "findings": [{"code": "openness.not-open", "count": 25},
+                      {"code": "openness.not-open", "count": 1, "artifact": "part-24",
+                       "pointer": "/license"}]},
+        options={"detail": True})}
+
+
 VECTOR_BUILDERS: dict[str, Callable[[], Files]] = {
+    "core-report-folds-infos": report_folds_infos,
+    "core-report-detail": report_detail,
     "core-refs-upstream-output": refs_upstream_output,
     "core-refs-duplicate-reference": refs_duplicate_reference,
+    "core-refs-checkpoint-not-output": refs_checkpoint_not_output,
+    "core-refs-replay-without-checkpoints": refs_replay_without_checkpoints,
     "core-path-not-portable": path_not_portable,
     "core-path-hardlink": path_hardlink,
     "core-unlisted-special-file": unlisted_special_file,

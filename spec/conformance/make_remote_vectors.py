@@ -54,13 +54,15 @@ VECTORS: dict[str, dict[str, Any]] = {
                        "match their pins: streamed, hashed, verified.",
         "covers": ["FET-1", "FET-2"],
         "externals": [art("a", "@FILES@/a.bin", DATA), art("b", "@SERVER@/files/a.bin", DATA)],
-        "expect": {"ok": True, "codes": []},
+        "expect": {"ok": True, "codes": [],
+                   "findings": [{"code": "fetch.verified", "count": 1}]},
     },
     "remote-digest-mismatch": {
         "description": "The served bytes have the declared size but another digest.",
         "covers": ["FET-5"],
         "externals": [art("a", "@SERVER@/files/b.bin", DATA, size=len(OTHER))],
-        "expect": {"ok": False, "codes": ["fetch.digest-mismatch"]},
+        "expect": {"ok": False, "codes": ["fetch.digest-mismatch"],
+                   "findings": [{"code": "fetch.verified", "count": 0}]},
     },
     "remote-size-endless": {
         "description": "A body that never ends: reading stops one byte past the declared "

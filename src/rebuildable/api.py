@@ -32,6 +32,7 @@ from rebuildable.defaults import (
 from rebuildable.errors import RebuildableError, ReleaseError, UsageError
 from rebuildable.progress import NO_PROGRESS, Progress
 from rebuildable.report import Report
+from rebuildable.sections import Rebuild as RebuildSection
 
 if TYPE_CHECKING:
     from rebuildable.checksums import ChecksumList
@@ -67,6 +68,7 @@ __all__ = [
     "Options",
     "PublishOutcome",
     "RebuildOptions",
+    "RebuildSection",
     "RebuildableError",
     "RegistryConfig",
     "Release",
@@ -85,6 +87,7 @@ __all__ = [
     "check_draft_target",
     "check_license",
     "check_signature_options",
+    "default_cache_dir",
     "draft",
     "draft_from_listing",
     "export",
@@ -361,6 +364,14 @@ def write_update(plan: Update) -> None:
 
 
 # -- hashing files -----------------------------------------------------------------------
+
+
+def default_cache_dir() -> Path:
+    """Where ``validate --cache`` keeps digests: ``$XDG_CACHE_HOME/rebuildable`` or
+    ``~/.cache/rebuildable``."""
+    from rebuildable.digest_cache import default_cache_dir as folder  # noqa: PLC0415
+
+    return folder()
 
 
 def hash_algorithms() -> tuple[str, ...]:

@@ -106,6 +106,8 @@ _ALL: tuple[Code, ...] = (
     Code("integrity.no-size", "info", "A shipped artifact declares no size"),
     Code("integrity.unverified", "error", "No strong digest of a shipped artifact could be verified here (every strong algorithm it lists is unavailable)", "Add a sha256 digest, or install the missing algorithm (pip install 'rebuildable[blake3]')."),
     Code("integrity.not-hashed", "info", "Shipped files were not hashed (structure-only run)"),
+    Code("integrity.cached", "info", "Digests of unchanged files came from the digest cache (validate --cache)"),
+    Code("integrity.cache-ignored", "info", "The digest cache could not be used or written (every file was read)"),
     # -- Fetching external artifacts (validate --fetch, spec/remote.md) (fetch.*)
     Code("fetch.verified", "info", "External artifacts were streamed and matched their digests and sizes"),
     Code("fetch.digest-mismatch", "error", "An external artifact's bytes do not match its declared digest"),
@@ -145,6 +147,13 @@ _ALL: tuple[Code, ...] = (
     Code("content.nonconformant", "warning", "A file departs from its format's rules in a way most readers tolerate"),
     Code("content.pickle", "warning", "Weights are stored as a Python pickle, which runs code when it is loaded", "Ship the weights as safetensors (or GGUF, or .npy without object arrays)."),
     Code("content.not-checked", "info", "A file's content could not be fully checked (too large, unreadable, or over a bound)"),
+    # -- C2PA manifests in exported images (spec/c2pa.md) (c2pa.*)
+    Code("c2pa.not-checked", "info", "A shipped image carries a C2PA manifest that was not checked (the c2pa library is not installed, or the file is over the read bound)", "Install the extra: pip install 'rebuildable[c2pa]'."),
+    Code("c2pa.invalid", "warning", "A shipped image's C2PA manifest does not verify: unreadable, a broken claim signature, or hash bindings that no longer match the file's bytes", "Sign the export again after its last change, or ship it without the stale C2PA manifest."),
+    Code("c2pa.untrusted", "info", "A shipped image's C2PA manifest is intact but its signer is not on the validator's trust list"),
+    Code("c2pa.parent-digest-mismatch", "error", "An image's C2PA parent ingredient names a listed file but pins another digest than the manifest lists for it", "Ship the version of the source the export was made from (or export again from the shipped one)."),
+    Code("c2pa.parent-contradicts-step", "error", "An output's C2PA parent ingredient is a listed artifact that the step making the output does not use", "Add the parent to the step's inputs, or fix the step that makes the export."),
+    Code("c2pa.parent-not-shipped", "warning", "An output's C2PA parent ingredient names a file the release does not list", "Ship and list the file the export was made from, under the name its C2PA manifest gives."),
     # -- Rebuild (rebuild.*)
     Code("rebuild.refused", "error", "The manifest has structural errors, so the release is not rebuilt", "Fix the errors that `rebuildable validate` reports, then rebuild."),
     Code("rebuild.no-steps", "warning", "The manifest declares no steps: there is nothing to rebuild"),
@@ -172,6 +181,7 @@ _ALL: tuple[Code, ...] = (
     Code("profile.binary-source", "error", "software: a binary or bytecode file is declared as a source instead of being built", "Ship its source code and add the step that builds it."),
     Code("profile.binary-not-from-source", "error", "software: a binary output is not built from any source code"),
     Code("profile.environment-not-pinned", "info", "A step that builds or trains an output names no environment artifact (lockfile, toolchain)", "Add a lockfile or toolchain artifact of kind 'environment' and name it in the step's 'environment'."),
+    Code("profile.python-without-environment", "warning", "A step runs Python (python, pip, pytest, a .py script, a Python project tool) but names no environment", "Lock the step's Python packages (pylock.toml, or requirements with --hash), ship the lock as an artifact of kind 'environment' and name it in the step's 'environment': the rebuild then builds that environment before the step runs."),
     Code("profile.weights-as-source", "error", "ml-model: weights, an adapter, a tokenizer or a checkpoint is declared as a source", "Weights are an output: ship the training code, config and data, and the step that trains them."),
     Code("profile.no-training-code", "error", "ml-model: the step that makes weights consumes no training code (kind training-code)"),
     Code("profile.no-training-data", "error", "ml-model: the step that makes weights consumes no data (kind dataset or data-recipe)", "Ship the data, pin it by uri and digest, or ship a data-recipe that says exactly how to obtain it."),

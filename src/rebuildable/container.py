@@ -82,6 +82,11 @@ class Release(ABC):
         mtime), to notice a file replaced while it was read; None when not applicable."""
         return None
 
+    def cache_key(self, path: str) -> tuple[int, int, int, int, int] | None:
+        """(device, inode, size, mtime_ns, ctime_ns) of a member on disk, for the digest
+        cache (digest_cache.py); None when the release is not a folder."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (temporary files, archive handles)."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rebuildable.findings import Finding, Location
 from rebuildable.load import Document, Limits
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from rebuildable.archive import ArchiveLimits
     from rebuildable.remote.options import FetchOptions
     from rebuildable.report import Report
+    from rebuildable.sections import Section
 
 __all__ = ["Check", "Context", "NestedValidator", "Options", "State"]
 
@@ -29,6 +30,9 @@ class Options:
 
     strict: bool = False
     workers: int = 2
+    #: every finding and every per-artifact report entry, never folded or bounded
+    #: (spec/manifest.md [REP-5])
+    detail: bool = False
     limits: Limits = field(default_factory=Limits)
     progress: Progress = NO_PROGRESS
     #: folders holding upstream manifests (issue: kinds of work)
@@ -47,6 +51,10 @@ class Options:
     accelerate: bool = True
     #: hash shipped files (off only for structure-only runs, e.g. in tests)
     hash_files: bool = True
+    #: a folder for the digest cache (digest_cache.py): files of a folder release whose
+    #: device, inode, size, mtime and ctime are unchanged since a run that hashed them are
+    #: not read again. None (the default, and always for a registry): every file is read
+    cache_dir: Path | None = None
     #: bounds for archive releases (zip-bomb guard); None means the defaults
     archive_limits: ArchiveLimits | None = None
     #: stream external (``uri``) artifacts and check their digests and sizes
@@ -85,7 +93,7 @@ class Context:
     #: values computed by one check and read by later ones (each check declares which)
     state: State = field(default_factory=State)
     #: report sections that checks fill ("verdicts", "signatures", ...)
-    sections: dict[str, Any] = field(default_factory=dict)
+    sections: dict[str, Section] = field(default_factory=dict)
     #: findings so far: the engine's own list, appended to after each check, so that a
     #: late check (openness verdicts) can read what the earlier ones found
     findings: list[Finding] = field(default_factory=list)

@@ -146,14 +146,14 @@ class HashResult:
     size: int | None = None
     error: MemberError | None = None
     changed: bool = False  # the file's size or mtime moved while it was read
-    #: the whole file, for small files (so the content check need not read them again)
-    content: bytes | None = None
+    #: what the caller's ``inspect`` made of the member's bytes while it was open (None:
+    #: not inspected, e.g. a large member of an archive, or a file that changed)
+    inspected: object | None = None
 
 
-#: files up to this size are read whole and kept in their HashResult ...
-KEEP_SMALL = 64 * 1024
-#: ... until this many bytes are kept for one call of hash_members
-KEEP_TOTAL = 64 * CHUNK
+#: looks at a member's bytes after they were hashed, through the same open handle:
+#: (path, a seekable stream at any position, size) -> anything; must not close the stream
+Inspector = Callable[[str, BinaryIO, int], object]
 
 #: files at least this large get a thread-pool task of their own
 BIG_FILE = 8 * CHUNK
@@ -172,54 +172,54 @@ def _fstat(stream: BinaryIO) -> tuple[int, ...] | None:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-class _Keeper:
-    """Hands out the byte budget for keeping small files' content, across threads."""
-
-    def __init__(self, total: int) -> None:
-        self._left = total
-        self._lock = threading.Lock()
-
-    def take(self, size: int) -> bool:
-        with self._lock:
-            if size > self._left:
-                return False
-            self._left -= size
-            return True
-
-
-def _read_small(fh: BinaryIO, job: HashJob, advance: Callable[[int], None]
-                ) -> tuple[dict[str, str], bytes] | None:
-    """Read and hash a small file whole; None (stream rewound) when it is not small."""
-    data = fh.read(KEEP_SMALL + 1)
-    if len(data) > KEEP_SMALL or fh.read(1):
-        fh.seek(0)
-        return None
-    hashers = _hashers(job.algorithms)
-    for h in hashers.values():
-        h.update(data)
-    advance(len(data))
-    return {name: h.hexdigest() for name, h in hashers.items()}, data
+def _hash_read(fh: BinaryIO, algorithms: tuple[str, ...], buffer: bytearray,
+               advance: Callable[[int], None], *, limit: int | None, keep: bool
+               ) -> tuple[dict[str, str], int, bytes | None]:
+    """Hash ``fh`` to its end (or past ``limit``); with ``keep``, also the whole content
+    when it came in one read (files up to :data:`CHUNK` bytes), to inspect without a seek."""
+    hashers = list(_hashers(algorithms).values())
+    view = memoryview(buffer)
+    readinto: Callable[[memoryview], int] = getattr(fh, "readinto")  # noqa: B009 - not on BinaryIO
+    size = reads = 0
+    whole: bytes | None = None
+    while limit is None or size <= limit:
+        n = readinto(view)
+        if not n:
+            if keep and reads == 1:  # the buffer still holds the one chunk there was
+                whole = bytes(view[:size])
+            break
+        reads += 1
+        size += n
+        chunk = view[:n]
+        for h in hashers:
+            h.update(chunk)
+        advance(n)
+    return dict(zip(algorithms, (h.hexdigest() for h in hashers), strict=True)), size, whole
 
 
 def _hash_one(job: HashJob, open_member: Callable[[str], BinaryIO], buffer: bytearray,
-              advance: Callable[[int], None],
-              identify: Callable[[str], tuple[int, ...] | None] | None, *,
-              keeper: _Keeper | None = None) -> HashResult:
+              advance: Callable[[int], None], *,
+              identify: Callable[[str], tuple[int, ...] | None] | None,
+              inspect: Inspector | None = None) -> HashResult:
     result = HashResult(job.path)
     try:
         with open_member(job.path) as fh:
             opened = _fstat(fh)
-            small = None
-            if (keeper is not None and job.size_hint <= KEEP_SMALL and fh.seekable()
-                    and keeper.take(job.size_hint)):
-                small = _read_small(fh, job, advance)
-            if small is not None:
-                result.digests, result.content = small
-                result.size = len(result.content)
+            if hasattr(fh, "readinto"):
+                result.digests, result.size, whole = _hash_read(
+                    fh, job.algorithms, buffer, advance,
+                    limit=opened[2] if opened is not None else None, keep=inspect is not None)
             else:
+                whole = None
                 result.digests, result.size = hash_stream(
                     fh, job.algorithms, advance, buffer=buffer,
                     limit=opened[2] if opened is not None else None)
+            if inspect is not None:
+                # One open serves both: the bytes in memory, or the same handle.
+                if whole is not None:
+                    result.inspected = inspect(job.path, io.BytesIO(whole), len(whole))
+                elif _seekable(fh):
+                    result.inspected = inspect(job.path, fh, result.size)
             # After the read, the path must still name the same, unmodified file: a
             # write moves size or mtime, a replacement moves the inode.
             after = identify(job.path) if identify is not None else None
@@ -233,8 +233,15 @@ def _hash_one(job: HashJob, open_member: Callable[[str], BinaryIO], buffer: byte
         return result
     if opened is not None and (after != opened or result.size != opened[2]):
         result.changed = True
-        result.content = None
+        result.inspected = None
     return result
+
+
+def _seekable(fh: BinaryIO) -> bool:
+    try:
+        return bool(fh.seekable())
+    except (OSError, ValueError):
+        return False
 
 
 def _tasks(jobs: list[HashJob]) -> list[list[HashJob]]:
@@ -271,11 +278,13 @@ class _LockedAdvance:
 def hash_members(open_member: Callable[[str], BinaryIO], jobs: Iterable[HashJob], *,
                  workers: int = 2, progress: Progress = NO_PROGRESS, parallel: bool = True,
                  identify: Callable[[str], tuple[int, ...] | None] | None = None,
-                 ) -> Mapping[str, HashResult]:
+                 inspect: Inspector | None = None) -> Mapping[str, HashResult]:
     """Hash every job's member with all its algorithms in one read.
 
     A member that cannot be read gets ``error`` set; one that changed while it was read
     (size or mtime moved, or ``identify`` saw another file afterwards) gets ``changed``.
+    With ``inspect``, each member is also inspected through the handle it was hashed
+    from (its bytes in memory when it came in one read), its result in ``inspected``.
     With ``parallel`` (folder releases) the work runs on ``workers`` threads: a task per
     big file, small files batched by bytes. Otherwise members are read one after the
     other, in the order given (archives: data order, one forward pass).
@@ -286,14 +295,14 @@ def hash_members(open_member: Callable[[str], BinaryIO], jobs: Iterable[HashJob]
             raise ValueError(f"digest algorithm {name!r} is not available")
     results: dict[str, HashResult] = {}
     advance = _LockedAdvance(progress)
-    keeper = _Keeper(KEEP_TOTAL)
     progress.start("hashing", sum(j.size_hint for j in job_list))
     try:
         tasks = _tasks(job_list) if parallel and workers > 1 and len(job_list) > 1 else []
         if len(tasks) > 1:
             def run(task: list[HashJob]) -> list[HashResult]:
                 buffer = bytearray(CHUNK)
-                return [_hash_one(j, open_member, buffer, advance, identify, keeper=keeper)
+                return [_hash_one(j, open_member, buffer, advance, identify=identify,
+                                  inspect=inspect)
                         for j in task]
 
             with ThreadPoolExecutor(max_workers=min(workers, len(tasks)),
@@ -304,8 +313,8 @@ def hash_members(open_member: Callable[[str], BinaryIO], jobs: Iterable[HashJob]
         else:
             buffer = bytearray(CHUNK)
             for job in job_list:
-                results[job.path] = _hash_one(job, open_member, buffer, advance, identify,
-                                              keeper=keeper)
+                results[job.path] = _hash_one(job, open_member, buffer, advance,
+                                              identify=identify, inspect=inspect)
     finally:
         progress.finish()
     return {job.path: results[job.path] for job in job_list}

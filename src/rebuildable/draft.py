@@ -25,7 +25,7 @@ import pathspec
 from rebuildable._version import __version__
 from rebuildable.checks.unlisted import VCS_FOLDERS
 from rebuildable.defaults import DEFAULT_ALGORITHM, DEFAULT_VERSION, MANIFEST_NAME
-from rebuildable.digest import ALGORITHMS, HashJob, available, hash_members
+from rebuildable.digest import ALGORITHMS, HashJob, HashResult, available, hash_members
 from rebuildable.draft_kinds import guess_kind
 from rebuildable.dump import dump_yaml
 from rebuildable.errors import MemberError, RebuildableError, UsageError
@@ -238,33 +238,13 @@ def build_draft(root: Path, *, name: str | None = None, version: str = DEFAULT_V
     Raises :class:`DraftError` when a file cannot be read or there is nothing to list,
     and :class:`DraftUsageError` for a bad argument.
     """
-    for alg in algorithms:
-        if alg not in ALGORITHMS:
-            raise DraftUsageError(f"unknown digest algorithm {alg!r}")
-        if not available(alg):
-            raise DraftUsageError(f"digest algorithm {alg!r} is not available here "
-                            f"(pip install 'rebuildable[{alg}]')")
-    if not any(ALGORITHMS[alg].strong for alg in algorithms):
-        raise DraftUsageError("md5 and sha1 never pin an artifact on their own; add a strong "
-                              "algorithm (`algorithms` sha256)", field="algorithms")
-    if not version:
-        raise DraftUsageError("the version must not be empty")
+    _check_arguments(algorithms, version)
     release = FolderRelease(root, MANIFEST_NAME, str(root))
     files, skipped = scan(release)
     if not files:
         raise DraftError(f"{root}: no files to list (a manifest needs at least one artifact)")
     ids = unique_ids(path for path, _ in files)
-    jobs = [HashJob(path, tuple(algorithms), size) for path, size in files]
-    results = hash_members(release.open, jobs, workers=workers, progress=progress)
-    problems = []
-    for path, _ in files:
-        result = results[path]
-        if result.error is not None:
-            problems.append(f"{path}: {result.error.message}")
-        elif result.changed:
-            problems.append(f"{path}: the file changed while it was being hashed")
-    if problems:
-        raise DraftError("cannot hash every file:\n  " + "\n  ".join(problems))
+    results = _hash_every_file(release, files, algorithms, workers=workers, progress=progress)
     artifacts: list[dict[str, Any]] = []
     damaged: list[Skipped] = []
     total = 0
@@ -296,6 +276,39 @@ def build_draft(root: Path, *, name: str | None = None, version: str = DEFAULT_V
                                           for line in HEADER.splitlines())
     return Draft(data=data, text=text + "\n" + dump_yaml(data), skipped=skipped,
                  damaged=damaged, total_bytes=total)
+
+
+def _check_arguments(algorithms: Sequence[str], version: str) -> None:
+    for alg in algorithms:
+        if alg not in ALGORITHMS:
+            raise DraftUsageError(f"unknown digest algorithm {alg!r}")
+        if not available(alg):
+            raise DraftUsageError(f"digest algorithm {alg!r} is not available here "
+                            f"(pip install 'rebuildable[{alg}]')")
+    if not any(ALGORITHMS[alg].strong for alg in algorithms):
+        raise DraftUsageError("md5 and sha1 never pin an artifact on their own; add a strong "
+                              "algorithm (`algorithms` sha256)", field="algorithms")
+    if not version:
+        raise DraftUsageError("the version must not be empty")
+
+
+def _hash_every_file(release: FolderRelease, files: Sequence[tuple[str, int]],
+                     algorithms: Sequence[str], *, workers: int,
+                     progress: Progress) -> Mapping[str, HashResult]:
+    """Every file's digests; a :class:`DraftError` naming each file that could not be
+    hashed (a draft that silently left files out would not be a draft of the folder)."""
+    jobs = [HashJob(path, tuple(algorithms), size) for path, size in files]
+    results = hash_members(release.open, jobs, workers=workers, progress=progress)
+    problems = []
+    for path, _ in files:
+        result = results[path]
+        if result.error is not None:
+            problems.append(f"{path}: {result.error.message}")
+        elif result.changed:
+            problems.append(f"{path}: the file changed while it was being hashed")
+    if problems:
+        raise DraftError("cannot hash every file:\n  " + "\n  ".join(problems))
+    return results
 
 
 def editor_schema_line() -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
 
+from rebuildable.locks import python_lock_kind
+
 __all__ = ["guess_kind"]
 
 
@@ -17,10 +19,15 @@ _BUILD_SCRIPTS = frozenset({
 })
 _ENVIRONMENT_NAMES = frozenset({
     "environment.yml", "environment.yaml", "pipfile", "dockerfile", "containerfile",
-    "go.sum", "flake.lock", "conda-lock.yml", "requirements.in", "constraints.txt",
-    "apt.txt", "runtime.txt", "package-lock.json", "pnpm-lock.yaml", "yarn.lock",
+    "go.sum", "flake.lock", "conda-lock.yml", "conda-lock.yaml", "requirements.in",
+    "constraints.txt", "apt.txt", "runtime.txt", "package-lock.json", "pnpm-lock.yaml",
+    "yarn.lock", "npm-shrinkwrap.json", "bun.lock", "gemfile.lock", "composer.lock",
 })
-_ENVIRONMENT_GLOBS = ("*.lock", "requirements*.txt", "*.lock.yml", "*.lock.yaml")
+# locks by name: uv.lock, poetry.lock, Pipfile.lock, pdm.lock, pixi.lock, Cargo.lock (*.lock),
+# conda-lock's multi-platform and per-platform files, requirements files of every flavour
+_ENVIRONMENT_GLOBS = ("*.lock", "requirements*.txt", "*.lock.yml", "*.lock.yaml",
+                      "*.conda-lock.yml", "*.conda-lock.yaml",
+                      "requirements*.in")
 _TOKENIZER_NAMES = frozenset({
     "tokenizer.json", "tokenizer.model", "tokenizer_config.json", "vocab.txt", "vocab.json",
     "merges.txt", "special_tokens_map.json", "sentencepiece.model", "spiece.model",
@@ -105,12 +112,21 @@ def _content_kind(head: bytes) -> str | None:
     return None
 
 
-def _name_kind(path: str) -> str | None:
+def _is_lock(lower: str, head: bytes) -> bool:
+    """A Python lock (PEP 751 ``pylock.toml``, or a ``.txt`` of hash-pinned requirements,
+    whatever its name) is what a rebuild materialises ([REB-24]): an ``environment``."""
+    if python_lock_kind(lower, head) is not None:
+        return True
+    return lower.endswith(".txt") and b"--require-hashes" in head
+
+
+def _name_kind(path: str, head: bytes = b"") -> str | None:
     name = PurePosixPath(path).name
     lower = name.lower()
     if lower in _BUILD_SCRIPTS:
         return "build-script"
-    if lower in _ENVIRONMENT_NAMES or any(fnmatchcase(lower, g) for g in _ENVIRONMENT_GLOBS):
+    if (lower in _ENVIRONMENT_NAMES or any(fnmatchcase(lower, g) for g in _ENVIRONMENT_GLOBS)
+            or _is_lock(lower, head)):
         return "environment"
     if lower in _TOKENIZER_NAMES:
         return "tokenizer"
@@ -158,13 +174,14 @@ def guess_kind(path: str, head: bytes, family: str | None = None) -> str:
     GGUF, safetensors, Parquet, SVG) win over the name, so a compiled program named
     ``hello`` is a ``binary`` and a PNG saved as ``.dat`` is a ``raster-image``;
     otherwise the name decides (``train*.py`` -> ``training-code``, ``Makefile`` ->
-    ``build-script``, ``*.lock`` -> ``environment``, ...). A text file with a
+    ``build-script``, ``*.lock``, ``pylock.toml`` or a ``.txt`` of ``--hash``-pinned
+    requirements -> ``environment``, ...). A text file with a
     ``#!`` line is ``source-code``; anything else is ``other``.
     """
     by_content = _FAMILY_KINDS.get(family) if family else None
     if by_content is None:
         by_content = _content_kind(head)
-    by_name = _name_kind(path)
+    by_name = _name_kind(path, head)
     if by_content is not None:
         # A name that is more specific than the content's family keeps its kind
         # (adapter weights, a tokenizer model file, an executable build script).

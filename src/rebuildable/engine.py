@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from rebuildable import schema
+from rebuildable.aggregate import bound_sections, fold_findings
 from rebuildable.checks import CHECKS
 from rebuildable.context import Context, Options
 from rebuildable.digest import HashResult
@@ -130,5 +131,11 @@ def _run_release(release: Release, options: Options, checks: Sequence[Check],
                 f"check {check.__module__} failed: {type(exc).__name__}: {exc}",
                 data={"traceback": traceback.format_exc(limit=-3)}))
     info = ReleaseInfo(manifest.name, manifest.version, manifest_name)
-    report = Report(info, findings, options.strict, sections=ctx.sections)
+    sections = ctx.sections
+    if not chain and not options.detail:
+        # Summarised for the reader [REP-5]; an upstream's report keeps every entry
+        # because the release consuming it looks its artifacts up there.
+        findings = fold_findings(findings)
+        sections = bound_sections(sections)
+    report = Report(info, findings, options.strict, sections=sections)
     return Validation(report, doc, manifest, ctx.state.hashes or {}, ctx.state)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import chain, repeat
 from typing import Any
 
@@ -289,29 +290,42 @@ class Manifest:
         out.update(self.extensions)
         return out
 
-    # -- derived views (cheap; the checks call them often) --------------------------
+    # -- derived views (built once per manifest: the checks call them per finding) ---
 
     @property
     def effective_profiles(self) -> tuple[str, ...]:
         return self.profiles or ("generic",)
 
-    def artifact_index(self) -> dict[str, Artifact]:
-        """Artifacts by id; the first wins when ids repeat (the ids check reports it)."""
+    @cached_property
+    def _artifact_index(self) -> Mapping[str, Artifact]:
         out: dict[str, Artifact] = {}
         for a in self.artifacts:
             out.setdefault(a.id, a)
         return out
 
-    def producers(self) -> dict[str, Step]:
-        """Output artifact id -> the (first) step that lists it."""
+    @cached_property
+    def _producers(self) -> Mapping[str, Step]:
         out: dict[str, Step] = {}
         for s in self.steps:
             for o in s.outputs:
                 out.setdefault(o, s)
         return out
 
-    def outputs(self) -> set[str]:
-        return {o for s in self.steps for o in s.outputs}
+    @cached_property
+    def _outputs(self) -> frozenset[str]:
+        return frozenset(o for s in self.steps for o in s.outputs)
+
+    def artifact_index(self) -> Mapping[str, Artifact]:
+        """Artifacts by id; the first wins when ids repeat (the ids check reports it).
+        Built once: a manifest is never changed after it is built."""
+        return self._artifact_index
+
+    def producers(self) -> Mapping[str, Step]:
+        """Output artifact id -> the (first) step that lists it."""
+        return self._producers
+
+    def outputs(self) -> frozenset[str]:
+        return self._outputs
 
     def sources(self) -> Iterator[Artifact]:
         outs = self.outputs()

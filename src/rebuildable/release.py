@@ -98,6 +98,15 @@ class FolderRelease(Release):
             return None
         return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
+    def cache_key(self, path: str) -> tuple[int, int, int, int, int] | None:
+        try:
+            st = os.stat(path, dir_fd=self._root(), follow_symlinks=False)
+        except (OSError, ValueError, MemberError):
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
     def open(self, path: str) -> BinaryIO:
         # Walk the components with O_NOFOLLOW relative to directory fds so that no
         # link anywhere along the path is followed, even if one appears mid-check.

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from rebuildable._version import __version__
 from rebuildable.findings import Finding, Severity
+from rebuildable.sections import Section
+
+S = TypeVar("S", bound=Section)
 
 REPORT_FORMAT = "rebuildable-report/0.1"
 
@@ -29,9 +32,14 @@ class Report:
     strict: bool = False
     #: True when the input could not be read at all (CLI exit code 2)
     fatal: bool = False
-    #: further sections keyed by name ("verdicts", "signatures", "rebuild", ...);
-    #: each value must be JSON-compatible and described in report.schema.json
-    sections: dict[str, Any] = field(default_factory=dict)
+    #: further sections keyed by name ("verdicts", "signatures", "rebuild", ...), typed
+    #: in :mod:`rebuildable.sections`; each is described in report.schema.json
+    sections: dict[str, Section] = field(default_factory=dict)
+
+    def section(self, kind: type[S]) -> S | None:
+        """The section of type ``kind`` (``report.section(Verdicts)``), or None."""
+        value = self.sections.get(kind.NAME)
+        return value if isinstance(value, kind) else None
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)
@@ -66,5 +74,5 @@ class Report:
             "counts": self.counts,
             "findings": [f.to_dict() for f in self.sorted_findings()],
         }
-        out.update(self.sections)
+        out.update((name, section.to_dict()) for name, section in self.sections.items())
         return out

@@ -41,6 +41,9 @@ class State:
     licences: dict[str, LicenseInfo] | None = None
     #: path -> what the file's bytes are (content; computed on first use)
     formats: dict[str, FormatInfo] | None = None
+    #: export artifact id -> the listed artifact its intact C2PA manifest names as its
+    #: parent (c2pa)
+    c2pa_parents: dict[str, str] | None = None
     #: the profiles whose rules ran (profile)
     profiles: list[str] | None = None
     #: why profile rules judged by names alone, when they had to (profile)

@@ -19,7 +19,7 @@ import copy
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from rebuildable.defaults import DEFAULT_ALGORITHM
-from rebuildable.digest import ALGORITHMS, HashJob, available, hash_members
+from rebuildable.digest import ALGORITHMS, HashJob, HashResult, available, hash_members
 from rebuildable.errors import MemberError, RebuildableError, UsageError
 from rebuildable.findings import Severity
 from rebuildable.load.yaml import resolve_plain
@@ -149,27 +149,43 @@ def plan_update(target: str | os.PathLike[str], *, force: bool = False, workers:
             raise UpdateError(f"{manifest}: {exc}") from exc
         text, data = _load(raw, name)
         plan = Update(manifest=manifest, original=text, text=text, signed=signed)
-        jobs: dict[int, HashJob] = {}
-        for index, art in enumerate(data["artifacts"]):
-            if not isinstance(art, dict):
-                continue
-            ident = str(art.get("id", f"#{index}"))
-            path = art.get("path")
-            if not isinstance(path, str):
-                if art.get("uri") is not None:
-                    plan.skipped.append(f"{ident}: external artifact (not re-fetched)")
-                continue
-            if not safe_relative(path):
-                plan.problems.append(f"{path}: not a safe relative path")
-                continue
-            algs, unknown = _algorithms(art)
-            for alg in unknown:
-                plan.skipped.append(f"{ident}: digest algorithm {alg!r} is unknown; kept")
-            if algs:
-                jobs[index] = HashJob(path, algs)
+        jobs = _hash_jobs(data, plan)
         results = hash_members(release.open, list(jobs.values()), workers=workers,
                                progress=progress, identify=release.identity)
     new_data = copy.deepcopy(data)
+    _apply(new_data, jobs, results, plan)
+    if plan.changes:
+        plan.text = _edit(text, data, new_data, name)
+    return plan
+
+
+def _hash_jobs(data: dict[str, Any], plan: Update) -> dict[int, HashJob]:
+    """What to hash, by artifact index: each shipped file with the algorithms its digest
+    names. External and unsafe artifacts, and unknown algorithms, go into ``plan``."""
+    jobs: dict[int, HashJob] = {}
+    for index, art in enumerate(data["artifacts"]):
+        if not isinstance(art, dict):
+            continue
+        ident = str(art.get("id", f"#{index}"))
+        path = art.get("path")
+        if not isinstance(path, str):
+            if art.get("uri") is not None:
+                plan.skipped.append(f"{ident}: external artifact (not re-fetched)")
+            continue
+        if not safe_relative(path):
+            plan.problems.append(f"{path}: not a safe relative path")
+            continue
+        algs, unknown = _algorithms(art)
+        for alg in unknown:
+            plan.skipped.append(f"{ident}: digest algorithm {alg!r} is unknown; kept")
+        if algs:
+            jobs[index] = HashJob(path, algs)
+    return jobs
+
+
+def _apply(new_data: dict[str, Any], jobs: dict[int, HashJob],
+           results: Mapping[str, HashResult], plan: Update) -> None:
+    """Write the new digests and sizes into ``new_data``, each change noted in ``plan``."""
     for index, job in jobs.items():
         result = results[job.path]
         if result.error is not None:
@@ -193,9 +209,6 @@ def plan_update(target: str | os.PathLike[str], *, force: bool = False, workers:
         if art.get("size") != size:
             plan.changes.append(Change(ident, job.path, "size", art.get("size"), size))
             art["size"] = size
-    if plan.changes:
-        plan.text = _edit(text, data, new_data, name)
-    return plan
 
 
 # -- editing the text --------------------------------------------------------------------------

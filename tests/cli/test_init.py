@@ -90,6 +90,32 @@ def test_init_writes_a_draft_that_validates(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli, ["validate", str(root)]).exit_code == 0
 
 
+LOCKS = {
+    "pylock.toml": b'lock-version = "1.0"\ncreated-by = "hand"\npackages = []\n',
+    "locks/prod.txt": b"rbtoy==1.0 --hash=sha256:" + b"0" * 64 + b"\n",
+    "uv.lock": b"version = 1\n",
+    "poetry.lock": b"# poetry\n",
+    "Pipfile.lock": b"{}\n",
+    "conda-lock.yml": b"version: 1\n",
+}
+
+
+def test_locks_are_drafted_as_environments_and_update_keeps_them(tmp_path: Path) -> None:
+    root = tree(tmp_path / "locks", {**LOCKS, "train.py": b"print(1)\n"})
+    assert invoke(str(root)).exit_code == 0
+    kinds = {a["path"]: a["kind"] for a in yaml.safe_load((root / "rebuild.yaml").read_text())[
+        "artifacts"]}
+    assert {p: kinds[p] for p in LOCKS} == dict.fromkeys(LOCKS, "environment")
+    # a re-locked environment: new bytes, same kind after `update`
+    (root / "pylock.toml").write_bytes(LOCKS["pylock.toml"] + b"# relocked\n")
+    updated = CliRunner().invoke(cli, ["update", str(root)], catch_exceptions=False)
+    assert updated.exit_code == 0, updated.output
+    after = yaml.safe_load((root / "rebuild.yaml").read_text())["artifacts"]
+    assert {a["path"]: a["kind"] for a in after} == kinds
+    lock = next(a for a in after if a["path"] == "pylock.toml")
+    assert lock["size"] == len(LOCKS["pylock.toml"]) + len(b"# relocked\n")
+
+
 def test_name_version_and_several_algorithms(tmp_path: Path) -> None:
     root = tree(tmp_path / "x", {"a.txt": b"a"})
     result = invoke(str(root), "--name", "my-release", "--version", "1.10",
@@ -337,6 +363,18 @@ def _pe() -> bytes:
     ("poetry.lock", b"", "environment"),
     ("requirements-dev.txt", b"pytest\n", "environment"),
     ("environment.yml", b"name: x\n", "environment"),
+    # Python locks, as a rebuild materialises them ([REB-24])
+    ("pylock.toml", b'lock-version = "1.0"\n', "environment"),
+    ("pylock.cpu.toml", b'lock-version = "1.0"\n', "environment"),
+    ("deps/locked.txt", b"numpy==2.0 \\\n    --hash=sha256:00\n", "environment"),
+    ("prod.txt", b"--require-hashes\nnumpy==2.0\n", "environment"),
+    ("uv.lock", b"version = 1\n", "environment"),
+    ("Pipfile.lock", b"{}", "environment"),
+    ("pdm.lock", b"", "environment"),
+    ("conda-lock.yml", b"version: 1\n", "environment"),
+    ("env.conda-lock.yml", b"version: 1\n", "environment"),
+    ("pylock-notes.toml", b"a = 1\n", "config"),
+    ("hashes.txt", b"sha256 of the release\n", "document"),
     ("settings.yaml", b"a: 1\n", "config"),
     ("x.toml", b"a = 1\n", "config"),
     ("x.json", b"{}", "config"),

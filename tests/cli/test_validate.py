@@ -288,3 +288,16 @@ def test_unsigned_release_fails_when_a_key_is_required(tmp_path: Path) -> None:
     assert result.exit_code == 1
     codes = {f["code"] for f in json.loads(result.stdout)["findings"]}
     assert "sig.missing-envelope" in codes
+
+
+def test_detail_reaches_the_core(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[Options] = []
+
+    def fake(target: str, options: Options) -> Report:
+        seen.append(options)
+        return Report(ReleaseInfo("x", "1", "rebuild.yaml"))
+
+    monkeypatch.setattr(cli_validate, "validate", fake)
+    assert invoke(str(tmp_path), "--detail").exit_code == 0
+    assert invoke(str(tmp_path)).exit_code == 0
+    assert [o.detail for o in seen] == [True, False]

@@ -4,7 +4,8 @@ Each vector's release names external artifacts through ``@FILES@`` (the ``file:/
 the vector's ``files/``) and ``@SERVER@`` (a loopback HTTP server over ``files/`` with the
 misbehaviours spec/conformance/README.md lists); the runner fills both in on a copy of
 the release, validates with the vector's options, and compares ``ok``, the distinct
-error and warning codes, and the optional ``absent_text`` and ``requests`` expectations.
+error and warning codes, the optional ``findings`` entries (as for every vector, e.g. the
+``fetch.verified`` info) and the optional ``absent_text`` and ``requests`` expectations.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ import pytest
 from rebuildable import api
 from rebuildable.findings import Severity
 from rebuildable.remote.fetch import FetchOptions
+from tests.conformance.harness import findings_problems
 from tests.support.web import self_signed, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 REMOTE = ROOT / "spec" / "conformance" / "remote"
 VECTOR_KEYS = {"description", "covers", "options", "expect"}
-EXPECT_KEYS = {"ok", "codes", "absent_text", "requests"}
+EXPECT_KEYS = {"ok", "codes", "findings", "absent_text", "requests"}
 #: vectors keep retries quick; a vector may still set its own
 DEFAULT_FETCH = {"retries": 2, "backoff": 0.01, "timeout": 10.0}
 
@@ -65,6 +67,7 @@ def test_remote_vector(folder: Path, tmp_path: Path) -> None:
     details = "\n".join(f"  {f.severity.value} {f.code}: {f.message}" for f in report.findings)
     assert (report.ok, codes) == (expect["ok"], expect["codes"]), \
         f"{vector['description']}\n{details}"
+    assert not findings_problems(report, expect.get("findings", [])), details
     rendered = json.dumps(report.to_dict())
     for secret in expect.get("absent_text", []):
         assert secret not in rendered

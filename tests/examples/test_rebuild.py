@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from rebuildable.findings import Severity
 from rebuildable.load import load_manifest
 from rebuildable.model import MANIFEST_NAMES, Manifest
 from rebuildable.rebuild import RebuildOptions
+from rebuildable.rebuild.runner import probe_isolation
 from tests.support.paths import EXAMPLES
 
 
@@ -72,3 +74,46 @@ def test_float_noise_passes_only_by_its_numeric_policy() -> None:
     assert "equivalent" in statuses.values(), statuses
     equivalent = next(f for f in report.findings if f.code == "rebuild.output-equivalent")
     assert equivalent.data["max_abs_diff"] > 0
+
+
+LOCKED = ("software-hello", "ml-tiny-sentiment")
+
+
+@pytest.mark.parametrize("name", LOCKED)
+def test_locked_examples_rebuild_in_their_environment_under_bubblewrap(
+        name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each step of these examples names a PEP 751 lock as its `environment`; the rebuild
+    builds it in the sandbox from a wheel folder (no package index), and the steps run in
+    a virtual environment that holds nothing but the interpreter ([REB-24])."""
+    folder = EXAMPLES / name
+    try:
+        probe_isolation("bwrap")
+    except ValueError as exc:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(str(exc))
+    monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep
+                       + os.environ.get("PATH", os.defpath))
+    loaded = load_manifest((folder / "rebuild.yaml").read_bytes(), "rebuild.yaml")
+    assert loaded.document is not None
+    manifest = Manifest.from_data(loaded.document.data)
+    locks = {s.environment for s in manifest.steps}
+    assert len(locks) == 1
+    lock = manifest.artifact_index()[locks.pop() or ""]
+    assert lock.kind == "environment"
+    assert lock.path == "pylock.toml"
+    assert tomllib.loads((folder / lock.path).read_text("utf-8"))["lock-version"] == "1.0"
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    report = rebuild(folder, RebuildOptions(timeout=120, isolation="bwrap", wheels=wheels))
+    assert report.ok, [f"{f.code}: {f.message}" for f in report.findings
+                       if f.severity is Severity.ERROR]
+    for step in report.to_dict()["rebuild"]["steps"]:
+        assert step["status"] == "reproduced"
+        assert step["isolation"]["method"] == "bwrap"
+        env = step["environment"]
+        assert env["lock"] == "pylock"
+        assert env["source"] == f"wheels:{wheels}"
+        assert env["packages"] == []
+        assert env["installed"] == []  # not even the caller's packages: a clean venv
+        assert env["interpreter"].startswith("CPython ")

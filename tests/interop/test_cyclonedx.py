@@ -12,14 +12,10 @@ from click.testing import CliRunner
 
 from rebuildable import api
 from rebuildable.cli import cli
-from tests.support import corpus_file
+from tests.support import EXAMPLE_NAMES, EXAMPLES, corpus_file
 
 cyclonedx = pytest.importorskip("cyclonedx.validation.json")
 from cyclonedx.schema import SchemaVersion  # noqa: E402
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-KINDS = ["ml-tiny-sentiment", "adapter-lora-tiny", "dataset-reviews-clean", "software-hello",
-         "artwork-ora"]
 
 
 def strict_errors(text: str) -> object:
@@ -32,7 +28,7 @@ def bom(example: str) -> dict[str, Any]:
     return result.document
 
 
-@pytest.mark.parametrize("example", KINDS)
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
 def test_examples_validate_strictly(example: str) -> None:
     assert strict_errors(json.dumps(bom(example))) is None
 

@@ -7,7 +7,7 @@ by name where they are needed.
 
 from tests.support.corpus import CORPUS, corpus_dir, corpus_file, corpus_required, require_corpus
 from tests.support.findings import PROBLEMS, codes
-from tests.support.paths import EXAMPLES, ROOT, SPEC, VECTORS
+from tests.support.paths import EXAMPLE_NAMES, EXAMPLES, ROOT, SPEC, VECTORS
 from tests.support.releases import (
     artifact_id,
     make_release,
@@ -16,6 +16,6 @@ from tests.support.releases import (
     write_manifest,
 )
 
-__all__ = ["CORPUS", "EXAMPLES", "PROBLEMS", "ROOT", "SPEC", "VECTORS", "artifact_id", "codes",
-           "corpus_dir", "corpus_file", "corpus_required", "make_release", "read_manifest",
-           "require_corpus", "sha256_hex", "write_manifest"]
+__all__ = ["CORPUS", "EXAMPLES", "EXAMPLE_NAMES", "PROBLEMS", "ROOT", "SPEC", "VECTORS",
+           "artifact_id", "codes", "corpus_dir", "corpus_file", "corpus_required",
+           "make_release", "read_manifest", "require_corpus", "sha256_hex", "write_manifest"]

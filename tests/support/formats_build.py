@@ -128,8 +128,8 @@ def _zip(members: Sequence[tuple[str, bytes]], mimetype: bytes | None, *,
                             else zipfile.ZIP_DEFLATED)
         if mimetype_first:
             put_mime()
-        for name, data in members:
-            zf.writestr(name, data)
+        for name, data in members:  # a ZipInfo of its own: a fixed time, the same bytes
+            zf.writestr(zipfile.ZipInfo(name), data, compress_type=zipfile.ZIP_DEFLATED)
         if not mimetype_first:
             put_mime()
     return buf.getvalue()

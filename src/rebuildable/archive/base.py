@@ -41,6 +41,8 @@ class ArchiveRelease(Release):
         self._owns_file = owns_file
         self._members: dict[str, Member] = {}
         self._entries: dict[str, Entry] = {}
+        #: entries the archive listed so far, refused ones included ([ARC-5] counts them all)
+        self._listed = 0
         self.prefix = ""
         self.manifest_name = ""
 
@@ -95,8 +97,12 @@ class ArchiveRelease(Release):
         self._members[name] = member
         return member
 
-    def _too_many(self) -> bool:
-        if len(self._members) < self.limits.max_members:
+    def _one_too_many(self) -> bool:
+        """Count one more listed entry; True (and the one finding) for the first entry
+        past ``max_members``. Called before the entry is recorded: an archive of exactly
+        ``max_members`` entries is within the bound ([ARC-5])."""
+        self._listed += 1
+        if self._listed <= self.limits.max_members:
             return False
         self._finding("release.archive-too-large",
                       f"more than {self.limits.max_members} members; the rest are ignored", "")

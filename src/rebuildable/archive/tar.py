@@ -56,10 +56,11 @@ class TarRelease(ArchiveRelease):
         problem: BaseException | None = None
         try:
             for info in self._tar:
+                if self._one_too_many():
+                    break  # every member before it was read whole: no damage to report
                 self._add_info(info)
-                if self._too_many():
-                    break
-            self._check_end()
+            else:
+                self._check_end()
         except READ_ERRORS as exc:
             problem = exc
         self._check_global_names()
@@ -69,13 +70,24 @@ class TarRelease(ArchiveRelease):
             self._report(problem)
         if not self._members:
             raise self._fatal(problem or tarfile.ReadError("no members"))
+        self._mark_cut_off(problem)
+        self._finish()
+
+    def _mark_cut_off(self, problem: BaseException | None) -> None:
+        """Members whose header was read but whose data lies past the point where reading
+        stopped are present but unreadable, under the code of what stopped it: a bound
+        (``release.archive-too-large``, one problem, one code) or damage (``-corrupt``)."""
+        bound = (isinstance(problem, TooLargeError | MetadataTooLargeError)
+                 and not self._past_end(problem))
         for m in self._members.values():
             info = m.handle
             if (m.type is EntryType.FILE and m.problem is None and
                     info.offset_data + info.size > self._good):
-                m.problem = MemberError("release.archive-corrupt",
-                                        f"{m.name}: its data is truncated or unreadable")
-        self._finish()
+                m.problem = (MemberError("release.archive-too-large",
+                                         f"{m.name} lies beyond the archive's size bound")
+                             if bound else
+                             MemberError("release.archive-corrupt",
+                                         f"{m.name}: its data is truncated or unreadable"))
 
     def _past_end(self, exc: BaseException) -> bool:
         """A plain tar read past its end: truncated, not too large."""

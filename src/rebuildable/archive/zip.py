@@ -110,18 +110,9 @@ class ZipRelease(ArchiveRelease):
                                path=self.label) from exc
         total = 0
         for info in infos:
-            is_dir = _is_dir(info)
-            mode = info.external_attr >> 16
-            if is_dir:
-                type_ = EntryType.DIR
-            elif info.create_system == 3 and stat.S_ISLNK(mode):
-                type_ = EntryType.SYMLINK
-            elif info.create_system == 3 and stat.S_ISDIR(mode):
-                type_ = EntryType.DIR
-            elif info.create_system == 3 and stat.S_IFMT(mode) not in (0, stat.S_IFREG):
-                type_ = EntryType.OTHER
-            else:
-                type_ = EntryType.FILE
+            if self._one_too_many():
+                break
+            type_ = _entry_type(info)
             target = self._link_target(info) if type_ is EntryType.SYMLINK else None
             size = info.file_size if type_ is EntryType.FILE else 0
             ambiguous = name_disagreement(info, self._local_header(info))
@@ -131,8 +122,6 @@ class ZipRelease(ArchiveRelease):
                 continue
             total += info.file_size
             self._check_member(member, info, total)
-            if self._too_many():
-                break
         self._check_overlap(infos, raw_size)
         self._finish()
 
@@ -223,3 +212,20 @@ class ZipRelease(ArchiveRelease):
         except DATA_ERRORS as exc:
             raise MemberError("release.archive-corrupt", f"{path}: {describe(exc)}") from exc
         return io.BufferedReader(MemberStream(fh, path, info.file_size, info.CRC), MiB)
+
+
+def _entry_type(info: zipfile.ZipInfo) -> EntryType:
+    """What a zip entry is: a folder by its name or Unix mode, a link or special file by
+    its Unix mode (``create_system`` 3), else a regular file."""
+    mode = info.external_attr >> 16
+    if _is_dir(info):
+        return EntryType.DIR
+    if info.create_system != 3:
+        return EntryType.FILE
+    if stat.S_ISLNK(mode):
+        return EntryType.SYMLINK
+    if stat.S_ISDIR(mode):
+        return EntryType.DIR
+    if stat.S_IFMT(mode) not in (0, stat.S_IFREG):
+        return EntryType.OTHER
+    return EntryType.FILE

@@ -23,7 +23,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from rebuildable._version import __version__
-from rebuildable.model import Artifact, Manifest, split_ref
+from rebuildable.bom.common import (
+    DATA_KINDS,
+    MODEL_KINDS,
+    document_uuid,
+    release_class,
+    training_data,
+)
+from rebuildable.model import Artifact, Manifest
 
 __all__ = ["HASH_NAMES", "to_cyclonedx"]
 
@@ -32,8 +39,6 @@ HASH_NAMES = {"md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256", "sha384": "SHA
               "sha512": "SHA-512", "sha3-256": "SHA3-256", "sha3-512": "SHA3-512",
               "blake2b": "BLAKE2b-512", "blake3": "BLAKE3"}
 
-MODEL_KINDS = frozenset({"weights", "adapter", "checkpoint"})
-DATA_KINDS = frozenset({"dataset", "evaluation-data", "data-recipe"})
 _NAMESPACE = uuid.UUID("6f2c1a59-6a43-5b8e-9d0e-2f7e3c1b9a10")
 
 
@@ -96,34 +101,6 @@ def _component(manifest: Manifest, art: Artifact, datasets: dict[str, list[str]]
     return comp
 
 
-def _closure_datasets(manifest: Manifest) -> dict[str, list[str]]:
-    """For each output: the data artifacts its step consumed, directly or through
-    earlier steps (the datasets a model card names)."""
-    index = manifest.artifact_index()
-    producers = manifest.producers()
-    out: dict[str, list[str]] = {}
-
-    def walk(art_id: str, seen: set[str]) -> list[str]:
-        step = producers.get(art_id)
-        if step is None or step.id in seen:
-            return []
-        seen.add(step.id)
-        found: list[str] = []
-        for ref in step.inputs:
-            upstream, local = split_ref(ref)
-            if upstream is not None:
-                continue
-            art = index.get(local)
-            if art is not None and art.kind in DATA_KINDS:
-                found.append(local)
-            found.extend(walk(local, seen))
-        return list(dict.fromkeys(found))
-
-    for art_id in producers:
-        out[art_id] = walk(art_id, set())
-    return out
-
-
 def _formulation(manifest: Manifest, known: set[str]) -> list[dict[str, Any]]:
     tasks = []
     for step in manifest.steps:
@@ -148,9 +125,8 @@ def _formulation(manifest: Manifest, known: set[str]) -> list[dict[str, Any]]:
 
 
 def _release_component(manifest: Manifest) -> dict[str, Any]:
-    profiles = set(manifest.effective_profiles)
-    kind = ("machine-learning-model" if profiles & {"ml-model", "adapter"}
-            else "data" if "dataset" in profiles else "application")
+    kind = {"model": "machine-learning-model", "dataset": "data",
+            "other": "application"}[release_class(manifest)]
     comp: dict[str, Any] = {"type": kind, "bom-ref": "release", "name": manifest.name or "release"}
     if manifest.version:
         comp["version"] = manifest.version
@@ -187,7 +163,7 @@ def to_cyclonedx(data: Mapping[str, Any], canonical: bytes) -> dict[str, Any]:
     """A CycloneDX 1.6 BOM of the manifest ``data`` (``canonical``: its RFC 8785 bytes,
     which fix the serial number)."""
     manifest = Manifest.from_data(data)
-    datasets = _closure_datasets(manifest)
+    datasets = training_data(manifest)
     components = [_component(manifest, a, datasets) for a in manifest.artifacts]
     known = {a.id for a in manifest.artifacts}
     producers = manifest.producers()
@@ -200,7 +176,7 @@ def to_cyclonedx(data: Mapping[str, Any], canonical: bytes) -> dict[str, Any]:
     bom: dict[str, Any] = {
         "bomFormat": "CycloneDX",
         "specVersion": "1.6",
-        "serialNumber": f"urn:uuid:{uuid.uuid5(_NAMESPACE, canonical.hex())}",
+        "serialNumber": f"urn:uuid:{document_uuid(_NAMESPACE, canonical)}",
         "version": 1,
         "metadata": {
             "tools": {"components": [{"type": "application", "name": "rebuildable",

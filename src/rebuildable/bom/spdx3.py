@@ -11,8 +11,9 @@
   ``hasDeclaredLicense``;
 * every step is a ``build_Build`` with ``hasInput``/``hasOutput`` relationships, and
   each output is ``generates``-linked from its inputs; trained parameters are
-  ``trainedOn`` the datasets their step consumed; upstream releases are ``ancestorOf``
-  the release (SPDX relationships point from the ancestor).
+  ``trainedOn`` the datasets their step consumed, directly or through earlier steps (as
+  the CycloneDX model card names them); upstream releases are ``ancestorOf`` the release
+  (SPDX relationships point from the ancestor).
 
 Identifiers are IRIs under a namespace derived from the manifest's canonical data, so
 the same manifest always gives the same identifiers. ``created`` is the one field that
@@ -27,8 +28,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rebuildable._version import __version__
-from rebuildable.bom.cyclonedx import DATA_KINDS, MODEL_KINDS
-from rebuildable.model import Artifact, Manifest, split_ref
+from rebuildable.bom.common import (
+    DATA_KINDS,
+    MODEL_KINDS,
+    document_uuid,
+    release_class,
+    training_data,
+)
+from rebuildable.model import Artifact, Manifest
 
 __all__ = ["CONTEXT", "to_spdx3"]
 
@@ -125,14 +132,14 @@ def _license(graph: _Graph, expression: str) -> str:
 
 
 def _release(graph: _Graph, manifest: Manifest) -> str:
-    profiles = set(manifest.effective_profiles)
+    kind = release_class(manifest)
     node: dict[str, Any] = {"spdxId": graph.iri("release"), "name": manifest.name or "release"}
-    if profiles & {"ml-model", "adapter"}:
+    if kind == "model":
         node["type"] = "ai_AIPackage"
         task = manifest.extensions.get("x-pipeline_tag")
         if isinstance(task, str):
             node["ai_domain"] = [task]
-    elif "dataset" in profiles:
+    elif kind == "dataset":
         node["type"] = "dataset_DatasetPackage"
         node["dataset_datasetType"] = ["other"]
     else:
@@ -149,6 +156,7 @@ def _release(graph: _Graph, manifest: Manifest) -> str:
 
 def _steps(graph: _Graph, manifest: Manifest, ids: dict[str, str]) -> None:
     index = manifest.artifact_index()
+    trained_on = training_data(manifest)
     for step in manifest.steps:
         build: dict[str, Any] = {"type": "build_Build", "spdxId": graph.iri(f"step-{step.id}"),
                                  "build_buildType": "https://rebuildable.dev/buildtypes/"
@@ -165,11 +173,10 @@ def _steps(graph: _Graph, manifest: Manifest, ids: dict[str, str]) -> None:
         for source in inputs:
             graph.relate(source, "generates", outputs, type="LifecycleScopedRelationship",
                          scope="build")
-        data = [ids[r] for r in step.inputs
-                if split_ref(r)[0] is None and r in ids and index[r].kind in DATA_KINDS]
         for out in step.outputs:
             if out in ids and index[out].kind in MODEL_KINDS:
-                graph.relate(ids[out], "trainedOn", data)
+                graph.relate(ids[out], "trainedOn",
+                             [ids[d] for d in trained_on.get(out, []) if d in ids])
 
 
 def to_spdx3(data: Mapping[str, Any], canonical: bytes, created: datetime | None = None
@@ -177,7 +184,7 @@ def to_spdx3(data: Mapping[str, Any], canonical: bytes, created: datetime | None
     """An SPDX 3.0.1 JSON-LD document of the manifest ``data`` (``canonical``: its
     RFC 8785 bytes, which fix the identifiers)."""
     manifest = Manifest.from_data(data)
-    doc_uuid = uuid.uuid5(_NAMESPACE, canonical.hex())
+    doc_uuid = document_uuid(_NAMESPACE, canonical)
     graph = _Graph(f"https://rebuildable.dev/spdx/{doc_uuid}#")
     when = (created or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     agent = graph.iri("agent-rebuildable")

@@ -6,6 +6,7 @@ verified once, here, when this package is imported."""
 from __future__ import annotations
 
 from rebuildable.checks import (
+    c2pa,
     completeness,
     content,
     integrity,
@@ -34,6 +35,7 @@ CHECKS: tuple[Check, ...] = (
     completeness.check,
     licenses.check,
     content.check,
+    c2pa.check,  # after content, whose sniffing finds the files that carry C2PA
     profile.check,
     signature.check,
     keyless.check,

@@ -109,11 +109,21 @@ def _who_needs(outputs: list[str]) -> str:
 def check(ctx: Context) -> Iterator[Finding]:
     m = ctx.manifest
     graph = _Graph(m)
-    result = Closure(outputs=m.outputs() & graph.artifacts.keys())
+    result = Closure(outputs=set(m.outputs() & graph.artifacts.keys()))
     result.sources = {a.id for a in m.artifacts if a.id not in result.outputs}
     ctx.state.closure = result
+    yield from _step_shapes(ctx)
+    result.closure = graph.source_closure()
+    yield from _closure_sources(ctx, graph, result)
+    if m.steps:
+        yield from _unused_sources(ctx, graph, result)
+    # The summary (completeness.summary) is written with the verdicts, from the same
+    # computation as the "complete" verdict: see rebuildable.checks.openness.
 
-    for step in m.steps:
+
+def _step_shapes(ctx: Context) -> Iterator[Finding]:
+    """Steps that make something from nothing, or make nothing."""
+    for step in ctx.manifest.steps:
         if not step.inputs and step.environment is None and step.outputs:
             yield finding(
                 "completeness.step-without-inputs",
@@ -132,7 +142,10 @@ def check(ctx: Context) -> Iterator[Finding]:
                 hint="List the artifacts the step makes in 'outputs', or remove the step.",
             )
 
-    result.closure = graph.source_closure()
+
+def _closure_sources(ctx: Context, graph: _Graph, result: Closure) -> Iterator[Finding]:
+    """Where each source the outputs need is ([COMP-3]): shipped, external (then pinned),
+    upstream, or missing; fills ``result.place``, ``missing`` and ``unpinned``."""
     entries = ctx.release.entries() if result.closure else {}
     for ref in sorted(result.closure):
         upstream_id, name = split_ref(ref)
@@ -179,30 +192,28 @@ def check(ctx: Context) -> Iterator[Finding]:
                 data={"outputs": outputs[:_MAX_NAMED]},
             )
 
-    if m.steps:
-        used = set(graph.consumers)
-        unused = [a for a in m.artifacts if a.id in result.sources and a.id not in used]
-        if len(unused) <= _MAX_UNUSED_LISTED:
-            for artifact in unused:
-                yield finding(
-                    "completeness.unused-source",
-                    f"source {artifact.name} is consumed by no step",
-                    artifact=artifact.id,
-                    location=ctx.locate(artifact.pointer),
-                )
-        else:
-            # One note, not thousands: a data release may list 100,000 files that no
-            # step reads, and a note per file would drown every other finding.
-            named = ", ".join(a.id for a in unused[:_MAX_NAMED])
+
+def _unused_sources(ctx: Context, graph: _Graph, result: Closure) -> Iterator[Finding]:
+    used = set(graph.consumers)
+    unused = [a for a in ctx.manifest.artifacts if a.id in result.sources and a.id not in used]
+    if len(unused) <= _MAX_UNUSED_LISTED:
+        for artifact in unused:
             yield finding(
                 "completeness.unused-source",
-                f"{len(unused)} sources are consumed by no step ({named}, ...)",
-                location=ctx.locate("/artifacts"),
-                data={"count": len(unused), "artifacts": [a.id for a in unused[:100]]},
+                f"source {artifact.name} is consumed by no step",
+                artifact=artifact.id,
+                location=ctx.locate(artifact.pointer),
             )
-
-    # The summary (completeness.summary) is written with the verdicts, from the same
-    # computation as the "complete" verdict: see rebuildable.checks.openness.
+        return
+    # One note, not thousands: a data release may list 100,000 files that no step
+    # reads, and a note per file would drown every other finding.
+    named = ", ".join(a.id for a in unused[:_MAX_NAMED])
+    yield finding(
+        "completeness.unused-source",
+        f"{len(unused)} sources are consumed by no step ({named}, ...)",
+        location=ctx.locate("/artifacts"),
+        data={"count": len(unused), "artifacts": [a.id for a in unused[:100]]},
+    )
 
 
 def summary_finding(closure: Closure, steps: int, complete: bool,

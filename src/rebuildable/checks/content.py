@@ -30,10 +30,10 @@ Missing, linked and special files are left to the integrity and path checks. Res
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from rebuildable.context import Context
 from rebuildable.errors import MemberError
@@ -43,6 +43,7 @@ from rebuildable.kinds import contradicted_family
 from rebuildable.load import join_pointer
 from rebuildable.model import Artifact
 from rebuildable.release import EntryType
+from rebuildable.sections import Formats
 from rebuildable.state import declare
 
 SECTION = "formats"
@@ -119,17 +120,18 @@ def formats_for(ctx: Context) -> dict[str, FormatInfo]:
         if entry is None or entry.type is not EntryType.FILE:
             continue
         todo[art.path] = entry.size
-    results: dict[str, FormatInfo] = {}
-
     hashed = ctx.state.hashes or {}
+    results: dict[str, FormatInfo] = {}
+    pending: list[tuple[str, int]] = []
+    for path, size in todo.items():
+        inspected = getattr(hashed.get(path), "inspected", None)
+        if isinstance(inspected, FormatInfo):
+            results[path] = inspected  # sniffed while it was hashed: no second open
+        else:
+            pending.append((path, size))
 
     def one(item: tuple[str, int]) -> tuple[str, FormatInfo | None]:
         path, size = item
-        result = hashed.get(path)
-        content = result.content if result is not None else None
-        if content is not None:
-            # Small files were kept whole while they were hashed: no second read.
-            return path, sniff(lambda: io.BytesIO(content), path, len(content))
         try:
             # Open once up front so that a missing or special file is skipped quietly.
             fh = ctx.release.open(path)
@@ -137,14 +139,15 @@ def formats_for(ctx: Context) -> dict[str, FormatInfo]:
             return path, None
         return path, sniff(lambda: fh, path, size)
 
-    # Archive members share one archive handle: read them one at a time.
+    # What was not sniffed while hashed (large archive members, a run that hashed
+    # nothing) is opened now. Archive members share one archive handle: one at a time.
     parallel = ctx.release.local_root() is not None
-    workers = max(1, min(ctx.options.workers, len(todo))) if parallel else 1
+    workers = max(1, min(ctx.options.workers, len(pending))) if parallel else 1
     if workers == 1:
-        pairs = [one(item) for item in todo.items()]
+        pairs = [one(item) for item in pending]
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            pairs = list(pool.map(one, todo.items()))
+            pairs = list(pool.map(one, pending))
     for path, info in pairs:
         if info is not None:
             results[path] = info
@@ -165,7 +168,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         section[art.id] = {"path": art.path, **info.to_dict()}
         yield from _findings(ctx, art, info)
     if section:
-        ctx.sections[SECTION] = section
+        ctx.sections[SECTION] = Formats(section)
 
 
 def _announced(path: str, info: FormatInfo) -> bool:
@@ -191,6 +194,16 @@ def _findings(ctx: Context, art: Artifact, info: FormatInfo) -> Iterator[Finding
     # Arbitrary data may begin with a short signature by chance: damage is a finding when
     # the kind implies formats or the file's name announces the format found.
     claimed = (rule is not None and bool(rule.formats)) or _announced(path, info)
+    yield from _structure(art, info, claimed, path_at, data)
+    yield from _contradicted(ctx, art, info, rule, kind_at)
+    if rule is not None:
+        yield from _against_kind(art, info, rule, kind_at, data)
+
+
+def _structure(art: Artifact, info: FormatInfo, claimed: bool, path_at: Location,
+               data: dict[str, Any]) -> Iterator[Finding]:
+    """What the reader found inside the bytes: damage, departures, pickled code."""
+    path = art.path
     if info.problems and claimed:
         shown = info.problems[:10]
         yield finding("content.malformed",
@@ -210,10 +223,12 @@ def _findings(ctx: Context, art: Artifact, info: FormatInfo) -> Iterator[Finding
                       f"{path} is a Python pickle ({info.format}): loading it runs the code "
                       "it holds",
                       artifact=art.id, location=path_at, data=data)
-    yield from _contradicted(ctx, art, info, rule, kind_at)
-    if rule is None:
-        return
-    kind = art.kind
+
+
+def _against_kind(art: Artifact, info: FormatInfo, rule: KindRule, kind_at: Location,
+                  data: dict[str, Any]) -> Iterator[Finding]:
+    """Whether the bytes are what the declared kind says they should be."""
+    path, kind = art.path, art.kind
     if info.format is None:
         if rule.formats and not info.problems and not info.notes:
             allowed = ", ".join(sorted(rule.formats))

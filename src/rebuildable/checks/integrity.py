@@ -8,7 +8,9 @@ is read once, all its algorithms at a time, on ``options.workers`` threads for f
 releases. Any listed digest that differs is a failure, even when another one matches.
 
 The results go to ``ctx.state.hashes`` (path -> :class:`~rebuildable.digest.HashResult`)
-for later checks; the key is absent when ``options.hash_files`` is off.
+for later checks; the key is absent when ``options.hash_files`` is off. Each file is also
+sniffed (:func:`~rebuildable.formats.sniff_open`) through the handle it was hashed from,
+so that the content check need not open it again (``HashResult.inspected``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from rebuildable.checks.paths import collision_key
 from rebuildable.context import Context
 from rebuildable.defaults import DEFAULT_ALGORITHM
 from rebuildable.digest import ALGORITHMS, HashJob, HashResult, hash_members
+from rebuildable.digest_cache import DigestCache, Key
 from rebuildable.findings import Finding, finding
+from rebuildable.formats import FormatInfo, sniff_open
 from rebuildable.load import join_pointer
 from rebuildable.model import Artifact
 from rebuildable.release import EntryType
@@ -88,13 +92,7 @@ def _plan(ctx: Context, artifact: Artifact) -> tuple[_Plan, list[Finding]]:
         pointer = join_pointer(digest_ptr, name)  # located only when a finding needs it
         alg = ALGORITHMS.get(name)
         if alg is None:
-            known = ", ".join(a for a in ALGORITHMS if a not in ("md5", "sha1"))
-            close = [a for a in ALGORITHMS
-                     if a.replace("-", "") == name.lower().replace("-", "").replace("_", "")]
-            hint = f"Did you mean {close[0]!r}?" if close else f"Known algorithms: {known}."
-            out.append(finding("integrity.unknown-algorithm",
-                               f"artifact {artifact.id}: unknown digest algorithm {name!r}",
-                               artifact=artifact.id, location=ctx.locate(pointer), hint=hint))
+            out.append(_unknown_algorithm(ctx, artifact, name, pointer))
             plan.digest_error = True
             continue
         if len(value) != alg.hex_len or value != value.lower() or not _HEX_ANY_CASE.match(value):
@@ -125,13 +123,27 @@ def _plan(ctx: Context, artifact: Artifact) -> tuple[_Plan, list[Finding]]:
                            artifact=artifact.id, location=ctx.locate(digest_ptr)))
         plan.digest_error = True
     elif weak_listed:
-        for name in weak_listed:
-            out.append(finding("integrity.weak-algorithm",
-                               f"artifact {artifact.id}: {name} is broken; only the strong "
-                               "digests beside it protect this artifact",
-                               artifact=artifact.id,
-                               location=ctx.locate(join_pointer(digest_ptr, name))))
+        out.extend(_weak_beside_strong(ctx, artifact, weak_listed, digest_ptr))
     return plan, out
+
+
+def _unknown_algorithm(ctx: Context, artifact: Artifact, name: str, pointer: str) -> Finding:
+    known = ", ".join(a for a in ALGORITHMS if a not in ("md5", "sha1"))
+    close = [a for a in ALGORITHMS
+             if a.replace("-", "") == name.lower().replace("-", "").replace("_", "")]
+    hint = f"Did you mean {close[0]!r}?" if close else f"Known algorithms: {known}."
+    return finding("integrity.unknown-algorithm",
+                   f"artifact {artifact.id}: unknown digest algorithm {name!r}",
+                   artifact=artifact.id, location=ctx.locate(pointer), hint=hint)
+
+
+def _weak_beside_strong(ctx: Context, artifact: Artifact, weak: list[str],
+                        digest_ptr: str) -> list[Finding]:
+    return [finding("integrity.weak-algorithm",
+                    f"artifact {artifact.id}: {name} is broken; only the strong digests "
+                    "beside it protect this artifact",
+                    artifact=artifact.id, location=ctx.locate(join_pointer(digest_ptr, name)))
+            for name in weak]
 
 
 @declare(needs=["unusable_paths"], provides=["hashes"])
@@ -157,9 +169,16 @@ def check(ctx: Context) -> Iterator[Finding]:
     if options.hash_files and wanted:
         order = ctx.release.order(list(wanted))
         jobs = [HashJob(p, tuple(wanted[p]), _size_hint(entries.get(p))) for p in order]
-        results = dict(hash_members(
+        cache = _open_cache(ctx)
+        keys: dict[str, Key | None] = {}
+        if cache is not None:
+            jobs = _from_cache(ctx, cache, jobs, keys, results)
+        results.update(hash_members(
             ctx.release.open, jobs, workers=options.workers, progress=options.progress,
-            parallel=ctx.release.parallel_reads, identify=ctx.release.identity))
+            parallel=ctx.release.parallel_reads, identify=ctx.release.identity,
+            inspect=sniff_open))
+        if cache is not None:
+            yield from _save_cache(ctx, cache, keys, results, len(wanted) - len(jobs))
         ctx.state.hashes = results
     elif not options.hash_files and wanted:
         yield finding("integrity.not-hashed",
@@ -171,6 +190,57 @@ def check(ctx: Context) -> Iterator[Finding]:
             yield from _verify(ctx, plan, results[path])
         else:
             yield from _presence(ctx, plan)
+
+
+def _open_cache(ctx: Context) -> DigestCache | None:
+    folder = ctx.options.cache_dir
+    root = ctx.release.local_root()
+    if folder is None or root is None:
+        return None
+    return DigestCache.load(folder, root)
+
+
+def _from_cache(ctx: Context, cache: DigestCache, jobs: list[HashJob],
+                keys: dict[str, Key | None], results: dict[str, HashResult]) -> list[HashJob]:
+    """The jobs whose file must be read; the others' results come from the cache. Each
+    file's key is taken before it is read: one that changes meanwhile is not recorded."""
+    todo: list[HashJob] = []
+    for job in jobs:
+        key = keys[job.path] = ctx.release.cache_key(job.path)
+        hit = cache.lookup(job.path, key, job.algorithms) if key is not None else None
+        if hit is None:
+            todo.append(job)
+            continue
+        inspected = FormatInfo(**hit.extra) if isinstance(hit.extra, dict) else None
+        results[job.path] = HashResult(job.path, hit.digests, hit.size, inspected=inspected)
+    return todo
+
+
+def _save_cache(ctx: Context, cache: DigestCache, keys: dict[str, Key | None],
+                results: dict[str, HashResult], cached: int) -> Iterator[Finding]:
+    where = str(cache.path)
+    if cache.ignored is not None:
+        yield finding("integrity.cache-ignored",
+                      f"the digest cache {where} {cache.ignored}; it was not used",
+                      data={"cache": where})
+    for path, result in results.items():
+        before = keys.get(path)
+        if before is None or result.error is not None or result.changed:
+            continue
+        # Recorded only when the file is still what it was before it was read.
+        if ctx.release.cache_key(path) == before:
+            extra = (result.inspected.to_dict() if isinstance(result.inspected, FormatInfo)
+                     else None)
+            cache.record(path, before, result.digests, extra)
+    failed = cache.save()
+    if failed is not None:
+        yield finding("integrity.cache-ignored", f"the digest cache {where} {failed}",
+                      data={"cache": where})
+    if cached:
+        yield finding("integrity.cached",
+                      f"{cached} of {len(keys)} shipped file(s) were not read again: their "
+                      "device, inode, size, mtime and ctime are those recorded in the digest "
+                      "cache when they were hashed", data={"cached": cached, "cache": where})
 
 
 def _size_hint(entry: object) -> int:

@@ -151,55 +151,13 @@ def _kind(token: str) -> str:
 @lru_cache(maxsize=4096)
 def analyze(expression: str) -> LicenseInfo:
     """Parse and classify one licence expression (cached: call it freely)."""
-    tokens: list[str] = []
-    pos = 0
-    text = expression.rstrip()
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if m is None:  # pragma: no cover - the pattern matches any non-space run
-            break
-        tokens.append(m.group(0).strip())
-        pos = m.end()
+    tokens = _tokens(expression)
     if not tokens:
         return LicenseInfo(expression, error="the expression is empty")
-
-    ids: list[str] = []
-    raw: list[str] = []  # as written, with any '+'
-    placeholder: list[str] = []
-    previous_operand = False
-    for token in tokens:
-        if token in _PARENS:
-            opening = token == _PARENS[0]
-            if not opening and placeholder and placeholder[-1] == _PARENS[0]:
-                return LicenseInfo(expression, error="empty parentheses")
-            if opening and previous_operand:
-                return LicenseInfo(expression, error=f"an operator is missing before '(' "
-                                   f"in {expression!r}")
-            placeholder.append(token)
-            previous_operand = not opening
-            continue
-        if token in _OPERATORS:
-            placeholder.append(_OPERATORS[token])
-            previous_operand = False
-            continue
-        if token.upper() in ("AND", "OR", "WITH"):
-            return LicenseInfo(expression, error=f"operator {token!r} must be written "
-                               f"{token.upper()!r} or {token.lower()!r}")
-        base = token[:-1] if token.endswith("+") else token
-        if _REF.match(base) and base != token:
-            return LicenseInfo(expression, error=f"{token!r}: '+' can only follow an id "
-                               "of the SPDX licence list")
-        if not (_REF.match(base) or _IDSTRING.match(base)):
-            return LicenseInfo(expression, error=f"{token!r} is not a licence identifier "
-                               "(letters, digits, '.' and '-' only)")
-        if previous_operand:
-            return LicenseInfo(expression, error=f"an operator (AND, OR, WITH) is missing "
-                               f"before {token!r}; ids never contain spaces")
-        placeholder.append(f"id{len(ids)}" + ("+" if base != token else ""))
-        ids.append(base)
-        raw.append(token)
-        previous_operand = True
-
+    try:
+        ids, raw, placeholder = _placeholders(expression, tokens)
+    except _MalformedError as exc:
+        return LicenseInfo(expression, error=str(exc))
     try:
         parsed = _structure_parser().parse(" ".join(placeholder))
     except Exception as exc:  # license-expression raises several unrelated types
@@ -212,6 +170,76 @@ def analyze(expression: str) -> LicenseInfo:
     error = _with_error(parsed, ids, kinds)
     if error is not None:
         return LicenseInfo(expression, error=error, ids=tuple(dict.fromkeys(ids)))
+    return _classified(expression, ids, raw, kinds)
+
+
+class _MalformedError(ValueError):
+    """A token that no SPDX expression may hold where it stands (the message says why)."""
+
+
+def _tokens(expression: str) -> list[str]:
+    tokens: list[str] = []
+    pos = 0
+    text = expression.rstrip()
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if m is None:  # pragma: no cover - the pattern matches any non-space run
+            break
+        tokens.append(m.group(0).strip())
+        pos = m.end()
+    return tokens
+
+
+def _placeholders(expression: str,
+                  tokens: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """The ids (without '+'), the ids as written, and the expression with each id
+    replaced by ``id<N>`` (the structure parser then never sees an unknown id)."""
+    ids: list[str] = []
+    raw: list[str] = []  # as written, with any '+'
+    placeholder: list[str] = []
+    previous_operand = False
+    for token in tokens:
+        if token in _PARENS:
+            opening = token == _PARENS[0]
+            if not opening and placeholder and placeholder[-1] == _PARENS[0]:
+                raise _MalformedError("empty parentheses")
+            if opening and previous_operand:
+                raise _MalformedError(f"an operator is missing before '(' in {expression!r}")
+            placeholder.append(token)
+            previous_operand = not opening
+            continue
+        if token in _OPERATORS:
+            placeholder.append(_OPERATORS[token])
+            previous_operand = False
+            continue
+        base = _checked_id(token, previous_operand)
+        placeholder.append(f"id{len(ids)}" + ("+" if base != token else ""))
+        ids.append(base)
+        raw.append(token)
+        previous_operand = True
+    return ids, raw, placeholder
+
+
+def _checked_id(token: str, previous_operand: bool) -> str:
+    """``token`` as an id, without a trailing '+'; :class:`_MalformedError` otherwise."""
+    if token.upper() in ("AND", "OR", "WITH"):
+        raise _MalformedError(f"operator {token!r} must be written "
+                              f"{token.upper()!r} or {token.lower()!r}")
+    base = token[:-1] if token.endswith("+") else token
+    if _REF.match(base) and base != token:
+        raise _MalformedError(f"{token!r}: '+' can only follow an id of the SPDX licence list")
+    if not (_REF.match(base) or _IDSTRING.match(base)):
+        raise _MalformedError(f"{token!r} is not a licence identifier "
+                              "(letters, digits, '.' and '-' only)")
+    if previous_operand:
+        raise _MalformedError(f"an operator (AND, OR, WITH) is missing "
+                              f"before {token!r}; ids never contain spaces")
+    return base
+
+
+def _classified(expression: str, ids: list[str], raw: list[str],
+                kinds: dict[int, str]) -> LicenseInfo:
+    """A well-formed expression's ids: unknown, deprecated, and as the list spells them."""
     cat = _catalogue()
     unknown: dict[str, None] = {}
     deprecated: dict[str, str | None] = {}

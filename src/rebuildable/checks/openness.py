@@ -8,8 +8,7 @@ Fills ``ctx.sections["verdicts"]`` (see ``schemas/report.schema.json``).
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
 
 from rebuildable.checks.completeness import summary_finding
 from rebuildable.context import Context
@@ -29,6 +28,15 @@ from rebuildable.openness import (
     release_failures,
 )
 from rebuildable.rebuildability import assess as assess_rebuildability
+from rebuildable.sections import (
+    LicenceCount,
+    MofVerdict,
+    OpenSourceVerdict,
+    RebuildabilityVerdict,
+    UpstreamVerdict,
+    Verdict,
+    Verdicts,
+)
 from rebuildable.state import declare
 from rebuildable.upstream import ResolvedUpstream
 
@@ -57,62 +65,69 @@ def check(ctx: Context) -> Iterator[Finding]:
     failures = release_failures(judged)
     require_open = "open-source" in required
     severity = Severity.ERROR if require_open else Severity.INFO
+    places = _upstream_ref_places(ctx) if any(i.upstream for i in failures) else {}
     for item in failures:
         yield finding("openness.not-open", describe_failure(item), severity=severity,
                       artifact=item.ref, upstream=item.upstream,
-                      location=_where(ctx, item), data=item.to_dict())
+                      location=_where(ctx, item, places), data=item.to_dict())
 
     open_ok = not failures
-    reasons = [describe_failure(i) for i in failures[:MAX_REASONS]]
-    if len(failures) > MAX_REASONS:
-        reasons.append(f"... and {len(failures) - MAX_REASONS} more")
-    if open_ok:
-        reasons = [f"all {sum(1 for i in judged.values() if i.upstream is None)} artifacts, and "
-                   f"the {len(consumed)} upstream artifact(s) the steps consume, are under "
-                   "open licences"]
-    verdicts: dict[str, Any] = {
-        "intact": _verdict(ctx, INTACT_PREFIXES, exclude=()),
-        "complete": _verdict(ctx, COMPLETE_PREFIXES, exclude=INTACT_PREFIXES),
-        "open-source": {
-            "ok": open_ok, "required": require_open, "reasons": reasons,
-            "license-data": f"SPDX License List {license_data().version}",
+    reasons = _open_source_reasons(judged, failures, len(consumed))
+    verdicts = Verdicts(
+        intact=_verdict(ctx, INTACT_PREFIXES, exclude=()),
+        complete=_verdict(ctx, COMPLETE_PREFIXES, exclude=INTACT_PREFIXES),
+        open_source=OpenSourceVerdict(
+            open_ok, require_open, reasons, f"SPDX License List {license_data().version}",
             # Only what is not fully open, and every upstream artifact consumed: a
             # 100,000-shard dataset under one licence needs one line, not 100,000.
-            "artifacts": {ref: item.to_dict() for ref, item in judged.items()
-                          if item.upstream is not None or not item.own.open
-                          or item.effective is not OpennessStatus.OPEN},
-            "licences": _licence_summary(judged),
-        },
-        "upstream": {ident: _upstream_summary(u) for ident, u in upstreams.items()},
-    }
+            artifacts={ref: item for ref, item in judged.items()
+                       if item.upstream is not None or not item.own.open
+                       or item.effective is not OpennessStatus.OPEN},
+            licences=_licence_summary(judged)),
+        upstream={ident: _upstream_summary(u) for ident, u in upstreams.items()},
+    )
     closure = ctx.state.closure
     if closure is not None:
-        complete = verdicts["complete"]
-        yield summary_finding(closure, len(ctx.manifest.steps), complete["ok"],
-                              complete["reasons"])
+        complete = verdicts.complete
+        yield summary_finding(closure, len(ctx.manifest.steps), complete.ok,
+                              complete.reasons)
     yield finding("openness.verdict",
                   ("the release is open source: " if open_ok else
                    "the release is not open source: ") + "; ".join(reasons[:3])
                   + (" ..." if len(reasons) > 3 else ""),
                   data={"ok": open_ok})
     if set(ctx.manifest.effective_profiles) & MODEL_PROFILES:
-        mof = mof_assessment(ctx.manifest)
-        verdicts["mof"] = mof
-        verdicts["osaid"] = osaid_assessment(ctx.manifest)
-        rebuildable = assess_rebuildability(ctx.manifest)
-        verdicts["rebuildable"] = rebuildable
-        yield finding("openness.rebuildable",
-                      f"the model can be rebuilt {rebuildable['words']}: "
-                      + "; ".join(rebuildable["reasons"][:3]),
-                      data={"mode": rebuildable["mode"]})
-        stands = (f"meets MOF {mof['name']}" if mof["name"] else "meets no MOF class yet")
-        needs = (f"; for {mof['next']} it lacks (present and open): "
-                 + ", ".join(mof["missing-for-next"])) if mof["next"] else ""
-        yield finding("openness.mof", f"the release {stands}{needs}",
-                      data={"class": mof["class"]})
-    else:
-        verdicts["mof"] = {"class": None, "applicable": False, "components": {}}
-    ctx.sections["verdicts"] = verdicts
+        yield from _model_verdicts(ctx, verdicts)
+    ctx.sections[Verdicts.NAME] = verdicts
+
+
+def _open_source_reasons(judged: Mapping[str, ArtifactOpenness],
+                         failures: Sequence[ArtifactOpenness], consumed: int) -> list[str]:
+    """Why the release is not open source (the first few failures), or why it is."""
+    if not failures:
+        own = sum(1 for i in judged.values() if i.upstream is None)
+        return [f"all {own} artifacts, and the {consumed} upstream artifact(s) the steps "
+                "consume, are under open licences"]
+    reasons = [describe_failure(i) for i in failures[:MAX_REASONS]]
+    if len(failures) > MAX_REASONS:
+        reasons.append(f"... and {len(failures) - MAX_REASONS} more")
+    return reasons
+
+
+def _model_verdicts(ctx: Context, verdicts: Verdicts) -> Iterator[Finding]:
+    """A model's MOF class, OSAID view and rebuildability, into ``verdicts``."""
+    mof = verdicts.mof = MofVerdict.from_assessment(mof_assessment(ctx.manifest))
+    verdicts.osaid = osaid_assessment(ctx.manifest)
+    rebuildable = RebuildabilityVerdict.from_assessment(assess_rebuildability(ctx.manifest))
+    verdicts.rebuildable = rebuildable
+    yield finding("openness.rebuildable",
+                  f"the model can be rebuilt {rebuildable.words}: "
+                  + "; ".join(rebuildable.reasons[:3]),
+                  data={"mode": rebuildable.mode})
+    stands = (f"meets MOF {mof.name}" if mof.name else "meets no MOF class yet")
+    needs = (f"; for {mof.next} it lacks (present and open): "
+             + ", ".join(mof.missing_for_next)) if mof.next else ""
+    yield finding("openness.mof", f"the release {stands}{needs}", data={"class": mof.klass})
 
 
 def _consumed_upstream(ctx: Context, upstreams: Mapping[str, ResolvedUpstream]
@@ -132,9 +147,9 @@ def _from_upstream(ref: str, up: str, name: str,
                    resolved: ResolvedUpstream | None) -> ArtifactOpenness | None:
     if resolved is None or resolved.report is None or resolved.manifest is None:
         return None
-    section = resolved.report.sections.get("verdicts", {})
-    entry = section.get("open-source", {}).get("artifacts", {}).get(name)
-    if not isinstance(entry, dict):
+    theirs = resolved.report.section(Verdicts)
+    entry = theirs.open_source.artifacts.get(name) if theirs is not None else None
+    if entry is None:
         art = resolved.artifact(name)
         if art is None:
             return None
@@ -142,12 +157,11 @@ def _from_upstream(ref: str, up: str, name: str,
         own = classify(lic, policy_for_kind(art.kind))
         return ArtifactOpenness(ref, _upstream_name(resolved, art.name), art.kind, lic, own,
                                 own.status, upstream=up)
-    own = Judgement(OpennessStatus(entry.get("status", "unknown")), tuple(entry.get("reasons", ())))
-    because = [f"{up}/{b}" if ":" in b else f"{up}:{b}" for b in entry.get("because", ())]
-    return ArtifactOpenness(ref, _upstream_name(resolved, str(entry.get("name"))),
-                            entry.get("kind"), entry.get("license"), own,
-                            OpennessStatus(entry.get("effective", own.status.value)), because,
-                            upstream=up)
+    # its status and reasons only: what the upstream's report says of it
+    own = Judgement(entry.own.status, entry.own.reasons)
+    because = [f"{up}/{b}" if ":" in b else f"{up}:{b}" for b in entry.because]
+    return ArtifactOpenness(ref, _upstream_name(resolved, entry.name), entry.kind,
+                            entry.license, own, entry.effective, because, upstream=up)
 
 
 def _upstream_name(resolved: ResolvedUpstream, name: str) -> str:
@@ -164,15 +178,22 @@ def _upstream_name(resolved: ResolvedUpstream, name: str) -> str:
     return posixpath.join(folder, name) if folder else name
 
 
-def _where(ctx: Context, item: ArtifactOpenness) -> Location | None:
+def _upstream_ref_places(ctx: Context) -> dict[str, str]:
+    """Each step input or environment ref -> the pointer of its first mention (built once:
+    a release may consume thousands of upstream artifacts)."""
+    places: dict[str, str] = {}
+    for step in ctx.manifest.steps:
+        for i, ref in enumerate(step.inputs):
+            places.setdefault(ref, f"{step.pointer}/inputs/{i}")
+        if step.environment is not None:
+            places.setdefault(step.environment, f"{step.pointer}/environment")
+    return places
+
+
+def _where(ctx: Context, item: ArtifactOpenness, places: Mapping[str, str]) -> Location | None:
     if item.upstream is not None:
-        for step in ctx.manifest.steps:
-            for i, ref in enumerate(step.inputs):
-                if ref == item.ref:
-                    return ctx.locate(f"{step.pointer}/inputs/{i}")
-            if step.environment == item.ref:
-                return ctx.locate(f"{step.pointer}/environment")
-        return None
+        pointer = places.get(item.ref)
+        return ctx.locate(pointer) if pointer is not None else None
     art = ctx.manifest.artifact_index().get(item.ref)
     if art is None:
         return None
@@ -181,38 +202,37 @@ def _where(ctx: Context, item: ArtifactOpenness) -> Location | None:
     return ctx.locate("/license") if ctx.manifest.license is not None else ctx.locate(art.pointer)
 
 
-def _verdict(ctx: Context, prefixes: tuple[str, ...], exclude: tuple[str, ...]) -> dict[str, Any]:
+def _verdict(ctx: Context, prefixes: tuple[str, ...], exclude: tuple[str, ...]) -> Verdict:
     errors = [f for f in ctx.findings
               if f.severity is Severity.ERROR and f.code.startswith(prefixes)
               and not f.code.startswith(exclude)]
     reasons = [f"{f.code}: {f.message}" for f in errors[:MAX_REASONS]]
     if len(errors) > MAX_REASONS:
         reasons.append(f"... and {len(errors) - MAX_REASONS} more")
-    return {"ok": not errors, "reasons": reasons}
+    return Verdict(not errors, reasons)
 
 
-def _licence_summary(judged: Mapping[str, ArtifactOpenness]) -> dict[str, Any]:
+def _licence_summary(judged: Mapping[str, ArtifactOpenness]) -> dict[str, LicenceCount]:
     """Each distinct licence expression of the release's own artifacts: its judgement
     and how many artifacts carry it."""
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, LicenceCount] = {}
     for item in judged.values():
         if item.upstream is not None:
             continue
         key = item.license if item.license is not None else "(none)"
         entry = out.get(key)
         if entry is None:
-            entry = out[key] = {"status": item.own.status.value, "count": 0}
-        entry["count"] += 1
+            entry = out[key] = LicenceCount(item.own.status.value, 0)
+        entry.count += 1
     return out
 
 
-def _upstream_summary(u: ResolvedUpstream) -> dict[str, Any]:
-    out: dict[str, Any] = {"status": u.status.value, "source": u.source, "sha256": u.sha256}
+def _upstream_summary(u: ResolvedUpstream) -> UpstreamVerdict:
+    out = UpstreamVerdict(u.status.value, u.source, u.sha256)
     if u.manifest is not None:
-        out["name"] = u.manifest.name
-        out["version"] = u.manifest.version
+        out.release = (u.manifest.name, u.manifest.version)
     if u.report is not None:
-        out["counts"] = u.report.counts
-        os_verdict = u.report.sections.get("verdicts", {}).get("open-source", {})
-        out["open-source"] = os_verdict.get("ok")
+        out.counts = u.report.counts
+        theirs = u.report.section(Verdicts)
+        out.open_source = theirs.open_source.ok if theirs is not None else None
     return out

@@ -11,7 +11,7 @@ from rebuildable.state import declare
 from rebuildable.suggest import closest
 
 
-@declare(needs=["upstream"], uses=["formats", "hashes"],
+@declare(needs=["upstream"], uses=["formats", "hashes", "c2pa_parents"],
          provides=["profiles", "profile_sniffing"])
 def check(ctx: Context) -> Iterator[Finding]:
     m = ctx.manifest

@@ -10,7 +10,7 @@ from rebuildable.context import Context
 from rebuildable.findings import Finding, finding
 from rebuildable.graph import StepGraph
 from rebuildable.load import join_pointer
-from rebuildable.model import Step, split_ref
+from rebuildable.model import Manifest, Step, split_ref
 from rebuildable.state import declare
 from rebuildable.suggest import closest
 
@@ -25,8 +25,9 @@ def check(ctx: Context) -> Iterator[Finding]:
     artifacts = m.artifact_index()
     upstreams = {u.id for u in m.upstream}
     graph = StepGraph(m)
+    suggest = _Suggestions(m)
     for step in m.steps:
-        yield from _step_refs(ctx, step, artifacts.keys(), upstreams)
+        yield from _step_refs(ctx, step, artifacts.keys(), upstreams, suggest)
         for i, out in enumerate(step.outputs):
             first = graph.producers[out]
             if first.id != step.id:
@@ -41,24 +42,41 @@ def check(ctx: Context) -> Iterator[Finding]:
     yield from _cycles(ctx, graph)
 
 
-def _meant(ctx: Context, ref: str) -> str:
-    """``; did you mean 'train-code'?`` when ``ref`` is an artifact's path (steps name
-    artifacts by id) or a near miss of an id; empty otherwise."""
-    by_place = {a.path or a.uri: a.id for a in ctx.manifest.artifacts if a.path or a.uri}
-    ident = by_place.get(ref) or by_place.get(ref.removeprefix("./"))
-    if ident is not None:
-        return f" (it is the path of artifact {ident!r})"
-    meant = closest(ref, [a.id for a in ctx.manifest.artifacts])
-    return f"; did you mean {meant!r}?" if meant is not None else ""
+class _Suggestions:
+    """What a dangling reference was perhaps meant to be, built once per manifest and
+    memoised per reference: a manifest may have 100,000 artifacts and many dangling refs."""
 
+    def __init__(self, manifest: Manifest) -> None:
+        self._manifest = manifest
+        self._by_place: dict[str, str] | None = None
+        self._memo: dict[str, str] = {}
 
-def _hint(ctx: Context, ref: str) -> str | None:
-    said = _meant(ctx, ref)
-    if said.startswith(" (it is the path"):
-        ident = said.split("'")[1]
-        return (f"Steps name artifacts by id, not by path: write {ident!r}. "
-                "(Each artifact's id is its 'id:' field.)")
-    return None
+    def meant(self, ref: str) -> str:
+        """``; did you mean 'train-code'?`` when ``ref`` is an artifact's path (steps name
+        artifacts by id) or a near miss of an id; empty otherwise."""
+        said = self._memo.get(ref)
+        if said is None:
+            said = self._memo[ref] = self._compute(ref)
+        return said
+
+    def _compute(self, ref: str) -> str:
+        by_place = self._by_place
+        if by_place is None:
+            by_place = self._by_place = {a.path or a.uri or "": a.id
+                                         for a in self._manifest.artifacts if a.path or a.uri}
+        ident = by_place.get(ref) or by_place.get(ref.removeprefix("./"))
+        if ident is not None:
+            return f" (it is the path of artifact {ident!r})"
+        meant = closest(ref, self._manifest.artifact_index().keys())
+        return f"; did you mean {meant!r}?" if meant is not None else ""
+
+    def hint(self, ref: str) -> str | None:
+        said = self.meant(ref)
+        if said.startswith(" (it is the path"):
+            ident = said.split("'")[1]
+            return (f"Steps name artifacts by id, not by path: write {ident!r}. "
+                    "(Each artifact's id is its 'id:' field.)")
+        return None
 
 
 def _duplicates(ctx: Context, what: str, items: Sequence[tuple[str, str]]) -> Iterator[Finding]:
@@ -80,9 +98,20 @@ def _duplicates(ctx: Context, what: str, items: Sequence[tuple[str, str]]) -> It
 
 
 def _step_refs(
-    ctx: Context, step: Step, artifacts: object, upstreams: set[str]
+    ctx: Context, step: Step, artifacts: object, upstreams: set[str], suggest: _Suggestions
 ) -> Iterator[Finding]:
     known = artifacts  # a KeysView; membership is all we need
+    yield from _input_refs(ctx, step, known, upstreams, suggest)
+    declared = step.outputs if step.declared_outputs is None else step.declared_outputs
+    yield from _output_refs(ctx, step, known, declared, suggest)
+    yield from _environment_ref(ctx, step, known, upstreams, suggest)
+    yield from _replay_refs(ctx, step, declared)
+    yield from _equivalence_refs(ctx, step)
+
+
+def _input_refs(
+    ctx: Context, step: Step, known: object, upstreams: set[str], suggest: _Suggestions
+) -> Iterator[Finding]:
     seen: set[str] = set()
     outputs = set(step.outputs)
     for i, ref in enumerate(step.inputs):
@@ -109,10 +138,10 @@ def _step_refs(
         if name not in known:  # type: ignore[operator]
             yield finding(
                 "refs.dangling-input",
-                f"step {step.id!r} input {ref!r} names no artifact{_meant(ctx, ref)}",
+                f"step {step.id!r} input {ref!r} names no artifact{suggest.meant(ref)}",
                 step=step.id,
                 location=ctx.locate(pointer),
-                hint=_hint(ctx, ref),
+                hint=suggest.hint(ref),
             )
         elif name in outputs:
             yield finding(
@@ -122,8 +151,12 @@ def _step_refs(
                 artifact=name,
                 location=ctx.locate(pointer),
             )
+
+
+def _output_refs(
+    ctx: Context, step: Step, known: object, declared: Sequence[str], suggest: _Suggestions
+) -> Iterator[Finding]:
     seen_out: set[str] = set()
-    declared = step.outputs if step.declared_outputs is None else step.declared_outputs
     made = [(ref, f"{step.pointer}/outputs/{i}") for i, ref in enumerate(declared)]
     made += [(ref, f"{step.pointer}/checkpoints/{i}") for i, ref in enumerate(step.checkpoints)
              if ref not in declared]
@@ -146,33 +179,42 @@ def _step_refs(
         elif ref not in known:  # type: ignore[operator]
             yield finding(
                 "refs.dangling-output",
-                f"step {step.id!r} output {ref!r} names no artifact{_meant(ctx, ref)}",
+                f"step {step.id!r} output {ref!r} names no artifact{suggest.meant(ref)}",
                 step=step.id,
                 location=ctx.locate(pointer),
-                hint=_hint(ctx, ref),
+                hint=suggest.hint(ref),
             )
+
+
+def _environment_ref(
+    ctx: Context, step: Step, known: object, upstreams: set[str], suggest: _Suggestions
+) -> Iterator[Finding]:
     env = step.environment
-    if env is not None:
-        upstream, name = split_ref(env)
-        pointer = f"{step.pointer}/environment"
-        if upstream is not None:
-            if upstream not in upstreams:
-                yield finding(
-                    "refs.unknown-upstream",
-                    f"step {step.id!r} environment {env!r} names no declared upstream",
-                    step=step.id,
-                    upstream=upstream,
-                    location=ctx.locate(pointer),
-                )
-        elif name not in known:  # type: ignore[operator]
+    if env is None:
+        return
+    upstream, name = split_ref(env)
+    pointer = f"{step.pointer}/environment"
+    if upstream is not None:
+        if upstream not in upstreams:
             yield finding(
-                "refs.dangling-environment",
-                f"step {step.id!r} environment {env!r} names no artifact{_meant(ctx, env)}",
+                "refs.unknown-upstream",
+                f"step {step.id!r} environment {env!r} names no declared upstream",
                 step=step.id,
+                upstream=upstream,
                 location=ctx.locate(pointer),
-                hint=_hint(ctx, env),
             )
-    yield from _replay_refs(ctx, step, declared)
+    elif name not in known:  # type: ignore[operator]
+        yield finding(
+            "refs.dangling-environment",
+            f"step {step.id!r} environment {env!r} names no artifact{suggest.meant(env)}",
+            step=step.id,
+            location=ctx.locate(pointer),
+            hint=suggest.hint(env),
+        )
+
+
+def _equivalence_refs(ctx: Context, step: Step) -> Iterator[Finding]:
+    outputs = set(step.outputs)
     for key in step.equivalence:
         if key not in outputs:
             yield finding(

@@ -15,6 +15,7 @@ from rebuildable.context import Context
 from rebuildable.errors import MemberError
 from rebuildable.findings import Finding, Location, finding
 from rebuildable.model import envelope_path
+from rebuildable.sections import Signatures
 from rebuildable.state import declare
 
 
@@ -33,7 +34,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             pass
     except (MemberError, OSError):
         return
-    ctx.sections["signatures"] = {"envelope": path, "verified": False, "checked": False}
+    ctx.sections[Signatures.NAME] = Signatures(path, checked=False)
     yield finding("sig.not-checked",
                   f"{path} is present, but no trusted keys were given: its signatures were "
                   "not checked", location=Location(path))

@@ -40,6 +40,8 @@ DEBUG_ENV = "REBUILDABLE_DEBUG"
 #: knows options by their API names, only the command line knows its flags
 FLAGS = {
     "algorithms": "--alg",
+    "cache_dir": "--cache-dir",
+    "detail": "--detail",
     "fetch": "--fetch",
     "force": "--force",
     "inputs_dirs": "--inputs-dir",

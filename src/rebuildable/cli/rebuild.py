@@ -90,7 +90,7 @@ def command(*, release: str, fmt: str, strict: bool, timeout: float, step: str |
             max_output_size=max_output_size, sample=sample, seed=seed, wheels=wheels,
             allow_network_for_environment=allow_network)
         report = api.rebuild(release, options)
-    section = report.sections.get("rebuild") or {}
-    if keep and section.get("work_dir"):
-        note(f"work folders kept in {section['work_dir']}")
+    section = report.section(api.RebuildSection)
+    if keep and section is not None and section.work_dir:
+        note(f"work folders kept in {section.work_dir}")
     finish(report, fmt, no_color=no_color, target=release)

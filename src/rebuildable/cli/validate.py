@@ -62,6 +62,17 @@ REQUIREMENTS = api.requirements()
 @click.option("--dask", "dask", default=None, metavar="ADDRESS",
               help="Fetch and hash external artifacts as tasks on this Dask scheduler "
                    "(tcp://host:port); implies --fetch.")
+@click.option("--cache", "use_cache", is_flag=True,
+              help="Re-use the digests of files unchanged (device, inode, size, mtime, "
+                   "ctime) since a previous run with --cache; kept in the user's cache "
+                   "folder ($XDG_CACHE_HOME or ~/.cache, then rebuildable/).")
+@click.option("--cache-dir", "cache_dir", metavar="DIR", default=None,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Like --cache, with the cache kept in DIR.")
+@click.option("--detail", is_flag=True,
+              help="Report every finding and every per-artifact entry; by default infos "
+                   "that repeat more than 20 times are folded into one, with a count "
+                   "and examples, and per-artifact sections list 100 entries.")
 @workers_option
 @no_color_option
 @click.option("-q", "--quiet", is_flag=True,
@@ -70,7 +81,9 @@ def command(*, release: str, fmt: str, strict: bool, keys: tuple[bytes, ...],
             threshold: int | None, trust: Path | None, identity: str | None,
             issuer: str | None, sigstore_instance: str, require: tuple[str, ...],
             upstream_dirs: tuple[Path, ...], registry: str | None, fetch: bool,
-            fetch_concurrency: int, fetch_retries: int, dask: str | None, workers: int,
+            fetch_concurrency: int, fetch_retries: int, dask: str | None, use_cache: bool,
+            cache_dir: Path | None, detail: bool,
+            workers: int,
             no_color: bool, quiet: bool) -> None:
     """Check that RELEASE (folder, manifest or archive; - reads an archive from standard
     input; default .) is complete and intact.
@@ -93,14 +106,15 @@ def command(*, release: str, fmt: str, strict: bool, keys: tuple[bytes, ...],
     except api.UsageError as exc:
         fail(str(exc))
     with progress_for(fmt) as progress:
-        options = api.Options(strict=strict, workers=workers, progress=progress,
+        options = api.Options(strict=strict, workers=workers, progress=progress, detail=detail,
                           upstream_dirs=tuple(upstream_dirs), keys=keys, threshold=threshold,
                           trust=trust, require=frozenset(require), identity=identity,
                           issuer=issuer, sigstore_instance=sigstore_instance,
                           fetch=fetch or bool(dask),
                           fetch_options=api.FetchOptions(concurrency=fetch_concurrency,
                                                          retries=fetch_retries),
-                          dask=dask, upstream_resolver=resolver)
+                          dask=dask, upstream_resolver=resolver,
+                          cache_dir=cache_dir or (api.default_cache_dir() if use_cache else None))
         target: str | BinaryIO = sys.stdin.buffer if release == "-" else release
         report = api.validate(target, options)
     if quiet and fmt == "text" and report.ok:

@@ -53,6 +53,7 @@ __all__ = [
     "FormatInfo",
     "editor_of",
     "sniff",
+    "sniff_open",
     "sniff_path",
 ]
 
@@ -78,6 +79,17 @@ def sniff(open_member: Callable[[], BinaryIO], name: str, size: int) -> FormatIn
     try:
         with fh:
             return _sniff_stream(fh, name, size)
+    except OSError as exc:
+        return FormatInfo(notes=[f"could not be read: {exc.strerror or exc}"])
+    except Exception as exc:  # a release's member stream may raise its own errors
+        return FormatInfo(notes=[f"could not be read: {exc}"])
+
+
+def sniff_open(name: str, fh: BinaryIO, size: int) -> FormatInfo:
+    """Like :func:`sniff`, on a stream its caller opened and keeps open (the hashing pass
+    hands each member over before closing it). Never raises for bad bytes or I/O errors."""
+    try:
+        return _sniff_stream(fh, name, size)
     except OSError as exc:
         return FormatInfo(notes=[f"could not be read: {exc.strerror or exc}"])
     except Exception as exc:  # a release's member stream may raise its own errors

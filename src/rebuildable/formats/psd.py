@@ -45,22 +45,7 @@ def sniff(src: Source, head: bytes, name: str) -> FormatInfo:
     problems: list[str] = []
     warnings: list[str] = []
     try:
-        if cur.read(6, "reserved bytes") != b"\0" * 6:
-            warnings.append("reserved header bytes are not zero")
-        details["channels"] = cur.u16("channel count")
-        details["height"] = cur.u32("height")
-        details["width"] = cur.u32("width")
-        details["depth"] = cur.u16("bit depth")
-        mode = cur.u16("colour mode")
-        details["color_mode"] = COLOR_MODES.get(mode, f"unknown-{mode}")
-        if not 1 <= details["channels"] <= 56:
-            problems.append(f"channel count {details['channels']} is outside 1..56")
-        if details["depth"] not in (1, 8, 16, 32):
-            problems.append(f"bit depth {details['depth']} is not 1, 8, 16 or 32")
-        limit = 300_000 if wide else 30_000
-        for dim in ("width", "height"):
-            if not 1 <= details[dim] <= limit:
-                problems.append(f"{dim} {details[dim]} is outside 1..{limit}")
+        _header(cur, wide, details, problems, warnings)
         cur.skip(cur.u32("colour mode data length"), "colour mode data")
         resources_len = cur.u32("image resources length")
         res_start = cur.pos
@@ -94,6 +79,27 @@ def sniff(src: Source, head: bytes, name: str) -> FormatInfo:
                           problems=problems, warnings=warnings)
     return FormatInfo(format=fmt, family=FAMILY, layered=True, layers=layers, details=details,
                       problems=problems, warnings=warnings)
+
+
+def _header(cur: Cursor, wide: bool, details: dict[str, Any], problems: list[str],
+            warnings: list[str]) -> None:
+    """The rest of the file header: channels, size, depth and colour mode, in bounds."""
+    if cur.read(6, "reserved bytes") != b"\0" * 6:
+        warnings.append("reserved header bytes are not zero")
+    details["channels"] = cur.u16("channel count")
+    details["height"] = cur.u32("height")
+    details["width"] = cur.u32("width")
+    details["depth"] = cur.u16("bit depth")
+    mode = cur.u16("colour mode")
+    details["color_mode"] = COLOR_MODES.get(mode, f"unknown-{mode}")
+    if not 1 <= details["channels"] <= 56:
+        problems.append(f"channel count {details['channels']} is outside 1..56")
+    if details["depth"] not in (1, 8, 16, 32):
+        problems.append(f"bit depth {details['depth']} is not 1, 8, 16 or 32")
+    limit = 300_000 if wide else 30_000
+    for dim in ("width", "height"):
+        if not 1 <= details[dim] <= limit:
+            problems.append(f"{dim} {details[dim]} is outside 1..{limit}")
 
 
 def _composite_short(src: Source, cur: Cursor, compression: int, details: dict[str, Any],

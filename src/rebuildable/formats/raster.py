@@ -6,6 +6,10 @@ A PNG or JPEG exported from Photoshop, GIMP or Krita often says so: PNG ``tEXt``
 ``xmp:CreatorTool`` or the ``photoshop:`` namespace, JPEG APP13 "Photoshop 3.0" image
 resource blocks, Exif ``Software``. ``details["editor"]`` names the editor found
 ("photoshop", "gimp", "krita", "mypaint", ...); ``details["software"]`` keeps the text.
+
+``details["c2pa"]`` is True when the file embeds a C2PA manifest store (PNG ``caBX``
+chunk, JPEG APP11 JUMBF segment, WebP ``C2PA`` chunk): the C2PA check reads those files,
+and only those, with the optional c2pa library (spec/c2pa.md).
 """
 
 from __future__ import annotations
@@ -136,6 +140,9 @@ def _png(src: Source) -> FormatInfo:
             elif ctype == b"acTL":
                 details["animated"] = True
                 cur.skip(length, "chunk data")
+            elif ctype == b"caBX":  # C2PA's JUMBF manifest store (C2PA 2.x, A.3.3)
+                details["c2pa"] = True
+                cur.skip(length, "chunk data")
             else:
                 cur.skip(length, "chunk data")
             cur.skip(4, "chunk CRC")
@@ -218,6 +225,9 @@ def _jpeg(src: Source) -> FormatInfo:
                 break
             elif code == 0xE1 and length - 2 <= _TEXT_CAP:
                 _jpeg_app1(cur.read(length - 2, "APP1"), details)
+            elif code == 0xEB and length >= 18:
+                _jpeg_app11(cur.read(min(length - 2, 64), "APP11"), details)
+                cur.skip(length - 2 - min(length - 2, 64), "APP11")
             elif code == 0xED and length - 2 <= _TEXT_CAP:
                 data = cur.read(length - 2, "APP13")
                 if data.startswith(b"Photoshop 3.0\0"):
@@ -235,6 +245,13 @@ def _jpeg(src: Source) -> FormatInfo:
     except FormatError as exc:
         problems.append(str(exc))
     return _result("jpeg", details, problems)
+
+
+def _jpeg_app11(data: bytes, details: dict[str, Any]) -> None:
+    """JPEG XT's JUMBF boxes (ISO 19566-5): "JP", box instance, sequence number, then a
+    ``jumb`` superbox whose description box is labelled ``c2pa`` for a manifest store."""
+    if data.startswith(b"JP") and data[12:16] == b"jumb" and b"c2pa" in data[16:]:
+        details["c2pa"] = True
 
 
 def _jpeg_app1(data: bytes, details: dict[str, Any]) -> None:
@@ -313,6 +330,8 @@ def _webp(src: Source) -> FormatInfo:
                 details["width"] = (bits & 0x3FFF) + 1
                 details["height"] = ((bits >> 14) & 0x3FFF) + 1
                 details["lossless"] = True
+            elif ctype == b"C2PA":
+                details["c2pa"] = True
             elif ctype == b"XMP " and length <= _TEXT_CAP:
                 xmp = cur.read(length, "XMP")
                 details["xmp"] = True

@@ -139,38 +139,10 @@ def _gguf(src: Source) -> FormatInfo:
         details.update(tensors=n_tensors, kv=n_kv)
         if n_tensors > 10_000_000 or n_kv > 10_000_000:
             raise FormatError(f"implausible counts: {n_tensors} tensors, {n_kv} key/values")
-        alignment = 32
-        for index in range(n_kv):
-            key = _gguf_string(cur, wide, f"key {index}")
-            vtype = cur.u32(f"type of {key!r}")
-            value = _gguf_value(cur, vtype, wide, key)
-            if key == "general.architecture" and isinstance(value, str):
-                details["architecture"] = value[:100]
-            elif key == "general.name" and isinstance(value, str):
-                details["name"] = value[:200]
-            elif key == "general.alignment":
-                if not isinstance(value, int) or value <= 0 or value & (value - 1):
-                    raise FormatError(f"general.alignment {value!r} is not a power of two")
-                alignment = value
+        alignment = _gguf_metadata(cur, wide, n_kv, details)
         types: Counter[str] = Counter()
-        tensors: list[tuple[str, int, int]] = []
-        for index in range(n_tensors):
-            tname = _gguf_string(cur, wide, f"tensor {index} name")
-            n_dims = cur.u32(f"tensor {tname!r} dimension count")
-            if n_dims > 8:
-                raise FormatError(f"tensor {tname!r} has {n_dims} dimensions")
-            dims = [cur.u64("dimension") if wide else cur.u32("dimension") for _ in range(n_dims)]
-            ttype = cur.u32(f"tensor {tname!r} type")
-            offset = cur.u64(f"tensor {tname!r} offset")
-            types[str(ttype)] += 1
-            if offset % alignment:
-                problems.append(f"tensor {tname!r} offset {offset} is not aligned to {alignment}")
-            nbytes = -1
-            if ttype in _GGML_TYPES:
-                block, per = _GGML_TYPES[ttype]
-                count = math.prod(dims)
-                nbytes = (count + block - 1) // block * per
-            tensors.append((tname, offset, nbytes))
+        tensors = [_gguf_tensor(cur, wide, index, alignment, types=types, problems=problems)
+                   for index in range(n_tensors)]
         data_start = cur.pos + (-cur.pos) % alignment if n_tensors else cur.pos
         details["data_offset"] = data_start
         details["ggml_types"] = dict(sorted(types.items()))
@@ -187,6 +159,44 @@ def _gguf(src: Source) -> FormatInfo:
         return FormatInfo(format="gguf", family=FAMILY, details=details, problems=problems,
                           notes=[f"not fully checked: {exc}"])
     return FormatInfo(format="gguf", family=FAMILY, details=details, problems=problems)
+
+
+def _gguf_metadata(cur: Cursor, wide: bool, n_kv: int, details: dict[str, Any]) -> int:
+    """Read the key/value pairs; note the architecture and name; the data alignment."""
+    alignment = 32
+    for index in range(n_kv):
+        key = _gguf_string(cur, wide, f"key {index}")
+        vtype = cur.u32(f"type of {key!r}")
+        value = _gguf_value(cur, vtype, wide, key)
+        if key == "general.architecture" and isinstance(value, str):
+            details["architecture"] = value[:100]
+        elif key == "general.name" and isinstance(value, str):
+            details["name"] = value[:200]
+        elif key == "general.alignment":
+            if not isinstance(value, int) or value <= 0 or value & (value - 1):
+                raise FormatError(f"general.alignment {value!r} is not a power of two")
+            alignment = value
+    return alignment
+
+
+def _gguf_tensor(cur: Cursor, wide: bool, index: int, alignment: int, *,
+                 types: Counter[str], problems: list[str]) -> tuple[str, int, int]:
+    """One tensor's info: its name, data offset and size in bytes (-1: unknown type)."""
+    tname = _gguf_string(cur, wide, f"tensor {index} name")
+    n_dims = cur.u32(f"tensor {tname!r} dimension count")
+    if n_dims > 8:
+        raise FormatError(f"tensor {tname!r} has {n_dims} dimensions")
+    dims = [cur.u64("dimension") if wide else cur.u32("dimension") for _ in range(n_dims)]
+    ttype = cur.u32(f"tensor {tname!r} type")
+    offset = cur.u64(f"tensor {tname!r} offset")
+    types[str(ttype)] += 1
+    if offset % alignment:
+        problems.append(f"tensor {tname!r} offset {offset} is not aligned to {alignment}")
+    nbytes = -1
+    if ttype in _GGML_TYPES:
+        block, per = _GGML_TYPES[ttype]
+        nbytes = (math.prod(dims) + block - 1) // block * per
+    return tname, offset, nbytes
 
 
 _KEY = re.compile(r"[A-Za-z0-9_.\-]+")

@@ -78,27 +78,38 @@ def sniff(src: Source, head: bytes, name: str) -> FormatInfo:
                               problems=problems)
         wheel = [n for n in names if n.count("/") == 1 and n.endswith(".dist-info/WHEEL")]
         if wheel:
-            details["dist_info"] = wheel[0].split("/")[0]
-            text = _read(zf, zf.getinfo(wheel[0]), 64 * 1024).decode("utf-8", "replace")
-            for line in text.splitlines():
-                key, _, value = line.partition(":")
-                if key.strip() in ("Wheel-Version", "Root-Is-Purelib"):
-                    details[key.strip().lower().replace("-", "_")] = value.strip()
-            if "wheel_version" not in details:
-                problems.append(f"{wheel[0]} has no Wheel-Version")
-            return FormatInfo(format="wheel", family="binary", details=details,
-                              problems=problems)
-        if "META-INF/MANIFEST.MF" in names or any(n.endswith(".class") for n in names[:50]):
-            fmt = "apk" if "AndroidManifest.xml" in names else "jar"
-            return FormatInfo(format=fmt, family="binary", details=details, problems=problems)
-        if "[Content_Types].xml" in names:
-            return FormatInfo(format="ooxml", family="document", details=details,
-                              problems=problems)
-        if "keras_version" in names or ("config.json" in names
-                                        and "model.weights.h5" in names):
-            return FormatInfo(format="keras", family="weights", details=details,
-                              problems=problems)
-        return FormatInfo(format="zip", family="archive", details=details, problems=problems)
+            return _wheel(zf, wheel[0], details, problems)
+        return _by_member_names(names, details, problems)
+
+
+def _wheel(zf: zipfile.ZipFile, wheel: str, details: dict[str, Any],
+           problems: list[str]) -> FormatInfo:
+    """A wheel, by its ``*.dist-info/WHEEL`` file (``wheel``), which must say its version."""
+    details["dist_info"] = wheel.partition("/")[0]
+    text = _read(zf, zf.getinfo(wheel), 64 * 1024).decode("utf-8", "replace")
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("Wheel-Version", "Root-Is-Purelib"):
+            details[key.strip().lower().replace("-", "_")] = value.strip()
+    if "wheel_version" not in details:
+        problems.append(f"{wheel} has no Wheel-Version")
+    return FormatInfo(format="wheel", family="binary", details=details, problems=problems)
+
+
+def _by_member_names(names: list[str], details: dict[str, Any],
+                     problems: list[str]) -> FormatInfo:
+    """Java archives, Office documents and Keras models, told apart by the members they
+    hold; any other zip is just an archive."""
+    if "META-INF/MANIFEST.MF" in names or any(n.endswith(".class") for n in names[:50]):
+        fmt = "apk" if "AndroidManifest.xml" in names else "jar"
+        return FormatInfo(format=fmt, family="binary", details=details, problems=problems)
+    if "[Content_Types].xml" in names:
+        return FormatInfo(format="ooxml", family="document", details=details,
+                          problems=problems)
+    if "keras_version" in names or ("config.json" in names and "model.weights.h5" in names):
+        return FormatInfo(format="keras", family="weights", details=details,
+                          problems=problems)
+    return FormatInfo(format="zip", family="archive", details=details, problems=problems)
 
 
 class _Budgeted:

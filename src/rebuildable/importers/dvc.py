@@ -102,6 +102,33 @@ def _run(cmd: Any, wdir: str) -> str:
     return f"cd {shlex.quote(wdir)} && {text}" if wdir not in ("", ".") else text
 
 
+#: one stage: its name, its command, the files it reads and the files it makes
+_Plan = tuple[str, str, list[str], list[str]]
+
+
+def _plan_stage(stage: str, spec: dict[str, Any], wdir: str, files: _Files,
+                kinds: dict[str, str]) -> _Plan:
+    """A stage's files (deps, params files; outs, metrics, plots), folders expanded to
+    the files below them; params files are marked as ``config`` in ``kinds``."""
+    def rel(p: str) -> str | None:
+        return normalise_path(str(PurePosixPath(wdir, p)))
+
+    inputs: list[list[str]] = []
+    outputs: list[list[str]] = []
+    for path, _ in _entries(spec.get("deps")):
+        inputs.extend(files.expand(r) for r in [rel(path)] if r is not None)
+    for pfile in _params_files(spec.get("params")):
+        r = rel(pfile)
+        if r is not None:
+            kinds[r] = "config"
+            inputs.append([r])
+    for key in ("outs", "metrics", "plots"):
+        for path, _ in _entries(spec.get(key)):
+            outputs.extend(files.expand(r) for r in [rel(path)] if r is not None)
+    return (stage, _run(spec.get("cmd"), wdir), [p for group in inputs for p in group],
+            [p for group in outputs for p in group])
+
+
 def import_dvc(source: Path, root: Path, *, name: str, version: str | None = None,
                license: str | None = None) -> Imported:
     folder = source.parent
@@ -123,7 +150,7 @@ def import_dvc(source: Path, root: Path, *, name: str, version: str | None = Non
         root.resolve() else ""
     known: dict[str, dict[str, str]] = {}
     kinds: dict[str, str] = {}
-    plans: list[tuple[str, str, list[str], list[str]]] = []
+    plans: list[_Plan] = []
     for stage, spec in stages.items():
         if not isinstance(spec, dict):
             continue
@@ -132,24 +159,8 @@ def import_dvc(source: Path, root: Path, *, name: str, version: str | None = Non
                          "by hand")
             continue
         wdir = str(PurePosixPath(prefix, str(spec.get("wdir", "."))))
-        def rel(p: str, wdir: str = wdir) -> str | None:
-            return normalise_path(str(PurePosixPath(wdir, p)))
         known.update(_lock_digests(lock, stage, wdir))
-        inputs: list[list[str]] = []
-        outputs: list[list[str]] = []
-        for path, _ in _entries(spec.get("deps")):
-            inputs.extend(files.expand(r) for r in [rel(path)] if r is not None)
-        for pfile in _params_files(spec.get("params")):
-            r = rel(pfile)
-            if r is not None:
-                kinds[r] = "config"
-                inputs.append([r])
-        for key in ("outs", "metrics", "plots"):
-            for path, _ in _entries(spec.get(key)):
-                outputs.extend(files.expand(r) for r in [rel(path)] if r is not None)
-        plans.append((stage, _run(spec.get("cmd"), wdir),
-                      [p for group in inputs for p in group],
-                      [p for group in outputs for p in group]))
+        plans.append(_plan_stage(stage, spec, wdir, files, kinds))
     produced = {p for _, _, _, outs in plans for p in outs}
     every = list(dict.fromkeys([*(p for n in ("dvc.yaml", "dvc.lock")
                                   for p in [normalise_path(str(PurePosixPath(prefix, n)))]

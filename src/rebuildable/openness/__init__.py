@@ -8,7 +8,13 @@ places a model release in the MOF classes and the OSAID components.
 
 from __future__ import annotations
 
-from rebuildable.openness.frameworks import mof_assessment, osaid_assessment
+from rebuildable.openness.frameworks import (
+    MofComponent,
+    OsaidAssessment,
+    OsaidElement,
+    mof_assessment,
+    osaid_assessment,
+)
 from rebuildable.openness.licences import (
     CODE_KINDS,
     CODE_POLICY,
@@ -34,7 +40,10 @@ __all__ = [
     "ArtifactOpenness",
     "Judgement",
     "LicencePolicy",
+    "MofComponent",
     "OpennessStatus",
+    "OsaidAssessment",
+    "OsaidElement",
     "assess_artifacts",
     "classify",
     "describe_failure",

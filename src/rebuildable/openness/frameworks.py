@@ -4,12 +4,62 @@ Open Source AI Definition (OSAID) components, judged from kinds and licences."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from rebuildable.model import Manifest
 from rebuildable.openness.licences import CODE_POLICY, CONTENT_POLICY, LicencePolicy, classify
 
-__all__ = ["MOF_CLASS_NAMES", "MOF_COMPONENTS", "mof_assessment", "osaid_assessment"]
+__all__ = ["MOF_CLASS_NAMES", "MOF_COMPONENTS", "MofComponent", "OsaidAssessment",
+           "OsaidElement", "mof_assessment", "osaid_assessment"]
+
+
+@dataclass(frozen=True)
+class MofComponent:
+    """One MOF component: whether the release ships it, and all of it openly."""
+
+    title: str
+    #: the MOF class that asks for it: "I", "II" or "III"
+    klass: str
+    present: bool
+    open: bool
+    artifacts: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "class": self.klass, "present": self.present,
+                "open": self.open, "artifacts": list(self.artifacts)}
+
+
+@dataclass(frozen=True)
+class OsaidElement:
+    """One of the OSAID's preferred-form elements: shipped, and all of it openly."""
+
+    present: bool
+    open: bool
+    artifacts: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"present": self.present, "open": self.open, "artifacts": list(self.artifacts)}
+
+
+@dataclass(frozen=True)
+class OsaidAssessment:
+    """The OSI Open Source AI Definition view of a model release."""
+
+    data_information: OsaidElement
+    code: OsaidElement
+    parameters: OsaidElement
+    definition: str = "OSI Open Source AI Definition 1.0"
+
+    @property
+    def ok(self) -> bool:
+        return all(e.present and e.open
+                   for e in (self.data_information, self.code, self.parameters))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"definition": self.definition, "ok": self.ok,
+                "data-information": self.data_information.to_dict(),
+                "code": self.code.to_dict(), "parameters": self.parameters.to_dict()}
 
 
 #: (component, MOF title, class, kinds that provide it, policy); after the Model Openness
@@ -55,20 +105,18 @@ def mof_assessment(manifest: Manifest) -> dict[str, Any]:
     adapter); each component is open when every artifact providing it is open under the
     component's policy (code: OSI/FSF; the rest: also open data/content licences).
     """
-    components: dict[str, Any] = {}
+    components: dict[str, MofComponent] = {}
     for comp, title, klass, kinds, policy in MOF_COMPONENTS:
         arts = [a for a in manifest.artifacts if a.kind in kinds]
         judged = [classify(manifest.license_of(a), policy) for a in arts]
-        components[comp] = {
-            "title": title, "class": klass, "present": bool(arts),
-            "open": bool(arts) and all(j.open for j in judged),
-            "artifacts": [a.id for a in arts],
-        }
+        components[comp] = MofComponent(title, klass, present=bool(arts),
+                                        open=bool(arts) and all(j.open for j in judged),
+                                        artifacts=[a.id for a in arts])
     reached: str | None = None
     missing: dict[str, list[str]] = {}
     for klass in ("III", "II", "I"):
         lacking = [c for c, v in components.items()
-                   if v["class"] in _classes_up_to(klass) and not v["open"]]
+                   if v.klass in _classes_up_to(klass) and not v.open]
         if lacking:
             missing[klass] = lacking
             break
@@ -79,7 +127,7 @@ def mof_assessment(manifest: Manifest) -> dict[str, Any]:
         "class": MOF_CLASS_NAMES[reached].split(" (")[0] if reached else None,
         "name": MOF_CLASS_NAMES[reached] if reached else None,
         "next": MOF_CLASS_NAMES[next_class].split(" (")[0] if next_class else None,
-        "missing-for-next": [components[c]["title"] for c in missing.get(next_class or "", [])],
+        "missing-for-next": [components[c].title for c in missing.get(next_class or "", [])],
         "components": components,
     }
 
@@ -88,23 +136,19 @@ def _classes_up_to(klass: str) -> tuple[str, ...]:
     return {"III": ("III",), "II": ("III", "II"), "I": ("III", "II", "I")}[klass]
 
 
-def osaid_assessment(manifest: Manifest) -> dict[str, Any]:
+def osaid_assessment(manifest: Manifest) -> OsaidAssessment:
     """The OSI Open Source AI Definition 1.0's three preferred-form elements: data
     information (the data, or exact instructions to obtain it), code (training and data
     processing) and parameters, each present and open."""
-    def element(kinds: Iterable[str], policy: LicencePolicy) -> dict[str, Any]:
+    def element(kinds: Iterable[str], policy: LicencePolicy) -> OsaidElement:
         wanted = frozenset(kinds)
         arts = [a for a in manifest.artifacts if a.kind in wanted]
-        return {"present": bool(arts),
-                "open": bool(arts) and all(classify(manifest.license_of(a), policy).open
-                                           for a in arts),
-                "artifacts": [a.id for a in arts]}
+        return OsaidElement(present=bool(arts),
+                            open=bool(arts) and all(
+                                classify(manifest.license_of(a), policy).open for a in arts),
+                            artifacts=[a.id for a in arts])
 
-    out = {
-        "data-information": element(("dataset", "data-recipe", "data-card"), CONTENT_POLICY),
-        "code": element(("training-code", "data-processing-code", "inference-code"),
-                        CODE_POLICY),
-        "parameters": element(("weights", "adapter"), CONTENT_POLICY),
-    }
-    return {"definition": "OSI Open Source AI Definition 1.0",
-            "ok": all(v["present"] and v["open"] for v in out.values()), **out}
+    return OsaidAssessment(
+        data_information=element(("dataset", "data-recipe", "data-card"), CONTENT_POLICY),
+        code=element(("training-code", "data-processing-code", "inference-code"), CODE_POLICY),
+        parameters=element(("weights", "adapter"), CONTENT_POLICY))

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +15,7 @@ from rebuildable.findings import Finding, finding
 from rebuildable.graph import StepGraph
 from rebuildable.kinds import contradicted_family
 from rebuildable.model import Artifact, Manifest, Step, split_ref
+from rebuildable.profiles.python_commands import python_command
 
 #: families of formats, as :mod:`rebuildable.formats` names them
 BINARY, WEIGHTS, RASTER, LAYERED, VECTOR = (
@@ -51,7 +52,7 @@ class View:
 
     ctx: Context
     manifest: Manifest = field(init=False)
-    index: dict[str, Artifact] = field(init=False)
+    index: Mapping[str, Artifact] = field(init=False)
     graph: StepGraph = field(init=False)
     producers: dict[str, Step] = field(init=False)
     _sniffed: dict[str, Any] = field(default_factory=dict, init=False)
@@ -224,12 +225,42 @@ def rule(label: str, summary: str) -> Callable[[RuleFunc], Rule]:
     return wrap
 
 
-def environment_rule(label: str, what: str, families: frozenset[str]) -> Rule:
-    """SHOULD: a step that makes outputs of ``families`` names the environment it ran in."""
+def runs_python(step: Step) -> str | None:
+    """The command word by which the step's ``run`` or ``replay`` runs Python ([PY-1])."""
+    return python_command(step.run) or python_command(step.replay)
+
+
+@rule("PY-1", "a step that runs Python SHOULD name its environment")
+def python_environment(view: View, r: Rule) -> Iterator[Finding]:
+    for step in view.manifest.steps:
+        if step.environment:
+            continue
+        word = python_command(step.run)
+        field_name = "run"
+        if word is None:
+            word, field_name = python_command(step.replay), "replay"
+        if word is None:
+            continue
+        unnamed = [ref for ref in step.inputs if view.kind_of_ref(ref) == "environment"]
+        hint = (f"{', '.join(repr(u) for u in unnamed)} (kind environment) is only an input: "
+                "name it in the step's 'environment' so that a rebuild builds it first."
+                if unnamed else None)
+        yield finding("profile.python-without-environment",
+                      f"step {step.id!r} runs Python ({word!r} in its {field_name}) but names "
+                      "no environment: which interpreter and packages it needs is not pinned",
+                      step=step.id, location=view.at_step(step, field_name), hint=hint,
+                      data={"command": word})
+
+
+def environment_rule(label: str, what: str, families: frozenset[str], *,
+                     python_rule: bool = False) -> Rule:
+    """SHOULD: a step that makes outputs of ``families`` names the environment it ran in.
+    With ``python_rule`` (the profile also has [PY-1]), a step that runs Python is left
+    to [PY-1], whose warning says more."""
     def run(view: View, r: Rule) -> Iterator[Finding]:
         flagged: set[str] = set()
         for art, step in view.outputs():
-            if step.id in flagged or step.environment:
+            if step.id in flagged or step.environment or (python_rule and runs_python(step)):
                 continue
             if view.family(art) in families or art.kind in families:
                 flagged.add(step.id)

@@ -18,10 +18,17 @@ EDITABLE = frozenset({LAYERED, VECTOR})
 def raster_from_layered(view: View, r: Rule) -> Iterator[Finding]:
     for art, step in view.outputs():
         if view.family(art) == RASTER and not (view.closure_families(step) & EDITABLE):
+            parent = view.index.get((view.ctx.state.c2pa_parents or {}).get(art.id, ""))
+            evidence = parent if parent and view.family(parent) in EDITABLE else None
             yield finding("profile.raster-not-from-layered",
                           f"raster image {art.name} is made by step {step.id!r}, which consumes "
-                          "no layered or vector image", artifact=art.id, step=step.id,
-                          location=view.at_step(step, "inputs"))
+                          "no layered or vector image"
+                          + (f"; its C2PA manifest names {evidence.name} as its parent"
+                             if evidence else ""), artifact=art.id, step=step.id,
+                          location=view.at_step(step, "inputs"),
+                          hint=f"Add {evidence.id} to the inputs of step {step.id!r}."
+                          if evidence else None,
+                          data={"c2pa_parent": evidence.id} if evidence else None)
 
 
 @rule("ART-2", "raster images MUST NOT be the only sources of the work")

@@ -13,6 +13,7 @@ from rebuildable.profiles._base import (
     Rule,
     View,
     environment_rule,
+    python_environment,
     rule,
 )
 
@@ -75,5 +76,6 @@ PROFILE = Profile("ml-model", "Machine-learning models", (
     training_config,
     _ships("ML-5", "profile.no-evaluation-code", "evaluation-code", "evaluation code"),
     _ships("ML-6", "profile.no-model-card", "model-card", "model card"),
-    environment_rule("ML-7", "trains", frozenset({WEIGHTS})),
+    environment_rule("ML-7", "trains", frozenset({WEIGHTS}), python_rule=True),
+    python_environment,
 ))

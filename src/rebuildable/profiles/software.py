@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rebuildable.findings import Finding, finding
-from rebuildable.profiles._base import BINARY, Profile, Rule, View, environment_rule, rule
+from rebuildable.profiles._base import (
+    BINARY,
+    Profile,
+    Rule,
+    View,
+    environment_rule,
+    python_environment,
+    rule,
+)
 
 #: kinds that hold source code a binary can be built from
 CODE_KINDS = frozenset({"source-code"})
@@ -40,5 +48,6 @@ def binary_from_source(view: View, r: Rule) -> Iterator[Finding]:
 PROFILE = Profile("software", "Programs and libraries", (
     binary_not_source,
     binary_from_source,
-    environment_rule("SW-3", "builds the binary", frozenset({BINARY})),
+    environment_rule("SW-3", "builds the binary", frozenset({BINARY}), python_rule=True),
+    python_environment,
 ))

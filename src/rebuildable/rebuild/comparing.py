@@ -26,6 +26,7 @@ from rebuildable.rebuild.inputs import (
 )
 from rebuildable.rebuild.options import RebuildOptions
 from rebuildable.rebuild.outputs import copy_new
+from rebuildable.rebuild_records import OutputStatus, StepOutput, StepRecord
 from rebuildable.release import Release
 
 
@@ -33,9 +34,16 @@ from rebuildable.release import Release
 class OutputResult:
     artifact: Artifact
     file: Path | None = None  # the rebuilt bytes, in the private folder
-    status: str = "pending"
-    record: dict[str, Any] = field(default_factory=dict)
     too_large: bool = False
+    #: what the report says of it; "not-built" until it is compared
+    record: StepOutput = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.record = StepOutput(self.artifact.id, self.artifact.path, "not-built")
+
+    @property
+    def status(self) -> OutputStatus:
+        return self.record.status
 
 
 class ComparingRun:
@@ -45,7 +53,7 @@ class ComparingRun:
     document: Document
     options: RebuildOptions
     findings: list[Finding]
-    steps: list[dict[str, Any]]
+    steps: list[StepRecord]
     state: Path
     externals: ExternalResolver
 
@@ -84,34 +92,33 @@ class ComparingRun:
         for out in outputs:
             art = out.artifact
             pointer = self._artifact_pointer(art)
-            rec: dict[str, Any] = {"id": art.id, "path": art.path}
-            out.record = rec
+            rec = out.record
             if out.file is None and out.too_large:
-                out.status = rec["status"] = "too-large"
+                rec.status = "too-large"
                 continue
             if out.file is None:
-                out.status = rec["status"] = "missing"
+                rec.status = "missing"
                 self.add(finding(
                     "rebuild.output-missing",
                     f"step {step.id!r} did not produce {art.path or art.id}", artifact=art.id,
                     step=step.id, location=self.locate(pointer)))
                 continue
-            rec["digest"] = hash_file(out.file, ["sha256"])
+            rec.digest = hash_file(out.file, ["sha256"])
             declared = {k: v for k, v in art.digest.items() if k == "sha256"}
             if declared:
-                rec["matches_declared_digest"] = declared["sha256"] == rec["digest"]["sha256"]
+                rec.matches_declared_digest = declared["sha256"] == rec.digest["sha256"]
             try:
                 policy = self._policy(step, art)
             except PolicyError as exc:  # pragma: no cover - the schema check refuses first
-                out.status = rec["status"] = "differs"
+                rec.status = "differs"
                 self.add(finding("rebuild.output-differs", f"{art.name}: {exc}",
                                  artifact=art.id, step=step.id))
                 continue
-            rec["policy"] = policy.to_dict()
+            rec.policy = policy.to_dict()
             try:
                 published = self._published(art)
             except Unavailable as exc:
-                out.status = rec["status"] = "unchecked"
+                rec.status = "unchecked"
                 self.add(finding(
                     "rebuild.reference-unavailable",
                     f"{art.name}: the published output cannot be read: {exc.reason}",
@@ -123,31 +130,31 @@ class ComparingRun:
     def _report_comparison(self, step: Step, out: OutputResult, result: Comparison,
                            pointer: str) -> None:
         art, rec = out.artifact, out.record
-        rec["summary"] = result.summary
+        rec.summary = result.summary
         if result.details:
-            rec["details"] = result.details
+            rec.details = result.details
         if result.identical:
-            out.status = rec["status"] = "reproduced"
+            rec.status = "reproduced"
             self.add(finding("rebuild.output-reproduced",
                              f"{art.name}: rebuilt bytes are identical to the published ones",
                              artifact=art.id, step=step.id,
-                             data={"digest": rec["digest"]}))
+                             data={"digest": rec.digest}))
         elif result.equal:
-            out.status = rec["status"] = "equivalent"
+            rec.status = "equivalent"
             self.add(finding("rebuild.output-equivalent",
                              f"{art.name}: {result.policy} equivalence holds: {result.summary}",
                              artifact=art.id, step=step.id,
                              location=self.locate(f"{step.pointer}/equivalence"),
                              data=result.details))
         elif result.unavailable:
-            out.status = rec["status"] = "unchecked"
+            rec.status = "unchecked"
             self.add(finding("rebuild.comparator-unavailable",
                              f"{art.name}: the bytes differ and {result.unavailable}",
                              artifact=art.id, step=step.id,
                              location=self.locate(f"{step.pointer}/equivalence"),
                              data=result.details))
         else:
-            out.status = rec["status"] = "differs"
+            rec.status = "differs"
             self.add(finding("rebuild.output-differs",
                              f"{art.name}: rebuilt output differs ({result.policy}): "
                              f"{result.summary}",
@@ -174,7 +181,7 @@ class ComparingRun:
                 cmp = compare(a, b, policy)
                 summary, equal, identical, details = (cmp.summary, cmp.equal, cmp.identical,
                                                       cmp.details)
-            out.record["second_run"] = ("identical" if identical else
+            out.record.second_run = ("identical" if identical else
                                         "equivalent" if equal else "differs")
             if identical:
                 continue
@@ -186,7 +193,7 @@ class ComparingRun:
                              artifact=art.id, step=step.id, location=self.locate(step.pointer),
                              data=details))
             if not equal:
-                self.steps[-1]["nondeterministic"] = True
+                self.steps[-1].nondeterministic = True
 
     def _artifact_pointer(self, art: Artifact) -> str:
         return art.pointer

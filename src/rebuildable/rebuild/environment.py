@@ -15,11 +15,12 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
+from rebuildable.locks import python_lock_kind
+
 #: the virtual environment, inside the work folder (never counted as an undeclared write)
 ENV_DIR = ".rebuild/env"
 REQUIREMENTS = ".rebuild/requirements.txt"
 REPORT = ".rebuild/environment.json"
-_PYLOCK = re.compile(r"(?:^|/)pylock(?:\.[^/.]+)?\.toml\Z")
 _HASH = re.compile(r"--hash[= ]\s*\S+")
 
 
@@ -37,11 +38,7 @@ class Lock:
 
 def lock_kind(path: str, head: bytes) -> str | None:
     """"pylock", "requirements" or None (not a lock this rebuilder materialises)."""
-    if _PYLOCK.search(path):
-        return "pylock"
-    if path.endswith(".txt") and b"--hash" in head:
-        return "requirements"
-    return None
+    return python_lock_kind(path, head)
 
 
 def parse_lock(kind: str, data: bytes) -> Lock:

@@ -193,7 +193,7 @@ class UpstreamResolver:
     _loaded: dict[str, tuple[Manifest, Callable[[str], BinaryIO]]] = field(default_factory=dict)
 
     def _manifest(self, ref: UpstreamRef) -> tuple[Manifest, Callable[[str], BinaryIO]]:
-        # Found the way validation finds it (upstream.py): inside the release at
+        # Found the way validation finds it (rebuildable.upstream): inside the release at
         # ``manifest.path``, else in ``--upstream-dir`` by its pinned digest.
         if ref.id in self._loaded:
             return self._loaded[ref.id]

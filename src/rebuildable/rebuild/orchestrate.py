@@ -12,6 +12,7 @@ from rebuildable.rebuild.run import StepsRun
 from rebuildable.rebuild.sampled import SampledRun
 from rebuildable.release import Release
 from rebuildable.report import ReleaseInfo, Report
+from rebuildable.sections import Rebuild
 
 if TYPE_CHECKING:
     from rebuildable.engine import Validation
@@ -44,8 +45,8 @@ def rebuild_release(release: Release, validation: Validation,
             f"the manifest has {len(refusing) or 'unreadable'} structural error(s); "
             "nothing was run",
             data={"errors": sorted({f.code for f in refusing})}))
-        section = {"refused": True, "validation": _summary_of(static), "steps": []}
-        return Report(info, findings, options.strict, sections={"rebuild": section})
+        refused = Rebuild(refused=True, validation=_summary_of(static))
+        return Report(info, findings, options.strict, sections={Rebuild.NAME: refused})
     run = (SampledRun if options.sample is not None else StepsRun)(
         release, document, manifest, options)
     if not static.ok:
@@ -54,10 +55,9 @@ def rebuild_release(release: Release, validation: Validation,
         run.go()
     finally:
         run.close()
-    section = run.section()
-    section["validation"] = _summary_of(static)
+    section = run.section(_summary_of(static))
     return Report(ReleaseInfo(manifest.name, manifest.version, release.manifest_name),
-                  run.findings, options.strict, sections={"rebuild": section})
+                  run.findings, options.strict, sections={Rebuild.NAME: section})
 
 
 def _summary_of(report: Report) -> dict[str, Any]:

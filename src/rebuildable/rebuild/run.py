@@ -53,7 +53,15 @@ from rebuildable.rebuild.runner import (
     run_command,
 )
 from rebuildable.rebuild.sandbox import View, make_view
+from rebuildable.rebuild_records import (
+    StepInput,
+    StepOutput,
+    StepRecord,
+    StepRunRecord,
+    StepStatus,
+)
 from rebuildable.release import FolderRelease, Release, safe_relative
+from rebuildable.sections import Rebuild
 
 STDERR_TAIL = 1500
 #: lines of a failed step's standard error shown in its finding
@@ -71,7 +79,7 @@ class StepsRun(ComparingRun):
         self.manifest = manifest
         self.options = options
         self.findings: list[Finding] = []
-        self.steps: list[dict[str, Any]] = []
+        self.steps: list[StepRecord] = []
         self.artifacts = manifest.artifact_index()
         self.sde, self.sde_source = source_date_epoch(manifest)
         try:
@@ -148,11 +156,8 @@ class StepsRun(ComparingRun):
 
     def run_step(self, n: int, step: Step, done: set[str]) -> None:
         plan = plan_step(self.manifest, step, rebuilt_steps=done)
-        record: dict[str, Any] = {
-            "id": step.id, "status": "pending", "run": step.run,
-            "isolation": self.isolation.to_dict(self.options.timeout),
-            "inputs": [], "outputs": [], "runs": [], "work_dir": None,
-        }
+        record = StepRecord(step.id, "pending", step.run,
+                            self.isolation.to_dict(self.options.timeout))
         self.steps.append(record)
         outputs = [OutputResult(self.artifacts[o]) for o in step.outputs if o in self.artifacts]
         # inputs that an earlier step of this rebuild failed to make
@@ -185,19 +190,18 @@ class StepsRun(ComparingRun):
         self._compare_outputs(step, outputs)
         if self.options.twice:
             self._compare_runs(step, outputs, results)
-        record["outputs"] = [o.record for o in outputs]
-        statuses = {o.status for o in outputs}
-        if record.get("nondeterministic"):
+        record.outputs = [o.record for o in outputs]
+        statuses: set[str] = {o.status for o in outputs}
+        if record.nondeterministic:
             statuses.add("nondeterministic")
-        record["status"] = ("reproduced" if statuses <= {"reproduced", "equivalent"}
-                            else "differs")
+        record.status = "reproduced" if statuses <= {"reproduced", "equivalent"} else "differs"
         for out in outputs:
             if out.file is not None:
                 self.rebuilt[out.artifact.id] = out.file
             else:
                 self.failed_steps.add(step.id)
 
-    def _stage_inputs(self, n: int, step: Step, plan: Any, record: dict[str, Any],
+    def _stage_inputs(self, n: int, step: Step, plan: Any, record: StepRecord,
                       outputs: list[OutputResult]) -> list[tuple[str, Path, bool]] | None:
         """Verified copies of the step's inputs in the rebuilder's own folder."""
         store = Path(tempfile.mkdtemp(prefix=f"{n:03d}-", dir=self.state))
@@ -208,12 +212,11 @@ class StepsRun(ComparingRun):
                 place, src, origin, executable = self._resolve_input(inp, store)
             except Unavailable as exc:
                 missing.append(f"{inp.ref} ({exc.reason})")
-                record["inputs"].append({"ref": inp.ref, "origin": inp.origin.value,
-                                         "available": False, "reason": exc.reason})
+                record.inputs.append(StepInput(inp.ref, inp.origin.value, available=False,
+                                               reason=exc.reason))
                 continue
             staged.append((place, src, executable))
-            record["inputs"].append({"ref": inp.ref, "origin": origin, "path": place,
-                                     "available": True})
+            record.inputs.append(StepInput(inp.ref, origin, available=True, path=place))
         if missing:
             self.add(finding(
                 "rebuild.input-unavailable",
@@ -226,7 +229,7 @@ class StepsRun(ComparingRun):
         return staged
 
     def _run_once(self, n: int, r: int, step: Step, *, staged: list[tuple[str, Path, bool]],
-                  record: dict[str, Any], outputs: list[OutputResult],
+                  record: StepRecord, outputs: list[OutputResult],
                   folders: tuple[str, ...] = ()) -> dict[str, Path | None] | None:
         """One run of a step in a fresh work folder; its outputs, or None when it failed.
 
@@ -260,9 +263,9 @@ class StepsRun(ComparingRun):
                 env["PATH"] = f"{work / ENV_DIR / 'bin'}{os.pathsep}{env['PATH']}"
         result = run_command(step.run, work, logs, env, timeout=self.options.timeout,
                              isolation=self.isolation, view=self.view)
-        record["runs"].append(_run_record(result, logs if self.options.keep else None))
+        record.runs.append(_run_record(result, logs if self.options.keep else None))
         if self.options.keep:
-            record["work_dir"] = str(work)
+            record.work_dir = str(work)
         if not self._check_run(step, record, outputs, result, logs):
             return None
         got = self._collect(step, work, outputs, r, staged)
@@ -331,21 +334,21 @@ class StepsRun(ComparingRun):
 
     # -- results ---------------------------------------------------------------------
 
-    def _skip(self, step: Step, record: dict[str, Any], outputs: list[OutputResult],
+    def _skip(self, step: Step, record: StepRecord, outputs: list[OutputResult],
               message: str) -> None:
         self.add(finding("rebuild.step-skipped", message, step=step.id,
                          location=self.locate(step.pointer)))
         self._mark_failed(step, record, outputs, "skipped")
 
-    def _mark_failed(self, step: Step, record: dict[str, Any], outputs: list[OutputResult],
-                     status: str) -> None:
-        record["status"] = status
-        record["outputs"] = [{"id": o.artifact.id, "path": o.artifact.path, "status": "not-built"}
-                             for o in outputs]
+    def _mark_failed(self, step: Step, record: StepRecord, outputs: list[OutputResult],
+                     status: StepStatus) -> None:
+        record.status = status
+        record.outputs = [StepOutput(o.artifact.id, o.artifact.path, "not-built")
+                          for o in outputs]
         self.failed_steps.add(step.id)
 
     def _materialise(self, step: Step, staged: list[tuple[str, Path, bool]], work: Path, *,
-                     logs: Path, env: dict[str, str], record: dict[str, Any]) -> bool | None:
+                     logs: Path, env: dict[str, str], record: StepRecord) -> bool | None:
         """Build the step's locked environment in its work folder, in its sandbox
         ([REB-24]). None: the environment is no lock (nothing to do); False: failed."""
         art = self.artifacts.get(step.environment or "")
@@ -377,10 +380,11 @@ class StepsRun(ComparingRun):
         result = run_command(command, work, logs / "environment", env,
                              timeout=self.options.timeout, isolation=self.isolation, view=view,
                              network=network)
-        record["environment"] = {
+        environment: dict[str, Any] = {
             "artifact": art.id, "lock": kind,
             "source": ("wheels:" + str(wheels)) if wheels else ("index" if network else "none"),
             "packages": list(lock.packages)}
+        record.environment = environment
         if result.exit_code != 0:
             lines = result.stderr_tail.rstrip().splitlines()[-STDERR_LINES:]
             self.add(finding(
@@ -390,13 +394,13 @@ class StepsRun(ComparingRun):
                 artifact=art.id, location=where, data={"excerpt": lines}))
             return False
         with contextlib.suppress(OSError, ValueError):
-            record["environment"].update(json.loads((work / ENV_REPORT).read_text("utf-8")))
-        executable = str(record["environment"].get("executable", ""))
+            environment.update(json.loads((work / ENV_REPORT).read_text("utf-8")))
+        executable = str(environment.get("executable", ""))
         if executable.startswith(f"{work}/"):  # comparable between rebuilds
-            record["environment"]["executable"] = executable[len(str(work)) + 1:]
+            environment["executable"] = executable[len(str(work)) + 1:]
         return True
 
-    def _check_run(self, step: Step, record: dict[str, Any], outputs: list[OutputResult],
+    def _check_run(self, step: Step, record: StepRecord, outputs: list[OutputResult],
                    result: StepRun, logs: Path) -> bool:
         where = (f"full log: {logs / 'stderr'}" if self.options.keep
                  else "rerun with --keep for the full log")
@@ -474,30 +478,25 @@ class StepsRun(ComparingRun):
                 + ", ".join(shown) + (" …" if len(extra) > len(shown) else ""),
                 step=step.id, data={"files": shown, "count": len(extra)}))
 
-    def section(self) -> dict[str, Any]:
+    def section(self, validation: dict[str, Any]) -> Rebuild:
+        """The report's ``rebuild`` section, with the static ``validation`` summary."""
         counts: dict[str, int] = {}
         for s in self.steps:
-            for o in s.get("outputs", []):
-                counts[o["status"]] = counts.get(o["status"], 0) + 1
+            for o in s.outputs:
+                counts[o.status] = counts.get(o.status, 0) + 1
         step_counts: dict[str, int] = {}
         for s in self.steps:
-            step_counts[s["status"]] = step_counts.get(s["status"], 0) + 1
-        out: dict[str, Any] = {
-            "refused": False,
-            "isolation": {**self.isolation.to_dict(self.options.timeout),
-                          "probe": list(self.isolation.probe),
-                          "view": self.view.to_dict()},
-            "source_date_epoch": {"value": self.sde, "from": self.sde_source},
-            "mode": "step" if self.options.step else "all",
-            "twice": self.options.twice,
-            "work_dir": str(self.private) if self.options.keep else None,
-            "steps": self.steps,
-            "summary": {"steps": step_counts, "outputs": counts},
-        }
-        if self.sample is not None:
-            out["mode"] = "sample"
-            out["sample"] = self.sample
-        return out
+            step_counts[s.status] = step_counts.get(s.status, 0) + 1
+        return Rebuild(
+            refused=False, validation=validation, steps=self.steps,
+            isolation={**self.isolation.to_dict(self.options.timeout),
+                       "probe": list(self.isolation.probe), "view": self.view.to_dict()},
+            source_date_epoch={"value": self.sde, "from": self.sde_source},
+            mode="sample" if self.sample is not None else
+                 "step" if self.options.step else "all",
+            twice=self.options.twice,
+            work_dir=str(self.private) if self.options.keep else None,
+            summary={"steps": step_counts, "outputs": counts}, sample=self.sample)
 
 
 def _mkdtemp_in(root: Path) -> str:
@@ -511,12 +510,12 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() or c in "._-" else "_" for c in text)[:60]
 
 
-def _run_record(result: StepRun, logs: Path | None) -> dict[str, Any]:
-    return {"exit_code": result.exit_code, "timed_out": result.timed_out,
-            "seconds": round(result.seconds, 3),
-            "leftover_processes_killed": result.leftover_processes,
-            "stderr_tail": result.stderr_tail[-STDERR_TAIL:],
-            "logs": str(logs) if logs is not None else None}
+def _run_record(result: StepRun, logs: Path | None) -> StepRunRecord:
+    return StepRunRecord(exit_code=result.exit_code, timed_out=result.timed_out,
+                         seconds=round(result.seconds, 3),
+                         leftover_processes_killed=result.leftover_processes,
+                         stderr_tail=result.stderr_tail[-STDERR_TAIL:],
+                         logs=str(logs) if logs is not None else None)
 
 
 def _too_large(step: Step, art: Artifact, size: int, bound: int, where: Location) -> Finding:

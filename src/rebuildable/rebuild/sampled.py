@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
-from typing import Any
 
 from rebuildable.findings import finding
 from rebuildable.model import Step
@@ -19,6 +18,7 @@ from rebuildable.rebuild.plan import (
 from rebuildable.rebuild.run import StepsRun
 from rebuildable.rebuild.sampling import Segment, choose, replay_command, segments
 from rebuildable.rebuild.sampling_report import sample_summary
+from rebuildable.rebuild_records import SegmentRef, StepRecord
 
 
 class SampledRun(StepsRun):
@@ -53,12 +53,11 @@ class SampledRun(StepsRun):
         end = self.artifacts[seg.end]
         start = self.artifacts[seg.start] if seg.start else None
         assert step.replay is not None
+        ref = SegmentRef(seg.index, seg.start, seg.end, seg.label)
+        isolation = self.isolation.to_dict(self.options.timeout)
         if end.path is None or (start is not None and start.path is None):
-            self.steps.append({"id": step.id, "status": "unavailable", "run": step.replay,
-                               "segment": {"index": seg.index, "from": seg.start,
-                                           "to": seg.end, "label": seg.label},
-                               "isolation": self.isolation.to_dict(self.options.timeout),
-                               "inputs": [], "outputs": [], "runs": [], "work_dir": None})
+            self.steps.append(StepRecord(step.id, "unavailable", step.replay, isolation,
+                                         segment=ref))
             self.add(finding("rebuild.input-unavailable",
                              f"segment {seg.label}: a checkpoint it needs is not a file of "
                              "the release (replay needs shipped checkpoints)", step=step.id,
@@ -66,13 +65,7 @@ class SampledRun(StepsRun):
             return
         command = replay_command(step.replay, seg, start.path if start else None, end.path)
         segment_step = dataclasses.replace(step, run=command, outputs=(seg.end,))
-        record: dict[str, Any] = {
-            "id": step.id, "status": "pending", "run": command,
-            "segment": {"index": seg.index, "from": seg.start, "to": seg.end,
-                        "label": seg.label},
-            "isolation": self.isolation.to_dict(self.options.timeout),
-            "inputs": [], "outputs": [], "runs": [], "work_dir": None,
-        }
+        record = StepRecord(step.id, "pending", command, isolation, segment=ref)
         self.steps.append(record)
         outputs = [OutputResult(end)]
         plan = plan_step(self.manifest, step, rebuilt_steps=set())
@@ -91,7 +84,7 @@ class SampledRun(StepsRun):
             return
         outputs[0].file = got.get(seg.end)
         self._compare_outputs(segment_step, outputs)
-        record["outputs"] = [o.record for o in outputs]
-        record["status"] = ("reproduced" if outputs[0].status in ("reproduced", "equivalent")
-                            else "differs")
+        record.outputs = [o.record for o in outputs]
+        record.status = ("reproduced" if outputs[0].status in ("reproduced", "equivalent")
+                         else "differs")
 

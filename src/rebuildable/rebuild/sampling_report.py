@@ -8,32 +8,30 @@ from typing import Any
 
 from rebuildable.model import Step
 from rebuildable.rebuild.sampling import CONFIDENCE, Segment, fabricated_bound
+from rebuildable.rebuild_records import SegmentRef, StepRecord
 
 
-def _segment_result(record: dict[str, Any]) -> dict[str, Any]:
-    seg = record["segment"]
-    out: dict[str, Any] = {"segment": seg["label"], "index": seg["index"], "from": seg["from"],
-                           "to": seg["to"], "status": record["status"]}
-    outputs = record.get("outputs") or []
-    if outputs:
-        details = outputs[0].get("details") or {}
+def _segment_result(record: StepRecord, seg: SegmentRef) -> dict[str, Any]:
+    out: dict[str, Any] = {"segment": seg.label, "index": seg.index, "from": seg.start,
+                           "to": seg.end, "status": record.status}
+    if record.outputs:
+        details = record.outputs[0].details or {}
         if "max_abs_diff" in details:
             out["max_abs_diff"] = details["max_abs_diff"]
         first = details.get("first_difference")
         if isinstance(first, dict):
             out["differing_tensor"] = first.get("tensor")
-        if outputs[0].get("summary"):
-            out["summary"] = outputs[0]["summary"]
-    runs = record.get("runs") or []
-    if runs:
-        out["seconds"] = runs[-1].get("seconds")
+        if record.outputs[0].summary:
+            out["summary"] = record.outputs[0].summary
+    if record.runs:
+        out["seconds"] = record.runs[-1].seconds
     return out
 
 
 def sample_summary(pool: Sequence[Segment], picked: Sequence[int], *, seed: int, wanted: int,
-                   records: Sequence[dict[str, Any]],
+                   records: Sequence[StepRecord],
                    ordered: Sequence[Step]) -> dict[str, Any]:
-    results = [_segment_result(r) for r in records if "segment" in r]
+    results = [_segment_result(r, r.segment) for r in records if r.segment is not None]
     reproduced = sum(1 for r in results if r["status"] == "reproduced")
     failed = sum(1 for r in results if r["status"] not in ("reproduced", "differs"))
     differs = len(results) - reproduced - failed

@@ -24,7 +24,7 @@ from rebuildable.registry.badge import badge_svg
 from rebuildable.registry.errors import RegistryError
 from rebuildable.registry.names import NAME_PATTERN, NAMESPACE_PATTERN
 from rebuildable.registry.pages import Pages
-from rebuildable.registry.queries import DIGEST_PATTERN
+from rebuildable.registry.queries import DIGEST_PATTERN, Queries
 from rebuildable.registry.service import Registry
 from rebuildable.registry.upload import UploadReceiver
 from rebuildable.registry.versions import VERSION_PATTERN
@@ -75,9 +75,6 @@ def create_app(registry: Registry) -> FastAPI:
     app = FastAPI(title="rebuildable registry", version=__version__, docs_url=None,
                   redoc_url=None, openapi_url="/openapi.json")
     app.state.registry = registry
-    limiter = anyio.CapacityLimiter(registry.config.workers)
-    pages = Pages(registry.queries)
-    q = registry.queries
 
     async def blocking(fn: Callable[..., T], *args: Any, limit: anyio.CapacityLimiter | None = None
                        ) -> T:
@@ -89,6 +86,19 @@ def create_app(registry: Registry) -> FastAPI:
     @app.get("/api/v1/health", tags=["meta"])
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
+
+    # Routes match in the order they are added: the catch-all page route comes last.
+    _publish_route(app, registry, blocking)
+    _read_routes(app, registry.queries)
+    _admin_routes(app, registry, blocking)
+    _page_routes(app, Pages(registry.queries))
+    _error_schema(app)
+    return app
+
+
+def _publish_route(app: FastAPI, registry: Registry, blocking: Any) -> None:
+    limiter = anyio.CapacityLimiter(registry.config.workers)
+    q = registry.queries
 
     @app.post("/api/v1/namespaces/{ns}/releases", status_code=201, tags=["publish"],
               openapi_extra=_PUBLISH_BODY, responses={
@@ -120,6 +130,8 @@ def create_app(registry: Registry) -> FastAPI:
 
         return JSONResponse(await blocking(record), status_code=status)
 
+
+def _read_routes(app: FastAPI, q: Queries) -> None:
     def _with_release(ns: str, name: str, version: str,
                       fn: Callable[[Any, Any], T]) -> T:
         with q.db.read() as s:
@@ -175,8 +187,8 @@ def create_app(registry: Registry) -> FastAPI:
         with q.db.read() as s:
             return {"releases": q.search_artifact(s, artifact)}
 
-    _admin_routes(app, registry, blocking)
 
+def _page_routes(app: FastAPI, pages: Pages) -> None:
     @app.get("/", response_class=HTMLResponse, tags=["pages"])
     def index(q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
         return HTMLResponse(pages.index(q))
@@ -185,9 +197,6 @@ def create_app(registry: Registry) -> FastAPI:
              responses=_ERRORS)
     def page(ns: Ns, name: Name, version: Ver) -> HTMLResponse:
         return HTMLResponse(pages.release(ns, name, version))
-
-    _error_schema(app)
-    return app
 
 
 def _admin_routes(app: FastAPI, registry: Registry, blocking: Any) -> None:

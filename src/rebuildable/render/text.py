@@ -20,6 +20,7 @@ from rebuildable.findings import Finding, Severity
 from rebuildable.jsonsafe import encodable
 from rebuildable.render._places import shown_path
 from rebuildable.report import Report
+from rebuildable.sections import C2pa, Rebuild, Signatures, Verdicts
 
 #: the width the report is laid out for; long lines are never wrapped (soft wrap)
 WIDTH = 100
@@ -180,41 +181,49 @@ def _yes_no(ok: bool) -> Piece:
     return ("yes", "green") if ok else ("NO", "bold red")
 
 
-def _verdicts_lines(verdicts: Mapping[str, Any]) -> list[Line]:
+def _verdicts_lines(verdicts: Verdicts) -> list[Line]:
     pieces: list[Piece] = [("verdicts:", "bold")]
-    for key, label in (("intact", "intact"), ("complete", "complete"),
-                       ("open-source", "open source")):
-        verdict = verdicts.get(key)
-        if isinstance(verdict, Mapping) and isinstance(verdict.get("ok"), bool):
-            pieces.extend([(f" {label} ", None), _yes_no(verdict["ok"]), (",", None)])
-    if len(pieces) == 1:
-        return []
-    rebuildable = verdicts.get("rebuildable")
-    if isinstance(rebuildable, Mapping) and isinstance(rebuildable.get("words"), str):
-        pieces.append((f" rebuildable {safe(rebuildable['words'])},", None))
+    for verdict, label in ((verdicts.intact, "intact"), (verdicts.complete, "complete"),
+                           (verdicts.open_source, "open source")):
+        pieces.extend([(f" {label} ", None), _yes_no(verdict.ok), (",", None)])
+    if verdicts.rebuildable is not None:
+        pieces.append((f" rebuildable {safe(verdicts.rebuildable.words)},", None))
     pieces[-1] = (pieces[-1][0].rstrip(","), pieces[-1][1]) if pieces[-1][0] != "," else ("", None)
     lines: list[Line] = [(None, pieces)]
-    mof = verdicts.get("mof")
-    if isinstance(mof, Mapping) and (mof.get("class") or mof.get("next")):
-        met = str(mof.get("name") or mof.get("class") or "none")
-        text = f"  Model Openness Framework: {met}"
-        missing = mof.get("missing-for-next")
-        if mof.get("next") and isinstance(missing, list) and missing:
-            text += f"; for {mof['next']} add: {', '.join(str(m) for m in missing)}"
+    mof = verdicts.mof
+    if mof.klass or mof.next:
+        text = f"  Model Openness Framework: {mof.name or mof.klass or 'none'}"
+        if mof.next and mof.missing_for_next:
+            text += f"; for {mof.next} add: {', '.join(mof.missing_for_next)}"
         lines.append((None, [(safe(text), None)]))
     return lines
 
 
-def _signatures_lines(section: Mapping[str, Any]) -> list[Line]:
-    if not section.get("checked"):
+def _signatures_lines(section: Signatures) -> list[Line]:
+    if not section.checked:
         return []
-    verified = bool(section.get("verified"))
-    keys = section.get("verified_keys") or []
-    text = f" {len(keys)} trusted key(s) verified"
-    missing = section.get("missing")
-    if isinstance(missing, int) and missing:
-        text += f", {missing} more needed"
-    return [(None, [("signatures:", "bold"), (" ", None), _yes_no(verified), (text, None)])]
+    text = f" {len(section.verified_keys)} trusted key(s) verified"
+    if section.missing:
+        text += f", {section.missing} more needed"
+    return [(None, [("signatures:", "bold"), (" ", None), _yes_no(section.verified),
+                    (text, None)])]
+
+
+def _c2pa_lines(section: C2pa) -> list[Line]:
+    """One line per export that an intact C2PA manifest links to a listed artifact."""
+    lines: list[Line] = []
+    for entry in section.artifacts.values():
+        parent = entry.get("parent")
+        if parent is None:
+            continue
+        trust = "trusted" if entry.get("trusted") else "not trusted here"
+        text = (f"  {entry.get('path')} made from {parent.get('path')} (C2PA parent, by "
+                f"{parent.get('by')}; signer {entry.get('signer') or 'unnamed'}, {trust})")
+        lines.append((None, [(safe(text), None)]))
+    if lines:
+        lines.insert(0, (None, [("c2pa:", "bold"), (f" {len(lines)} export(s) linked to "
+                                                     "their source", None)]))
+    return lines
 
 
 def _isolation_text(isolation: Mapping[str, Any]) -> str:
@@ -222,40 +231,37 @@ def _isolation_text(isolation: Mapping[str, Any]) -> str:
     parts = ["network " + ("blocked" if isolation.get("network") is False else "OPEN"),
              "read-only system" if isolation.get("readonly_system") else "writable system"]
     timeout = isolation.get("timeout")
-    if isinstance(timeout, int | float):
+    if timeout is not None:
         parts.append(f"timeout {timeout:g} s")
     return f"{method} ({', '.join(parts)})"
 
 
 def _environment_text(env: Mapping[str, Any]) -> str:
-    packages = [p for p in env.get("packages") or [] if isinstance(p, Mapping)]
+    packages = env.get("packages") or []
     pinned = ", ".join(f"{p.get('name')} {p.get('version')}" for p in packages) or "no packages"
     return (f"{env.get('artifact')} ({env.get('lock')}, from {env.get('source')}): "
             f"{env.get('interpreter', '?')} on {env.get('platform', '?')}; {pinned}")
 
 
-def _rebuild_lines(section: Mapping[str, Any]) -> list[Line]:
+def _rebuild_lines(section: Rebuild) -> list[Line]:
     lines: list[Line] = []
-    isolation = section.get("isolation")
-    if isinstance(isolation, Mapping):
+    isolation = section.isolation
+    if isolation is not None:
         lines.append((None, [("isolation:", "bold"),
                              (" " + safe(_isolation_text(isolation)), None)]))
-    for step in section.get("steps") or []:
-        if not isinstance(step, Mapping):
-            continue
-        own = step.get("isolation")
-        status = safe(str(step.get("status", "?")))
-        segment = step.get("segment")
-        name = (segment.get("label") if isinstance(segment, Mapping) else None) or step.get("id")
-        text = f"  {'segment' if segment else 'step'} {safe(str(name or '?'))}: {status}"
-        if isinstance(own, Mapping) and (
-            not isinstance(isolation, Mapping)
-            or _isolation_text(own) != _isolation_text(isolation)
+    for step in section.steps:
+        own = step.isolation
+        status = safe(step.status)
+        segment = step.segment
+        name = (segment.label if segment else None) or step.id
+        text = f"  {'segment' if segment else 'step'} {safe(name or '?')}: {status}"
+        if own and (
+            isolation is None or _isolation_text(own) != _isolation_text(isolation)
         ):
             text += f", isolation {safe(_isolation_text(own))}"
         lines.append((None, [(text, None)]))
-        env = step.get("environment")
-        if isinstance(env, Mapping):
+        env = step.environment
+        if env is not None:
             lines.append((None, [("    environment: " + safe(_environment_text(env)), None)]))
     return lines
 
@@ -263,12 +269,18 @@ def _rebuild_lines(section: Mapping[str, Any]) -> list[Line]:
 def _section_lines(report: Report) -> list[Line]:
     """A few lines that sum up the report's sections (verdicts, signatures, rebuild)."""
     lines: list[Line] = []
-    sections = report.sections
-    for key, build in (("verdicts", _verdicts_lines), ("signatures", _signatures_lines),
-                       ("rebuild", _rebuild_lines)):
-        value = sections.get(key)
-        if isinstance(value, Mapping):
-            lines.extend(build(value))
+    verdicts = report.section(Verdicts)
+    if verdicts is not None:
+        lines.extend(_verdicts_lines(verdicts))
+    signatures = report.section(Signatures)
+    if signatures is not None:
+        lines.extend(_signatures_lines(signatures))
+    rebuild = report.section(Rebuild)
+    if rebuild is not None:
+        lines.extend(_rebuild_lines(rebuild))
+    c2pa = report.section(C2pa)
+    if c2pa is not None:
+        lines.extend(_c2pa_lines(c2pa))
     if lines:
         lines.append((None, []))
     return lines

@@ -27,6 +27,7 @@ from rebuildable.context import Context
 from rebuildable.errors import MemberError
 from rebuildable.findings import Finding, Location, finding
 from rebuildable.model import KEYLESS_BUNDLE_NAME
+from rebuildable.sections import Keyless
 from rebuildable.signing.statement import StatementError, canonical, payload_bytes
 from rebuildable.state import declare
 
@@ -127,9 +128,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         return
     outcome = verify_bundle(raw, payload_bytes(ctx.document.data), options.identity,
                             options.issuer or "", options.sigstore_instance)
-    section = {"bundle": path, "identity": options.identity, "issuer": options.issuer,
-               "instance": options.sigstore_instance, "verified": outcome.ok}
-    ctx.sections["keyless"] = section
+    ctx.sections[Keyless.NAME] = Keyless(path, options.identity, options.issuer,
+                                         options.sigstore_instance, outcome.ok)
     if outcome.ok:
         yield finding("sig.keyless-verified", f"{path} is a valid keyless signature by "
                       f"{options.identity} (issuer {options.issuer}) over this manifest",

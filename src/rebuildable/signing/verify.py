@@ -27,6 +27,7 @@ from rebuildable.errors import MemberError, UsageError
 from rebuildable.findings import Finding, Location, Severity, finding
 from rebuildable.load import Limits
 from rebuildable.model import envelope_path
+from rebuildable.sections import PolicyOutcome, Signatures
 from rebuildable.signing.dsse import IN_TOTO_PAYLOAD_TYPE, Envelope, EnvelopeError, parse_signed
 from rebuildable.signing.keys import BadKeyError
 from rebuildable.signing.statement import (
@@ -74,45 +75,47 @@ def signature_findings(ctx: Context) -> Iterator[Finding]:
     for f in _signature_findings(ctx):
         errors += f.severity is Severity.ERROR
         yield f
-    section = ctx.sections.get(SECTION, {})
-    if not section.get("verified") and not errors:
+    section = ctx.sections.get(SECTION)
+    verified = isinstance(section, Signatures) and section.verified
+    error = section.error if isinstance(section, Signatures) else None
+    if not verified and not errors:
         yield finding("sig.not-verified",
                       "the signatures were checked but the release is not verified"
-                      + (f": {section['error']}" if section.get("error") else ""),
+                      + (f": {error}" if error else ""),
                       location=Location(envelope_path(ctx.release.manifest_name)))
 
 
 def _signature_findings(ctx: Context) -> Iterator[Finding]:
-    section: dict[str, Any] = {"envelope": envelope_path(ctx.release.manifest_name),
-                               "checked": True, "verified": False}
+    section = Signatures(envelope_path(ctx.release.manifest_name), checked=True)
     ctx.sections[SECTION] = section
     try:
         policy = policy_from_options(ctx.options)
     except UsageError as exc:
-        section["error"] = str(exc)
+        section.error = str(exc)
         yield _usage_finding(exc)
         return
-    section["policy"] = policy.describe()
-    envelope = yield from _read_envelope(ctx, section["envelope"])
+    section.policy = policy.describe()
+    envelope = yield from _read_envelope(ctx, section)
     if envelope is None:
         return
-    section["payloadType"] = envelope.payload_type
-    section["signature_count"] = len(envelope.signatures)
-    env_loc = Location(section["envelope"], None, None, "/payloadType")
+    section.payload_type = envelope.payload_type
+    section.signature_count = len(envelope.signatures)
+    path = section.envelope
     if envelope.payload_type != IN_TOTO_PAYLOAD_TYPE:
         yield finding("sig.wrong-payload-type",
-                      f"{section['envelope']}: payloadType is {envelope.payload_type!r}, "
-                      f"expected {IN_TOTO_PAYLOAD_TYPE!r}", location=env_loc)
+                      f"{path}: payloadType is {envelope.payload_type!r}, "
+                      f"expected {IN_TOTO_PAYLOAD_TYPE!r}",
+                      location=Location(path, None, None, "/payloadType"))
         return
     if not envelope.signatures:
-        yield finding("sig.no-signatures", f"{section['envelope']} holds no signatures",
-                      location=Location(section["envelope"], None, None, "/signatures"))
+        yield finding("sig.no-signatures", f"{path} holds no signatures",
+                      location=Location(path, None, None, "/signatures"))
         return
 
     name = ctx.manifest.name
     result = policy.evaluate(envelope, name)
-    section.update(_result_section(result))
-    yield from _policy_findings(result, section["envelope"], len(envelope.signatures))
+    section.outcome = _outcome(result)
+    yield from _policy_findings(result, path, len(envelope.signatures))
     if not result.verified_keys:
         return  # nothing trusted vouches for these bytes: never parse them
 
@@ -121,16 +124,16 @@ def _signature_findings(ctx: Context) -> Iterator[Finding]:
         stmt = parse_statement(envelope.payload,
                                Limits(limits.max_bytes, limits.max_depth + 2))
     except StatementError as exc:
-        yield finding(exc.code, f"{section['envelope']}: {exc.message}",
-                      location=Location(section["envelope"], None, None, "/payload"))
-        section["verified"] = False
+        yield finding(exc.code, f"{path}: {exc.message}",
+                      location=Location(path, None, None, "/payload"))
+        section.verified = False
         return
     ok_data = yield from _compare_predicate(ctx, stmt.predicate)
     ok_subjects = yield from _compare_subjects(ctx, stmt.subjects)
-    section["predicate_matches"] = ok_data
-    section["subjects_match"] = ok_subjects
-    section["verified"] = bool(result) and ok_data and ok_subjects
-    if section["verified"]:
+    section.predicate_matches = ok_data
+    section.subjects_match = ok_subjects
+    section.verified = bool(result) and ok_data and ok_subjects
+    if section.verified:
         signers = ", ".join(f"{k.source} ({k.keyid[:16]})" for k in result.verified_keys)
         needed = max((v.threshold for v in result.verifications), default=1)
         yield finding("sig.verified",
@@ -139,13 +142,16 @@ def _signature_findings(ctx: Context) -> Iterator[Finding]:
                       data={"verified_keys": [k.keyid for k in result.verified_keys]})
 
 
-def _read_envelope(ctx: Context, path: str) -> Generator[Finding, None, Envelope | None]:
+def _read_envelope(ctx: Context,
+                   section: Signatures) -> Generator[Finding, None, Envelope | None]:
     """Generator: yields findings, returns the parsed Envelope or None.
 
     The envelope is the release's ``rebuild.dsse.json`` or, with ``Options.bundle``, that
     file; either may be a bare DSSE envelope or a Sigstore bundle that holds one."""
     if ctx.options.bundle is not None:
-        return (yield from _read_given(ctx, ctx.options.bundle))
+        section.envelope = str(ctx.options.bundle)
+        return (yield from _read_given(ctx, section, ctx.options.bundle))
+    path = section.envelope
     loc = Location(path)
     try:
         with ctx.release.open(path) as fh:
@@ -161,12 +167,12 @@ def _read_envelope(ctx: Context, path: str) -> Generator[Finding, None, Envelope
     except OSError as exc:
         yield finding("sig.malformed-envelope", f"{path}: {exc.strerror or exc}", location=loc)
         return None
-    return (yield from _parse(ctx, raw, path, loc))
+    return (yield from _parse(ctx, section, raw, loc))
 
 
-def _read_given(ctx: Context, given: Path) -> Generator[Finding, None, Envelope | None]:
+def _read_given(ctx: Context, section: Signatures,
+                given: Path) -> Generator[Finding, None, Envelope | None]:
     path = str(given)
-    ctx.sections[SECTION]["envelope"] = path
     loc = Location(path, from_cwd=True)
     try:
         with given.open("rb") as fh:
@@ -174,11 +180,12 @@ def _read_given(ctx: Context, given: Path) -> Generator[Finding, None, Envelope 
     except OSError as exc:
         yield finding("sig.malformed-envelope", f"{path}: {exc.strerror or exc}", location=loc)
         return None
-    return (yield from _parse(ctx, raw, path, loc))
+    return (yield from _parse(ctx, section, raw, loc))
 
 
-def _parse(ctx: Context, raw: bytes | None, path: str,
+def _parse(ctx: Context, section: Signatures, raw: bytes | None,
            loc: Location) -> Generator[Finding, None, Envelope | None]:
+    path = loc.file
     if raw is None:
         yield finding("sig.malformed-envelope",
                       f"{path} is larger than {ctx.options.limits.max_bytes} bytes", location=loc)
@@ -191,7 +198,7 @@ def _parse(ctx: Context, raw: bytes | None, path: str,
                       location=replace(where, from_cwd=loc.from_cwd))
         return None
     if media is not None:
-        ctx.sections[SECTION]["bundle"] = media
+        section.bundle = media
     return envelope
 
 
@@ -200,7 +207,7 @@ def _read_bounded(fh: BinaryIO, limit: int) -> bytes | None:
     return None if len(raw) > limit else raw
 
 
-def _result_section(result: PolicyResult) -> dict[str, Any]:
+def _outcome(result: PolicyResult) -> PolicyOutcome:
     verifications = [v.to_dict() for v in result.verifications]
     signers: dict[int, dict[str, Any]] = {}
     for v in result.verifications:
@@ -209,14 +216,14 @@ def _result_section(result: PolicyResult) -> dict[str, Any]:
                                                  "verified_by": None})
             if s.verified_by is not None:
                 entry["verified_by"] = s.verified_by.keyid
-    return {
-        "policy_holds": bool(result),
-        "verified_keys": [k.keyid for k in result.verified_keys],
-        "missing": sum(v.missing for v in result.verifications),
-        "signers": [signers[i] for i in sorted(signers)],
-        "checks": verifications,
-        "violations": [{"code": v.code, "message": v.message} for v in result.violations],
-    }
+    return PolicyOutcome(
+        holds=bool(result),
+        verified_keys=[k.keyid for k in result.verified_keys],
+        missing=sum(v.missing for v in result.verifications),
+        signers=[signers[i] for i in sorted(signers)],
+        checks=verifications,
+        violations=[{"code": v.code, "message": v.message} for v in result.violations],
+    )
 
 
 def _policy_findings(result: PolicyResult, path: str, n_sigs: int) -> Iterator[Finding]:

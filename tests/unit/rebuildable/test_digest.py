@@ -249,37 +249,49 @@ def test_chunking_never_changes_the_digest(data: bytes, chunk: int) -> None:
     assert digests["md5"] == hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
-def test_small_files_are_kept_whole_and_big_ones_are_not(tmp_path: Path) -> None:
-    small, big = b"s" * 100, b"b" * (digest.KEEP_SMALL + 1)
+def test_each_member_is_inspected_through_the_handle_it_was_hashed_from(
+        tmp_path: Path) -> None:
+    small, big = b"s" * 100, b"b" * (digest.CHUNK * 2 + 5)
     root = make_release(tmp_path / "r", {"small.bin": small, "big.bin": big})
     release = FolderRelease(root, "rebuild.yaml", str(root))
     jobs = [digest.HashJob("small.bin", ("sha256",), len(small)),
             digest.HashJob("big.bin", ("sha256",), len(big))]
-    results = digest.hash_members(release.open, jobs, workers=2)
-    assert results["small.bin"].content == small
-    assert results["small.bin"].digests["sha256"] == hashlib.sha256(small).hexdigest()
-    assert results["big.bin"].content is None
+    seen: dict[str, tuple[bytes, int]] = {}
+
+    def inspect(path: str, fh: BinaryIO, size: int) -> str:
+        fh.seek(0)
+        seen[path] = (fh.read(), size)
+        return f"looked at {path}"
+
+    results = digest.hash_members(release.open, jobs, workers=2, inspect=inspect)
+    assert seen == {"small.bin": (small, len(small)), "big.bin": (big, len(big))}
+    assert results["small.bin"].inspected == "looked at small.bin"
+    assert results["big.bin"].inspected == "looked at big.bin"
     assert results["big.bin"].digests["sha256"] == hashlib.sha256(big).hexdigest()
 
 
-def test_kept_content_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(digest, "KEEP_TOTAL", 250)
-    files = {f"f{i}": bytes([i]) * 100 for i in range(5)}
-    root = make_release(tmp_path / "r", files)
+def test_a_member_that_changed_keeps_no_inspection(tmp_path: Path) -> None:
+    root = make_release(tmp_path / "r", {"log.txt": b"line\n" * 10})
     release = FolderRelease(root, "rebuild.yaml", str(root))
-    jobs = [digest.HashJob(p, ("sha256",), 100) for p in files]
-    results = digest.hash_members(release.open, jobs, workers=1)
-    kept = [r for r in results.values() if r.content is not None]
-    assert len(kept) == 2
-    for path, data in files.items():
-        assert results[path].digests["sha256"] == hashlib.sha256(data).hexdigest()
+
+    def grow(path: str, fh: BinaryIO, size: int) -> str:
+        with (root / path).open("ab") as out:
+            out.write(b"more")
+        return "stale"
+
+    result = digest.hash_members(release.open, [digest.HashJob("log.txt", ("sha256",), 50)],
+                                 identify=release.identity, inspect=grow)["log.txt"]
+    assert result.changed
+    assert result.inspected is None
 
 
-def test_content_check_does_not_read_kept_small_files_again(
+def test_content_check_does_not_open_hashed_files_again(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from rebuildable.engine import Options, validate
 
-    root = make_release(tmp_path / "r", {"a.txt": b"hello\n", "b.txt": b"bye\n"})
+    big = b"x" * (2 * 1024 * 1024)
+    root = make_release(tmp_path / "r", {"a.txt": b"hello\n", "b.txt": b"bye\n",
+                                         "c.bin": big})
     opened: list[str] = []
     real_open = FolderRelease.open
 
@@ -292,3 +304,4 @@ def test_content_check_does_not_read_kept_small_files_again(
     assert report.ok
     assert opened.count("a.txt") == 1
     assert opened.count("b.txt") == 1
+    assert opened.count("c.bin") == 1

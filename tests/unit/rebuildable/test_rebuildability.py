@@ -36,7 +36,7 @@ def model_release(root: Path, **step: Any) -> Path:
 def test_the_verdict_says_how_the_model_can_be_rebuilt(tmp_path: Path, step: dict[str, Any],
                                                       mode: str) -> None:
     report = validate(model_release(tmp_path / "rel", **step))
-    verdict = report.sections["verdicts"]["rebuildable"]
+    verdict = report.to_dict()["verdicts"]["rebuildable"]
     assert verdict["mode"] == mode
     found = next(f for f in report.findings if f.code == "openness.rebuildable")
     assert found.data["mode"] == mode
@@ -47,4 +47,4 @@ def test_the_verdict_says_how_the_model_can_be_rebuilt(tmp_path: Path, step: dic
 def test_the_checkpoint_example_is_rebuildable_in_full() -> None:
     report = validate(EXAMPLES / "ml-checkpoints")
     assert report.ok
-    assert report.sections["verdicts"]["rebuildable"]["mode"] == "full"
+    assert report.to_dict()["verdicts"]["rebuildable"]["mode"] == "full"

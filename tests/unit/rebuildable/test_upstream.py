@@ -52,7 +52,7 @@ def test_valid_upstream_inside_the_release(tmp_path: Path) -> None:
     [summary] = [f for f in report.findings if f.code == "upstream.valid"]
     assert summary.upstream == "base"
     assert summary.data["counts"]["error"] == 0
-    up = report.sections["verdicts"]["upstream"]["base"]
+    up = report.to_dict()["verdicts"]["upstream"]["base"]
     assert up["status"] == "valid"
     assert up["name"] == "base"
 
@@ -80,7 +80,7 @@ def test_upstream_errors_are_summarised_and_relabelled(tmp_path: Path) -> None:
     loc = relabelled[0].location
     assert loc is not None
     assert loc.file == "upstream/base/rebuild.yaml"
-    assert not report.sections["verdicts"]["intact"]["ok"]
+    assert not report.to_dict()["verdicts"]["intact"]["ok"]
 
 
 def test_changed_upstream_manifest_is_not_trusted(tmp_path: Path) -> None:
@@ -92,9 +92,9 @@ def test_changed_upstream_manifest_is_not_trusted(tmp_path: Path) -> None:
     assert "upstream.digest-mismatch" in set(codes(report, *PROBLEMS))
     [f] = [f for f in report.findings if f.code == "upstream.digest-mismatch"]
     assert f.data["expected"]["sha256"] != f.data["actual"]["sha256"]
-    assert report.sections["verdicts"]["upstream"]["base"]["status"] == "mismatch"
+    assert report.to_dict()["verdicts"]["upstream"]["base"]["status"] == "mismatch"
     # nothing of the changed manifest is used: its artifacts' openness is unknown
-    arts = report.sections["verdicts"]["open-source"]["artifacts"]
+    arts = report.to_dict()["verdicts"]["open-source"]["artifacts"]
     assert arts["base:data.csv"]["status"] == "unknown"
 
 
@@ -238,7 +238,7 @@ def test_weak_pin_is_not_followed(tmp_path: Path) -> None:
     write_manifest(root / "rebuild.yaml", data)
     report = validate(root)
     assert "upstream.weak-digest" in set(codes(report, *PROBLEMS))
-    assert report.sections["verdicts"]["upstream"]["base"]["status"] == UpstreamStatus.WEAK.value
+    assert report.to_dict()["verdicts"]["upstream"]["base"]["status"] == UpstreamStatus.WEAK.value
 
 
 def test_upstream_inside_a_tar_archive(tmp_path: Path) -> None:

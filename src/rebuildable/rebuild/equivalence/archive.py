@@ -119,9 +119,29 @@ def compare_archive(rebuilt: Path, published: Path, params: dict[str, Any],
 
 def _compare_members(kind_a: str, ma: list[_Member], kind_b: str, mb: list[_Member], *,
                      policy: EquivalencePolicy, nested: Nested) -> Comparison:
-    problems: list[str] = []
     details: dict[str, Any] = {"format": kind_b, "members": len(mb),
                                "member_policy": policy.to_dict()}
+    problems = _listing_problems(kind_a, ma, kind_b, mb, details)
+    differing, tolerated = _compare_shared(ma, mb, policy, nested)
+    if differing:
+        details["differing_members"] = differing[:MAX_LISTED]
+        first = differing[0]
+        problems.append(f"{len(differing)} member(s) differ; first {first['member']!r}: "
+                        f"{first['why']}")
+    if tolerated:
+        details["equivalent_members"] = tolerated[:MAX_LISTED]
+    if problems:
+        return Comparison(False, False, "archive", "; ".join(problems), details)
+    note = (f"; {len(tolerated)} member(s) equivalent under {policy.name}" if tolerated else "")
+    return Comparison(True, False, "archive",
+                      f"same {len(mb)} members and contents (timestamps, order and compression "
+                      f"ignored){note}", details)
+
+
+def _listing_problems(kind_a: str, ma: list[_Member], kind_b: str, mb: list[_Member],
+                      details: dict[str, Any]) -> list[str]:
+    """How the two archives' kinds and member names differ; the names go into ``details``."""
+    problems: list[str] = []
     if kind_a != kind_b:
         problems.append(f"{kind_a} archive rebuilt vs {kind_b} published")
     for label, members in (("rebuilt", ma), ("published", mb)):
@@ -129,9 +149,9 @@ def _compare_members(kind_a: str, ma: list[_Member], kind_b: str, mb: list[_Memb
         dups = sorted({n for n in names if names.count(n) > 1})
         if dups:
             problems.append(f"the {label} archive holds duplicate members: {', '.join(dups[:5])}")
-    ia, ib = {m.name: m for m in ma}, {m.name: m for m in mb}
-    missing = sorted(set(ib) - set(ia))
-    extra = sorted(set(ia) - set(ib))
+    ia, ib = {m.name for m in ma}, {m.name for m in mb}
+    missing = sorted(ib - ia)
+    extra = sorted(ia - ib)
     if missing:
         problems.append("members missing from the rebuilt archive: "
                         + ", ".join(missing[:MAX_LISTED]))
@@ -139,6 +159,14 @@ def _compare_members(kind_a: str, ma: list[_Member], kind_b: str, mb: list[_Memb
     if extra:
         problems.append(f"members only in the rebuilt archive: {', '.join(extra[:MAX_LISTED])}")
         details["extra_members"] = extra[:MAX_LISTED]
+    return problems
+
+
+def _compare_shared(ma: list[_Member], mb: list[_Member], policy: EquivalencePolicy,
+                    nested: Nested) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The members both archives hold, compared one by one under the member policy:
+    (those that differ, those equivalent but not identical), each with why."""
+    ia, ib = {m.name: m for m in ma}, {m.name: m for m in mb}
     differing: list[dict[str, Any]] = []
     tolerated: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="rebuildable-cmp-") as tmp:
@@ -166,17 +194,5 @@ def _compare_members(kind_a: str, ma: list[_Member], kind_b: str, mb: list[_Memb
                 differing.append({"member": name, "why": result.summary})
             elif not result.identical:
                 tolerated.append({"member": name, "why": result.summary})
-    if differing:
-        details["differing_members"] = differing[:MAX_LISTED]
-        first = differing[0]
-        problems.append(f"{len(differing)} member(s) differ; first {first['member']!r}: "
-                        f"{first['why']}")
-    if tolerated:
-        details["equivalent_members"] = tolerated[:MAX_LISTED]
-    if problems:
-        return Comparison(False, False, "archive", "; ".join(problems), details)
-    note = (f"; {len(tolerated)} member(s) equivalent under {policy.name}" if tolerated else "")
-    return Comparison(True, False, "archive",
-                      f"same {len(mb)} members and contents (timestamps, order and compression "
-                      f"ignored){note}", details)
+    return differing, tolerated
 

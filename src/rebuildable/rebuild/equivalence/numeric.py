@@ -174,6 +174,30 @@ def compare_numeric(rebuilt: Path, published: Path, params: dict[str, Any],
                           f"the published file is not a readable tensor file: {exc}")
     problems: list[str] = []
     details: dict[str, Any] = {"rtol": rtol, "atol": atol, "format": tb.format}
+    _file_problems(ta, tb, problems, details)
+    details.update(_tensor_figures(np, ta, tb, (rtol, atol), problems))
+    total, differing = details["elements"], details["differing"]
+    max_abs, max_rel = details["max_abs_diff"], details["max_rel_diff"]
+    first: dict[str, Any] | None = details.get("first_difference")
+    if problems:
+        details["problems"] = problems
+        return Comparison(False, False, "numeric", "; ".join(problems), details)
+    figures_text = (f"max |Δ| {max_abs:.3g}, max relative {max_rel:.3g} over {total} elements "
+                    f"in {len(tb.tensors)} tensor(s)")
+    if differing:
+        assert first is not None
+        return Comparison(
+            False, False, "numeric",
+            f"{differing} of {total} elements beyond rtol={rtol:g} atol={atol:g}; first at "
+            f"tensor {first['tensor']!r} index {first['index']}: rebuilt {first['rebuilt']} vs "
+            f"published {first['published']}; {figures_text}", details)
+    return Comparison(True, False, "numeric",
+                      f"within rtol={rtol:g} atol={atol:g}: {figures_text}", details)
+
+
+def _file_problems(ta: TensorFile, tb: TensorFile, problems: list[str],
+                   details: dict[str, Any]) -> None:
+    """What differs between the two files as wholes: format, tensor names, metadata."""
     if ta.format != tb.format:
         problems.append(f"format {ta.format} rebuilt vs {tb.format} published")
     missing = sorted(set(tb.tensors) - set(ta.tensors))
@@ -186,6 +210,13 @@ def compare_numeric(rebuilt: Path, published: Path, params: dict[str, Any],
         details["extra_tensors"] = extra[:MAX_LISTED]
     if ta.metadata != tb.metadata:
         problems.append("the safetensors __metadata__ differs")
+
+
+def _tensor_figures(np: Any, ta: TensorFile, tb: TensorFile, tolerance: tuple[float, float],
+                    problems: list[str]) -> dict[str, Any]:
+    """The tensors both files hold, compared element by element (a dtype or shape that
+    differs is a problem, not a figure): counts, largest differences, the first one."""
+    rtol, atol = tolerance
     total = differing = 0
     max_abs = max_rel = 0.0
     first: dict[str, Any] | None = None
@@ -207,22 +238,8 @@ def compare_numeric(rebuilt: Path, published: Path, params: dict[str, Any],
         if first is None and "first_index" in figures:
             first = {"tensor": label, "index": figures["first_index"],
                      "rebuilt": figures["rebuilt_value"], "published": figures["published_value"]}
-    details.update({"elements": total, "differing": differing, "max_abs_diff": max_abs,
-                    "max_rel_diff": max_rel, "tensors": len(tb.tensors)})
+    out: dict[str, Any] = {"elements": total, "differing": differing, "max_abs_diff": max_abs,
+                           "max_rel_diff": max_rel, "tensors": len(tb.tensors)}
     if first is not None:
-        details["first_difference"] = first
-    if problems:
-        details["problems"] = problems
-        return Comparison(False, False, "numeric", "; ".join(problems), details)
-    figures_text = (f"max |Δ| {max_abs:.3g}, max relative {max_rel:.3g} over {total} elements "
-                    f"in {len(tb.tensors)} tensor(s)")
-    if differing:
-        assert first is not None
-        return Comparison(
-            False, False, "numeric",
-            f"{differing} of {total} elements beyond rtol={rtol:g} atol={atol:g}; first at "
-            f"tensor {first['tensor']!r} index {first['index']}: rebuilt {first['rebuilt']} vs "
-            f"published {first['published']}; {figures_text}", details)
-    return Comparison(True, False, "numeric",
-                      f"within rtol={rtol:g} atol={atol:g}: {figures_text}", details)
-
+        out["first_difference"] = first
+    return out

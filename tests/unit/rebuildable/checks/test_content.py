@@ -54,7 +54,7 @@ def test_a_clean_release_of_every_kind(tmp_path: Path) -> None:
              "model/w.safetensors": "weights", "src/main.py": "source-code"}
     report = check(tmp_path, files, kinds)
     assert set(codes(report, prefix="content.")) == set()
-    section = report.sections["formats"]
+    section = report.to_dict()["formats"]
     assert section["art-work.psd"]["format"] == "psd"
     assert section["art-work.psd"]["layers"] == 2
     assert section["out-cover.png"]["family"] == "raster-image"
@@ -256,7 +256,7 @@ def test_archive_releases_are_sniffed_too(tmp_path: Path, suffix: str) -> None:
     report = validate(archive)
     assert {(f.code, f.artifact) for f in content(report)} == {
         ("content.kind-mismatch", "a.psd")}
-    assert report.sections["formats"]["b.xcf"]["layers"] == 2
+    assert report.to_dict()["formats"]["b.xcf"]["layers"] == 2
 
 
 def test_damage_needs_a_kind_or_a_name_that_claims_the_format(tmp_path: Path) -> None:
@@ -266,7 +266,7 @@ def test_damage_needs_a_kind_or_a_name_that_claims_the_format(tmp_path: Path) ->
                    {"d/f0.dat": "other", "d/f1.jpg": "other", "d/f2.dat": "other"})
     assert {(f.code, f.artifact) for f in content(report)} == {
         ("content.malformed", "d-f1.jpg")}
-    assert report.sections["formats"]["d-f0.dat"]["format"] == "jpeg"
+    assert report.to_dict()["formats"]["d-f0.dat"]["format"] == "jpeg"
 
 
 def test_pickle_scope(tmp_path: Path) -> None:

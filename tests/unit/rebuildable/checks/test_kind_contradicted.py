@@ -27,7 +27,7 @@ def test_weights_relabelled_as_dataset_fail_the_ml_model_profile(tmp_path: Path)
     assert contradicted.location.pointer == "/artifacts/0/kind"
     # the profile judges the file by its bytes: weights are never a source
     assert by_code["profile.weights-as-source"].severity is Severity.ERROR
-    assert report.sections["verdicts"]["complete"]["ok"] is False
+    assert report.to_dict()["verdicts"]["complete"]["ok"] is False
     assert not report.ok
 
 

@@ -23,7 +23,7 @@ OPEN_EXAMPLE = ROOT / "examples" / "adapter-lora-tiny"
 
 
 def verdicts(report: Report) -> dict[str, Any]:
-    v: dict[str, Any] = report.sections["verdicts"]
+    v: dict[str, Any] = report.to_dict()["verdicts"]
     return v
 
 

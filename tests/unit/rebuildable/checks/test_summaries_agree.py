@@ -114,7 +114,7 @@ def test_profile_error_makes_the_summary_not_complete(tmp_path: Path) -> None:
                         profile="ml-model", license="MIT")
     report = validate(root, Options())
     _assert_agree(report)
-    assert report.sections["verdicts"]["complete"]["ok"] is False
+    assert report.to_dict()["verdicts"]["complete"]["ok"] is False
 
 
 def test_dangling_reference_is_not_counted_as_external(tmp_path: Path) -> None:

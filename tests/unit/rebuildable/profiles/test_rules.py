@@ -242,8 +242,8 @@ def test_own_examples_are_clean_even_when_strict(name: str) -> None:
     report = run(EXAMPLES / name, strict=True)
     assert report.ok, [f.message for f in report.findings if f.severity is not Severity.INFO]
     assert not set(codes(report, prefix="profile.")), set(codes(report, prefix="profile."))
-    assert report.sections["verdicts"]["intact"]["ok"]
-    assert report.sections["verdicts"]["complete"]["ok"]
+    assert report.to_dict()["verdicts"]["intact"]["ok"]
+    assert report.to_dict()["verdicts"]["complete"]["ok"]
 
 
 def test_profile_vectors_are_fresh() -> None:
@@ -257,7 +257,8 @@ def test_recommended_practices_are_notes(tmp_path: Path) -> None:
              "w.safetensors": safetensors()}
     kinds = {"train.py": "training-code", "cfg.json": "config", "data.csv": "dataset",
              "w.safetensors": "weights"}
-    steps = [{"id": "train", "run": "python3 train.py",
+    # no Python in the command: a Python step without environment is a warning ([PY-1])
+    steps = [{"id": "train", "run": "make train",
               "inputs": ["train.py", "cfg.json", "data.csv"], "outputs": ["w.safetensors"]}]
     root = make_release(tmp_path / "m", files, steps, kinds=kinds, profile="ml-model")
     report = run(root, strict=True)

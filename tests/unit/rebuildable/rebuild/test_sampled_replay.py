@@ -54,7 +54,11 @@ def test_a_full_rebuild_compares_every_checkpoint() -> None:
     assert report.ok, [f.message for f in report.findings]
     outputs = report.to_dict()["rebuild"]["steps"][0]["outputs"]
     assert len(outputs) == 8
-    assert {o["status"] for o in outputs} == {"reproduced"}
+    # Byte equality holds only where numpy's BLAS picks the same kernels as on the machine
+    # that published the checkpoints (it varies with the CPU); the step's numeric policy is
+    # what the release promises, so "equivalent" is as good a pass, and nothing may differ.
+    statuses = [o["status"] for o in outputs]
+    assert set(statuses) <= {"reproduced", "equivalent"}, statuses
 
 
 def test_a_sample_replays_the_chosen_segments_and_states_its_bound() -> None:

@@ -13,8 +13,10 @@ from hypothesis import strategies as st
 from rebuildable.cli import cli
 from rebuildable.cli.common import note
 from rebuildable.findings import Finding, Location, Severity
+from rebuildable.rebuild_records import SegmentRef, StepRecord
 from rebuildable.render import FORMATS, render
 from rebuildable.report import ReleaseInfo, Report
+from rebuildable.sections import MofVerdict, OpenSourceVerdict, Rebuild, Verdict, Verdicts
 from tests.support.hostile_releases import lone_surrogate_json
 
 #: any str, lone surrogates included (st.text never makes them, so lists of characters)
@@ -51,8 +53,13 @@ def test_every_renderer_encodes_any_str(message: str, ident: str, hint: str,
                 location=Location(value or "rebuild.yaml", 1, 1, "/" + ident), hint=hint,
                 data={value: [message], "k": value})
     report = Report(ReleaseInfo(ident, value, "rebuild.yaml"), [f],
-                    sections={"verdicts": {"mof": {"class": value, "name": value}},
-                              "rebuild": {"steps": [{"id": ident, "status": value}]}})
+                    sections={"verdicts": Verdicts(
+                                  Verdict(True), Verdict(True, [value]),
+                                  OpenSourceVerdict(True, False, [value], value),
+                                  {}, mof=MofVerdict(value, name=value)),
+                              "rebuild": Rebuild(refused=False, validation={}, steps=[
+                                  StepRecord(ident, "failed", value, {}, segment=SegmentRef(
+                                      0, value, ident, value))])})
     for fmt in FORMATS:
         for color in (False, True):
             text = render(report, fmt, color=color, base=value + "/")

@@ -154,22 +154,31 @@ def test_hostile_names_cannot_drive_the_terminal() -> None:
 
 
 def test_sections_are_summed_up_before_the_verdict() -> None:
+    from rebuildable.rebuild_records import StepRecord
     from rebuildable.render.text import render_text as _render
     from rebuildable.report import ReleaseInfo as _Info
     from rebuildable.report import Report as _Report
+    from rebuildable.sections import (
+        OpenSourceVerdict,
+        PolicyOutcome,
+        Rebuild,
+        Signatures,
+        Verdict,
+        Verdicts,
+    )
 
     isolation = {"method": "unshare", "network": False, "readonly_system": False,
                  "timeout": 5.0}
     report = _Report(_Info("r", "1", "rebuild.yaml"), sections={
-        "verdicts": {"intact": {"ok": True, "reasons": []},
-                     "complete": {"ok": False, "reasons": ["x"]},
-                     "open-source": {"ok": False, "reasons": ["y"]}},
-        "signatures": {"envelope": "rebuild.dsse.json", "checked": True, "verified": False,
-                       "verified_keys": [], "missing": 2},
-        "rebuild": {"isolation": isolation,
-                    "steps": [{"id": "train", "status": "reproduced", "isolation": isolation},
-                              {"id": "eval", "status": "failed",
-                               "isolation": {**isolation, "method": "none", "network": True}}]},
+        "verdicts": Verdicts(Verdict(True), Verdict(False, ["x"]),
+                             OpenSourceVerdict(False, False, ["y"], "SPDX"), {}),
+        "signatures": Signatures("rebuild.dsse.json", checked=True,
+                                 outcome=PolicyOutcome(False, [], 2, [], [], [])),
+        "rebuild": Rebuild(refused=False, validation={}, isolation=isolation,
+                           steps=[StepRecord("train", "reproduced", None, isolation),
+                                  StepRecord("eval", "failed", None,
+                                             {**isolation, "method": "none",
+                                              "network": True})]),
     })
     lines = _render(report).splitlines()
     assert "verdicts: intact yes, complete NO, open source NO" in lines

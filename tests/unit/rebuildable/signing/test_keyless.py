@@ -95,7 +95,7 @@ def test_release_level_findings(tmp_path: Path) -> None:
                 root / "rebuild.sigstore.json")
     report = api.validate(root, policy)
     assert codes(report, "error") == ["sig.keyless-failed"]
-    assert report.sections["keyless"]["verified"] is False
+    assert report.to_dict()["keyless"]["verified"] is False
     unchecked = api.validate(root)
     assert unchecked.ok
     assert "sig.keyless-not-checked" in codes(unchecked)
@@ -126,3 +126,25 @@ def test_canonical_export_is_the_signed_payload(tmp_path: Path) -> None:
     from tests.support import read_manifest
 
     assert out.read_bytes() == payload_bytes(read_manifest(root))
+
+
+def test_release_level_verified_with_a_real_bundle(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """sig.keyless-verified has no conformance vector (a bundle over a vector's own
+    Statement needs a live Fulcio login): here a real bundle is verified with real
+    cryptography by the release-level check, and only the Statement it must sign is
+    swapped for the one that bundle carries."""
+    from rebuildable.signing import keyless
+
+    path = corpus_file("attestations/model-signing/v1.1.0-sigstore/model.sig")
+    root = make_release(tmp_path / "r", {"a.txt": b"a"})
+    shutil.copy(path, root / "rebuild.sigstore.json")
+    monkeypatch.setattr(keyless, "payload_bytes", lambda data: dsse_payload(path))
+    report = api.validate(root, api.Options(identity="stefanb@us.ibm.com", issuer=IBM))
+    assert report.ok
+    assert "sig.keyless-verified" in codes(report)
+    assert report.to_dict()["keyless"] == {
+        "bundle": "rebuild.sigstore.json", "identity": "stefanb@us.ibm.com", "issuer": IBM,
+        "instance": "production", "verified": True}
+    other = api.validate(root, api.Options(identity="someone@else.org", issuer=IBM))
+    assert codes(other, "error") == ["sig.keyless-failed"]

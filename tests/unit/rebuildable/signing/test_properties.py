@@ -58,4 +58,4 @@ def test_signed_folder_packed_as_an_archive_still_verifies(tmp_path: Path) -> No
             tar.add(path, arcname=str(path.relative_to(root)), recursive=False)
     report = verify_with(archive, key("alice"))
     assert report.ok, [f.message for f in report.findings]
-    assert report.sections["signatures"]["verified"] is True
+    assert report.to_dict()["signatures"]["verified"] is True

@@ -24,7 +24,7 @@ def test_signed_release_verifies_and_says_who_signed(tmp_path: Path) -> None:
     report = verify_with(root, key("alice"))
     assert report.ok
     assert codes(report, *PROBLEMS) == []
-    section = report.sections["signatures"]
+    section = report.to_dict()["signatures"]
     assert section["verified"] is True
     assert section["verified_keys"] == [key("alice").keyid]
     assert section["missing"] == 0
@@ -73,7 +73,7 @@ def test_below_threshold_reports_how_many_signatures_are_missing(tmp_path: Path)
     root = signed_release(tmp_path / "r", key("alice"))
     report = verify_with(root, key("alice"), key("bob"), key("carol"), threshold=3)
     assert codes(report, *PROBLEMS) == ["sig.below-threshold"]
-    assert report.sections["signatures"]["missing"] == 2
+    assert report.to_dict()["signatures"]["missing"] == 2
     f = next(f for f in report.findings if f.code == "sig.below-threshold")
     assert "2 missing" in f.message
 
@@ -151,7 +151,7 @@ def test_validate_with_a_key_requires_the_signature(tmp_path: Path) -> None:
     sign_release(root, key("alice"))
     report = validate(root, Options(keys=(key("alice").public.pem(),)))
     assert report.ok, [f.message for f in report.findings if f.severity.value == "error"]
-    assert report.sections["signatures"]["verified"] is True
+    assert report.to_dict()["signatures"]["verified"] is True
     assert report.to_dict()["signatures"]["verified"] is True
 
 
@@ -159,7 +159,7 @@ def test_validate_without_keys_only_notes_the_envelope(tmp_path: Path) -> None:
     root = signed_release(tmp_path / "r")
     report = validate(root)
     assert "sig.not-checked" in codes(report)
-    assert report.sections["signatures"]["checked"] is False
+    assert report.to_dict()["signatures"]["checked"] is False
 
 
 def test_validate_with_an_impossible_threshold_is_an_error_finding(tmp_path: Path) -> None:
@@ -282,7 +282,7 @@ def test_validate_reuses_the_integrity_checks_hashes_for_the_subjects(
     monkeypatch.setattr(verify_module, "hash_stream", no_second_pass)
     report = validate(root, Options(keys=(key("alice").public.pem(),)))
     assert report.ok, [f.message for f in report.findings if f.severity.value == "error"]
-    assert report.sections["signatures"]["subjects_match"] is True
+    assert report.to_dict()["signatures"]["subjects_match"] is True
 
 
 def test_signed_file_deleted_after_signing_is_reported_by_verify_alone(tmp_path: Path) -> None:

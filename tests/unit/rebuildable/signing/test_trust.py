@@ -49,7 +49,7 @@ keys:
 """)
     report = verify(root, Options(trust=policy))
     assert report.ok, [f.message for f in report.findings]
-    assert set(report.sections["signatures"]["verified_keys"]) == {key("alice").keyid,
+    assert set(report.to_dict()["signatures"]["verified_keys"]) == {key("alice").keyid,
                                                                     key("bob").keyid}
 
 
@@ -84,7 +84,7 @@ keys:
     warn = [f for f in report.findings if f.code == "sig.untrusted-name"]
     assert warn
     assert warn[0].severity.value == "warning"
-    assert report.sections["signatures"]["verified_keys"] == [key("bob").keyid]
+    assert report.to_dict()["signatures"]["verified_keys"] == [key("bob").keyid]
 
 
 def test_threshold_above_the_keys_allowed_for_this_name_cannot_pass(tmp_path: Path) -> None:

@@ -1,0 +1,2 @@
+#!/bin/sh
+python3 -m zipfile -c dist/hello.whl src/hello
