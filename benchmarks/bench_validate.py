@@ -1,31 +1,39 @@
-"""How fast is `rebuildable validate`, against the least work any validator must do?
+"""How fast is `rebuildable`, against the least work any tool must do and named peers?
 
-    python benchmarks/bench_validate.py                 # everything (~4.5 GB of reads)
-    python benchmarks/bench_validate.py --skip-big      # start-up, small files, big manifests
-    python benchmarks/bench_validate.py --big-size 256M # a lighter big-file run
+    python benchmarks/bench_validate.py --only startup,manifests   # a few shapes
+    python benchmarks/bench_validate.py                            # every shape (long)
 
-Builds, under ``--dir`` (default ``benchmarks/work/``, git-ignored; reused between runs
-when its parameters match):
+Each shape is timed against its peer or limit in the same run, as whole processes, on a
+warm page cache, ``--repeat`` times (median reported; start-up ``--startup-repeat``):
 
-* ``release/``: 2 files of 1 GiB plus 2,000 files of 1-64 KiB (random bytes), with a
-  ``rebuild.yaml`` pinning each by SHA-256 and size, and a ``checksums.sha256`` beside
-  the release (not inside it, so it is not an unlisted file);
-* ``small/``: the 2,000 small files alone, as their own release;
-* ``tiny/``: one small file, for start-up time;
-* ``manifest-100k.json`` / ``manifest-100k.yaml``: 100,000 external (``uri``)
-  artifacts and a step, so validation parses and checks but hashes nothing.
+=============  ==========================================================================
+shape          what is timed, and against what
+=============  ==========================================================================
+startup        ``rebuildable --version`` and ``validate`` of a one-file release, against
+               ``python -c "import yaml, json"``
+small10k       ``validate`` of 10,000 files of 4-64 KiB (manifest written by ``init``),
+               with a release licence and without, against ``limit_hash.py`` and, when found,
+               ``model_signing verify key`` (the folder signed once with a P-256 key)
+init           ``init`` against ``validate`` on the same 10,000 files
+cache          ``validate --cache`` warm against cold on the same files (skipped when
+               this ``rebuildable`` has no ``--cache``)
+small100k      ``validate`` of 100,000 such files against ``limit_hash.py``: linearity
+               against small10k, and peak RSS
+release        2 x 1 GiB + 2,000 files of 1-64 KiB against ``limit_hash.py`` (and
+               ``sha256sum -c``); the only shape with big files
+manifests      100,000 external (``uri``) artifacts, JSON and YAML, against
+               ``json.load`` + jsonschema-rs validation of the same JSON document
+million        1,000,000 external artifacts (YAML written by ``init --from-listing``,
+               and JSON), validated through the API with the 128 MiB manifest bound
+               raised: time and peak RSS, against the 100,000 of ``manifests``
+=============  ==========================================================================
 
-Then it times whole processes, in one run, on a warm page cache (every file is read
-once before timing), each measurement repeated ``--repeat`` times (median reported):
-
-(a) ``rebuildable validate`` on the release, (b) ``limit_hash.py`` (hashlib SHA-256 on a
-2-thread pool, nothing else), (c) ``sha256sum -c`` (coreutils, one thread); and the
-same on ``small/``; start-up on ``tiny/``; and the two 100k manifests.
-
-Results go to stdout as a table and to ``--results`` (default
-``benchmarks/results.json``). Every timed validate must exit 0 on the pristine release
-and 1 once a byte is flipped (checked after timing), so a validator that skipped the
-hashing could not look fast here.
+Inputs are built under ``--dir`` (default ``benchmarks/work/``, git-ignored), one folder
+per shape, reused while the shape's parameters stay the same. Results go to stdout and
+``--results`` (default ``benchmarks/results.json``). Every timed validate must exit 0,
+and for file sets exit 1 once a byte of a file is flipped (so a validator that skipped
+hashing could not look fast here). Timed processes run with byte-code caching on (under
+the work folder), as installed software does.
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,7 +57,39 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 KIB, MIB, GIB = 1 << 10, 1 << 20, 1 << 30
 SEED = 20261126
-LAYOUT_VERSION = 1
+#: the first bytes of every small file (no format's magic number starts so)
+SMALL_HEAD = b"RBLD"
+#: the release licence of the file sets (init --license)
+LICENCE = "CC0-1.0"
+SHAPES = ("startup", "small10k", "init", "cache", "small100k", "release", "manifests",
+          "million")
+
+#: the environment of every timed process: byte-code caching on, whatever the caller has
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+#: validate through the API with the manifest size bound raised: the default bound
+#: (128 MiB, spec/manifest.md LOAD-9) refuses a million entries, and the command line
+#: has no option to raise it
+VALIDATE_UNBOUNDED = """
+import sys
+from rebuildable import api
+from rebuildable.load import Limits
+from rebuildable.render import render
+report = api.validate(sys.argv[1], api.Options(limits=Limits(max_bytes=1 << 31)))
+sys.stdout.write(render(report, "text"))
+sys.exit(0 if report.ok else 1)
+"""
+
+PEER_JSON = """
+import json, sys
+from importlib import resources
+import jsonschema_rs
+schema = json.loads(resources.files("rebuildable").joinpath(
+    "schemas", "manifest.schema.json").read_text("utf-8"))
+with open(sys.argv[1], "rb") as fh:
+    data = json.load(fh)
+sys.exit(0 if jsonschema_rs.validator_for(schema).is_valid(data) else 1)
+"""
 
 
 def parse_size(text: str) -> int:
@@ -59,13 +99,87 @@ def parse_size(text: str) -> int:
     return int(text)
 
 
+# ------------------------------------------------------------------------- running
+
+
+def run(cmd: Sequence[str], cwd: Path | None = None) -> tuple[float, int, int]:
+    """(wall seconds, exit code, peak RSS in KiB) of one process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return elapsed, proc.returncode, usage.ru_maxrss
+
+
+def timed(label: str, cmd: Sequence[str], repeat: int, *, cwd: Path | None = None,
+          ok: Sequence[int] = (0,), before: Callable[[], None] | None = None) -> dict[str, Any]:
+    times, rss = [], []
+    for _ in range(repeat):
+        if before is not None:
+            before()
+        elapsed, code, peak = run(cmd, cwd)
+        if code not in ok:
+            raise SystemExit(f"{label}: {' '.join(cmd)} exited {code}")
+        times.append(elapsed)
+        rss.append(peak)
+    result = {"label": label, "command": list(cmd), "runs": times,
+              "median": statistics.median(times), "min": min(times),
+              "peak_rss_mib": max(rss) / 1024}
+    print(f"  {label:<52} median {result['median']:8.3f} s  (min {result['min']:.3f}, "
+          f"RSS {result['peak_rss_mib']:.0f} MiB)", flush=True)
+    return result
+
+
+def warm(root: Path) -> None:
+    """Read every file once so each tool starts from the same warm page cache."""
+    for path in root.rglob("*"):
+        if path.is_file():
+            with path.open("rb", buffering=0) as fh:
+                while fh.read(8 * MIB):
+                    pass
+
+
+def stamped(folder: Path, params: dict[str, Any], build: Callable[[Path], None]) -> Path:
+    """``folder`` built by ``build`` unless it was built with the same ``params``."""
+    stamp = folder.with_name(folder.name + ".params.json")
+    if stamp.is_file() and json.loads(stamp.read_text("utf-8")) == params and folder.exists():
+        print(f"reusing {folder}", flush=True)
+        return folder
+    print(f"building {folder} ...", flush=True)
+    if folder.exists():
+        shutil.rmtree(folder)
+    in_child(build, folder)
+    stamp.write_text(json.dumps(params), "utf-8")
+    return folder
+
+
+def in_child(build: Callable[[Path], None], folder: Path) -> None:
+    """Run ``build`` in a forked child: Linux keeps a process's peak RSS across fork and
+    exec, so a bench grown by building a million artifacts would pass its size on to
+    every process it times."""
+    pid = os.fork()
+    if pid == 0:  # the child
+        code = 1
+        try:
+            build(folder)
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"building {folder} failed")
+
+
 # ------------------------------------------------------------------------ building
 
 
-def _write_random(path: Path, size: int, rng: random.Random) -> str:
-    h = hashlib.sha256()
+def write_random(path: Path, size: int, rng: random.Random, head: bytes = b"") -> str:
+    h = hashlib.sha256(head)
     with path.open("wb") as fh:
-        left = size
+        fh.write(head)
+        left = size - len(head)
         while left:
             chunk = rng.randbytes(min(left, 8 * MIB))
             h.update(chunk)
@@ -74,220 +188,114 @@ def _write_random(path: Path, size: int, rng: random.Random) -> str:
     return h.hexdigest()
 
 
-def _artifact_yaml(ident: str, path: str, digest: str, size: int) -> str:
-    return (
-        f"  - id: {ident}\n    path: {path}\n    kind: dataset\n"
-        f'    digest: {{sha256: "{digest}"}}\n    size: {size}\n'
-    )
-
-
-def _write_release(root: Path, files: Sequence[tuple[str, str, int]], name: str) -> None:
-    """A manifest for ``files`` (path, sha256, size) and a sha256sum file beside ``root``."""
-    head = (
-        f'spec: rebuildable/0.1\nname: {name}\nversion: "1"\nlicense: CC0-1.0\n'
-        "profile: generic\nartifacts:\n"
-    )
-    body = "".join(
-        _artifact_yaml(f"f{i:05d}", path, digest, size)
-        for i, (path, digest, size) in enumerate(files)
-    )
-    (root / "rebuild.yaml").write_text(head + body, "utf-8")
-    lines = "".join(f"{digest}  {root.name}/{path}\n" for path, digest, _ in files)
-    (root.parent / f"{root.name}.sha256").write_text(lines, "utf-8")
-
-
-def build(
-    work: Path,
-    *,
-    big_size: int,
-    big_count: int,
-    small_count: int,
-    skip_big: bool,
-    manifest_n: int,
-) -> None:
-    params = {
-        "layout": LAYOUT_VERSION,
-        "big_size": big_size,
-        "big_count": 0 if skip_big else big_count,
-        "small_count": small_count,
-        "manifest_artifacts": manifest_n,
-    }
-    stamp = work / "params.json"
-    if stamp.is_file() and json.loads(stamp.read_text("utf-8")) == params:
-        print(f"reusing {work}")
-        return
-    print(f"building {work} ...", flush=True)
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
+def write_files(root: Path, count: int, low: int, high: int, prefix: str = "data"
+                ) -> list[tuple[str, str, int]]:
+    """``count`` random files of ``low``..``high`` bytes, 100 per folder."""
     rng = random.Random(SEED)  # test data, not secrets
-    small_files: list[tuple[str, str, int]] = []
-    small_root = work / "small"
-    (small_root / "data").mkdir(parents=True)
-    for i in range(small_count):
-        size = rng.randint(1 * KIB, 64 * KIB)
-        rel = f"data/{i // 100:02d}/part-{i:05d}.bin"
-        (small_root / rel).parent.mkdir(exist_ok=True)
-        small_files.append((rel, _write_random(small_root / rel, size, rng), size))
-    _write_release(small_root, small_files, "bench-small")
-
-    release = work / "release"
-    release.mkdir()
     files = []
-    if not skip_big:
-        (release / "big").mkdir()
-        for i in range(big_count):
-            rel = f"big/shard-{i}.bin"
-            print(f"  writing {rel} ({big_size / GIB:.2f} GiB)", flush=True)
-            files.append((rel, _write_random(release / rel, big_size, rng), big_size))
-    shutil.copytree(small_root / "data", release / "data")
-    files.extend(small_files)
-    _write_release(release, files, "bench-release")
-
-    tiny = work / "tiny"
-    tiny.mkdir()
-    (tiny / "hello.txt").write_bytes(b"hello\n")
-    _write_release(tiny, [("hello.txt", hashlib.sha256(b"hello\n").hexdigest(), 6)], "tiny")
-
-    write_big_manifests(work, manifest_n)
-    stamp.write_text(json.dumps(params), "utf-8")
-
-
-def ensure_big_only(work: Path) -> Path | None:
-    """``big/``: the two big files alone (hard links into ``release/``), as a release."""
-    big = work / "big"
-    source = work / "release.sha256"
-    if big.exists() or not source.is_file():
-        return big if big.exists() else None
-    files = []
-    for line in source.read_text("utf-8").splitlines():
-        digest, _, name = line.partition("  ")
-        rel = name.removeprefix("release/")
-        if rel.startswith("big/"):
-            (big / rel).parent.mkdir(parents=True, exist_ok=True)
-            os.link(work / name, big / rel)
-            files.append((rel, digest, (big / rel).stat().st_size))
-    if not files:
-        shutil.rmtree(big, ignore_errors=True)
-        return None
-    _write_release(big, files, "bench-big")
-    return big
-
-
-def write_big_manifests(work: Path, count: int) -> None:
-    """100k external artifacts (uri + digest + size + licence) and one step using some."""
-    artifacts: list[dict[str, Any]] = []
     for i in range(count):
-        digest = hashlib.sha256(f"shard-{i}".encode()).hexdigest()
-        artifacts.append(
-            {
-                "id": f"shard-{i:06d}",
-                "uri": f"https://data.example.org/corpus/shard-{i:06d}.parquet",
-                "kind": "dataset",
-                "digest": {"sha256": digest},
-                "size": 1_000_000 + i,
-                "license": "CC-BY-4.0",
-            }
-        )
-    artifacts.append(
-        {
-            "id": "model",
-            "uri": "https://models.example.org/model.safetensors",
-            "kind": "weights",
-            "digest": {"sha256": hashlib.sha256(b"model").hexdigest()},
-            "size": 42,
-            "license": "Apache-2.0",
-        }
-    )
+        size = rng.randint(low, high)
+        rel = f"{prefix}/{i // 100:04d}/part-{i:06d}.bin"
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        # A fixed head: random bytes that began with a magic number ("MZ", 1 in 65,536)
+        # would be sniffed as a damaged executable and make validate exit 1.
+        files.append((rel, write_random(root / rel, size, rng, SMALL_HEAD), size))
+    return files
+
+
+def write_checksums(root: Path, files: Sequence[tuple[str, str, int]]) -> Path:
+    """A sha256sum file beside ``root`` (not inside: it would be an unlisted file)."""
+    out = root.with_name(root.name + ".sha256")
+    out.write_text("".join(f"{d}  {root.name}/{p}\n" for p, d, _ in files), "utf-8")
+    return out
+
+
+def write_manifest(root: Path, files: Sequence[tuple[str, str, int]], name: str) -> None:
+    head = (f'spec: rebuildable/0.1\nname: {name}\nversion: "1"\nlicense: CC0-1.0\n'
+            "artifacts:\n")
+    body = "".join(
+        f"  - id: f{i:06d}\n    path: {p}\n    kind: dataset\n"
+        f'    digest: {{sha256: "{d}"}}\n    size: {s}\n'
+        for i, (p, d, s) in enumerate(files))
+    (root / "rebuild.yaml").write_text(head + body, "utf-8")
+
+
+def build_small(root: Path, count: int, rebuildable: Sequence[str], licence: str | None
+                ) -> None:
+    files = write_files(root, count, 4 * KIB, 64 * KIB)
+    write_checksums(root, files)
+    extra = ["--license", licence] if licence else []
+    _, code, _ = run([*rebuildable, "init", "--force", *extra, str(root)])
+    if code != 0:
+        raise SystemExit(f"init {root} exited {code}")
+
+
+def copy_release(source: Path, target: Path, licence: str | None,
+                 rebuildable: Sequence[str]) -> None:
+    """``target``: a copy of ``source``'s files (not hard links, which validate reports
+    as ``path.hardlink``), with its own ``init`` manifest."""
+    for path in source.rglob("*"):
+        if path.is_file() and path.name != "rebuild.yaml":
+            dest = target / path.relative_to(source)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest)
+    shutil.copy(source.with_name(source.name + ".sha256"),
+                target.with_name(target.name + ".sha256"))
+    text = target.with_name(target.name + ".sha256").read_text("utf-8")
+    target.with_name(target.name + ".sha256").write_text(
+        text.replace(f"  {source.name}/", f"  {target.name}/"), "utf-8")
+    extra = ["--license", licence] if licence else []
+    _, code, _ = run([*rebuildable, "init", "--force", *extra, str(target)])
+    if code != 0:
+        raise SystemExit(f"init {target} exited {code}")
+
+
+def external_artifacts(count: int) -> list[dict[str, Any]]:
+    return [{"id": f"shard-{i:07d}",
+             "uri": f"https://data.example.org/corpus/shard-{i:07d}.parquet",
+             "kind": "dataset",
+             "digest": {"sha256": hashlib.sha256(f"shard-{i}".encode()).hexdigest()},
+             "size": 1_000_000 + i, "license": "CC-BY-4.0"} for i in range(count)]
+
+
+def write_external_manifests(folder: Path, count: int) -> None:
+    """``count`` external artifacts and a step using 1,000 of them, as JSON and YAML."""
+    artifacts = external_artifacts(count)
+    artifacts.append({"id": "model", "uri": "https://models.example.org/model.safetensors",
+                      "kind": "weights", "digest": {"sha256": hashlib.sha256(b"m").hexdigest()},
+                      "size": 42, "license": "Apache-2.0"})
     inputs = [str(a["id"]) for a in artifacts[:1000]]
-    steps = [{"id": "train", "run": "python train.py", "inputs": inputs, "outputs": ["model"]}]
-    data = {
-        "spec": "rebuildable/0.1",
-        "name": "bench-100k",
-        "version": "1",
-        "license": "Apache-2.0",
-        "artifacts": artifacts,
-        "steps": steps,
-    }
-    folder = work / "manifest-100k-json"
-    folder.mkdir()
-    (folder / "rebuild.json").write_text(json.dumps(data, indent=1), "utf-8")
-    # YAML written by hand in the block style people write (yaml.dump of 100k items is slow).
-    lines = [
-        "spec: rebuildable/0.1",
-        "name: bench-100k",
-        'version: "1"',
-        "license: Apache-2.0",
-        "artifacts:",
-    ]
+    data = {"spec": "rebuildable/0.1", "name": f"bench-{count}", "version": "1",
+            "license": "Apache-2.0", "artifacts": artifacts,
+            "steps": [{"id": "train", "run": "python train.py", "inputs": inputs,
+                       "outputs": ["model"]}]}
+    (folder / "json").mkdir(parents=True)
+    (folder / "json" / "rebuild.json").write_text(json.dumps(data, indent=1), "utf-8")
+    # YAML by hand, in the block style people write (yaml.dump of 100k items is slow)
+    lines = ["spec: rebuildable/0.1", f"name: bench-{count}", 'version: "1"',
+             "license: Apache-2.0", "artifacts:"]
     for a in artifacts:
-        lines += [
-            f"  - id: {a['id']}",
-            f"    uri: {a['uri']}",
-            f"    kind: {a['kind']}",
-            f'    digest: {{sha256: "{a["digest"]["sha256"]}"}}',
-            f"    size: {a['size']}",
-            f"    license: {a['license']}",
-        ]
+        lines += [f"  - id: {a['id']}", f"    uri: {a['uri']}", f"    kind: {a['kind']}",
+                  f'    digest: {{sha256: "{a["digest"]["sha256"]}"}}',
+                  f"    size: {a['size']}", f"    license: {a['license']}"]
     lines += ["steps:", "  - id: train", "    run: python train.py", "    inputs:"]
     lines += [f"      - {ref}" for ref in inputs]
     lines += ["    outputs: [model]", ""]
-    folder = work / "manifest-100k-yaml"
-    folder.mkdir()
-    (folder / "rebuild.yaml").write_text("\n".join(lines), "utf-8")
+    (folder / "yaml").mkdir()
+    (folder / "yaml" / "rebuild.yaml").write_text("\n".join(lines), "utf-8")
 
 
-# ------------------------------------------------------------------------- timing
+def write_listing(path: Path, count: int) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for a in external_artifacts(count):
+            fh.write(f"{a['uri']}\t{a['size']}\t{a['digest']['sha256']}\n")
 
 
-#: the environment of every timed process: as installed software runs, with byte-code
-#: caching on (kept under the work folder), whatever PYTHONDONTWRITEBYTECODE says here
-ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-
-
-def run(cmd: Sequence[str], cwd: Path | None = None) -> tuple[float, int]:
-    start = time.perf_counter()
-    done = subprocess.run(
-        cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
-    )
-    elapsed = time.perf_counter() - start
-    if done.returncode not in (0, 1):
-        sys.stderr.write(done.stderr.decode(errors="replace"))
-    return elapsed, done.returncode
-
-
-def timed(label: str, cmd: Sequence[str], repeat: int, cwd: Path | None = None) -> dict[str, Any]:
-    times = []
-    for _ in range(repeat):
-        elapsed, code = run(cmd, cwd)
-        if code != 0:
-            raise SystemExit(f"{label}: {' '.join(cmd)} exited {code}")
-        times.append(elapsed)
-    result = {
-        "label": label,
-        "command": list(cmd),
-        "runs": times,
-        "median": statistics.median(times),
-        "min": min(times),
-    }
-    print(f"  {label:<44} median {result['median']:8.3f} s  (min {result['min']:.3f})", flush=True)
-    return result
-
-
-def warm(paths: Sequence[Path]) -> None:
-    """Read every file once so each tool starts from the same warm page cache."""
-    for root in paths:
-        for path in root.rglob("*"):
-            if path.is_file():
-                with path.open("rb", buffering=0) as fh:
-                    while fh.read(8 * MIB):
-                        pass
-
-
-def flip_check(rebuildable: Sequence[str], release: Path) -> bool:
+def flip_check(rebuildable: Sequence[str], root: Path) -> bool:
     """validate must fail once one byte of one file changes (proves it hashed)."""
-    name, _, size = _files(release)[-1]
-    victim, at = release.parent / name, size // 2
+    line = root.with_name(root.name + ".sha256").read_text("utf-8").splitlines()[-1]
+    victim = root.parent / line.partition("  ")[2]
+    at = victim.stat().st_size // 2
 
     def flip() -> None:
         with victim.open("r+b") as fh:
@@ -298,41 +306,227 @@ def flip_check(rebuildable: Sequence[str], release: Path) -> bool:
 
     flip()
     try:
-        _, code = run([*rebuildable, "validate", str(release)])
+        _, code, _ = run([*rebuildable, "validate", str(root)])
     finally:
         flip()
     return code == 1
 
 
-def time_model_signing(cli: Path, work: Path, name: str, repeat: int) -> dict[str, Any]:
-    """Sign ``work/name`` once with a fresh P-256 key (untimed), then time verification."""
-    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
-    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
+# -------------------------------------------------------------------------- shapes
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    private, public = work / "peer-key.pem", work / "peer-key.pub"
-    private.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    public.write_bytes(
-        key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
-    signature = work / f"{name}.model-signing.sig"
-    root = str(work / name)
-    sign = [str(cli), "sign", "key", root, "--private_key", str(private)]
-    elapsed, code = run([*sign, "--signature", str(signature)])
-    if code != 0:
-        raise SystemExit(f"model_signing sign failed ({code})")
-    verify = [str(cli), "verify", "key", root, "--public_key", str(public)]
-    result = timed("model_signing verify key", [*verify, "--signature", str(signature)], repeat)
-    result["sign_seconds"] = elapsed
-    return result
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.work: Path = args.dir.resolve()
+        self.work.mkdir(parents=True, exist_ok=True)
+        exe = Path(sys.executable).with_name("rebuildable")
+        self.rebuildable = [str(exe)] if exe.exists() else [
+            sys.executable, "-c", "import sys; from rebuildable.cli import main; main()"]
+        self.workers = ["--workers", str(args.workers)]
+        self.limit = [sys.executable, str(HERE / "limit_hash.py"), *self.workers]
+        self.results: dict[str, Any] = {}
+
+    def validate(self, *extra: str) -> list[str]:
+        return [*self.rebuildable, "validate", *self.workers, *extra]
+
+    def small(self, name: str, count: int) -> Path:
+        """``count`` files with an ``init`` manifest under a release licence."""
+        return stamped(self.work / name, {"count": count, "sizes": [4 * KIB, 64 * KIB],
+                                          "licence": LICENCE},
+                       lambda root: build_small(root, count, self.rebuildable, LICENCE))
+
+    def unlicensed(self, source: Path) -> Path:
+        """A copy of ``source`` whose ``init`` manifest names no licence: every artifact
+        is then reported as not open."""
+        target = self.work / f"{source.name}-nolicence"
+        return stamped(target, {"source": source.name, "count": self.args.small_count},
+                       lambda root: copy_release(source, root, None, self.rebuildable))
+
+    # ---- shapes
+
+    def startup(self) -> dict[str, Any]:
+        tiny = self.work / "tiny"
+
+        def build(root: Path) -> None:
+            root.mkdir(parents=True)
+            (root / "hello.txt").write_bytes(b"hello\n")
+            write_manifest(root, [("hello.txt", hashlib.sha256(b"hello\n").hexdigest(), 6)],
+                           "tiny")
+
+        stamped(tiny, {"files": 1}, build)
+        n = self.args.startup_repeat
+        return {
+            "python": timed('python -c "import yaml, json"',
+                            [sys.executable, "-c", "import yaml, json"], n),
+            "version": timed("rebuildable --version", [*self.rebuildable, "--version"], n),
+            "validate": timed("rebuildable validate (1-file release)",
+                              self.validate(str(tiny)), n),
+        }
+
+    def small10k(self) -> dict[str, Any]:
+        root = self.small("small10k", self.args.small_count)
+        unlicensed = self.unlicensed(root)
+        warm(root)
+        warm(unlicensed)
+        out = {
+            "files": self.args.small_count,
+            "validate": timed("validate (release licence)", self.validate(str(root)),
+                              self.args.repeat),
+            "validate_no_licence": timed("validate (no licence: 10,000 not-open findings)",
+                                         self.validate(str(unlicensed)), self.args.repeat),
+            "limit": timed("limit_hash.py", [*self.limit, f"{root}.sha256"], self.args.repeat),
+        }
+        peer = self.model_signing()
+        if peer is not None:
+            out["model_signing"] = self.time_model_signing(peer, root)
+        out["detects_flipped_byte"] = flip_check(self.rebuildable, root)
+        return out
+
+    def init(self) -> dict[str, Any]:
+        root = self.small("small10k", self.args.small_count)
+        warm(root)
+        # init writes rebuild.yaml again each run: the same draft, so validate is unchanged
+        init = timed("init --force", [*self.rebuildable, "init", "--force", "--license",
+                                      LICENCE, *self.workers, str(root)], self.args.repeat)
+        return {"init": init,
+                "validate": timed("validate (same folder)", self.validate(str(root)),
+                                  self.args.repeat)}
+
+    def cache(self) -> dict[str, Any] | None:
+        help_text = subprocess.run([*self.rebuildable, "validate", "--help"], env=ENV,
+                                   capture_output=True, text=True, check=False).stdout
+        if "--cache" not in help_text:
+            print("  (validate has no --cache: skipped)")
+            return None
+        root = self.small("small10k", self.args.small_count)
+        cache_dir = self.work / "cache-dir"
+        cmd = self.validate("--cache", "--cache-dir", str(cache_dir), str(root))
+        warm(root)
+        cold = timed("validate --cache (cold)", cmd, self.args.repeat,
+                     before=lambda: shutil.rmtree(cache_dir, ignore_errors=True))
+        run(cmd)
+        return {"cold": cold, "warm": timed("validate --cache (warm)", cmd, self.args.repeat)}
+
+    def small100k(self) -> dict[str, Any]:
+        root = self.small("small100k", self.args.small_count * 10)
+        warm(root)
+        return {
+            "files": self.args.small_count * 10,
+            "validate": timed("validate", self.validate(str(root)), self.args.repeat),
+            "limit": timed("limit_hash.py", [*self.limit, f"{root}.sha256"], self.args.repeat),
+            "detects_flipped_byte": flip_check(self.rebuildable, root),
+        }
+
+    def release(self) -> dict[str, Any]:
+        size, count = self.args.big_size, self.args.big_count
+
+        def build(root: Path) -> None:
+            rng = random.Random(SEED + 1)  # test data, not secrets
+            (root / "big").mkdir(parents=True)
+            files = [(f"big/shard-{i}.bin", write_random(root / f"big/shard-{i}.bin", size, rng),
+                      size) for i in range(count)]
+            files += write_files(root, 2000, 1 * KIB, 64 * KIB)
+            write_checksums(root, files)
+            write_manifest(root, files, "bench-release")
+
+        root = stamped(self.work / "release", {"big": [count, size], "small": 2000}, build)
+        warm(root)
+        out = {
+            "bytes": sum(p.stat().st_size for p in root.rglob("*") if p.is_file()),
+            "validate": timed("validate", self.validate(str(root)), self.args.repeat),
+            "limit": timed("limit_hash.py", [*self.limit, f"{root}.sha256"], self.args.repeat),
+        }
+        sha256sum = shutil.which("sha256sum")
+        if sha256sum:
+            out["sha256sum"] = timed("sha256sum -c", [sha256sum, "-c", "--quiet",
+                                                      "release.sha256"], self.args.repeat,
+                                     cwd=self.work)
+        out["detects_flipped_byte"] = flip_check(self.rebuildable, root)
+        return out
+
+    def manifests(self) -> dict[str, Any]:
+        n = self.args.manifest_artifacts
+        folder = stamped(self.work / f"external-{n}", {"artifacts": n},
+                         lambda f: write_external_manifests(f, n))
+        warm(folder)
+        return {
+            "artifacts": n,
+            "peer": timed("json.load + jsonschema-rs (same JSON)",
+                          [sys.executable, "-c", PEER_JSON, str(folder / "json/rebuild.json")],
+                          self.args.repeat),
+            "json": timed("validate (JSON)", self.validate(str(folder / "json")),
+                          self.args.repeat),
+            "yaml": timed("validate (YAML)", self.validate(str(folder / "yaml")),
+                          self.args.repeat),
+        }
+
+    def million(self) -> dict[str, Any]:
+        n = self.args.million
+        listing = self.work / f"listing-{n}.tsv"
+
+        def build(folder: Path) -> None:
+            write_external_manifests(folder, n)
+            write_listing(listing, n)
+
+        folder = stamped(self.work / f"external-{n}", {"artifacts": n}, build)
+        drafted = folder / "from-listing"
+        shutil.rmtree(drafted, ignore_errors=True)
+        drafted.mkdir()
+        init = timed("init --from-listing", [*self.rebuildable, "init", "--from-listing",
+                                             str(listing), "--license", "CC-BY-4.0",
+                                             str(drafted)], 1)
+        warm(folder)
+        repeat = self.args.million_repeat
+        return {
+            "artifacts": n,
+            "init_from_listing": init,
+            "peer": timed("json.load + jsonschema-rs (same JSON)",
+                          [sys.executable, "-c", PEER_JSON, str(folder / "json/rebuild.json")],
+                          repeat),
+            "json": timed("api.validate, bound raised (JSON)",
+                          [sys.executable, "-c", VALIDATE_UNBOUNDED, str(folder / "json")],
+                          repeat),
+            "yaml": timed("api.validate, bound raised (YAML, init --from-listing)",
+                          [sys.executable, "-c", VALIDATE_UNBOUNDED, str(drafted)], repeat),
+        }
+
+    # ---- the peer
+
+    def model_signing(self) -> Path | None:
+        given: Path | None = self.args.model_signing
+        if given is not None:
+            return given
+        found = shutil.which("model_signing") or Path(sys.executable).with_name("model_signing")
+        path = Path(found)
+        return path if path.exists() else None
+
+    def time_model_signing(self, cli: Path, root: Path) -> dict[str, Any]:
+        """Sign ``root`` once with a fresh P-256 key (untimed), then time verification."""
+        from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
+        from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        private, public = self.work / "peer-key.pem", self.work / "peer-key.pub"
+        private.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                              serialization.PrivateFormat.PKCS8,
+                                              serialization.NoEncryption()))
+        public.write_bytes(key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+        signature = self.work / f"{root.name}.model-signing.sig"
+        signed, code, _ = run([str(cli), "sign", "key", str(root), "--private_key", str(private),
+                               "--signature", str(signature)])
+        if code != 0:
+            raise SystemExit(f"model_signing sign failed ({code})")
+        result = timed("model_signing verify key", [str(cli), "verify", "key", str(root),
+                                                    "--public_key", str(public),
+                                                    "--signature", str(signature)],
+                       self.args.repeat)
+        result["sign_seconds"] = signed
+        return result
+
+
+# ---------------------------------------------------------------------------- report
 
 
 def machine() -> dict[str, Any]:
@@ -344,176 +538,85 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    version = subprocess.run(
-        [sys.executable, "-c", "import rebuildable; print(rebuildable.__version__)"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    return {
-        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "rebuildable": version,
-    }
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    return {"date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "cpu": cpu,
+            "cores": os.cpu_count(), "platform": platform.platform(),
+            "python": platform.python_version(), "load_average_at_start": load}
+
+
+def ratios(m: dict[str, Any]) -> list[tuple[str, float]]:
+    """(what, ratio) rows: each shape against its peer or limit."""
+    rows: list[tuple[str, float]] = []
+
+    def add(what: str, shape: str, num: str, den: str) -> None:
+        if shape in m and m[shape] and num in m[shape] and den in m[shape]:
+            rows.append((what, m[shape][num]["median"] / m[shape][den]["median"]))
+
+    add("start-up: --version / python -c 'import yaml, json'", "startup", "version", "python")
+    add("start-up: validate 1 file / python -c 'import yaml, json'", "startup", "validate",
+        "python")
+    add("small10k: validate / limit", "small10k", "validate", "limit")
+    add("small10k, no licence: validate / limit", "small10k", "validate_no_licence", "limit")
+    add("small10k: validate / model_signing verify", "small10k", "validate", "model_signing")
+    add("init / validate (small10k)", "init", "init", "validate")
+    add("validate --cache warm / cold", "cache", "warm", "cold")
+    add("small100k: validate / limit", "small100k", "validate", "limit")
+    add("release: validate / limit", "release", "validate", "limit")
+    add("100k external, JSON: validate / json.load+jsonschema-rs", "manifests", "json", "peer")
+    add("100k external: YAML / JSON", "manifests", "yaml", "json")
+    add("1M external, JSON: validate / json.load+jsonschema-rs", "million", "json", "peer")
+    add("1M external: YAML / JSON", "million", "yaml", "json")
+    if m.get("small10k") and m.get("small100k"):
+        rows.append(("small100k / (10 x small10k), validate",
+                     m["small100k"]["validate"]["median"]
+                     / (10 * m["small10k"]["validate"]["median"])))
+    if m.get("manifests") and m.get("million"):
+        scale = m["million"]["artifacts"] / m["manifests"]["artifacts"]
+        for fmt in ("json", "yaml"):
+            rows.append((f"1M / ({scale:.0f} x 100k), validate {fmt.upper()}",
+                         m["million"][fmt]["median"] / (scale * m["manifests"][fmt]["median"])))
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--only", type=lambda t: [s for s in t.split(",") if s],
+                        default=list(SHAPES), help=f"comma-separated: {','.join(SHAPES)}")
     parser.add_argument("--dir", type=Path, default=HERE / "work")
     parser.add_argument("--results", type=Path, default=HERE / "results.json")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--startup-repeat", type=int, default=20)
+    parser.add_argument("--small-count", type=int, default=10_000,
+                        help="files of small10k (small100k has ten times as many)")
     parser.add_argument("--big-size", type=parse_size, default=GIB)
     parser.add_argument("--big-count", type=int, default=2)
-    parser.add_argument("--small-count", type=int, default=2000)
-    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--manifest-artifacts", type=int, default=100_000)
-    parser.add_argument(
-        "--only",
-        type=lambda text: set(text.split(",")),
-        default=None,
-        help="comma-separated subset of: release,big,small,manifests",
-    )
-    parser.add_argument(
-        "--model-signing",
-        type=Path,
-        default=None,
-        help="the OpenSSF model_signing CLI (e.g. a separate venv's bin/model_signing); "
-        "when given, its 'verify key' is timed on the same files",
-    )
-    parser.add_argument("--skip-big", action="store_true", help="no big-file release")
-    parser.add_argument("--workers", type=int, default=2, help="threads for both Python tools")
+    parser.add_argument("--million", type=int, default=1_000_000)
+    parser.add_argument("--million-repeat", type=int, default=1)
+    parser.add_argument("--model-signing", type=Path, default=None,
+                        help="the OpenSSF model_signing CLI (default: found beside Python)")
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
-
-    exe = Path(sys.executable).with_name("rebuildable")
-    rebuildable = [str(exe)] if exe.exists() else [sys.executable, "-m", "rebuildable.cli"]
-    validate = [*rebuildable, "validate", "--workers", str(args.workers)]
-    limit = [sys.executable, str(HERE / "limit_hash.py"), "--workers", str(args.workers)]
-    sha256sum = shutil.which("sha256sum")
-
-    work: Path = args.dir.resolve()
-    build(
-        work,
-        big_size=args.big_size,
-        big_count=args.big_count,
-        small_count=args.small_count,
-        skip_big=args.skip_big,
-        manifest_n=args.manifest_artifacts,
-    )
-    ENV["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
-    run([*validate, str(work / "tiny")])  # warm-up: writes the byte-code caches
-    info = machine()
-    results: dict[str, Any] = {
-        "machine": info,
-        "parameters": {
-            k: str(v) if isinstance(v, Path) else sorted(v) if isinstance(v, set) else v
-            for k, v in vars(args).items()
-        },
-        "measurements": {},
-    }
-    m = results["measurements"]
-    sets = [("small", work / "small")]
-    if not args.skip_big:
-        sets.insert(0, ("release", work / "release"))
-        big_only = ensure_big_only(work)
-        if big_only is not None:
-            sets.insert(1, ("big", big_only))
-    if args.only:
-        sets = [(n, r) for n, r in sets if n in args.only]
-    for name, root in sets:
-        total = sum(size for _, _, size in _files(root))
-        count = len(_files(root))
-        print(f"\n{name}: {count} files, {total / GIB:.3f} GiB", flush=True)
-        warm([root])
-        group: dict[str, Any] = {
-            "files": count,
-            "bytes": total,
-            "validate": timed("rebuildable validate", [*validate, str(root)], args.repeat),
-            "limit": timed(
-                f"limit_hash.py ({args.workers} threads)",
-                [*limit, str(work / f"{name}.sha256")],
-                args.repeat,
-            ),
-        }
-        if sha256sum:
-            group["sha256sum"] = timed(
-                "sha256sum -c",
-                [sha256sum, "-c", "--quiet", f"{name}.sha256"],
-                args.repeat,
-                cwd=work,
-            )
-        if args.model_signing is not None:
-            group["model_signing"] = time_model_signing(args.model_signing, work, name, args.repeat)
-        group["detects_flipped_byte"] = flip_check(rebuildable, root)
-        for tool in ("validate", "limit", "sha256sum", "model_signing"):
-            if tool in group:
-                group[tool]["gb_per_s"] = total / group[tool]["median"] / 1e9
-        group["ratio_validate_to_limit"] = group["validate"]["median"] / group["limit"]["median"]
-        m[name] = group
-
-    if not args.only or "manifests" in args.only:
-        print("\nstart-up and big manifests", flush=True)
-        m["startup"] = {
-            "python": timed("python -c pass", [sys.executable, "-c", "pass"], 9),
-            "validate": timed(
-                "rebuildable validate (1-file release)", [*validate, str(work / "tiny")], 9
-            ),
-        }
-        m["manifest_100k_json"] = timed(
-            "validate, 100k external artifacts (JSON)",
-            [*validate, str(work / "manifest-100k-json")],
-            args.repeat,
-        )
-        m["manifest_100k_yaml"] = timed(
-            "validate, 100k external artifacts (YAML)",
-            [*validate, str(work / "manifest-100k-yaml")],
-            args.repeat,
-        )
-
-    print_table(results)
+    unknown = set(args.only) - set(SHAPES)
+    if unknown:
+        parser.error(f"unknown shapes: {', '.join(sorted(unknown))}")
+    bench = Bench(args)
+    ENV["PYTHONPYCACHEPREFIX"] = str(bench.work / "pycache")
+    run([*bench.rebuildable, "--version"])  # writes the byte-code caches
+    results: dict[str, Any] = {"machine": machine(), "parameters": {
+        k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "measurements": {}}
+    for shape in SHAPES:
+        if shape in args.only:
+            print(f"\n{shape}", flush=True)
+            results["measurements"][shape] = getattr(bench, shape)()
+    print(f"\n{results['machine']['date']}  {results['machine']['cpu']}, "
+          f"load {results['machine']['load_average_at_start']}")
+    for what, ratio in ratios(results["measurements"]):
+        print(f"  {what:<62} {ratio:6.2f}x")
     args.results.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
     print(f"\nwrote {args.results}")
     return 0
-
-
-def _files(root: Path) -> list[tuple[str, str, int]]:
-    out = []
-    for line in (root.parent / f"{root.name}.sha256").read_text("utf-8").splitlines():
-        digest, _, name = line.partition("  ")
-        out.append((name, digest, (root.parent / name).stat().st_size))
-    return out
-
-
-def print_table(results: dict[str, Any]) -> None:
-    m, info = results["measurements"], results["machine"]
-    print(f"\n{info['date']}  {info['cpu']}, {info['cores']} cores, Python {info['python']}")
-    print(f"{'set':<10}{'tool':<24}{'median s':>10}{'GB/s':>8}{'vs limit':>10}")
-    for name in ("release", "big", "small"):
-        if name not in m:
-            continue
-        group = m[name]
-        limit = group["limit"]["median"]
-        for tool in ("validate", "limit", "sha256sum", "model_signing"):
-            if tool in group:
-                r = group[tool]
-                print(
-                    f"{name:<10}{tool:<24}{r['median']:>10.3f}{r['gb_per_s']:>8.2f}"
-                    f"{r['median'] / limit:>9.2f}x"
-                )
-        print(f"{'':<10}detects a flipped byte: {group['detects_flipped_byte']}")
-    if "startup" not in m:
-        return
-    s = m["startup"]
-    print(
-        f"start-up: validate {s['validate']['median'] * 1000:.0f} ms "
-        f"(python alone {s['python']['median'] * 1000:.0f} ms)"
-    )
-    n = results["parameters"]["manifest_artifacts"]
-    print(
-        f"{n:,} external artifacts: JSON {m['manifest_100k_json']['median']:.2f} s, "
-        f"YAML {m['manifest_100k_yaml']['median']:.2f} s"
-    )
 
 
 if __name__ == "__main__":

@@ -125,6 +125,7 @@ def main() -> None:
         "description": "The export's C2PA parent is a file the release does not list",
         "covers": ["PROV-6"], "requires": ["c2pa"],
         "expect": {"ok": True, "codes": ["c2pa.parent-not-shipped"]}})
+    title_escapes(sign)
     vector("tampered", cb.tamper(sign("png", [cb.ingredient("art/draft.ora", DRAFT)]), "png"),
            "png", {
         "description": "The export changed after it was signed: its hash binding fails, and "
@@ -139,6 +140,15 @@ def main() -> None:
         "expect": {"ok": True, "codes": [], "findings": [
             {"code": "c2pa.not-checked", "artifact": "cover", "severity": "info",
              "count": 1}]}})
+
+
+def title_escapes(sign: Any) -> None:
+    vector("title-escapes", sign("png", [cb.ingredient("../../etc/draft.ora")]), "png", {
+        "description": "The C2PA parent's title is a path out of the release; it names no "
+                       "listed file, not art/draft.ora by its file name",
+        "covers": ["PROV-5"], "requires": ["c2pa"],
+        "expect": {"ok": True, "codes": ["c2pa.parent-not-shipped"], "findings": [
+            {"code": "c2pa.parent-contradicts-step", "count": 0}]}})
 
 
 if __name__ == "__main__":

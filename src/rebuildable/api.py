@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from rebuildable.registry.config import RegistryConfig
     from rebuildable.registry.service import Registry
     from rebuildable.release import Release
-    from rebuildable.remote.fetch import FetchOptions
+    from rebuildable.remote.options import FetchOptions
     from rebuildable.signing.keyfiles import KeyPairPaths
     from rebuildable.signing.keys import BadKeyError, PrivateKey, PublicKey
     from rebuildable.signing.sign import SignOutcome, SignRefusedError
@@ -551,7 +551,7 @@ def __getattr__(name: str) -> type[object]:
         "UpdateRefusedError": "rebuildable.update",
 
 
-        "FetchOptions": "rebuildable.remote.fetch",
+        "FetchOptions": "rebuildable.remote.options",
     }
     if name not in homes:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

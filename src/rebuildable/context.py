@@ -17,7 +17,7 @@ from rebuildable.state import Check, State
 
 if TYPE_CHECKING:
     from rebuildable.archive import ArchiveLimits
-    from rebuildable.remote.fetch import FetchOptions
+    from rebuildable.remote.options import FetchOptions
     from rebuildable.report import Report
     from rebuildable.sections import Section
 

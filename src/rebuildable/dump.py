@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from rebuildable.load.yaml import resolve_plain
+from rebuildable.load.yaml_core import resolve_plain
 
 try:
     from yaml import CSafeDumper as _BaseDumper

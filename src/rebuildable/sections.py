@@ -323,13 +323,14 @@ class Rebuild:
         if self.refused:
             return {"refused": True, "validation": self.validation,
                     "steps": [s.to_dict() for s in self.steps]}
-        out: dict[str, Any] = {
-            "refused": False, "isolation": self.isolation,
-            "source_date_epoch": self.source_date_epoch, "mode": self.mode,
-            "twice": self.twice, "work_dir": self.work_dir,
-            "steps": [s.to_dict() for s in self.steps],
-            "summary": self.summary,
-        }
+        out: dict[str, Any] = {"refused": False}
+        # Both are set by every run; left out when not (the schema has no null for them).
+        if self.isolation is not None:
+            out["isolation"] = self.isolation
+        if self.source_date_epoch is not None:
+            out["source_date_epoch"] = self.source_date_epoch
+        out.update({"mode": self.mode, "twice": self.twice, "work_dir": self.work_dir,
+                    "steps": [s.to_dict() for s in self.steps], "summary": self.summary})
         if self.sample is not None:
             out["sample"] = self.sample
         out["validation"] = self.validation

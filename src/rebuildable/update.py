@@ -30,7 +30,7 @@ from rebuildable.defaults import DEFAULT_ALGORITHM
 from rebuildable.digest import ALGORITHMS, HashJob, HashResult, available, hash_members
 from rebuildable.errors import MemberError, RebuildableError, UsageError
 from rebuildable.findings import Severity
-from rebuildable.load.yaml import resolve_plain
+from rebuildable.load.yaml_core import resolve_plain
 from rebuildable.model import envelope_path
 from rebuildable.progress import NO_PROGRESS, Progress
 from rebuildable.release import FolderRelease, open_release, safe_relative

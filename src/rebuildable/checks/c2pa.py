@@ -33,18 +33,25 @@ from rebuildable.formats._base import READ_BUDGET
 from rebuildable.formats.c2pa import (
     MIME_TYPES,
     C2paManifest,
+    C2paOfflineError,
     C2paUnavailableError,
     C2paUnreadableError,
     Ingredient,
+    clip,
     read_manifest,
 )
 from rebuildable.graph import StepGraph
 from rebuildable.load import join_pointer
 from rebuildable.model import Artifact
+from rebuildable.release import safe_relative
 from rebuildable.sections import C2pa
 from rebuildable.state import declare
 
 SECTION = "c2pa"
+
+#: how many ingredients (and failure texts) one report entry lists [PROV-5]: the store
+#: comes from the release, and a claim may list any number of them
+MAX_INGREDIENTS = 100
 
 
 @dataclass(frozen=True)
@@ -109,10 +116,11 @@ def _one(run: _Run, art: Artifact, info: FormatInfo) -> Iterator[Finding]:
     path_at = ctx.locate(join_pointer(art.pointer, "path"))
     try:
         manifest = _read(ctx, art, info)
-    except C2paUnavailableError:
+    except C2paUnavailableError as exc:
+        why = str(exc) if isinstance(exc, C2paOfflineError) else \
+            "the c2pa library is not installed"
         yield finding("c2pa.not-checked",
-                      f"{art.path} carries a C2PA manifest, which was not checked: the c2pa "
-                      "library is not installed",
+                      f"{art.path} carries a C2PA manifest, which was not checked: {why}",
                       artifact=art.id, location=path_at, data={"reason": "unavailable"})
         return
     except C2paUnreadableError as exc:
@@ -131,14 +139,17 @@ def _one(run: _Run, art: Artifact, info: FormatInfo) -> Iterator[Finding]:
         "path": art.path, "state": manifest.state, "intact": manifest.intact,
         "trusted": manifest.intact and not manifest.trust_failures,
         "signer": manifest.signer, "generator": manifest.generator,
-        "ingredients": [i.to_dict() for i in manifest.ingredients], "parent": None}
+        "ingredients": [i.to_dict() for i in manifest.ingredients[:MAX_INGREDIENTS]],
+        "parent": None}
+    if len(manifest.ingredients) > MAX_INGREDIENTS:
+        entry["ingredients_omitted"] = len(manifest.ingredients) - MAX_INGREDIENTS
     run.section[art.id] = entry
     if not manifest.intact:
         shown = manifest.integrity_failures[:5]
         yield finding("c2pa.invalid",
                       f"{art.path}: its C2PA manifest fails verification: {'; '.join(shown)}",
                       artifact=art.id, location=path_at,
-                      data={"failures": manifest.integrity_failures})
+                      data={"failures": manifest.integrity_failures[:MAX_INGREDIENTS]})
         return  # a broken claim is no evidence, for or against the manifest
     if manifest.trust_failures:
         yield finding("c2pa.untrusted",
@@ -150,35 +161,43 @@ def _one(run: _Run, art: Artifact, info: FormatInfo) -> Iterator[Finding]:
         yield from _parent(run, art, ingredient, entry)
 
 
-def _match(ctx: Context, ingredient: Ingredient) -> Match | None:
-    """The listed artifact the ingredient names: by a pinned digest, then by title."""
-    arts = [a for a in ctx.manifest.artifacts if a.path is not None or a.uri is not None]
+def _match(ctx: Context, ingredient: Ingredient, export: Artifact) -> Match | list[Artifact]:
+    """The listed artifact the ingredient names, by a pinned digest then by title; when
+    none does, the listed files its title could name (several: an ambiguous name)."""
+    arts = [a for a in ctx.manifest.artifacts
+            if (a.path is not None or a.uri is not None) and a.id != export.id]
     for alg, hexdigest in ingredient.digests.items():
         for a in arts:
-            if a.digest.get(alg, "").lower() == hexdigest:
+            listed = a.digest.get(alg)
+            if isinstance(listed, str) and listed.lower() == hexdigest:
                 return Match(a, "digest")
     title = ingredient.title
-    if not title:
-        return None
+    # A title is the file's name as the editor saw it; only one that can name a file
+    # inside the release is compared (``../../etc/passwd`` must not link ``passwd``).
+    if not title or not safe_relative(title) or any(ord(c) < 32 for c in title):
+        return []
     exact = [a for a in arts if a.path == title]
     if exact:
         return Match(exact[0], "title")
     base = title.rsplit("/", 1)[-1]
     named = [a for a in arts if a.path is not None and a.path.rsplit("/", 1)[-1] == base]
-    return Match(named[0], "title") if len(named) == 1 else None
+    return Match(named[0], "title") if len(named) == 1 else named
 
 
 def _parent(run: _Run, art: Artifact, ingredient: Ingredient,
             entry: dict[str, object]) -> Iterator[Finding]:
     ctx, graph = run.ctx, run.graph
     step = graph.producers.get(art.id)
-    match = _match(ctx, ingredient)
-    named = ingredient.title or ingredient.instance_id or "an untitled file"
-    if match is None:
+    match = _match(ctx, ingredient, art)
+    named = clip(ingredient.title or ingredient.instance_id or "an untitled file")
+    if not isinstance(match, Match):
         if step is not None:
+            listed = (f"which names {len(match)} listed files ("
+                      f"{_inputs([a.path or a.id for a in match])}), so none is linked"
+                      if match else "which the release does not list")
             yield finding("c2pa.parent-not-shipped",
                           f"{art.path}: its C2PA manifest says it was made from {named!r}, "
-                          f"which the release does not list; step {step.id!r} makes it from "
+                          f"{listed}; step {step.id!r} makes it from "
                           f"{_inputs(step.inputs)}", artifact=art.id, step=step.id,
                           location=ctx.locate(join_pointer(step.pointer, "inputs")),
                           data={"ingredient": ingredient.to_dict()})

@@ -10,14 +10,17 @@ findings are the same and come in manifest order.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from rebuildable.context import Context
 from rebuildable.digest import pinned_digests
 from rebuildable.findings import Finding, finding
 from rebuildable.load import join_pointer
 from rebuildable.model import Artifact
-from rebuildable.remote import FetchJob, FetchOptions, FetchResult, run_jobs
 from rebuildable.state import declare
+
+if TYPE_CHECKING:
+    from rebuildable.remote import FetchResult
 
 PROBLEM_POINTERS = {"fetch.size-mismatch": "size"}
 
@@ -32,6 +35,8 @@ def check(ctx: Context) -> Iterator[Finding]:
     options = ctx.options
     if not (options.fetch or options.dask):
         return
+    # The fetchers (http.client, ssl, email) load only when something is fetched.
+    from rebuildable.remote import FetchJob, run_jobs  # noqa: PLC0415
     jobs: list[FetchJob] = []
     for artifact in ctx.manifest.artifacts:
         if artifact.uri is None or artifact.path is not None:
@@ -81,6 +86,8 @@ def _judge(ctx: Context, artifact: Artifact, result: FetchResult) -> Iterator[Fi
                       data={"uri": where, "attempts": result.attempts,
                             "bytes_read": result.size})
         return
+    from rebuildable.remote import FetchOptions  # noqa: PLC0415 - see check()
+
     bound = (ctx.options.fetch_options or FetchOptions()).max_bytes
     if artifact.size is None and result.size > bound:
         yield finding("fetch.size-mismatch",

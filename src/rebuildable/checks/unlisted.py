@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from rebuildable.checks.paths import collision_key
 from rebuildable.context import Context
 from rebuildable.errors import MemberError
 from rebuildable.findings import Finding, Location, finding
-from rebuildable.ignore import MAX_IGNORE_BYTES, parse_ignore
 from rebuildable.model import ENVELOPE_NAME, IGNORE_FILE, KEYLESS_BUNDLE_NAME
 from rebuildable.release import EntryType
 from rebuildable.state import declare
+
+if TYPE_CHECKING:
+    import pathspec
 
 #: folders of version-control systems, never part of a release's content
 VCS_FOLDERS = frozenset({".git", ".hg", ".svn", ".bzr", "_darcs", ".pijul", ".jj"})
@@ -42,6 +43,9 @@ def _read_ignore(ctx: Context) -> tuple[pathspec.GitIgnoreSpec | None, list[Find
     entry = ctx.release.entries().get(IGNORE_FILE)
     if entry is None:
         return None, []
+    # pathspec and RE2 load only for a release that has an ignore file.
+    from rebuildable.ignore import MAX_IGNORE_BYTES, parse_ignore  # noqa: PLC0415
+
     try:
         with ctx.release.open(IGNORE_FILE) as fh:
             raw = fh.read(MAX_IGNORE_BYTES + 1)

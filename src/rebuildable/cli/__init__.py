@@ -1,56 +1,35 @@
-"""The command line: a thin shell over the engine. One module per command.
+"""The command line: a thin shell over the engine. One module per command
+(:mod:`rebuildable.cli.group` lists them).
 
-Commands are imported only when they run (or when help lists them), so that
-`rebuildable validate` does not pay for the rebuild runner or key handling it never
-uses: start-up time matters in CI loops and registry hooks.
+``rebuildable --version`` answers before click is imported: scripts and package
+managers call it to probe for the tool, and it should cost no more than Python's start.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
-import click
+import sys
+from typing import TYPE_CHECKING, Any
 
 from rebuildable._version import __version__
-from rebuildable.cli.common import RebuildableGroup
 
-#: command name -> module under rebuildable.cli that defines `command`
-COMMANDS: dict[str, str] = {
-    "validate": "validate",
-    "init": "init",
-    "hash": "hash",
-    "rebuild": "rebuild",
-    "keygen": "keygen",
-    "sign": "sign",
-    "verify": "verify",
-    "export": "export",
-    "publish": "publish",
-    "serve": "serve",
-    "registry": "registry",
-    "update": "update",
-    "import": "import_",
-}
+if TYPE_CHECKING:
+    from rebuildable.cli.group import COMMANDS, cli
 
-
-class _LazyGroup(RebuildableGroup):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(COMMANDS)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        module = COMMANDS.get(cmd_name)
-        if module is None:
-            return None
-        command: Any = importlib.import_module(f"rebuildable.cli.{module}").command
-        assert isinstance(command, click.Command)
-        return command
-
-
-@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="rebuildable")
-def cli() -> None:
-    """Prove that a release includes everything needed to rebuild it."""
+__all__ = ["COMMANDS", "cli", "main"]
 
 
 def main() -> None:
+    if sys.argv[1:] == ["--version"]:
+        sys.stdout.write(f"rebuildable, version {__version__}\n")  # as click prints it
+        return
+    from rebuildable.cli.group import cli  # noqa: PLC0415 - see the module's docstring
+
     cli()
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("cli", "COMMANDS"):
+        from rebuildable.cli import group  # noqa: PLC0415
+
+        return getattr(group, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

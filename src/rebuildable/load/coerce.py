@@ -14,7 +14,7 @@ from rebuildable.load.document import (
     Document,
     join_pointer,
 )
-from rebuildable.load.yaml import resolve_plain
+from rebuildable.load.yaml_core import resolve_plain
 
 
 def coerce_to_schema(doc: Document, wants_string: Callable[[str], bool]) -> list[Finding]:

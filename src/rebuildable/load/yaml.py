@@ -3,7 +3,6 @@ the text of every plain scalar kept (see :func:`rebuildable.load.coerce.coerce_t
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
@@ -15,13 +14,9 @@ from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
 from rebuildable.findings import Finding, Location, finding
-from rebuildable.load.document import (
-    MAX_INT_LITERAL,
-    OVERSIZED_INT,
-    Document,
-    Limits,
-    join_pointer,
-)
+from rebuildable.load.document import Document, Limits, join_pointer
+from rebuildable.load.yaml_core import YAML11_SURPRISE_RE, resolve_plain
+from rebuildable.load.yaml_events import load_clean_yaml
 
 try:  # libyaml's parser is ~10x faster; fall back quietly where pyyaml was built without it
     from yaml._yaml import CParser
@@ -35,24 +30,6 @@ _PLAIN_TAG = "tag:rebuildable.dev,2026:plain"
 _STR_TAG = "tag:yaml.org,2002:str"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MAP_TAG = "tag:yaml.org,2002:map"
-
-# YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution)
-_NULL_RE = re.compile(r"(?:null|Null|NULL|~|)\Z")
-_BOOL_RE = re.compile(r"(?:true|True|TRUE|false|False|FALSE)\Z")
-_INT_RE = re.compile(r"[-+]?[0-9]+\Z")
-_OCT_RE = re.compile(r"0o[0-7]+\Z")
-_HEX_RE = re.compile(r"0x[0-9a-fA-F]+\Z")
-_FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
-_INF_RE = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z")
-_NAN_RE = re.compile(r"\.(?:nan|NaN|NAN)\Z")
-# Plain scalars that YAML 1.1 readers (PyYAML's default, many others) read as non-strings.
-_YAML11_SURPRISE_RE = re.compile(
-    r"(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF"
-    r"|[-+]?0[0-7_]+|[-+]?0b[01_]+|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?"
-    r"|[-+]?[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?"
-    r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?)\Z"
-)
-
 
 class _StrictResolver(BaseResolver):
     """Tags every untagged plain scalar as 'plain' so we resolve it ourselves (YAML 1.2)."""
@@ -82,41 +59,20 @@ def _composer(text: str) -> Any:
     return _PurePythonComposer(text)  # pragma: no cover - platform dependent
 
 
-def _int(digits: str, base: int) -> int:
-    # Python refuses decimal conversions past 4,300 digits, and a long hex or octal
-    # literal converts but cannot be printed in decimal. Every such literal is far
-    # beyond the I-JSON range: it stands in as OVERSIZED_INT (its text stays in
-    # ``Document.plain_text``), so the range check reports it instead of a crash.
-    if len(digits) > MAX_INT_LITERAL:
-        return -OVERSIZED_INT if digits.startswith("-") else OVERSIZED_INT
-    return int(digits, base)
-
-
-def resolve_plain(text: str) -> Any:
-    if _NULL_RE.match(text):
-        return None
-    if _BOOL_RE.match(text):
-        return text[0] in "tT"
-    if _INT_RE.match(text):
-        return _int(text, 10)
-    if _OCT_RE.match(text):
-        return _int(text[2:], 8)
-    if _HEX_RE.match(text):
-        return _int(text[2:], 16)
-    if _FLOAT_RE.match(text):
-        return float(text)
-    if _INF_RE.match(text):
-        return -math.inf if text.startswith("-") else math.inf
-    if _NAN_RE.match(text):
-        return math.nan
-    return text
-
-
 def _mark_pos(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
 def load_yaml(text: str, file: str, limits: Limits) -> tuple[Document | None, list[Finding]]:
+    clean = load_clean_yaml(text, limits.max_depth) if HAVE_LIBYAML else None
+    if clean is not None:
+        doc = Document(file, "yaml", clean[0], plain_text=clean[1], numbers_in_range=True)
+        doc._locator = clean[2].locate
+        return doc, []
+    return _strict_yaml(text, file, limits)
+
+
+def _strict_yaml(text: str, file: str, limits: Limits) -> tuple[Document | None, list[Finding]]:
     findings: list[Finding] = []
     loader = _composer(text)
     try:
@@ -232,7 +188,7 @@ class _YamlWalker:
         value = resolve_plain(text)
         if not isinstance(value, str):
             self.doc.plain_text[pointer] = text
-        elif _YAML11_SURPRISE_RE.match(text):
+        elif YAML11_SURPRISE_RE.match(text):
             self.findings.append(
                 finding(
                     "load.unquoted-string",

@@ -9,86 +9,31 @@ other ``environment`` artifact is an input like the others, as before.
 
 from __future__ import annotations
 
-import re
+import json
+import os
 import shlex
-import tomllib
-from dataclasses import dataclass, field
+import stat
+from pathlib import Path
 from typing import Any
 
 from rebuildable.locks import python_lock_kind
+from rebuildable.rebuild.environment_lock import LOCK_MAX_BYTES, Lock, LockError, parse_lock
+
+__all__ = ["ENV_DIR", "LOCK_MAX_BYTES", "REPORT", "REQUIREMENTS", "Lock", "LockError",
+           "lock_kind", "parse_lock", "read_probe", "setup_command"]
 
 #: the virtual environment, inside the work folder (never counted as an undeclared write)
 ENV_DIR = ".rebuild/env"
 REQUIREMENTS = ".rebuild/requirements.txt"
 REPORT = ".rebuild/environment.json"
-_HASH = re.compile(r"--hash[= ]\s*\S+")
-
-
-class LockError(ValueError):
-    """A lock file that cannot be turned into hash-checked requirements."""
-
-
-@dataclass(frozen=True, slots=True)
-class Lock:
-    kind: str  # "pylock" | "requirements"
-    requirements: str  # pip requirements, every one with --hash
-    #: what the lock pins: name, version, hashes (for the report)
-    packages: tuple[dict[str, Any], ...] = field(default=())
+#: the most bytes of the probe's file read (its honest size is a few kilobytes)
+PROBE_MAX_BYTES = 4 * 1024 * 1024
+_PROBE_TEXT = ("interpreter", "executable", "base", "platform")
 
 
 def lock_kind(path: str, head: bytes) -> str | None:
     """"pylock", "requirements" or None (not a lock this rebuilder materialises)."""
     return python_lock_kind(path, head)
-
-
-def parse_lock(kind: str, data: bytes) -> Lock:
-    text = data.decode("utf-8")
-    if kind == "pylock":
-        return _from_pylock(text)
-    return _from_requirements(text)
-
-
-def _from_requirements(text: str) -> Lock:
-    packages = []
-    joined = re.sub(r"\\\n", " ", text)
-    for raw in joined.splitlines():
-        line = raw.split(" #", 1)[0].strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("-"):
-            raise LockError(f"option lines are not allowed in a lock: {line.split()[0]}")
-        hashes = [h.split("=", 1)[-1].strip() for h in _HASH.findall(line)]
-        if not hashes:
-            raise LockError(f"requirement without --hash: {line.split()[0]}")
-        spec = _HASH.sub("", line).strip()
-        name, _, version = spec.partition("==")
-        if not version:
-            raise LockError(f"requirement not pinned with ==: {spec}")
-        packages.append({"name": name.strip(), "version": version.strip(), "hashes": hashes})
-    return Lock("requirements", text, tuple(packages))
-
-
-def _from_pylock(text: str) -> Lock:
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise LockError(f"not TOML: {exc}") from exc
-    if not str(doc.get("lock-version", "")).startswith("1"):
-        raise LockError("lock-version 1.x is required (PEP 751)")
-    lines, packages = [], []
-    for pkg in doc.get("packages", []):
-        name, version = pkg.get("name"), pkg.get("version")
-        if not isinstance(name, str) or not isinstance(version, str):
-            raise LockError("every package needs a name and a version")
-        hashes = [f"{alg}:{value}" for wheel in pkg.get("wheels", [])
-                  for alg, value in (wheel.get("hashes") or {}).items()]
-        sdist = pkg.get("sdist") or {}
-        hashes += [f"{alg}:{value}" for alg, value in (sdist.get("hashes") or {}).items()]
-        if not hashes:
-            raise LockError(f"package {name} has no hashes")
-        lines.append(f"{name}=={version} " + " ".join(f"--hash={h}" for h in hashes))
-        packages.append({"name": name, "version": version, "hashes": hashes})
-    return Lock("pylock", "".join(line + "\n" for line in lines), tuple(packages))
 
 
 def setup_command(python: str, *, wheels: str | None, network: bool, install: bool) -> str:
@@ -100,18 +45,57 @@ def setup_command(python: str, *, wheels: str | None, network: bool, install: bo
            "--require-hashes",
            "--no-deps", "--only-binary", ":all:", "--disable-pip-version-check",
            "--no-cache-dir", *source, "-r", REQUIREMENTS]
-    probe = ("import json, platform, sys, importlib.metadata as m; "
+    # -I -S: no site module, so no installed package's .pth or sitecustomize runs before
+    # the probe (one could rewrite its file); the packages are read from site-packages
+    # the packages are read from the environment's site-packages, which without site
+    # is not on sys.path (nor is sys.prefix the environment's)
+    probe = ("import glob, json, os, platform, sys, importlib.metadata as m; "
+             f"site = sorted({{os.path.realpath(p) for p in glob.glob(os.path.abspath("
+             f"{ENV_DIR!r}) + '/lib*/python*/site-packages')}}); "
              "json.dump({'interpreter': platform.python_implementation() + ' ' + "
              "platform.python_version(), 'executable': sys.executable, "
              "'base': sys.base_prefix, 'platform': platform.platform(), "
              "'installed': sorted(({'name': d.metadata['Name'], 'version': d.version} "
-             "for d in m.distributions()), key=lambda d: d['name'].lower())}, "
+             "for d in m.distributions(path=site)), key=lambda d: d['name'].lower())}, "
              f"open({REPORT!r}, 'w'))")
     # the real interpreter, not a version manager's shim (pyenv's would rehash its
     # read-only shims folder after an install)
     parts = [f"py=$({shlex.quote(python)} -c 'import sys; print(sys.executable)')",
              '"$py" -m venv --without-pip ' + shlex.quote(ENV_DIR)]
     if install:
-        parts.append('"$py" ' + shlex.join(pip))
-    parts.append(shlex.join([f"{ENV_DIR}/bin/python", "-c", probe]))
+        # no pip.conf of the machine or the caller's Python either: one that names an
+        # index or find-links URL would be fetched whatever --no-index says of indexes
+        parts.append('PIP_CONFIG_FILE=/dev/null "$py" ' + shlex.join(pip))
+    parts.append(shlex.join([f"{ENV_DIR}/bin/python", "-I", "-S", "-c", probe]))
     return " && ".join(parts)
+
+
+def read_probe(path: Path) -> dict[str, Any]:
+    """What the environment's Python wrote of itself (``REPORT``), kept to the report's
+    fields and types; {} when it is not a small regular file of JSON.
+
+    That Python runs the installed packages' code first (a wheel's ``.pth`` file), so
+    the file is the lock author's word: it may be a FIFO, a link, megabytes, deeply
+    nested, or name keys (``lock``, ``packages``) the rebuilder records itself."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return {}
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return {}
+        raw = fh.read(PROBE_MAX_BYTES + 1)
+    try:
+        data = json.loads(raw) if len(raw) <= PROBE_MAX_BYTES else None
+    except (ValueError, RecursionError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    out: dict[str, Any] = {k: data[k] for k in _PROBE_TEXT if isinstance(data.get(k), str)}
+    installed = data.get("installed")
+    if isinstance(installed, list):
+        out["installed"] = [{"name": d["name"], "version": d["version"]} for d in installed
+                            if isinstance(d, dict) and isinstance(d.get("name"), str)
+                            and isinstance(d.get("version"), str)]
+    return out

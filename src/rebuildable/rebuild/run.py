@@ -4,8 +4,6 @@ bounds (``spec/rebuild.md``)."""
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import shutil
 import tempfile
@@ -19,10 +17,12 @@ from rebuildable.model import Artifact, Manifest, Step
 from rebuildable.rebuild.comparing import ComparingRun, OutputResult
 from rebuildable.rebuild.environment import (
     ENV_DIR,
+    LOCK_MAX_BYTES,
     REQUIREMENTS,
     LockError,
     lock_kind,
     parse_lock,
+    read_probe,
     setup_command,
 )
 from rebuildable.rebuild.environment import REPORT as ENV_REPORT
@@ -357,14 +357,15 @@ class StepsRun(ComparingRun):
         src = next((p for place, p, _ in staged if place == art.path), None)
         if src is None:
             return None
-        data = src.read_bytes()
+        with src.open("rb") as fh:  # a lock is small; a hostile one need not be
+            data = fh.read(LOCK_MAX_BYTES + 1)
         kind = lock_kind(art.path, data[:65536])
         if kind is None:
             return None
         where = self.locate(f"{step.pointer}/environment")
         try:
             lock = parse_lock(kind, data)
-        except (LockError, UnicodeDecodeError) as exc:
+        except LockError as exc:
             self.add(finding("rebuild.environment-failed",
                              f"step {step.id!r}: its environment {art.path} is not a usable "
                              f"lock: {exc}", step=step.id, artifact=art.id, location=where))
@@ -393,8 +394,7 @@ class StepsRun(ComparingRun):
                 + (f": {lines[-1].strip()}" if lines else ""), step=step.id,
                 artifact=art.id, location=where, data={"excerpt": lines}))
             return False
-        with contextlib.suppress(OSError, ValueError):
-            environment.update(json.loads((work / ENV_REPORT).read_text("utf-8")))
+        environment.update(read_probe(work / ENV_REPORT))
         executable = str(environment.get("executable", ""))
         if executable.startswith(f"{work}/"):  # comparable between rebuilds
             environment["executable"] = executable[len(str(work)) + 1:]

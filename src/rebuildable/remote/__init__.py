@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from rebuildable.progress import NO_PROGRESS, Progress
-from rebuildable.remote.fetch import FetchOptions, FetchResult, fetch_one
+from rebuildable.remote.options import FetchOptions, FetchResult
 
 __all__ = ["FetchJob", "FetchOptions", "FetchResult", "run_jobs"]
 
@@ -22,6 +22,8 @@ class FetchJob:
 
 
 def run(job: FetchJob, options: FetchOptions) -> FetchResult:
+    from rebuildable.remote.fetch import fetch_one  # noqa: PLC0415 - the HTTP stack, when used
+
     return fetch_one(job.uri, job.algorithms, job.size, options)
 
 
@@ -34,6 +36,8 @@ def run_jobs(jobs: Sequence[FetchJob], options: FetchOptions | None = None, *,
         from rebuildable.remote.distributed import run_on_cluster  # noqa: PLC0415
 
         return run_on_cluster(jobs, options, dask, progress)
+    from rebuildable.remote.fetch import fetch_one  # noqa: PLC0415 - see run()
+
     progress.start("fetching", sum(j.size or 0 for j in jobs))
     lock = threading.Lock()
 

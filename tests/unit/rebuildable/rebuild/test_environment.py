@@ -19,11 +19,11 @@ from tests.support import make_release
 RUN = "python3 -c 'import rbtoy, sys; print(rbtoy.VALUE, sys.prefix != sys.base_prefix)' > out.txt"
 
 
-def make_wheel(folder: Path, value: int = 42) -> Path:
+def make_wheel(folder: Path, value: int = 42, extra: dict[str, bytes] | None = None) -> Path:
     """A pure-Python wheel, written by hand: no index, no build backend."""
     folder.mkdir(parents=True, exist_ok=True)
     dist = "rbtoy-1.0.dist-info"
-    files = {"rbtoy/__init__.py": f"VALUE = {value}\n".encode(),
+    files = {**(extra or {}), "rbtoy/__init__.py": f"VALUE = {value}\n".encode(),
              f"{dist}/METADATA": b"Metadata-Version: 2.1\nName: rbtoy\nVersion: 1.0\n",
              f"{dist}/WHEEL": b"Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\n"
                               b"Tag: py3-none-any\n"}
