@@ -168,7 +168,9 @@ def check(ctx: Context) -> Iterator[Finding]:
     results: dict[str, HashResult] = {}
     if options.hash_files and wanted:
         order = ctx.release.order(list(wanted))
-        jobs = [HashJob(p, tuple(wanted[p]), _size_hint(entries.get(p))) for p in order]
+        shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per algorithm set
+        jobs = [HashJob(p, shared.setdefault(names := tuple(wanted[p]), names),
+                        _size_hint(entries.get(p))) for p in order]
         cache = _open_cache(ctx)
         keys: dict[str, Key | None] = {}
         if cache is not None:

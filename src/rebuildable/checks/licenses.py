@@ -292,7 +292,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     uses: dict[str, list[tuple[str, str | None]]] = {}
     if m.license is not None:
         uses.setdefault(m.license, []).append(("/license", None))
-    missing: list[tuple[str, str]] = []
+    missing: list[tuple[str, str | None]] = []
     for a in m.artifacts:
         if a.license is not None:
             uses.setdefault(a.license, []).append((join_pointer(a.pointer, "license"), a.id))
@@ -317,7 +317,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                                f"licence id {ident!r} in {expr!r} is deprecated on the SPDX "
                                f"licence list{instead}")
     if missing:
-        yield from _capped(ctx, "license.missing", [(p, i) for p, i in missing],
+        yield from _capped(ctx, "license.missing", missing,
                            "artifact has no license and the release declares none",
                            hint="Add 'license:' to the release (it covers every artifact "
                                 "without its own) or to the artifact.")
