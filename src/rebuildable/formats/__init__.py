@@ -69,6 +69,11 @@ _HEAD = 4096
 
 Sniffer = Callable[[Source, bytes, str], FormatInfo]
 
+#: what bytes of no known format are: one frozen instance for all of them (a data release
+#: of 100,000 files otherwise holds 100,000 equal results with four empty containers each;
+#: like every FormatInfo, its containers are never changed once it is built)
+_UNRECOGNISED = FormatInfo()
+
 
 def sniff(open_member: Callable[[], BinaryIO], name: str, size: int) -> FormatInfo:
     """Recognise the format of one file. Never raises for bad bytes or I/O errors."""
@@ -157,7 +162,7 @@ def sniff_source(src: Source, name: str) -> FormatInfo:
         return FormatInfo(notes=[f"could not be read: {exc.strerror or exc}"])
     sniffer = _choose(head, src.size, name)
     if sniffer is None:
-        return FormatInfo()
+        return _UNRECOGNISED
     try:
         return sniffer(src, head, name)
     except BudgetExceededError as exc:

@@ -303,3 +303,12 @@ def test_python_zipapp(tmp_path: Path) -> None:
     assert (info.format, info.family, info.problems) == ("zipapp", "binary", [])
     assert info.details["interpreter"] == "/usr/bin/env python3"
     assert sniff_bytes(b"#!/bin/sh\necho hi\n").format is None
+
+
+def test_bytes_of_no_known_format_share_one_frozen_result() -> None:
+    # A data release of 100,000 files keeps one result for all its unrecognised files.
+    first, second = sniff_bytes(b"\x01\x02 plain data " * 50), sniff_bytes(b"other bytes\n")
+    assert first is second
+    assert first.to_dict() == {"format": None, "family": None, "layered": None,
+                               "layers": None, "details": {}, "problems": [], "warnings": [],
+                               "notes": []}
