@@ -30,6 +30,7 @@ from rebuildable.defaults import (
     MANIFEST_NAME,
 )
 from rebuildable.errors import RebuildableError, ReleaseError, UsageError
+from rebuildable.load.document import Limits
 from rebuildable.progress import NO_PROGRESS, Progress
 from rebuildable.report import Report
 from rebuildable.sections import Rebuild as RebuildSection
@@ -65,6 +66,7 @@ __all__ = [
     "FetchOptions",
     "ImportSourceError",
     "Imported",
+    "Limits",
     "Options",
     "PublishOutcome",
     "RebuildOptions",
@@ -562,8 +564,6 @@ def __getattr__(name: str) -> type[object]:
         "Update": "rebuildable.update",
         "UpdateError": "rebuildable.update",
         "UpdateRefusedError": "rebuildable.update",
-
-
         "FetchOptions": "rebuildable.remote.options",
     }
     if name not in homes:

@@ -31,6 +31,9 @@ from rebuildable.cli.common import (
     workers_option,
 )
 
+#: [LOAD-9]'s default bound on a manifest's size
+DEFAULT_MAX_MANIFEST = 128 << 20
+
 #: verdicts that ``--require`` can turn into errors
 REQUIREMENTS = api.requirements()
 
@@ -73,6 +76,10 @@ REQUIREMENTS = api.requirements()
               help="Report every finding and every per-artifact entry; by default infos "
                    "that repeat more than 20 times are folded into one, with a count "
                    "and examples, and per-artifact sections list 100 entries.")
+@click.option("--max-manifest-size", "max_manifest_size", metavar="BYTES",
+              type=click.IntRange(min=1), default=DEFAULT_MAX_MANIFEST, show_default=True,
+              help="Refuse a manifest larger than this (load.too-large). The whole manifest "
+                   "is held in memory: raise it only for one you expect to be this large.")
 @workers_option
 @no_color_option
 @click.option("-q", "--quiet", is_flag=True,
@@ -82,7 +89,7 @@ def command(*, release: str, fmt: str, strict: bool, keys: tuple[bytes, ...],
             issuer: str | None, sigstore_instance: str, require: tuple[str, ...],
             upstream_dirs: tuple[Path, ...], registry: str | None, fetch: bool,
             fetch_concurrency: int, fetch_retries: int, dask: str | None, use_cache: bool,
-            cache_dir: Path | None, detail: bool,
+            cache_dir: Path | None, detail: bool, max_manifest_size: int,
             workers: int,
             no_color: bool, quiet: bool) -> None:
     """Check that RELEASE (folder, manifest or archive; - reads an archive from standard
@@ -114,6 +121,7 @@ def command(*, release: str, fmt: str, strict: bool, keys: tuple[bytes, ...],
                           fetch_options=api.FetchOptions(concurrency=fetch_concurrency,
                                                          retries=fetch_retries),
                           dask=dask, upstream_resolver=resolver,
+                          limits=api.Limits(max_bytes=max_manifest_size),
                           cache_dir=cache_dir or (api.default_cache_dir() if use_cache else None))
         target: str | BinaryIO = sys.stdin.buffer if release == "-" else release
         report = api.validate(target, options)

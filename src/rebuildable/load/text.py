@@ -19,6 +19,9 @@ def decode(raw: bytes, file: str, limits: Limits) -> tuple[str | None, list[Find
                 "load.too-large",
                 f"{file} is {len(raw)} bytes; the limit is {limits.max_bytes}",
                 location=Location(file, None, None, ""),
+                hint="A manifest is read whole into memory. If this one is meant to be so "
+                     "large, raise the bound (`rebuildable validate --max-manifest-size "
+                     "BYTES`).",
             )
         )
         return None, out
