@@ -62,7 +62,8 @@ def shard_index(*shards: tuple[Any, ...]) -> bytes:
     """Lines ``URI<TAB>size<TAB>sha256`` for (uri, bytes[, size]), in the order given."""
     lines = []
     for uri, data, *size in shards:
-        lines.append(f"{uri}\t{size[0] if size else len(data)}\t{sha(data)}\n")
+        declared = size[0] if size else len(data)
+        lines.append(f"{uri}\t{declared}\t{sha(data)}\n")
     return "".join(lines).encode()
 
 
@@ -163,8 +164,9 @@ VECTORS: dict[str, dict[str, Any]] = {
         "expect": {"ok": False, "codes": ["fetch.distributed-failed"]},
     },
     "remote-shards-verified": {
-        "description": "A shard index of two shards, one file:// and one http://: both streamed through the "
-                       "fetching rules, verified, and counted for the index.",
+        "description": "A shard index of two shards, one file:// and one http://: both "
+                       "streamed through the fetching rules, verified, and counted for the "
+                       "index.",
         "covers": ["SHD-8"],
         "externals": [shard_index_artifact()],
         "release_files": {INDEX: shard_index(("@FILES@/a.bin", DATA),

@@ -40,5 +40,6 @@ def test_mutated_indexes_never_crash(data: bytes) -> None:
         if isinstance(item, LineProblem):
             assert item.code in CODES
         else:
-            assert isinstance(item, Shard) and len(item.sha256) == 64
+            assert isinstance(item, Shard)
+            assert len(item.sha256) == 64
     assert scan.tally.shards + scan.tally.malformed + scan.tally.duplicate == scan.tally.lines

@@ -80,7 +80,8 @@ def test_fetch_judges_every_shard_at_its_line_in_line_order(tmp_path: Path) -> N
     section = report.to_dict()["shards"]["shards"]
     assert (section["fetched"], section["verified"], section["failed"]) == (30, 27, 3)
     verified = next(f for f in report.findings if f.code == "fetch.verified")
-    assert verified.data["index"] == "shards" and verified.data["verified"] == 27
+    assert verified.data["index"] == "shards"
+    assert verified.data["verified"] == 27
 
 
 def test_credentials_in_shard_uris_never_reach_the_report(tmp_path: Path) -> None:
@@ -89,7 +90,8 @@ def test_credentials_in_shard_uris_never_reach_the_report(tmp_path: Path) -> Non
                           api.Options(fetch=True, fetch_options=QUICK))
     assert _errors(report.findings) == [("fetch.unreachable", 1)]
     text = json.dumps(report.to_dict())
-    assert "pw-SECRET" not in text and "TOKEN-SECRET" not in text
+    assert "pw-SECRET" not in text
+    assert "TOKEN-SECRET" not in text
 
 
 def test_an_unreachable_cluster_fails_every_shard(tmp_path: Path) -> None:
