@@ -418,7 +418,126 @@ def report_detail() -> Files:
         options={"detail": True})}
 
 
+# -- shard indexes (spec/shards.md) --------------------------------------------------------
+
+def shard_line(n: int, uri: str | None = None) -> bytes:
+    data = f"shard {n}\n".encode()
+    uri = uri or f"https://data.example.org/crawl/part-{n:05d}.bin"
+    return f"{uri}\t{len(data)}\t{sha256(data)}\n".encode()
+
+
+GOOD_INDEX = b"".join(shard_line(n) for n in range(3))
+
+
+def _shard_release(name: str, index: bytes, description: str, covers: list[str],
+                   expect: dict[str, Any], *, digest: str | None = None) -> Files:
+    pin = None if digest is None else f'{{sha256: "{digest}"}}'
+    m = manifest(name, [artifact("readme", README, path="README.txt"),
+                        artifact("shards", index, path="shards.tsv", kind="shard-index",
+                                 digest=pin)])
+    return {"release/rebuild.yaml": m, "release/README.txt": README,
+            "release/shards.tsv": index, "vector.json": vector(description, covers, expect)}
+
+
+def shards_good() -> Files:
+    return _shard_release(
+        "shards-good", GOOD_INDEX,
+        "A shipped shard index of three sorted, well-formed lines: nothing to report, and "
+        "nothing is fetched unless asked", ["SHD-2", "SHD-4", "SHD-6"],
+        {"ok": True, "codes": [],
+         "findings": [{"code": "fetch.verified", "count": 0}]})
+
+
+def shards_malformed() -> Files:
+    index = (shard_line(0) + b"relative/part\t3\t" + ZEROS.encode() + b"\n"
+             + shard_line(1).replace(b"\t8\t", b"\t08\t") + shard_line(2)[:-1] + b"\r\n"
+             + b"https://data.example.org/crawl/part-00003.bin 8 " + ZEROS.encode() + b"\n"
+             + shard_line(4).replace(b"\t8\t", b"\t8\t\t") + shard_line(5)[:-1])
+    return _shard_release(
+        "shards-malformed", index,
+        "Malformed lines, each located by its line number: a relative URI, a size with a "
+        "leading zero, a CR before the LF, spaces for tabs, four fields, a last line "
+        "without its LF", ["SHD-2"],
+        {"ok": False, "codes": ["shards.malformed-line"],
+         "findings": [{"code": "shards.malformed-line", "count": 6, "artifact": "shards"},
+                      *({"code": "shards.malformed-line", "count": 1, "data": {"line": n}}
+                        for n in range(2, 8))]})
+
+
+def shards_too_long() -> Files:
+    index = (shard_line(0) + shard_line(1, "https://data.example.org/" + "a" * 9000)
+             + shard_line(2))
+    return _shard_release(
+        "shards-too-long-line", index,
+        "A line longer than 8192 bytes is an error at its line; the lines after it are "
+        "still read", ["SHD-3"],
+        {"ok": False, "codes": ["shards.too-long-line"],
+         "findings": [{"code": "shards.too-long-line", "count": 1, "data": {"line": 2}}]})
+
+
+def shards_unsorted() -> Files:
+    index = shard_line(1) + shard_line(0) + shard_line(2) + shard_line(2)
+    return _shard_release(
+        "shards-unsorted-duplicate", index,
+        "Lines must be sorted by URI bytewise without repeats: line 2 sorts before line 1, "
+        "line 4 repeats line 3", ["SHD-4"],
+        {"ok": False, "codes": ["shards.duplicate", "shards.unsorted"],
+         "findings": [{"code": "shards.unsorted", "count": 1, "data": {"line": 2}},
+                      {"code": "shards.duplicate", "count": 1,
+                       "data": {"line": 4, "first": 3}}]})
+
+
+def shards_empty() -> Files:
+    return _shard_release(
+        "shards-empty", b"",
+        "An index that lists no shard pins nothing: an error", ["SHD-5"],
+        {"ok": False, "codes": ["shards.empty"]})
+
+
+def shards_bounded() -> Files:
+    index = b"".join(f"bad line {n}\n".encode() for n in range(30))
+    return _shard_release(
+        "shards-bounded-findings", index,
+        "Thirty malformed lines: the first twenty are reported one by one and one more "
+        "finding counts the ten left out", ["SHD-7", "SHD-5"],
+        {"ok": False, "codes": ["shards.empty", "shards.malformed-line"],
+         "findings": [{"code": "shards.malformed-line", "count": 21},
+                      {"code": "shards.malformed-line", "count": 1,
+                       "data": {"omitted": 10}}]})
+
+
+def shards_unpinned() -> Files:
+    return _shard_release(
+        "shards-unpinned", GOOD_INDEX,
+        "An index whose bytes are not those its digest pins: the integrity error, and "
+        "the shards it lists are pinned by nothing", ["SHD-6"],
+        {"ok": False, "codes": ["integrity.digest-mismatch", "shards.unpinned"],
+         "findings": [{"code": "shards.unpinned", "count": 1, "artifact": "shards"}]},
+        digest=ZEROS)
+
+
+def shards_external() -> Files:
+    m = manifest("shards-external", [
+        artifact("readme", README, path="README.txt"),
+        artifact("shards", GOOD_INDEX, uri="https://data.example.org/shards.tsv",
+                 kind="shard-index")])
+    return {"release/rebuild.yaml": m, "release/README.txt": README, "vector.json": vector(
+        "A shard index given by uri is not pinned by the release: an error, and nothing it "
+        "lists is read", ["SHD-1"],
+        {"ok": False, "codes": ["shards.external-index"],
+         "findings": [{"code": "shards.external-index", "count": 1,
+                       "pointer": "/artifacts/1/uri"}]})}
+
+
 VECTOR_BUILDERS: dict[str, Callable[[], Files]] = {
+    "shards-good": shards_good,
+    "shards-malformed": shards_malformed,
+    "shards-too-long-line": shards_too_long,
+    "shards-unsorted-duplicate": shards_unsorted,
+    "shards-empty": shards_empty,
+    "shards-bounded-findings": shards_bounded,
+    "shards-unpinned": shards_unpinned,
+    "shards-external-index": shards_external,
     "core-report-folds-infos": report_folds_infos,
     "core-report-detail": report_detail,
     "core-refs-upstream-output": refs_upstream_output,

@@ -48,6 +48,25 @@ def manifest(name: str, externals: list[dict[str, Any]]) -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
+INDEX = "shards.tsv"
+
+
+def shard_index_artifact() -> dict[str, Any]:
+    """A shipped shard index whose pins the harness fills in once it has replaced the
+    tokens inside the index (spec/conformance/README.md, "Remote vectors")."""
+    return {"id": "shards", "path": INDEX, "kind": "shard-index",
+            "digest": {"sha256": f"@SHA256:{INDEX}@"}, "size": f"@SIZE:{INDEX}@"}
+
+
+def shard_index(*shards: tuple[Any, ...]) -> bytes:
+    """Lines ``URI<TAB>size<TAB>sha256`` for (uri, bytes[, size]), in the order given."""
+    lines = []
+    for uri, data, *size in shards:
+        declared = size[0] if size else len(data)
+        lines.append(f"{uri}\t{declared}\t{sha(data)}\n")
+    return "".join(lines).encode()
+
+
 VECTORS: dict[str, dict[str, Any]] = {
     "remote-verified": {
         "description": "Two external artifacts, one file:// and one http://, whose bytes "
@@ -144,6 +163,31 @@ VECTORS: dict[str, dict[str, Any]] = {
         "options": {"dask": "tcp://127.0.0.1:9", "fetch_options": {"timeout": 2.0}},
         "expect": {"ok": False, "codes": ["fetch.distributed-failed"]},
     },
+    "remote-shards-verified": {
+        "description": "A shard index of two shards, one file:// and one http://: both "
+                       "streamed through the fetching rules, verified, and counted for the "
+                       "index.",
+        "covers": ["SHD-8"],
+        "externals": [shard_index_artifact()],
+        "release_files": {INDEX: shard_index(("@FILES@/a.bin", DATA),
+                                              ("@SERVER@/files/a.bin", DATA))},
+        "expect": {"ok": True, "codes": [],
+                   "findings": [{"code": "fetch.verified", "count": 1,
+                                 "data": {"index": "shards", "verified": 2, "fetched": 2}}]},
+    },
+    "remote-shards-digest-mismatch": {
+        "description": "A shard index whose second shard has the declared size but another "
+                       "digest: a fetch error located at that line of the index.",
+        "covers": ["SHD-8", "FET-5"],
+        "externals": [shard_index_artifact()],
+        "release_files": {INDEX: shard_index(("@SERVER@/files/a.bin", DATA),
+                                              ("@SERVER@/files/b.bin", DATA, len(OTHER)))},
+        "expect": {"ok": False, "codes": ["fetch.digest-mismatch"],
+                   "findings": [{"code": "fetch.digest-mismatch", "count": 1,
+                                 "artifact": "shards", "data": {"line": 2}},
+                                {"code": "fetch.verified", "count": 1,
+                                 "data": {"verified": 1, "fetched": 2}}]},
+    },
     "remote-credentials": {
         "description": "A URI with a password and a token in its query: the host refuses "
                        "connections, and no finding shows either secret.",
@@ -168,6 +212,8 @@ def main() -> None:
         (folder / "release" / "rebuild.json").write_text(manifest(name, spec["externals"]))
         (folder / "files" / "a.bin").write_bytes(DATA)
         (folder / "files" / "b.bin").write_bytes(OTHER)
+        for path, data in spec.get("release_files", {}).items():
+            (folder / "release" / path).write_bytes(data)
         vector = {"description": spec["description"], "covers": spec["covers"],
                   "options": {"fetch": True, **spec.get("options", {})},
                   "expect": spec["expect"]}

@@ -92,6 +92,7 @@ __all__ = [
     "default_cache_dir",
     "draft",
     "draft_from_listing",
+    "draft_shard_index",
     "export",
     "export_formats",
     "generate_key",
@@ -339,6 +340,18 @@ def draft_from_listing(listing: Path, *, name: str, version: str | None = None,
     from rebuildable.draft_listing import draft_from_listing as _draft  # noqa: PLC0415
 
     return _draft(listing, name=name, version=version, license=license)
+
+
+def draft_shard_index(listing: Path, root: Path, index: str, *, name: str,
+                      version: str | None = None, license: str | None = None,
+                      force: bool = False, write: bool = True) -> ListingDraft:
+    """Write the shard index of a listing (sorted by URI, no URI twice) as ``root/index``
+    and return the draft manifest that lists it (not written; spec/shards.md). With
+    ``write`` off nothing is written. Raises :class:`DraftError` with the bad lines."""
+    from rebuildable.draft_listing import draft_shard_index as _draft  # noqa: PLC0415
+
+    return _draft(listing, root, index, name=name, version=version, license=license,
+                  force=force, write=write)
 
 
 def write_draft(root: Path, text: str, *, force: bool = False) -> Path:

@@ -121,6 +121,14 @@ _ALL: tuple[Code, ...] = (
     Code("fetch.redirected", "warning", "An external artifact was served from another host after a redirect"),
     Code("fetch.unverified", "error", "An external artifact has no strong digest this machine can compute, so fetching proves nothing"),
     Code("fetch.distributed-failed", "error", "A distributed (Dask) task for external artifacts failed after retries; they were not checked"),
+    # -- Shard indexes (spec/shards.md) (shards.*)
+    Code("shards.malformed-line", "error", "A line of a shard index is not URI, size and SHA-256 separated by tabs"),
+    Code("shards.too-long-line", "error", "A line of a shard index is longer than 8192 bytes"),
+    Code("shards.unsorted", "error", "A line of a shard index sorts before the previous one (lines are sorted by URI, bytewise)", "Sort the index: LC_ALL=C sort -t$'\\t' -k1,1 (rebuildable init --from-listing --shard-index does it)."),
+    Code("shards.duplicate", "error", "A shard index lists one URI twice"),
+    Code("shards.empty", "error", "A shard index lists no shard"),
+    Code("shards.external-index", "error", "A shard index is given by uri; it must be shipped in the release, so its lines are pinned"),
+    Code("shards.unpinned", "error", "A shard index's bytes do not match its pinned digest: the shards it lists are pinned by nothing"),
     # -- Unlisted files (unlisted.*)
     Code("unlisted.file", "warning", "A file in the release is not listed as an artifact", "List it, or add a pattern to .rebuildignore."),
     Code("unlisted.special-file", "warning", "The release holds a link, FIFO, device or socket that no artifact names"),

@@ -29,7 +29,8 @@ IGNORE_FILE = ".rebuildignore"
 
 KIND_VOCABULARY = (
     "source-code", "build-script", "training-code", "evaluation-code", "data-processing-code",
-    "inference-code", "model-architecture", "config", "dataset", "data-recipe",
+    "inference-code", "model-architecture", "config", "dataset", "shard-index",
+    "data-recipe",
     "evaluation-data", "weights", "checkpoint", "adapter", "tokenizer", "environment",
     "layered-image", "vector-image", "raster-image", "binary", "document", "model-card",
     "data-card", "evaluation-results", "technical-report", "research-paper", "sample-outputs",

@@ -1,5 +1,5 @@
 """The report's sections beside its findings, as typed data: ``verdicts``, ``signatures``,
-``keyless``, ``formats``, ``c2pa`` and ``rebuild`` (``schemas/report.schema.json``).
+``keyless``, ``formats``, ``c2pa``, ``shards`` and ``rebuild`` (``schemas/report.schema.json``).
 
 Checks and the rebuild fill them; renderers read their fields. Each ``to_dict`` gives
 the section's JSON with its keys in the order reports have always printed them (the
@@ -291,6 +291,50 @@ class C2pa:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.artifacts)
+
+
+# -- shards ----------------------------------------------------------------------------
+
+
+@dataclass
+class ShardIndexSummary:
+    """What reading one shard index found (spec/shards.md, section 4)."""
+
+    path: str
+    lines: int = 0
+    shards: int = 0
+    malformed: int = 0
+    unsorted: int = 0
+    duplicate: int = 0
+    #: the sum of the sizes its well-formed lines declare
+    bytes: int = 0
+    #: its bytes are those the manifest pins ([SHD-6])
+    pinned: bool = False
+    #: set when the shards were fetched (``validate --fetch``)
+    fetched: int | None = None
+    verified: int | None = None
+    failed: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "path": self.path, "lines": self.lines, "shards": self.shards,
+            "malformed": self.malformed, "unsorted": self.unsorted,
+            "duplicate": self.duplicate, "bytes": self.bytes, "pinned": self.pinned}
+        if self.fetched is not None:
+            out.update(fetched=self.fetched, verified=self.verified, failed=self.failed)
+        return out
+
+
+@dataclass
+class Shards:
+    """Each shard index of the release, by artifact id."""
+
+    NAME: ClassVar[str] = "shards"
+
+    indexes: dict[str, ShardIndexSummary] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v.to_dict() for k, v in self.indexes.items()}
 
 
 # -- rebuild ---------------------------------------------------------------------------

@@ -95,3 +95,55 @@ def test_empty_or_binary_listing_is_a_usage_error(tmp_path: Path) -> None:
     code, _, err = _invoke(str(tmp_path), "--from-listing", str(binary))
     assert code == 2
     assert "not UTF-8" in err
+
+
+def test_shard_index_mode_writes_a_sorted_index_that_fetch_verifies(tmp_path: Path) -> None:
+    shards = {f"part-{i}.bin": f"shard {i}\n".encode() * (i + 1) for i in range(6)}
+    with serve(shards) as web:
+        listing = tmp_path / "inventory.tsv"
+        lines = [f"{web.url('files', n)}\t{len(d)}\t{_sha(d)}" for n, d in shards.items()]
+        listing.write_text("# uri size sha256\n" + "\n".join(reversed(lines)) + "\n")
+        out = tmp_path / "crawl"
+        out.mkdir()
+        code, _, err = _invoke(str(out), "--from-listing", str(listing), "--shard-index",
+                               "data/shards.tsv", "--license", "CC0-1.0")
+        assert code == 0, err
+        assert "a shard index of 6 external files" in err
+        index = (out / "data" / "shards.tsv").read_bytes()
+        assert index.decode().splitlines() == sorted(lines)
+        data = yaml.safe_load((out / "rebuild.yaml").read_text())
+        (art,) = data["artifacts"]
+        assert (art["kind"], art["path"], art["size"]) == ("shard-index", "data/shards.tsv",
+                                                           len(index))
+        assert art["digest"]["sha256"] == _sha(index)
+        report = api.validate(out, api.Options(fetch=True))
+    assert report.ok, [(f.code, f.message) for f in report.findings]
+    assert report.to_dict()["shards"][art["id"]]["verified"] == 6
+
+
+def test_shard_index_mode_refuses_a_uri_listed_twice(tmp_path: Path) -> None:
+    listing = tmp_path / "inventory.txt"
+    listing.write_text(f"s3://b/k 3 {_sha(b'abc')}\ns3://b/j 1 {_sha(b'a')}\n"
+                       f"s3://b/k 3 {_sha(b'abc')}\n")
+    code, _, err = _invoke(str(tmp_path), "--from-listing", str(listing), "--shard-index",
+                           "shards.tsv")
+    assert code == 2
+    assert "inventory.txt:3: s3://b/k is already listed on line 1" in err
+    assert not (tmp_path / "shards.tsv").exists()
+    assert not (tmp_path / "rebuild.yaml").exists()
+
+
+def test_shard_index_dry_run_writes_nothing(tmp_path: Path) -> None:
+    listing = tmp_path / "inventory.txt"
+    listing.write_text(f"s3://b/k 3 {_sha(b'abc')}\n")
+    code, out, err = _invoke(str(tmp_path), "--from-listing", str(listing), "--shard-index",
+                             "shards.tsv", "--dry-run")
+    assert code == 0, err
+    assert 'kind: "shard-index"' in out
+    assert not (tmp_path / "shards.tsv").exists()
+
+
+def test_shard_index_needs_a_listing(tmp_path: Path) -> None:
+    code, _, err = _invoke(str(tmp_path), "--shard-index", "shards.tsv")
+    assert code == 2
+    assert "--shard-index needs --from-listing" in err

@@ -10,6 +10,7 @@ error and warning codes, the optional ``findings`` entries (as for every vector,
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -35,6 +36,12 @@ def _vectors() -> list[Path]:
     return sorted(p for p in REMOTE.iterdir() if (p / "vector.json").is_file())
 
 
+def _fill(text: str, tokens: dict[str, str]) -> str:
+    for token, value in tokens.items():
+        text = text.replace(token, value)
+    return text
+
+
 def _options(raw: dict[str, Any]) -> api.Options:
     raw = dict(raw)
     fetch = FetchOptions(**{**DEFAULT_FETCH, **raw.pop("fetch_options", {})})
@@ -55,10 +62,16 @@ def test_remote_vector(folder: Path, tmp_path: Path) -> None:
     with serve(files) as web, serve(files, tls=self_signed(tmp_path)) as tls:
         release = tmp_path / "release"
         shutil.copytree(folder / "release", release)
+        tokens = {"@FILES@": (folder / "files").resolve().as_uri(),
+                  "@TLS_SERVER@": tls.base, "@SERVER@": web.base}
         manifest = release / "rebuild.json"
-        text = manifest.read_text("utf-8")
-        text = text.replace("@FILES@", (folder / "files").resolve().as_uri())
-        text = text.replace("@TLS_SERVER@", tls.base).replace("@SERVER@", web.base)
+        text = _fill(manifest.read_text("utf-8"), tokens)
+        for shipped in sorted(release.iterdir()):
+            if shipped.suffix == ".tsv":  # a shard index: its pins follow its new bytes
+                data = _fill(shipped.read_text("utf-8"), tokens).encode()
+                shipped.write_bytes(data)
+                text = text.replace(f"@SHA256:{shipped.name}@", hashlib.sha256(data).hexdigest())
+                text = text.replace(f'"@SIZE:{shipped.name}@"', str(len(data)))
         manifest.write_text(text, "utf-8")
         report = api.validate(release, _options(vector.get("options", {})))
         requests = len(web.state.requests)

@@ -18,6 +18,7 @@ from rebuildable.checks import (
     refs,
     remote,
     schema,
+    shards,
     signature,
     unlisted,
     upstream,
@@ -30,6 +31,7 @@ CHECKS: tuple[Check, ...] = (
     paths.check,
     integrity.check,
     remote.check,
+    shards.check,
     upstream.check,  # before unlisted: files of upstreams shipped inside are listed there
     unlisted.check,
     completeness.check,

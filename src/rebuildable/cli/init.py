@@ -54,10 +54,14 @@ def _fail(exc: Exception) -> NoReturn:
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="List remote files instead of scanning DIR: one 'uri size sha256' per "
                    "line (an object store's inventory); nothing is downloaded.")
+@click.option("--shard-index", "shard_index", default=None, metavar="NAME",
+              help="With --from-listing: write the files to a shard index NAME in DIR "
+                   "(sorted, one 'uri<TAB>size<TAB>sha256' per line) and list only it; for "
+                   "listings too large for one artifact per file.")
 @workers_option
 def command(*, directory: Path, name: str | None, version: str, license_: str | None,
             algorithms: tuple[str, ...], force: bool, dry_run: bool, listing: Path | None,
-            workers: int) -> None:
+            shard_index: str | None, workers: int) -> None:
     """Scan DIR (default .), hash every file and write a draft rebuild.yaml.
 
     Each file's kind is guessed from its name and content. Links, special files and
@@ -73,6 +77,8 @@ def command(*, directory: Path, name: str | None, version: str, license_: str | 
                  "(use an SPDX id or LicenseRef-...)")
     if name is not None and not name.strip():
         fail("--name must not be empty")
+    if shard_index is not None and listing is None:
+        fail("--shard-index needs --from-listing")
     if not dry_run:
         # checked before hashing, so that a large folder is not hashed for nothing
         try:
@@ -81,7 +87,7 @@ def command(*, directory: Path, name: str | None, version: str, license_: str | 
             _fail(exc)
     if listing is not None:
         _from_listing(directory, listing, name=name, version=version, license_=license_,
-                      force=force, dry_run=dry_run)
+                      force=force, dry_run=dry_run, shard_index=shard_index)
         return
     algs = tuple(dict.fromkeys(algorithms)) or (api.DEFAULT_ALGORITHM,)
     try:
@@ -105,17 +111,29 @@ def command(*, directory: Path, name: str | None, version: str, license_: str | 
 
 
 def _from_listing(directory: Path, listing: Path, *, name: str | None, version: str,
-                  license_: str | None, force: bool, dry_run: bool) -> None:
+                  license_: str | None, force: bool, dry_run: bool,
+                  shard_index: str | None) -> None:
+    release = name or directory.resolve().name
     try:
-        draft = api.draft_from_listing(listing, name=name or directory.resolve().name,
-                                       version=version, license=license_)
+        if shard_index is not None:
+            draft = api.draft_shard_index(listing, directory, shard_index, name=release,
+                                          version=version, license=license_, force=force,
+                                          write=not dry_run)
+        else:
+            draft = api.draft_from_listing(listing, name=release, version=version,
+                                           license=license_)
     except api.DraftError as exc:
         _fail(exc)
     target = _write(directory, draft.text, force=force, dry_run=dry_run)
     if target is None:
         return
-    note(f"wrote {target}: {draft.artifact_count} external artifacts, "
-         f"{_size(draft.total_bytes)} listed")
+    if shard_index is not None:
+        note(f"wrote {directory / shard_index}: a shard index of {draft.artifact_count} "
+             f"external files, {_size(draft.total_bytes)} listed")
+        note(f"wrote {target}")
+    else:
+        note(f"wrote {target}: {draft.artifact_count} external artifacts, "
+             f"{_size(draft.total_bytes)} listed")
     note(f"next: rebuildable validate --fetch {directory}")
 
 

@@ -88,7 +88,7 @@ MOF_COMPONENTS: tuple[tuple[str, str, str, frozenset[str], LicencePolicy], ...] 
     ("supporting-libraries", "Supporting libraries and tools", "II",
      frozenset({"environment"}), CONTENT_POLICY),
     ("research-paper", "Research paper", "I", frozenset({"research-paper"}), CONTENT_POLICY),
-    ("datasets", "Datasets", "I", frozenset({"dataset"}), CONTENT_POLICY),
+    ("datasets", "Datasets", "I", frozenset({"dataset", "shard-index"}), CONTENT_POLICY),
     ("data-preprocessing-code", "Data preprocessing code", "I",
      frozenset({"data-processing-code"}), CODE_POLICY),
     ("model-parameters-intermediate", "Model parameters (intermediate)", "I",
@@ -149,6 +149,7 @@ def osaid_assessment(manifest: Manifest) -> OsaidAssessment:
                             artifacts=[a.id for a in arts])
 
     return OsaidAssessment(
-        data_information=element(("dataset", "data-recipe", "data-card"), CONTENT_POLICY),
+        data_information=element(("dataset", "shard-index", "data-recipe", "data-card"),
+                                 CONTENT_POLICY),
         code=element(("training-code", "data-processing-code", "inference-code"), CODE_POLICY),
         parameters=element(("weights", "adapter"), CONTENT_POLICY))

@@ -8,11 +8,13 @@ from rebuildable.findings import Finding, finding
 from rebuildable.model import Artifact, Step
 from rebuildable.profiles._base import Profile, Rule, View, environment_rule, rule
 
-DATA_KINDS = frozenset({"dataset", "data-recipe"})
+#: a shard index is the data its shards are (spec/shards.md)
+DATASET_KINDS = frozenset({"dataset", "shard-index"})
+DATA_KINDS = DATASET_KINDS | {"data-recipe"}
 
 
 def derived(view: View) -> Iterator[tuple[Artifact, Step]]:
-    return ((a, s) for a, s in view.outputs() if a.kind == "dataset")
+    return ((a, s) for a, s in view.outputs() if a.kind in DATASET_KINDS)
 
 
 @rule("DS-1", "derived data MUST be produced by data-processing code")
@@ -41,7 +43,7 @@ def raw_sources(view: View, r: Rule) -> Iterator[Finding]:
 @rule("DS-5", "a dataset release MUST derive data: some step produces a dataset")
 def derives_data(view: View, r: Rule) -> Iterator[Finding]:
     if next(derived(view), None) is None:
-        datasets = [a.id for a in view.index.values() if a.kind == "dataset"]
+        datasets = [a.id for a in view.index.values() if a.kind in DATASET_KINDS]
         more = ", ..." if len(datasets) > 5 else ""
         named = f" ({', '.join(datasets[:5])}{more})" if datasets else ""
         yield finding("profile.no-derived-data",

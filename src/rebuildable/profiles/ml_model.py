@@ -19,7 +19,8 @@ from rebuildable.profiles._base import (
 
 #: kinds that are trained, never written by hand
 TRAINED_KINDS = frozenset({"weights", "adapter", "checkpoint"})
-DATA_KINDS = frozenset({"dataset", "data-recipe"})
+#: a shard index is the data its shards are (spec/shards.md)
+DATA_KINDS = frozenset({"dataset", "shard-index", "data-recipe"})
 
 
 def trained(view: View) -> Iterator[tuple[Artifact, Step]]:

@@ -155,3 +155,40 @@ def test_unreachable_scheduler_is_a_finding_not_a_pass(tmp_path: Path) -> None:
             dask=dead, fetch_options=FetchOptions(timeout=2.0)))
     assert not report.ok
     assert codes(report) == ["fetch.distributed-failed"]
+
+
+def test_a_shard_index_on_the_cluster_gives_the_local_report(tmp_path: Path,
+                                                             cluster: Cluster) -> None:
+    """Shard indexes (spec/shards.md) fetched as cluster tasks: the same findings, at the
+    same index lines, as a local run, for a good index and one with two bad shards."""
+    import hashlib
+    import json
+
+    files = _shards(24)
+    with serve(files) as web:
+        lines = sorted((web.url("files", name), len(data), hashlib.sha256(data).hexdigest())
+                       for name, data in files.items())
+        for name, broken in (("good", {}), ("bad", {5: "digest", 17: "size"})):
+            rows = [(u, 3 if broken.get(i) == "size" else s,
+                     "0" * 64 if broken.get(i) == "digest" else d)
+                    for i, (u, s, d) in enumerate(lines)]
+            index = "".join(f"{u}\t{s}\t{d}\n" for u, s, d in rows).encode()
+            root = tmp_path / name
+            root.mkdir()
+            (root / "shards.tsv").write_bytes(index)
+            (root / "rebuild.json").write_text(json.dumps({
+                "spec": "rebuildable/0.1", "name": "crawl", "version": "1.0",
+                "license": "CC0-1.0",
+                "artifacts": [{"id": "shards", "path": "shards.tsv", "kind": "shard-index",
+                               "digest": {"sha256": hashlib.sha256(index).hexdigest()},
+                               "size": len(index)}]}))
+            local = api.validate(root, api.Options(fetch=True, fetch_options=OPTS))
+            remote = api.validate(root, api.Options(dask=cluster.address, fetch_options=OPTS))
+            assert [(f.code, f.location.line if f.location else None)
+                    for f in remote.sorted_findings()] == [
+                (f.code, f.location.line if f.location else None)
+                for f in local.sorted_findings()]
+            assert remote.ok == local.ok == (name == "good")
+            assert remote.to_dict()["shards"] == local.to_dict()["shards"]
+    assert sorted({f.code for f in local.findings if f.severity.value == "error"}) == [
+        "fetch.digest-mismatch", "fetch.size-mismatch"]
