@@ -83,6 +83,11 @@ def _setup() -> _Calls | bool:
     with _lock:
         if _state.calls is None:
             _state.calls = False
+            # A system call filter that kills the process on a call it does not know
+            # (systemd's SystemCallFilter= without SystemCallErrorNumber=) gives no error
+            # to fall back on: REBUILDABLE_NO_OPENAT2=1 lets such a host opt out.
+            if os.environ.get("REBUILDABLE_NO_OPENAT2", "") not in ("", "0"):
+                return False
             if sys.platform.startswith("linux") and platform.machine().lower() in _MACHINES:
                 try:
                     _state.calls = _Calls()

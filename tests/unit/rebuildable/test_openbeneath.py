@@ -69,6 +69,18 @@ def test_disabled_means_none(root: int) -> None:
     assert openbeneath.open_beneath(root, "f", FLAGS) is None
 
 
+def test_the_environment_can_opt_out(root: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """REBUILDABLE_NO_OPENAT2=1: for hosts whose syscall filter kills rather than fails."""
+    monkeypatch.setenv("REBUILDABLE_NO_OPENAT2", "1")
+    openbeneath.enable()
+    assert openbeneath.open_beneath(root, "f", FLAGS) is None
+    monkeypatch.setenv("REBUILDABLE_NO_OPENAT2", "0")
+    openbeneath.enable()
+    fd = openbeneath.open_beneath(root, "f", FLAGS)
+    assert fd is not None
+    os.close(fd)
+
+
 def test_unsupported_flags_turn_it_off_for_good(root: int) -> None:
     # Bits the kernel does not know give EINVAL: openat2 is then not used again.
     assert openbeneath.open_beneath(root, "f", FLAGS | (1 << 40)) is None
