@@ -16,13 +16,12 @@ the current time.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
+
+from _support import support
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -30,21 +29,8 @@ VECTORS = HERE / "vectors"
 ZERO = "0" * 64
 
 
-def _support(name: str) -> ModuleType:
-    """tests/support/<name>.py loaded by path: the package's __init__ imports rebuildable,
-    which a generator must not (its vectors would agree with it by construction)."""
-    spec = importlib.util.spec_from_file_location(f"_support_{name}",
-                                                  ROOT / "tests" / "support" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fb = _support("formats_build")
-cb = _support("c2pa_build")
+fb = support("formats_build")
+cb = support("c2pa_build")
 
 SOURCE = fb.ora(["sky", "ink"])
 DRAFT = fb.ora(["draft"])
