@@ -64,3 +64,22 @@ def test_init_writes_the_editor_schema_line(tmp_path: Path) -> None:
     assert result.exit_code == 0
     first = (tmp_path / "rebuild.yaml").read_text(encoding="utf-8").splitlines()[0]
     assert first == f"# yaml-language-server: $schema={load_schema('manifest')['$id']}"
+
+
+def test_python_dash_m_runs_the_same_command(tmp_path: Path) -> None:
+    """``python -m rebuildable`` is the ``rebuildable`` script, exit codes included."""
+    import subprocess
+    import sys
+
+    from tests.support import make_release
+
+    version = subprocess.run([sys.executable, "-m", "rebuildable", "--version"],
+                             capture_output=True, text=True, check=False)
+    assert version.returncode == 0
+    assert version.stdout.startswith("rebuildable, version ")
+    root = make_release(tmp_path / "r", {"a.txt": b"a\n"})
+    (root / "a.txt").write_bytes(b"b\n")
+    tampered = subprocess.run([sys.executable, "-m", "rebuildable", "validate", str(root)],
+                              capture_output=True, text=True, check=False)
+    assert tampered.returncode == 1
+    assert "integrity.digest-mismatch" in tampered.stdout

@@ -17,7 +17,8 @@ SRC = ROOT / "src"
 PACKAGE = SRC / "rebuildable"
 
 #: modules of the shell: the command line and the renderers
-SHELL = ("rebuildable.cli", "rebuildable.render")
+#: (and ``python -m rebuildable``, which only calls the command line)
+SHELL = ("rebuildable.cli", "rebuildable.render", "rebuildable.__main__")
 #: what ``cli/*`` may import of the package (besides click, rich and the stdlib)
 CLI_MAY_IMPORT = ("rebuildable.api", "rebuildable.render", "rebuildable.cli",
                   "rebuildable._version")
