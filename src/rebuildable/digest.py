@@ -23,12 +23,31 @@ from rebuildable.progress import NO_PROGRESS, Progress
 CHUNK = 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
 class Algorithm:
-    name: str
-    hex_len: int
-    strong: bool
-    factory: Callable[[], Any] | None  # None when not available on this machine
+    """A digest algorithm: its name, hex length, strength and hasher factory (``None``
+    when not available on this machine). ``load`` defers finding the factory to first
+    use, so an optional extra (blake3) is imported only by a release that uses it."""
+
+    __slots__ = ("_factory", "_load", "hex_len", "name", "strong")
+
+    def __init__(self, name: str, hex_len: int, strong: bool,
+                 factory: Callable[[], Any] | None, *,
+                 load: Callable[[], Callable[[], Any] | None] | None = None) -> None:
+        self.name = name
+        self.hex_len = hex_len
+        self.strong = strong
+        self._factory = factory
+        self._load = load
+
+    @property
+    def factory(self) -> Callable[[], Any] | None:
+        if self._load is not None:  # two threads may both load: same result, no harm
+            self._factory = self._load()
+            self._load = None
+        return self._factory
+
+    def __repr__(self) -> str:
+        return f"Algorithm({self.name!r}, {self.hex_len}, {self.strong})"
 
 
 def _blake3_factory() -> Callable[[], Any] | None:
@@ -47,7 +66,7 @@ ALGORITHMS: dict[str, Algorithm] = {
     "sha3-256": Algorithm("sha3-256", 64, True, hashlib.sha3_256),
     "sha3-512": Algorithm("sha3-512", 128, True, hashlib.sha3_512),
     "blake2b": Algorithm("blake2b", 128, True, hashlib.blake2b),
-    "blake3": Algorithm("blake3", 64, True, _blake3_factory()),
+    "blake3": Algorithm("blake3", 64, True, None, load=_blake3_factory),
     "md5": Algorithm("md5", 32, False, lambda: hashlib.md5(usedforsecurity=False)),
     "sha1": Algorithm("sha1", 40, False, lambda: hashlib.sha1(usedforsecurity=False)),
 }

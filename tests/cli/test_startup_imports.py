@@ -41,6 +41,12 @@ NOT_FOR_VALIDATE = (
     "rebuildable.remote.fetch",
     "rebuildable.signing.keys",
     "rebuildable.signing.dsse",
+    "blake3",  # only when a digest uses it
+    "rebuildable.signing.keyless",  # only with --identity or a keyless bundle
+    "rebuildable.signing.statement",
+    "rebuildable.shard_index",  # only with a shard-index artifact
+    "rebuildable.render.json_report",  # only for --format json / sarif
+    "rebuildable.render.sarif",
 )
 
 

@@ -20,11 +20,11 @@ from rebuildable.errors import MemberError
 from rebuildable.findings import Finding, Location, finding
 from rebuildable.model import Artifact
 from rebuildable.sections import ShardIndexSummary, Shards
-from rebuildable.shard_index import LineProblem, Scan, Shard, Tally
 from rebuildable.state import declare
 
 if TYPE_CHECKING:
     from rebuildable.remote import FetchResult
+    from rebuildable.shard_index import Scan, Shard, Tally
 
 KIND = "shard-index"
 #: findings of one code reported one by one for one index ([SHD-7])
@@ -102,6 +102,8 @@ def _scan(ctx: Context, artifact: Artifact,
           consume: Callable[[Scan], Iterable[Finding]]) -> Iterator[Finding | Tally]:
     """Open the index, run ``consume`` over a scan of it; yield its findings, then the
     tally (or a ``shards.unpinned`` finding when the file cannot be read)."""
+    from rebuildable.shard_index import Scan  # noqa: PLC0415 - only with an index
+
     algorithms = _algorithms(artifact)
     if not algorithms:
         yield _unpinned(ctx, artifact, "no strong digest of it can be computed here")
@@ -123,6 +125,8 @@ def _scan(ctx: Context, artifact: Artifact,
 
 def _check_index(ctx: Context, artifact: Artifact,
                  summary: ShardIndexSummary) -> Iterator[Finding]:
+    from rebuildable.shard_index import LineProblem, Tally  # noqa: PLC0415 - as in _scan
+
     bounded = _Bounded(ctx, artifact)
 
     def judge(scan: Scan) -> Iterator[Finding]:
@@ -158,6 +162,7 @@ def _check_index(ctx: Context, artifact: Artifact,
 def _fetch_index(ctx: Context, artifact: Artifact,
                  summary: ShardIndexSummary) -> Iterator[Finding]:
     from rebuildable.remote import FetchOptions  # noqa: PLC0415 - only when fetching
+    from rebuildable.shard_index import Shard, Tally  # noqa: PLC0415 - as in _scan
 
     options = ctx.options.fetch_options or FetchOptions()
     bounded = _Bounded(ctx, artifact)

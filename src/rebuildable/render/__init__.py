@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from rebuildable.render.json_report import render_json
-from rebuildable.render.sarif import render_sarif
 from rebuildable.render.text import render_text
 from rebuildable.report import Report
 
@@ -27,10 +25,23 @@ class Renderer(Protocol):
         """
 
 
+def _render_json(report: Report, *, color: bool = False, base: str | None = None) -> str:
+    # the JSON and SARIF modules load the manifest layer: imported only when asked for
+    from rebuildable.render.json_report import render_json  # noqa: PLC0415
+
+    return render_json(report, color=color, base=base)
+
+
+def _render_sarif(report: Report, *, color: bool = False, base: str | None = None) -> str:
+    from rebuildable.render.sarif import render_sarif  # noqa: PLC0415
+
+    return render_sarif(report, color=color, base=base)
+
+
 RENDERERS: dict[str, Renderer] = {
     "text": render_text,
-    "json": render_json,
-    "sarif": render_sarif,
+    "json": _render_json,
+    "sarif": _render_sarif,
 }
 
 #: the ``--format`` choices, in the order the help text shows them
