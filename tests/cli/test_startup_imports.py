@@ -47,6 +47,9 @@ NOT_FOR_VALIDATE = (
     "rebuildable.shard_index",  # only with a shard-index artifact
     "rebuildable.render.json_report",  # only for --format json / sarif
     "rebuildable.render.sarif",
+    "xml.etree.ElementTree",  # format sniffing: only for an XML file or a layered project
+    "defusedxml",
+    "pickletools",  # only for bytes that may be a pickle
 )
 
 

@@ -8,13 +8,12 @@ refused (billion laughs); an external DTD is never fetched.
 from __future__ import annotations
 
 import io
-from typing import Any
-from xml.etree.ElementTree import Element
-
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
+from typing import TYPE_CHECKING, Any
 
 from rebuildable.formats._base import XML_CAP, FormatInfo, Source
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 SVG_NS = "http://www.w3.org/2000/svg"
 INKSCAPE_NS = "http://www.inkscape.org/namespaces/inkscape"
@@ -68,6 +67,10 @@ def sniff(src: Source, head: bytes, name: str) -> FormatInfo:
 
 def parse_svg(data: bytes) -> FormatInfo:
     """Parse a whole SVG document (already bounded by the caller)."""
+    # the XML stack is imported by the first XML file, not by every start
+    import defusedxml.ElementTree as SafeET  # noqa: PLC0415
+    from defusedxml import DefusedXmlException  # noqa: PLC0415
+
     try:
         root = SafeET.fromstring(data, forbid_dtd=False)
     except (SafeET.ParseError, DefusedXmlException) as exc:
@@ -113,6 +116,9 @@ def _details(root: Element, data: bytes) -> dict[str, Any]:
 
 def _root_only(src: Source) -> FormatInfo:
     """Find the root element of a large document without reading it all."""
+    import defusedxml.ElementTree as SafeET  # noqa: PLC0415 - as in parse_svg
+    from defusedxml import DefusedXmlException  # noqa: PLC0415
+
     class _Reader(io.RawIOBase):
         def __init__(self) -> None:
             self.pos = 0

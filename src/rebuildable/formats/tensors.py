@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import ast
 import math
-import pickletools
 import re
 import struct
 from collections import Counter
@@ -49,6 +48,8 @@ def _looks_pickle(head: bytes) -> bool:
         if len(head) < 11 or head[2] != 0x95:  # protocol 4+ pickles begin with a FRAME
             return False
         return int.from_bytes(head[3:11], "little") > 0
+    import pickletools  # noqa: PLC0415 - only for bytes that may be a pickle
+
     ops = 0
     try:
         for _op, _arg, _pos in pickletools.genops(head[:512]):

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import io
 import zipfile
-from typing import IO, Any
-from xml.etree.ElementTree import Element
-
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
+from typing import IO, TYPE_CHECKING, Any
 
 from rebuildable.formats._base import ENTRY_CAP, XML_CAP, FormatError, FormatInfo, Source
 from rebuildable.formats.tensors import npy_header
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 _MIMES = {
     "application/x-krita": ("kra", "maindoc.xml"),
@@ -191,6 +190,10 @@ def _layered(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], mime: str,
         return FormatInfo(format=fmt, family="layered-image", layered=True, details=details,
                           problems=problems, warnings=warnings,
                           notes=[f"{doc_name} is larger than {XML_CAP} bytes: layers not counted"])
+    # the XML stack is imported by the first layered project, not by every start
+    import defusedxml.ElementTree as SafeET  # noqa: PLC0415
+    from defusedxml import DefusedXmlException  # noqa: PLC0415
+
     try:
         root = SafeET.fromstring(_read(zf, doc, XML_CAP))
     except (SafeET.ParseError, DefusedXmlException) as exc:
