@@ -13,7 +13,6 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -323,6 +322,9 @@ def hash_members(open_member: Callable[[str], BinaryIO], jobs: Iterable[HashJob]
     try:
         tasks = _tasks(job_list) if parallel and workers > 1 and len(job_list) > 1 else []
         if len(tasks) > 1:
+            # the thread pool (and the logging it imports) only for a release worth it
+            from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
             def run(task: list[HashJob]) -> list[HashResult]:
                 view = memoryview(bytearray(CHUNK))
                 return [_hash_one(j, open_member, view, advance, identify=identify,

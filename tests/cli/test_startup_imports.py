@@ -50,6 +50,7 @@ NOT_FOR_VALIDATE = (
     "xml.etree.ElementTree",  # format sniffing: only for an XML file or a layered project
     "defusedxml",
     "pickletools",  # only for bytes that may be a pickle
+    "concurrent.futures",  # thread pools: only with more than one file to hash or sniff
 )
 
 

@@ -31,7 +31,6 @@ Missing, linked and special files are left to the integrity and path checks. Res
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,6 +145,9 @@ def formats_for(ctx: Context) -> dict[str, FormatInfo]:
     if workers == 1:
         pairs = [one(item) for item in pending]
     else:
+        # the thread pool (and the logging it imports) only for a release worth it
+        from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
         with ThreadPoolExecutor(max_workers=workers) as pool:
             pairs = list(pool.map(one, pending))
     for path, info in pairs:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from rebuildable.progress import NO_PROGRESS, Progress
@@ -36,6 +35,8 @@ def run_jobs(jobs: Sequence[FetchJob], options: FetchOptions | None = None, *,
         from rebuildable.remote.distributed import run_on_cluster  # noqa: PLC0415
 
         return run_on_cluster(jobs, options, dask, progress)
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415 - as fetch_one
+
     from rebuildable.remote.fetch import fetch_one  # noqa: PLC0415 - see run()
 
     progress.start("fetching", sum(j.size or 0 for j in jobs))
