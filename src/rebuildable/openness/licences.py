@@ -19,7 +19,7 @@ import enum
 import json
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -114,7 +114,12 @@ class LicenseData:
     open_exact: frozenset[str]  # lower-case ids
     open_prefixes: tuple[str, ...]  # lower-case prefixes
     families: tuple[dict[str, Any], ...]
-    scancode: dict[str, str]  # lower-case LicenseRef-scancode-... / SPDX id -> category
+
+    @cached_property
+    def scancode(self) -> dict[str, str]:
+        """Lower-case LicenseRef-scancode-... / SPDX id -> ScanCode category. Read on first
+        use: the index is ~1 MB of JSON, and an id with an open basis never needs it."""
+        return _scancode_index()
 
 
 @cache
@@ -124,6 +129,11 @@ def license_data() -> LicenseData:
     licenses = {k.lower(): {"id": k, **v} for k, v in raw["licenses"].items()}
     exact = frozenset(x.lower() for x in raw["open_content"] if not x.endswith("*"))
     prefixes = tuple(x[:-1].lower() for x in raw["open_content"] if x.endswith("*"))
+    return LicenseData(raw["spdx_license_list_version"], licenses, exact, prefixes,
+                       tuple(raw["not_open_families"]))
+
+
+def _scancode_index() -> dict[str, str]:
     scancode: dict[str, str] = {}
     try:
         index = json.loads(resources.files("license_expression")
@@ -135,8 +145,7 @@ def license_data() -> LicenseData:
         key = item.get("spdx_license_key")
         if isinstance(key, str) and isinstance(item.get("category"), str):
             scancode[key.lower()] = item["category"]
-    return LicenseData(raw["spdx_license_list_version"], licenses, exact, prefixes,
-                       tuple(raw["not_open_families"]), scancode)
+    return scancode
 
 
 def _family(ident: str, data: LicenseData) -> dict[str, Any] | None:
