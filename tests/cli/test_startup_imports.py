@@ -51,6 +51,8 @@ NOT_FOR_VALIDATE = (
     "defusedxml",
     "pickletools",  # only for bytes that may be a pickle
     "concurrent.futures",  # thread pools: only with more than one file to hash or sniff
+    "license_expression",  # the expression parser: only for more than one id
+    "logging",
 )
 
 

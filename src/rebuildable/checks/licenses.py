@@ -26,14 +26,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
-
-from license_expression import LicenseSymbol, LicenseWithExceptionSymbol, Licensing
+from typing import TYPE_CHECKING, Any
 
 from rebuildable.context import Context
 from rebuildable.findings import Finding, finding
 from rebuildable.load import join_pointer
 from rebuildable.state import declare
+
+if TYPE_CHECKING:
+    from license_expression import Licensing
 
 #: findings of one kind about one expression, at most; the rest are counted in the last
 _MAX_PER_EXPRESSION = 20
@@ -130,7 +131,10 @@ def spdx_list_version() -> str:
 
 @cache
 def _structure_parser() -> Licensing:
-    """A symbol-less licensing object: checks the structure of placeholder expressions."""
+    """A symbol-less licensing object: checks the structure of placeholder expressions.
+    Imported here: a release whose expressions are single ids never needs it."""
+    from license_expression import Licensing  # noqa: PLC0415
+
     return Licensing()
 
 
@@ -158,16 +162,18 @@ def analyze(expression: str) -> LicenseInfo:
         ids, raw, placeholder = _placeholders(expression, tokens)
     except _MalformedError as exc:
         return LicenseInfo(expression, error=str(exc))
-    try:
-        parsed = _structure_parser().parse(" ".join(placeholder))
-    except Exception as exc:  # license-expression raises several unrelated types
-        message = str(exc).split(" for token:")[0] or type(exc).__name__
-        return LicenseInfo(expression, error=f"not a valid SPDX expression: {message}")
-    if parsed is None:
-        return LicenseInfo(expression, error="the expression is empty")
-
     kinds = {i: _kind(ident) for i, ident in enumerate(ids)}
-    error = _with_error(parsed, ids, kinds)
+    if len(placeholder) == 1 == len(ids):  # one id: the parser would return its symbol
+        error = _symbol_error(ids, kinds, 0, plus=placeholder[0].endswith("+"))
+    else:
+        try:
+            parsed = _structure_parser().parse(" ".join(placeholder))
+        except Exception as exc:  # license-expression raises several unrelated types
+            message = str(exc).split(" for token:")[0] or type(exc).__name__
+            return LicenseInfo(expression, error=f"not a valid SPDX expression: {message}")
+        if parsed is None:
+            return LicenseInfo(expression, error="the expression is empty")
+        error = _with_error(parsed, ids, kinds)
     if error is not None:
         return LicenseInfo(expression, error=error, ids=tuple(dict.fromkeys(ids)))
     return _classified(expression, ids, raw, kinds)
@@ -265,6 +271,11 @@ def _index(symbol: Any) -> int:
 
 def _with_error(node: Any, ids: list[str], kinds: dict[int, str]) -> str | None:
     """Exceptions only after WITH, and only exceptions there."""
+    from license_expression import (  # noqa: PLC0415 - see _structure_parser
+        LicenseSymbol,
+        LicenseWithExceptionSymbol,
+    )
+
     stack = [node]
     while stack:
         current = stack.pop()
@@ -277,11 +288,18 @@ def _with_error(node: Any, ids: list[str], kinds: dict[int, str]) -> str | None:
             if str(current.exception_symbol.key).endswith("+"):
                 return f"{ids[exc]!r}: '+' cannot follow an exception"
         elif isinstance(current, LicenseSymbol):
-            i = _index(current)
-            if kinds[i] in ("exception", "addition") and not str(current.key).endswith("+"):
-                return f"{ids[i]!r} is a licence exception; write it as 'LICENCE WITH {ids[i]}'"
+            error = _symbol_error(ids, kinds, _index(current), plus=str(current.key).endswith("+"))
+            if error is not None:
+                return error
         else:
             stack.extend(getattr(current, "args", ()))
+    return None
+
+
+def _symbol_error(ids: list[str], kinds: dict[int, str], i: int, *, plus: bool) -> str | None:
+    """An exception standing alone, outside WITH."""
+    if kinds[i] in ("exception", "addition") and not plus:
+        return f"{ids[i]!r} is a licence exception; write it as 'LICENCE WITH {ids[i]}'"
     return None
 
 

@@ -21,16 +21,10 @@ import re
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from license_expression import (
-    AND,
-    OR,
-    ExpressionError,
-    LicenseSymbol,
-    LicenseWithExceptionSymbol,
-    Licensing,
-)
+if TYPE_CHECKING:
+    from license_expression import Licensing
 
 __all__ = [
     "CODE_KINDS",
@@ -238,7 +232,16 @@ def _describe(bases: frozenset[str]) -> str:
     return " and ".join(parts)
 
 
-_LICENSING = Licensing()
+#: one SPDX id and nothing else: what the expression parser would return as one symbol
+_PLAIN_ID = re.compile(r"[A-Za-z0-9.\-]+\Z")
+
+
+@cache
+def _licensing() -> Licensing:
+    # the parser (and the logging it imports) only for an expression more than one id
+    from license_expression import Licensing  # noqa: PLC0415
+
+    return Licensing()
 
 
 def classify(expression: str | None, policy: LicencePolicy = CONTENT_POLICY) -> Judgement:
@@ -253,8 +256,12 @@ def classify(expression: str | None, policy: LicencePolicy = CONTENT_POLICY) -> 
 def _classify_expression(expression: str, policy: LicencePolicy) -> Judgement:
     # Cached: a release repeats a few licence expressions over many artifacts (100,000
     # dataset shards under one licence), and parsing one costs ~0.2 ms.
+    if _PLAIN_ID.match(expression) and expression.upper() not in ("AND", "OR", "WITH"):
+        return classify_id(expression, policy)  # what the parser's one symbol would give
+    from license_expression import ExpressionError  # noqa: PLC0415 - see _licensing
+
     try:
-        parsed = _LICENSING.parse(expression, validate=False, strict=False)
+        parsed = _licensing().parse(expression, validate=False, strict=False)
     except ExpressionError as exc:
         return Judgement(OpennessStatus.UNKNOWN,
                          (f"{expression!r} is not a valid SPDX expression: {exc}",))
@@ -264,6 +271,13 @@ def _classify_expression(expression: str, policy: LicencePolicy) -> Judgement:
 
 
 def _judge(node: Any, policy: LicencePolicy) -> Judgement:
+    from license_expression import (  # noqa: PLC0415 - see _licensing
+        AND,
+        OR,
+        LicenseSymbol,
+        LicenseWithExceptionSymbol,
+    )
+
     if isinstance(node, LicenseWithExceptionSymbol):
         return _judge(node.license_symbol, policy)
     if isinstance(node, LicenseSymbol):

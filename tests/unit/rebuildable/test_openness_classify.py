@@ -14,6 +14,7 @@ from rebuildable.openness import (
     CONTENT_POLICY,
     OpennessStatus,
     classify,
+    licences,
     license_data,
     policy_for_kind,
 )
@@ -132,3 +133,13 @@ def test_licence_data_is_fresh() -> None:
     done = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_license_data.py"),
                            "--check"], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("ident", ["CC0-1.0", "MIT", "GPL-3.0-only", "CC-BY-NC-4.0", "NONE",
+                                   "NOASSERTION", "LicenseRef-scancode-llama-2-license-2023",
+                                   "LicenseRef-acme", "Not-A-Licence", "llama2", "mit"])
+def test_one_id_is_classified_as_its_parsed_symbol(ident: str) -> None:
+    # classify() skips the expression parser for a lone id (start-up): same judgement
+    for policy in (licences.CONTENT_POLICY, licences.CODE_POLICY):
+        parsed = licences._licensing().parse(ident, validate=False, strict=False)
+        assert licences.classify(ident, policy) == licences._judge(parsed, policy)

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rebuildable.checks import licenses
 from rebuildable.checks.licenses import REPLACEMENTS, _catalogue, analyze
 from rebuildable.engine import validate
 from rebuildable.report import Report
@@ -152,3 +153,13 @@ def test_many_artifacts_share_one_expression(tmp_path: Path) -> None:
     assert len(found) == 21
     assert found[-1].data["more"] == n - 20
     assert len(found[-1].data["artifacts"]) == n - 20
+
+
+@pytest.mark.parametrize("token", ["MIT", "mit", "GPL-2.0+", "Classpath-exception-2.0",
+                                   "Classpath-exception-2.0+", "LicenseRef-acme", "Not-A-Licence"])
+def test_one_id_is_judged_as_the_expression_parser_would(token: str) -> None:
+    # analyze() skips the parser for a lone id (start-up): its verdict must be the parser's
+    ids, _raw, placeholder = licenses._placeholders(token, [token])
+    kinds = {i: licenses._kind(ident) for i, ident in enumerate(ids)}
+    parsed = licenses._structure_parser().parse(" ".join(placeholder))
+    assert analyze(token).error == licenses._with_error(parsed, ids, kinds)
