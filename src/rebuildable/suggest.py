@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 __all__ = ["closest"]
@@ -19,5 +18,7 @@ def closest(word: str, choices: Iterable[str], cutoff: float = 0.75) -> str | No
     folded = [c for c in options if c.casefold() == word.casefold()]
     if folded:
         return folded[0]
+    import difflib  # noqa: PLC0415 - only on a mistake, never on a clean start
+
     found = difflib.get_close_matches(word, options, n=1, cutoff=cutoff)
     return found[0] if found else None

@@ -53,6 +53,7 @@ NOT_FOR_VALIDATE = (
     "concurrent.futures",  # thread pools: only with more than one file to hash or sniff
     "license_expression",  # the expression parser: only for more than one id
     "logging",
+    "difflib",  # 'did you mean': only on a mistake
 )
 
 
