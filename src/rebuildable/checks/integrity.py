@@ -72,18 +72,26 @@ def _malformed_reason(name: str, value: str) -> str:
     return f"is not hex ({name} digests are {want} lower-case hex digits)"
 
 
+def _single_strong(digest: dict[str, str]) -> str | None:
+    """The algorithm of ``digest`` when it is the common case, one well-formed strong
+    digest this Python can compute (checked without the general walk: a data release may
+    list 100,000 artifacts); None otherwise."""
+    if len(digest) != 1:
+        return None
+    ((name, value),) = digest.items()
+    alg = ALGORITHMS.get(name)
+    if (alg is not None and alg.strong and alg.factory is not None
+            and len(value) == alg.hex_len and _LOWER_HEX.fullmatch(value)):
+        return name
+    return None
+
+
 def _plan(ctx: Context, artifact: Artifact) -> tuple[_Plan, list[Finding]]:
     plan = _Plan(artifact)
-    digest = artifact.digest
-    if len(digest) == 1:
-        # The common case, one well-formed strong digest, without the general walk:
-        # a data release may list 100,000 artifacts.
-        ((name, value),) = digest.items()
-        alg = ALGORITHMS.get(name)
-        if (alg is not None and alg.strong and alg.factory is not None
-                and len(value) == alg.hex_len and _LOWER_HEX.fullmatch(value)):
-            plan.compute.append(name)
-            return plan, []
+    simple = _single_strong(artifact.digest)
+    if simple is not None:
+        plan.compute.append(simple)
+        return plan, []
     out: list[Finding] = []
     digest_ptr = f"{artifact.pointer}/digest"
     strong_listed = False
@@ -151,6 +159,8 @@ def check(ctx: Context) -> Iterator[Finding]:
     unusable = ctx.state.unusable_paths or set()
     plans: list[_Plan] = []
     for artifact in ctx.manifest.artifacts:
+        if artifact.path is None and _single_strong(artifact.digest) is not None:
+            continue  # external, well pinned: nothing to report and no file to read
         plan, found = _plan(ctx, artifact)
         yield from found
         if artifact.path is not None and artifact.pointer not in unusable:
