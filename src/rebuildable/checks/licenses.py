@@ -306,14 +306,15 @@ def _symbol_error(ids: list[str], kinds: dict[int, str], i: int, *, plus: bool) 
 @declare(provides=["licences"])
 def check(ctx: Context) -> Iterator[Finding]:
     m = ctx.manifest
-    # expression -> [(pointer, artifact id)]: each distinct expression is analysed once
+    # expression -> [(pointer of the item, artifact id)]: each distinct expression is
+    # analysed once; the pointer to its ``license`` is made only for a finding
     uses: dict[str, list[tuple[str, str | None]]] = {}
     if m.license is not None:
-        uses.setdefault(m.license, []).append(("/license", None))
+        uses.setdefault(m.license, []).append(("", None))
     missing: list[tuple[str, str | None]] = []
     for a in m.artifacts:
         if a.license is not None:
-            uses.setdefault(a.license, []).append((join_pointer(a.pointer, "license"), a.id))
+            uses.setdefault(a.license, []).append((a.pointer, a.id))
         elif m.license is None:
             missing.append((a.pointer, a.id))
 
@@ -323,17 +324,18 @@ def check(ctx: Context) -> Iterator[Finding]:
         places = uses[expr]
         if info.error is not None:
             yield from _capped(ctx, "license.invalid", places,
-                               f"licence {expr!r} is not a valid SPDX expression: {info.error}")
+                               f"licence {expr!r} is not a valid SPDX expression: {info.error}",
+                               field="license")
             continue
         for ident in info.unknown:
             yield from _capped(ctx, "license.unknown-id", places,
                                f"licence id {ident!r} in {expr!r} is not on the SPDX licence "
-                               "list and is not a LicenseRef-")
+                               "list and is not a LicenseRef-", field="license")
         for ident, replacement in info.deprecated:
             instead = f"; use {replacement}" if replacement else ""
             yield from _capped(ctx, "license.deprecated-id", places,
                                f"licence id {ident!r} in {expr!r} is deprecated on the SPDX "
-                               f"licence list{instead}")
+                               f"licence list{instead}", field="license")
     if missing:
         yield from _capped(ctx, "license.missing", missing,
                            "artifact has no license and the release declares none",
@@ -342,16 +344,21 @@ def check(ctx: Context) -> Iterator[Finding]:
 
 
 def _capped(ctx: Context, code: str, places: list[tuple[str, str | None]], message: str,
-            hint: str | None = None) -> Iterator[Finding]:
-    """One finding per place, for the first few places; then one that counts the rest."""
+            *, hint: str | None = None, field: str | None = None) -> Iterator[Finding]:
+    """One finding per place, for the first few places; then one that counts the rest.
+    ``field``: the member of each place's item the finding points at."""
     for pointer, artifact in places[:_MAX_PER_EXPRESSION]:
         subject = f"artifact {artifact!r}: " if artifact else ""
         yield finding(code, subject + message, artifact=artifact,
-                      location=ctx.locate(pointer), hint=hint)
+                      location=ctx.locate(_at(pointer, field)), hint=hint)
     rest = len(places) - _MAX_PER_EXPRESSION
     if rest > 0:
         pointer, artifact = places[_MAX_PER_EXPRESSION]
         yield finding(code, f"{rest} more artifacts: {message}", artifact=None,
-                      location=ctx.locate(pointer), hint=hint,
+                      location=ctx.locate(_at(pointer, field)), hint=hint,
                       data={"more": rest,
                             "artifacts": [a for _, a in places[_MAX_PER_EXPRESSION:] if a][:1000]})
+
+
+def _at(pointer: str, field: str | None) -> str:
+    return pointer if field is None else join_pointer(pointer, field)

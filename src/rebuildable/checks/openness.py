@@ -25,7 +25,6 @@ from rebuildable.openness import (
     mof_assessment,
     osaid_assessment,
     policy_for_kind,
-    release_failures,
 )
 from rebuildable.rebuildability import assess as assess_rebuildability
 from rebuildable.sections import (
@@ -62,7 +61,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     upstreams: Mapping[str, ResolvedUpstream] = ctx.state.upstream or {}
     consumed = _consumed_upstream(ctx, upstreams)
     judged = assess_artifacts(ctx.manifest, consumed)
-    failures = release_failures(judged)
+    failures, own, notable, licences = _tally(judged)
     require_open = "open-source" in required
     severity = Severity.ERROR if require_open else Severity.INFO
     places = _upstream_ref_places(ctx) if any(i.upstream for i in failures) else {}
@@ -72,18 +71,13 @@ def check(ctx: Context) -> Iterator[Finding]:
                       location=_where(ctx, item, places), data=item.to_dict())
 
     open_ok = not failures
-    reasons = _open_source_reasons(judged, failures, len(consumed))
+    reasons = _open_source_reasons(own, failures, len(consumed))
     verdicts = Verdicts(
         intact=_verdict(ctx, INTACT_PREFIXES, exclude=()),
         complete=_verdict(ctx, COMPLETE_PREFIXES, exclude=INTACT_PREFIXES),
         open_source=OpenSourceVerdict(
             open_ok, require_open, reasons, f"SPDX License List {license_data().version}",
-            # Only what is not fully open, and every upstream artifact consumed: a
-            # 100,000-shard dataset under one licence needs one line, not 100,000.
-            artifacts={ref: item for ref, item in judged.items()
-                       if item.upstream is not None or not item.own.open
-                       or item.effective is not OpennessStatus.OPEN},
-            licences=_licence_summary(judged)),
+            artifacts=notable, licences=licences),
         upstream={ident: _upstream_summary(u) for ident, u in upstreams.items()},
     )
     closure = ctx.state.closure
@@ -101,11 +95,45 @@ def check(ctx: Context) -> Iterator[Finding]:
     ctx.sections[Verdicts.NAME] = verdicts
 
 
-def _open_source_reasons(judged: Mapping[str, ArtifactOpenness],
-                         failures: Sequence[ArtifactOpenness], consumed: int) -> list[str]:
+def _tally(judged: Mapping[str, ArtifactOpenness]
+           ) -> tuple[list[ArtifactOpenness], int, dict[str, ArtifactOpenness],
+                      dict[str, LicenceCount]]:
+    """In one pass over the judgements (a release may hold 100,000 artifacts): what keeps
+    the release from being open source (as :func:`release_failures`), how many artifacts
+    are its own, the judgements worth reporting one by one, and each distinct licence
+    expression of the release's own artifacts with its judgement and how many carry it."""
+    failures: list[ArtifactOpenness] = []
+    own = 0
+    # Only what is not fully open, and every upstream artifact consumed: a 100,000-shard
+    # dataset under one licence needs one line, not 100,000.
+    notable: dict[str, ArtifactOpenness] = {}
+    licences: dict[str, LicenceCount] = {}
+    is_open = OpennessStatus.OPEN
+    for ref, item in judged.items():
+        if item.upstream is not None:
+            if item.effective is not is_open:
+                failures.append(item)
+            notable[ref] = item
+            continue
+        own += 1
+        status = item.own.status
+        if status is not is_open:
+            failures.append(item)
+            notable[ref] = item
+        elif item.effective is not is_open:
+            notable[ref] = item
+        key = item.license if item.license is not None else "(none)"
+        entry = licences.get(key)
+        if entry is None:
+            entry = licences[key] = LicenceCount(status.value, 0)
+        entry.count += 1
+    return failures, own, notable, licences
+
+
+def _open_source_reasons(own: int, failures: Sequence[ArtifactOpenness], consumed: int
+                         ) -> list[str]:
     """Why the release is not open source (the first few failures), or why it is."""
     if not failures:
-        own = sum(1 for i in judged.values() if i.upstream is None)
         return [f"all {own} artifacts, and the {consumed} upstream artifact(s) the steps "
                 "consume, are under open licences"]
     reasons = [describe_failure(i) for i in failures[:MAX_REASONS]]
@@ -210,21 +238,6 @@ def _verdict(ctx: Context, prefixes: tuple[str, ...], exclude: tuple[str, ...]) 
     if len(errors) > MAX_REASONS:
         reasons.append(f"... and {len(errors) - MAX_REASONS} more")
     return Verdict(not errors, reasons)
-
-
-def _licence_summary(judged: Mapping[str, ArtifactOpenness]) -> dict[str, LicenceCount]:
-    """Each distinct licence expression of the release's own artifacts: its judgement
-    and how many artifacts carry it."""
-    out: dict[str, LicenceCount] = {}
-    for item in judged.values():
-        if item.upstream is not None:
-            continue
-        key = item.license if item.license is not None else "(none)"
-        entry = out.get(key)
-        if entry is None:
-            entry = out[key] = LicenceCount(item.own.status.value, 0)
-        entry.count += 1
-    return out
 
 
 def _upstream_summary(u: ResolvedUpstream) -> UpstreamVerdict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from typing import Protocol
 
 from rebuildable.context import Context
 from rebuildable.findings import Finding, finding
@@ -18,9 +19,9 @@ from rebuildable.suggest import closest
 @declare()
 def check(ctx: Context) -> Iterator[Finding]:
     m = ctx.manifest
-    yield from _duplicates(ctx, "artifact", [(a.id, a.pointer) for a in m.artifacts])
-    yield from _duplicates(ctx, "step", [(s.id, s.pointer) for s in m.steps])
-    yield from _duplicates(ctx, "upstream", [(u.id, u.pointer) for u in m.upstream])
+    yield from _duplicates(ctx, "artifact", m.artifacts)
+    yield from _duplicates(ctx, "step", m.steps)
+    yield from _duplicates(ctx, "upstream", m.upstream)
 
     artifacts = m.artifact_index()
     upstreams = {u.id for u in m.upstream}
@@ -79,9 +80,19 @@ class _Suggestions:
         return None
 
 
-def _duplicates(ctx: Context, what: str, items: Sequence[tuple[str, str]]) -> Iterator[Finding]:
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def pointer(self) -> str: ...
+
+
+def _duplicates(ctx: Context, what: str, items: Sequence[_Identified]) -> Iterator[Finding]:
+    if len({item.id for item in items}) == len(items):
+        return  # the common case, told by one set (a release may list 100,000 artifacts)
     first: dict[str, str] = {}
-    for ident, pointer in items:
+    for item in items:
+        ident, pointer = item.id, item.pointer
         if ident in first:
             line = ctx.document.position(first[ident])
             where = f" (first at line {line[0]})" if line else ""

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from rebuildable.graph import StepGraph, needs
-from rebuildable.model import Artifact, Manifest, split_ref
+from rebuildable.model import Manifest, split_ref
 from rebuildable.openness.licences import (
     Judgement,
     OpennessStatus,
@@ -53,13 +53,6 @@ def _judgement_dict(judgement: Judgement) -> dict[str, Any]:
     return judgement.to_dict()
 
 
-def _judge_artifact(ref: str, artifact: Artifact, manifest: Manifest,
-                    upstream: str | None = None) -> ArtifactOpenness:
-    lic = manifest.license_of(artifact)
-    return ArtifactOpenness(ref, artifact.name, artifact.kind, lic,
-                            classify(lic, policy_for_kind(artifact.kind)), upstream=upstream)
-
-
 def assess_artifacts(manifest: Manifest, upstream_artifacts: Mapping[str, ArtifactOpenness | None],
                      ) -> dict[str, ArtifactOpenness]:
     """Judge every artifact of ``manifest`` and every upstream artifact its steps consume.
@@ -70,8 +63,19 @@ def assess_artifacts(manifest: Manifest, upstream_artifacts: Mapping[str, Artifa
     """
     out: dict[str, ArtifactOpenness] = {}
     index = manifest.artifact_index()
+    default = manifest.license
+    # A release repeats a few (licence, kind) pairs over many artifacts (100,000 dataset
+    # shards under one licence): judge each pair once. An artifact no step makes is as
+    # open as its own licence, so its effective status is known here already.
+    judgements: dict[tuple[str | None, str | None], Judgement] = {}
     for ident, art in index.items():
-        out[ident] = _judge_artifact(ident, art, manifest)
+        lic = art.license if art.license is not None else default
+        kind = art.kind
+        own = judgements.get((lic, kind))
+        if own is None:
+            own = judgements[lic, kind] = classify(lic, policy_for_kind(kind))
+        out[ident] = ArtifactOpenness(ident, art.path or art.uri or ident, kind, lic, own,
+                                      own.status)
     for ref, judged in upstream_artifacts.items():
         if judged is None:
             up, name = split_ref(ref)
@@ -107,7 +111,8 @@ def assess_artifacts(manifest: Manifest, upstream_artifacts: Mapping[str, Artifa
         return status
 
     for ident in index:
-        effective(ident)
+        if ident in producers:
+            effective(ident)
     return out
 
 

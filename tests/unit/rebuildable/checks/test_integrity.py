@@ -156,6 +156,20 @@ def test_malformed_digest(tmp_path: Path, value: str, reason: str) -> None:
     assert not report.ok
 
 
+@pytest.mark.parametrize("value", [sha256_hex(b"x").upper(), "g" * 64, "é" * 64])
+def test_malformed_digest_among_well_pinned_external_artifacts(tmp_path: Path,
+                                                               value: str) -> None:
+    # External artifacts are checked together; one bad digest among them is still found,
+    # at its own artifact only.
+    good = [{"id": f"ext-{i}", "uri": f"https://example.org/{i}", "kind": "dataset",
+             "digest": {"sha256": sha256_hex(str(i).encode())}} for i in range(3)]
+    bad = {"id": "bad", "uri": "https://example.org/bad", "kind": "dataset",
+           "digest": {"sha256": value}}
+    root = make_release(tmp_path / "r", FILES, extra_artifacts=[*good[:2], bad, good[2]])
+    found = integrity(validate(root))
+    assert [(f.code, f.artifact) for f in found] == [("integrity.malformed-digest", "bad")]
+
+
 def test_md5_only_is_an_error(tmp_path: Path) -> None:
     root = make_release(tmp_path / "r", FILES)
     md5 = hashlib.md5(FILES["weights.bin"], usedforsecurity=False).hexdigest()

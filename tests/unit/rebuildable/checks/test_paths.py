@@ -175,6 +175,9 @@ def test_not_portable_path_is_a_warning(tmp_path: Path) -> None:
     ("https://example.org/a b", True),
     ("https://example.org/%zz", True),
     ("https://exämple.org/", True),
+    ("HTTPS://data.example.org/x", False),
+    ("ftp://host/a%2", True),
+    ("gs://bucket/a\tb", True),
 ])
 def test_external_uri(tmp_path: Path, uri: str, bad: bool) -> None:
     assert (uri_problem(uri) is not None) is bad
