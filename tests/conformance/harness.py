@@ -7,7 +7,6 @@ module maps those names onto this implementation (``Options``, ``ArchiveLimits``
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import io
 import json
@@ -130,7 +129,7 @@ def algorithms_unavailable(names: list[str]) -> Iterator[None]:
     saved = {n: digest.ALGORITHMS[n] for n in names}
     try:
         for name, alg in saved.items():
-            digest.ALGORITHMS[name] = dataclasses.replace(alg, factory=None)
+            digest.ALGORITHMS[name] = digest.Algorithm(alg.name, alg.hex_len, alg.strong, None)
         yield
     finally:
         digest.ALGORITHMS.update(saved)
