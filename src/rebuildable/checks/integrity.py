@@ -93,8 +93,9 @@ def _quiet_externals(artifacts: Sequence[Artifact]) -> list[bool]:
 
     Told apart with the fewest steps per artifact (100,000 dataset shards): the hex of
     every candidate is checked at once, one by one only when that fails."""
-    hex_lens = {name: alg.hex_len for name, alg in ALGORITHMS.items()
-                if alg.strong and alg.factory is not None}
+    strong = {name: alg for name, alg in ALGORITHMS.items() if alg.strong}
+    # filled per algorithm met: asking whether blake3 is computable imports its library
+    hex_lens: dict[str, int] = {}
     quiet = [False] * len(artifacts)
     values: list[str] = []
     where: list[int] = []
@@ -102,7 +103,13 @@ def _quiet_externals(artifacts: Sequence[Artifact]) -> list[bool]:
         digest = artifact.digest
         if artifact.path is None and len(digest) == 1:
             ((name, value),) = digest.items()
-            if hex_lens.get(name) == len(value):
+            want = hex_lens.get(name)
+            if want is None:
+                alg = strong.get(name)
+                if alg is None or alg.factory is None:
+                    continue
+                want = hex_lens[name] = alg.hex_len
+            if want == len(value):
                 values.append(value)
                 where.append(i)
     joined = "".join(values)
