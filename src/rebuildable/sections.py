@@ -16,10 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from rebuildable.rebuild_records import StepRecord
-
 if TYPE_CHECKING:  # the records only: sections load nothing of the openness machinery
     from rebuildable.openness import ArtifactOpenness, MofComponent, OsaidAssessment
+    from rebuildable.rebuild_records import StepRecord  # nor of the rebuild's
 
 
 class Section(Protocol):

@@ -54,6 +54,7 @@ NOT_FOR_VALIDATE = (
     "license_expression",  # the expression parser: only for more than one id
     "logging",
     "difflib",  # 'did you mean': only on a mistake
+    "rebuildable.rebuild_records",  # a rebuild's records: only when rebuilding
 )
 
 
