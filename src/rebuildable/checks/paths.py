@@ -39,7 +39,8 @@ _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 #: a URI every rule below accepts (a common scheme with its authority, only characters
 #: _URI allows, no '%'), checked with one match: a release may list 100,000 URIs
-_PLAIN_URI = re.compile(r"(?:https?|ftp|s3|gs)://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]*\Z")
+_PLAIN_URI = re.compile(r"(?:https?|ftp|s3|gs)://[A-Za-z0-9\-._~\[\]!$&'()*+,;=]"
+                        r"[A-Za-z0-9\-._~:/?#\[\]!$&'()*+,;=]*\Z")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 #: the common case, checked in one match: segments of printable ASCII (always NFC) with
 #: no space, backslash or character Windows forbids (<>:"|?*), none empty and none ending
@@ -120,8 +121,12 @@ def uri_problem(uri: str) -> str | None:
     if _BAD_PERCENT.search(uri):
         return "has a '%' not followed by two hex digits"
     scheme, _, rest = uri.partition(":")
-    if scheme.lower() in ("http", "https", "ftp", "s3", "gs") and not rest.startswith("//"):
-        return f"a {scheme} URI needs an authority ('{scheme}://host/...')"
+    if scheme.lower() in ("http", "https", "ftp", "s3", "gs"):
+        authority = re.split(r"[/?#]", rest[2:], maxsplit=1)[0]
+        host = authority.rpartition("@")[2]
+        host = host.rpartition(":")[0] if ":" in host and not host.endswith("]") else host
+        if not rest.startswith("//") or not host:
+            return f"a {scheme} URI needs an authority ('{scheme}://host/...')"
     return None
 
 

@@ -178,6 +178,14 @@ def test_not_portable_path_is_a_warning(tmp_path: Path) -> None:
     ("HTTPS://data.example.org/x", False),
     ("ftp://host/a%2", True),
     ("gs://bucket/a\tb", True),
+    # [PATH-11]: these schemes need a host, not only the two slashes
+    ("https://", True),
+    ("https:///corpus.parquet", True),
+    ("s3://", True),
+    ("https://?q=1", True),
+    ("https://user@:80/x", True),
+    ("https://user@host:80/x", False),
+    ("http://[::1]:8080/x", False),
 ])
 def test_external_uri(tmp_path: Path, uri: str, bad: bool) -> None:
     assert (uri_problem(uri) is not None) is bad
