@@ -12,12 +12,13 @@ not grow with the number of lines. Everything here is plain data; the check
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from rebuildable.digest import _hashers
 from rebuildable.remote.urls import redact
+from rebuildable.uris import uri_problem
 
 __all__ = ["MAX_LINE", "LineProblem", "Scan", "Shard", "format_line"]
 
@@ -68,14 +69,6 @@ def format_line(uri: str, size: int, sha256: str) -> str:
     return f"{uri}\t{size}\t{sha256}\n"
 
 
-def _uri_check() -> Callable[[str], str | None]:
-    # PATH-11 is the path check's rule; imported when a scan starts (not at module level,
-    # since the checks package imports this module through checks/shards.py)
-    from rebuildable.checks.paths import uri_problem  # noqa: PLC0415
-
-    return uri_problem
-
-
 class Scan:
     """One streaming pass over an index; iterate it once, then read :attr:`tally`."""
 
@@ -85,7 +78,6 @@ class Scan:
         self._hashers: dict[str, Any] = _hashers(algorithms)
         self._previous: bytes | None = None
         self._previous_line = 0
-        self._uri_problem = _uri_check()
 
     def __iter__(self) -> Iterator[Shard | LineProblem]:
         pending = b""
@@ -169,7 +161,7 @@ class Scan:
             uri = uri_bytes.decode("utf-8")
         except UnicodeDecodeError as exc:
             return f"the URI is not UTF-8 ({exc.reason} at byte {exc.start})", None
-        bad = self._uri_problem(uri)
+        bad = uri_problem(uri)
         if bad is not None:
             return f"URI {redact(uri)!r} {bad}", None
         if not _DIGITS.fullmatch(size):

@@ -21,6 +21,7 @@ from rebuildable.findings import Finding, Location, finding
 from rebuildable.model import ENVELOPE_NAME, KEYLESS_BUNDLE_NAME, MANIFEST_NAMES, Artifact
 from rebuildable.release import EntryType
 from rebuildable.state import declare
+from rebuildable.uris import uri_problem
 
 MAX_PATH_BYTES = 4096
 MAX_SEGMENT_BYTES = 255
@@ -34,14 +35,6 @@ _WINDOWS_RESERVED = frozenset(
 _RESERVED = frozenset(n.casefold()
                       for n in (*MANIFEST_NAMES, ENVELOPE_NAME, KEYLESS_BUNDLE_NAME))
 _WINDOWS_CHARS = re.compile(r'[<>:"|?*]')
-# RFC 3986: scheme ":" then characters allowed in a URI (unreserved, reserved, '%').
-_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+\Z")
-_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-#: a URI every rule below accepts (a common scheme with its authority, only characters
-#: _URI allows, no '%'), checked with one match: a release may list 100,000 URIs
-_PLAIN_URI = re.compile(r"(?:https?|ftp|s3|gs)://[A-Za-z0-9\-._~\[\]!$&'()*+,;=]"
-                        r"[A-Za-z0-9\-._~:/?#\[\]!$&'()*+,;=]*\Z")
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 #: the common case, checked in one match: segments of printable ASCII (always NFC) with
 #: no space, backslash or character Windows forbids (<>:"|?*), none empty and none ending
 #: with a dot (so none is '.' or '..'); in 255 characters, nothing is too long
@@ -109,25 +102,6 @@ def collision_key(path: str) -> str:
     """Paths with equal keys name the same file on a case-insensitive or normalising
     file system."""
     return unicodedata.normalize("NFC", path).casefold()
-
-
-def uri_problem(uri: str) -> str | None:
-    if _PLAIN_URI.match(uri):
-        return None
-    if not _URI.match(uri):
-        if ":" not in uri or not _SCHEME.match(uri):
-            return "has no scheme (a relative reference is not an external location)"
-        return "holds characters a URI may not (spaces, control characters, non-ASCII)"
-    if _BAD_PERCENT.search(uri):
-        return "has a '%' not followed by two hex digits"
-    scheme, _, rest = uri.partition(":")
-    if scheme.lower() in ("http", "https", "ftp", "s3", "gs"):
-        authority = re.split(r"[/?#]", rest[2:], maxsplit=1)[0]
-        host = authority.rpartition("@")[2]
-        host = host.rpartition(":")[0] if ":" in host and not host.endswith("]") else host
-        if not rest.startswith("//") or not host:
-            return f"a {scheme} URI needs an authority ('{scheme}://host/...')"
-    return None
 
 
 def _locator(ctx: Context, pointer: str) -> Callable[[], Location]:

@@ -13,11 +13,11 @@ from rebuildable.checks.paths import (
     collision_key,
     portability_problem,
     syntax_problems,
-    uri_problem,
 )
 from rebuildable.engine import Options, validate
 from rebuildable.findings import Finding
 from rebuildable.report import Report
+from rebuildable.uris import uri_problem
 from tests.support import make_release, read_manifest, sha256_hex, write_manifest
 from tests.support.hostile import hostile_paths
 
