@@ -3,8 +3,6 @@ with the keys in the order reports have always printed them."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -16,10 +14,10 @@ from rebuildable.rebuild_records import (
     StepRecord,
     StepRunRecord,
 )
+from rebuildable.schema import load_schema
 from rebuildable.sections import Rebuild
 
-SCHEMA = json.loads((Path(__file__).parents[3] / "schemas" / "report.schema.json")
-                    .read_text("utf-8"))
+SCHEMA = load_schema("report")
 ISOLATION = {"method": "none", "network": True, "readonly_system": False,
              "private_mounts": False, "not_enforced": ["no-network"], "timeout": 5.0}
 

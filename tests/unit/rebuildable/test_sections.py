@@ -3,11 +3,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import jsonschema
-
 from rebuildable.openness import (
     ArtifactOpenness,
     Judgement,
@@ -17,6 +12,7 @@ from rebuildable.openness import (
     OsaidElement,
 )
 from rebuildable.report import ReleaseInfo, Report
+from rebuildable.schema import validator
 from rebuildable.sections import (
     Formats,
     Keyless,
@@ -31,8 +27,7 @@ from rebuildable.sections import (
     Verdicts,
 )
 
-SCHEMA = json.loads((Path(__file__).parents[3] / "schemas" / "report.schema.json")
-                    .read_text("utf-8"))
+REPORT = validator("report")
 
 
 def _report(**sections: object) -> Report:
@@ -98,7 +93,7 @@ def test_every_section_fits_the_report_schema() -> None:
                                "layered": False, "layers": None, "details": {},
                                "problems": [], "warnings": [], "notes": []}}),
         rebuild=Rebuild(refused=True, validation={"ok": True, "counts": {}, "errors": []}))
-    jsonschema.validate(report.to_dict(), SCHEMA)
+    REPORT.validate(report.to_dict())
 
 
 def test_a_section_is_read_back_by_its_type() -> None:
@@ -124,7 +119,7 @@ def test_the_typed_openness_records_fit_the_schema_in_the_reports_key_order() ->
                                "Model parameters (final)", "III", True, False, ["w"])}),
         osaid=OsaidAssessment(element, element, element))
     data = verdicts.to_dict()
-    jsonschema.validate(_report(verdicts=verdicts).to_dict(), SCHEMA)
+    REPORT.validate(_report(verdicts=verdicts).to_dict())
     assert list(data["open-source"]["artifacts"]["w"]) == [
         "name", "kind", "license", "status", "reasons", "effective", "because"]
     assert data["open-source"]["licences"] == {"CC-BY-NC-4.0": {"status": "not-open",

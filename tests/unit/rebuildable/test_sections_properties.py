@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 from typing import Any
 
-import jsonschema
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,6 +24,7 @@ from rebuildable.rebuild_records import (
     StepRunRecord,
 )
 from rebuildable.report import ReleaseInfo, Report
+from rebuildable.schema import validator
 from rebuildable.sections import (
     C2pa,
     Formats,
@@ -42,9 +41,7 @@ from rebuildable.sections import (
     Verdicts,
 )
 
-SCHEMA = json.loads((Path(__file__).parents[3] / "schemas" / "report.schema.json")
-                    .read_text("utf-8"))
-VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+VALIDATOR = validator("report")
 
 text = st.text(max_size=12)
 maybe_text = st.none() | text
