@@ -104,7 +104,8 @@ def strong_pin(digest: Mapping[str, str], *, checkable: bool = False) -> bool:
     return bool(pinned_digests(digest, checkable=checkable))
 
 
-def _hashers(algorithms: Iterable[str]) -> dict[str, Any]:
+def new_hashers(algorithms: Iterable[str]) -> dict[str, Any]:
+    """A fresh hash object per algorithm name (ValueError for one not available here)."""
     hashers = {}
     for name in algorithms:
         alg = ALGORITHMS.get(name)
@@ -124,7 +125,7 @@ def hash_stream(stream: BinaryIO, algorithms: Iterable[str],
     With ``limit``, reading stops as soon as more than ``limit`` bytes were read (a
     file that keeps growing); the size returned then exceeds ``limit``.
     """
-    hashers = list(_hashers(algorithms).items())
+    hashers = list(new_hashers(algorithms).items())
     buf = buffer if buffer is not None else bytearray(CHUNK)
     view = memoryview(buf)
     readinto = getattr(stream, "readinto", None)

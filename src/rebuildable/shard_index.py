@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from rebuildable.digest import _hashers
+from rebuildable.digest import new_hashers
 from rebuildable.remote.urls import redact
 from rebuildable.uris import uri_problem
 
@@ -75,7 +75,7 @@ class Scan:
     def __init__(self, stream: BinaryIO, algorithms: Iterable[str] = ("sha256",)) -> None:
         self.stream = stream
         self.tally = Tally()
-        self._hashers: dict[str, Any] = _hashers(algorithms)
+        self._hashers: dict[str, Any] = new_hashers(algorithms)
         self._previous: bytes | None = None
         self._previous_line = 0
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from rebuildable._version import __version__
-from rebuildable.digest import CHUNK, _hashers
+from rebuildable.digest import CHUNK, new_hashers
 from rebuildable.remote.options import SMALL_OBJECT, FetchOptions, FetchResult
 from rebuildable.remote.urls import HTTP_SCHEMES, host_of, redact, scheme_of
 
@@ -173,7 +173,7 @@ def fetch_one(uri: str, algorithms: tuple[str, ...], size: int | None,
     """Stream ``uri`` once (resuming as needed) and hash it with ``algorithms``."""
     limit = size if size is not None else options.max_bytes
     shown = redact(uri)
-    hashers = _hashers(algorithms)
+    hashers = new_hashers(algorithms)
     offset = 0
     attempts = 0
     resumed = 0
@@ -184,7 +184,7 @@ def fetch_one(uri: str, algorithms: tuple[str, ...], size: int | None,
         try:
             with _opener(uri)(uri, offset, options.timeout, limit) as opened:
                 if opened.offset != offset:  # the server started over: so do we
-                    hashers, offset = _hashers(algorithms), 0
+                    hashers, offset = new_hashers(algorithms), 0
                 if host_of(opened.final_url) != host_of(uri):
                     redirected = redact(opened.final_url)
                 offset = _pump(opened, hashers, offset, limit, advance)
