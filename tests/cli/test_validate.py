@@ -246,7 +246,9 @@ def test_release_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert cli_common.release_base(".") == ""
     assert cli_common.release_base("-") is None
     assert cli_common.release_base("missing") is None
-    assert cli_common.release_base(str(tmp_path.parent)) is None  # above the working folder
+    # above or beside the working folder: absolute, never "../" (no place in a repository)
+    assert cli_common.release_base(str(tmp_path.parent)) == tmp_path.parent.as_posix() + "/"
+    assert cli_common.release_base("..") == tmp_path.parent.as_posix() + "/"
     (tmp_path / "alias").symlink_to(root)
     assert cli_common.release_base("alias") == "alias/"
 

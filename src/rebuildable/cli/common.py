@@ -21,6 +21,7 @@ import click
 from rebuildable.errors import RebuildableError, UsageError, spell_options
 from rebuildable.progress import NO_PROGRESS, Progress
 from rebuildable.render import FORMATS, MACHINE_FORMATS, render
+from rebuildable.render._places import ArchivePlace
 from rebuildable.render.text import safe
 from rebuildable.report import Report
 
@@ -155,10 +156,23 @@ def exit_code(report: Report) -> int:
     return EXIT_OK if report.ok else EXIT_FINDINGS
 
 
+def _from_cwd(path: Path) -> str:
+    """``path`` seen from the working folder: relative (POSIX) below it, ``"."`` for it,
+    absolute elsewhere: "../x" would send a code-scanning service (and a reader) to a
+    wrong file, an absolute path names the right one."""
+    for here, there in ((Path(os.path.abspath(Path.cwd())), Path(os.path.abspath(path))),
+                        (Path.cwd().resolve(), path.resolve())):
+        try:
+            return there.relative_to(here).as_posix()
+        except ValueError:
+            continue
+    return Path(os.path.abspath(path)).as_posix()
+
+
 def release_base(target: object) -> str | None:
-    """The folder of the release named by ``target`` relative to the working directory
-    (POSIX, ending in ``/``; ``""`` for the working directory itself), or None when it
-    is not a folder or manifest below the working directory (archives, streams)."""
+    """The folder of the release named by ``target`` as seen from the working directory
+    (POSIX, ending in ``/``: relative below it, ``""`` for the working directory itself,
+    absolute elsewhere), or None when it is not a folder or manifest (archives, streams)."""
     if not isinstance(target, str | os.PathLike) or str(target) == "-":
         return None
     path = Path(target)
@@ -168,18 +182,18 @@ def release_base(target: object) -> str | None:
         root = path.parent
     else:
         return None
-    rel: Path | None = None
-    for here, there in ((Path(os.path.abspath(Path.cwd())), Path(os.path.abspath(root))),
-                        (Path.cwd().resolve(), root.resolve())):
-        try:
-            rel = there.relative_to(here)
-            break
-        except ValueError:
-            continue
-    if rel is None:
+    posix = _from_cwd(root)
+    return "" if posix == "." else posix.rstrip("/") + "/"
+
+
+def release_archive(target: object) -> ArchivePlace | None:
+    """The archive file ``target`` names (not a manifest, a folder or standard input)."""
+    if not isinstance(target, str | os.PathLike) or str(target) == "-":
         return None
-    posix = rel.as_posix()
-    return "" if posix == "." else posix + "/"
+    path = Path(target)
+    if not path.is_file() or path.suffix in (".yaml", ".yml", ".json"):
+        return None
+    return ArchivePlace(str(target), _from_cwd(path))
 
 
 def emit(report: Report, fmt: str, *, no_color: bool = False, target: object = None) -> None:
@@ -188,7 +202,8 @@ def emit(report: Report, fmt: str, *, no_color: bool = False, target: object = N
     ``target`` is what the user named (a path), so that the text and SARIF reports
     give places in the manifest from the working directory."""
     color = fmt not in MACHINE_FORMATS and use_color(no_color)
-    text = render(report, fmt, color=color, base=release_base(target))
+    text = render(report, fmt, color=color, base=release_base(target),
+                  archive=release_archive(target))
     click.echo(text, nl=False, color=color)
 
 
