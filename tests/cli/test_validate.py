@@ -267,6 +267,19 @@ def test_sarif_points_at_the_manifest_from_the_working_folder(
     assert physical["region"]["startLine"] >= 1
 
 
+def test_text_names_a_release_beside_the_working_folder_absolutely(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From a folder beside the release, 'at rebuild.yaml:7:5' is a file that is not
+    there (or another one); the path that opens the right file is absolute."""
+    steps = [{"id": "s", "run": "true", "inputs": ["nowhere"], "outputs": ["b"]}]
+    make_release(tmp_path / "rel", FILES, steps, ids=IDS)
+    (tmp_path / "ci").mkdir()
+    monkeypatch.chdir(tmp_path / "ci")
+    result = invoke("../rel", "--no-color")
+    assert result.exit_code == 1
+    assert f"at {(tmp_path / 'rel' / 'rebuild.yaml').as_posix()}:" in result.stdout
+
+
 def test_key_that_is_no_key_is_a_usage_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.pub"
     bad.write_text("not a key\n")
