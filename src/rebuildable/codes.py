@@ -61,6 +61,7 @@ _ALL: tuple[Code, ...] = (
     Code("schema.wrong-type", "error", "A field has the wrong type"),
     Code("schema.invalid-value", "error", "A field's value is not allowed by the schema"),
     Code("schema.unknown-kind", "warning", "An artifact's kind is not in the vocabulary but is a near miss of a kind that is (a typo no rule would read)", "Use the kind of the vocabulary that was meant (spec/manifest.md lists them); kinds of your own should not look like a known one."),
+    Code("schema.unknown-relation", "warning", "An upstream's relation is not in the vocabulary but is a near miss of one that is (a typo lineage queries would not match)", "Use the relation of the vocabulary that was meant (spec/manifest.md section 7.3 lists them); relations of your own should not look like a known one."),
     # -- Identifiers (ids.*)
     Code("ids.duplicate", "error", "Two artifacts, steps or upstreams share an id"),
     # -- References between artifacts, steps and upstreams (refs.*)

@@ -24,6 +24,7 @@ from rebuildable.render import FORMATS, MACHINE_FORMATS, render
 from rebuildable.render._places import ArchivePlace
 from rebuildable.render.text import safe
 from rebuildable.report import Report
+from rebuildable.suggest import closest
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -61,10 +62,27 @@ FLAGS = {
 
 # -- option decorators ----------------------------------------------------------------
 
+class Choice(click.Choice[str]):
+    """click's Choice, whose refusal also names the value that was probably meant
+    (``--format sarf``: did you mean 'sarif'?), not only the list to pick from."""
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as exc:
+            meant = closest(str(value), [str(c) for c in self.choices])
+            if meant is None:
+                raise
+            raise click.BadParameter(f"{exc.message.rstrip()} Did you mean {meant!r}?",
+                                     ctx=exc.ctx, param=exc.param,
+                                     param_hint=exc.param_hint) from None
+
+
 def format_option(func: F) -> F:
     """``--format text|json|sarif`` (text by default)."""
     return click.option(
-        "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+        "--format", "fmt", type=Choice(FORMATS), default="text", show_default=True,
         help="Report format. json and sarif go to stdout, and nothing else does.")(func)
 
 
@@ -97,7 +115,7 @@ def keyless_options(func: F) -> F:
     """``--identity``, ``--issuer``, ``--sigstore-instance``: require a keyless signature
     (rebuild.sigstore.json) by this certificate identity from this OIDC issuer."""
     func = click.option(
-        "--sigstore-instance", type=click.Choice(("production", "staging")),
+        "--sigstore-instance", type=Choice(("production", "staging")),
         default="production", show_default=True,
         help="Whose trusted root (as sigstore-python ships it) checks keyless bundles.")(func)
     func = click.option(
@@ -322,6 +340,17 @@ class RebuildableGroup(click.Group):
     prints ``rebuildable: internal error: ...``. ``REBUILDABLE_DEBUG=1`` re-raises so
     that the traceback shows.
     """
+
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            meant = (closest(args[0], self.list_commands(ctx))
+                     if args and exc.message.startswith("No such command") else None)
+            if meant is None:
+                raise
+            raise click.UsageError(f"{exc.message} Did you mean {meant!r}?", exc.ctx) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
