@@ -90,13 +90,17 @@ def test_hints_name_the_commands_that_fix_the_problem(tmp_path: Path) -> None:
     no_manifest = validate(tmp_path, Options())
     (f,) = [f for f in no_manifest.findings if f.code == "release.no-manifest"]
     assert "rebuildable init" in (f.hint or CODES[f.code].hint or "")
-    root = make_release(tmp_path / "rel", {"a.txt": b"a"})
-    (root / "a.txt").write_bytes(b"b")
-    (g,) = [g for g in validate(root, Options()).findings
-            if g.code == "integrity.digest-mismatch"]
-    hint = g.hint or CODES[g.code].hint or ""
-    assert "rebuildable hash" in hint
-    assert "rebuildable update" in hint
+    root = make_release(tmp_path / "rel", {"a.txt": b"a", "b.txt": b"b"})
+    (root / "a.txt").write_bytes(b"b")  # same size, another digest
+    (root / "b.txt").write_bytes(b"bb")  # another size
+    changed = [g for g in validate(root, Options()).findings
+               if g.code in ("integrity.digest-mismatch", "integrity.size-mismatch")]
+    assert {g.code for g in changed} == {"integrity.digest-mismatch",
+                                         "integrity.size-mismatch"}
+    for g in changed:  # the command that exists, not "where your version has it"
+        hint = g.hint or CODES[g.code].hint or ""
+        assert "rebuildable update RELEASE" in hint
+        assert "where your version" not in hint
 
 
 def test_misspelt_profile_is_one_finding_with_the_name_meant(tmp_path: Path) -> None:
