@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import sys
@@ -278,6 +279,29 @@ def test_text_names_a_release_beside_the_working_folder_absolutely(
     result = invoke("../rel", "--no-color")
     assert result.exit_code == 1
     assert f"at {(tmp_path / 'rel' / 'rebuild.yaml').as_posix()}:" in result.stdout
+
+
+def test_an_upstreams_errors_are_located_where_its_manifest_is(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An upstream found with --upstream-dir lives beside the release, not in it: its
+    errors were shown at 'rel/ups/base/rebuild.yaml', a file that does not exist."""
+    base = make_release(tmp_path / "ups" / "base", {"a.txt": b"a\n"}, license="MIT")
+    (base / "a.txt").write_bytes(b"changed\n")
+    pin = hashlib.sha256((base / "rebuild.yaml").read_bytes()).hexdigest()
+    make_release(tmp_path / "rel", {"b.txt": b"b\n"}, license="MIT", upstream=[
+        {"id": "base", "relation": "derived-from",
+         "manifest": {"uri": "https://example.org/base/rebuild.yaml",
+                      "digest": {"sha256": pin}}}])
+    monkeypatch.chdir(tmp_path)
+    text = invoke("rel", "--upstream-dir", "ups", "--no-color")
+    assert text.exit_code == 1
+    assert "at ups/base/rebuild.yaml:" in text.stdout
+    assert "rel/ups/" not in text.stdout
+    sarif = json.loads(invoke("rel", "--upstream-dir", "ups", "--format", "sarif").stdout)
+    uris = {r["ruleId"]: r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in sarif["runs"][0]["results"]}
+    assert uris["integrity.digest-mismatch"] == "ups/base/rebuild.yaml"
+    assert uris["upstream.invalid"] == "rel/rebuild.yaml"
 
 
 def test_key_that_is_no_key_is_a_usage_error(tmp_path: Path) -> None:
