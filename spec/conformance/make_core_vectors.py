@@ -598,11 +598,11 @@ def main(argv: list[str] | None = None) -> int:
         stale.append(name)
         if args.check:
             continue
-        for p in extra:
-            p.unlink()
-        for p, data in files.items():
-            (folder / p).parent.mkdir(parents=True, exist_ok=True)
-            (folder / p).write_bytes(data)
+        for old in extra:
+            old.unlink()
+        for rel, data in files.items():
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).write_bytes(data)
     for name in stale:
         sys.stderr.write(f"{'stale' if args.check else 'wrote'}: {name}\n")
     return 1 if (args.check and stale) else 0
