@@ -24,7 +24,6 @@ from rebuildable.render import FORMATS, MACHINE_FORMATS, render
 from rebuildable.render._places import ArchivePlace
 from rebuildable.render.text import safe
 from rebuildable.report import Report
-from rebuildable.suggest import closest
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -71,7 +70,9 @@ class Choice(click.Choice[str]):
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter as exc:
-            meant = closest(str(value), [str(c) for c in self.choices])
+            from rebuildable import api  # noqa: PLC0415 - only on a mistake
+
+            meant = api.closest_name(str(value), [str(c) for c in self.choices])
             if meant is None:
                 raise
             raise click.BadParameter(f"{exc.message.rstrip()} Did you mean {meant!r}?",
@@ -346,7 +347,9 @@ class RebuildableGroup(click.Group):
         try:
             return super().resolve_command(ctx, args)
         except click.UsageError as exc:
-            meant = (closest(args[0], self.list_commands(ctx))
+            from rebuildable import api  # noqa: PLC0415 - only on a mistake
+
+            meant = (api.closest_name(args[0], self.list_commands(ctx))
                      if args and exc.message.startswith("No such command") else None)
             if meant is None:
                 raise
