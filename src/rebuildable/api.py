@@ -31,6 +31,7 @@ from rebuildable.defaults import (
 )
 from rebuildable.errors import RebuildableError, ReleaseError, UsageError
 from rebuildable.load.document import Limits
+from rebuildable.model import ENVELOPE_NAME, MANIFEST_NAMES
 from rebuildable.progress import NO_PROGRESS, Progress
 from rebuildable.report import Report
 from rebuildable.sections import Rebuild as RebuildSection
@@ -60,7 +61,9 @@ __all__ = [
     "DEFAULT_MAX_OUTPUT_SIZE",
     "DEFAULT_TIMEOUT",
     "DEFAULT_VERSION",
+    "ENVELOPE_NAME",
     "MANIFEST_NAME",
+    "MANIFEST_NAMES",
     "BadKeyError",
     "DraftError",
     "FetchOptions",
@@ -430,6 +433,18 @@ def parse_checksums(text: str, default_algorithm: str = DEFAULT_ALGORITHM) -> Ch
     return _parse(text, default_algorithm)
 
 
+def read_input(source: Path | BinaryIO, what: str) -> bytes:
+    """The bytes of a file (or stream) the user named as a ``"key"`` or a ``"checksums"``
+    list, read with that kind's bound: an ``OSError`` (its ``strerror`` says why) when it
+    cannot be read or holds more (a device such as /dev/zero never ends)."""
+    from rebuildable.checksums import MAX_LIST_BYTES  # noqa: PLC0415
+    from rebuildable.readlimit import read_limited  # noqa: PLC0415
+    from rebuildable.signing.keyfiles import MAX_KEY_BYTES  # noqa: PLC0415
+
+    limit = {"key": MAX_KEY_BYTES, "checksums": MAX_LIST_BYTES}[what]
+    return read_limited(source, limit)
+
+
 def check_license(expression: str) -> tuple[str | None, tuple[str, ...]]:
     """(why ``expression`` is not a valid SPDX expression or None, identifiers in it that
     are not on the SPDX licence list)."""
@@ -440,10 +455,12 @@ def check_license(expression: str) -> tuple[str | None, tuple[str, ...]]:
 
 
 def write_file(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write ``data`` to ``path`` atomically (a temporary file renamed into place)."""
-    from rebuildable.signing.sign import write_atomic  # noqa: PLC0415
+    """Write ``data`` to ``path`` as an output the user named: into a pipe or a terminal
+    as it is, else atomically (a temporary file renamed into place); a device or folder
+    is never replaced."""
+    from rebuildable.atomic import write_output  # noqa: PLC0415
 
-    write_atomic(path, data, mode)
+    write_output(path, data, mode)
 
 
 # -- the registry ------------------------------------------------------------------------

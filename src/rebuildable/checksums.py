@@ -13,7 +13,11 @@ from dataclasses import dataclass, field
 
 from rebuildable.digest import ALGORITHMS, well_formed
 
-__all__ = ["TAGS", "ChecksumLine", "ChecksumList", "parse_checksums"]
+#: the largest checksum list read (``hash --check /dev/zero`` must end): 256 MiB is
+#: some three million lines
+MAX_LIST_BYTES = 256 * 1024 * 1024
+
+__all__ = ["MAX_LIST_BYTES", "TAGS", "ChecksumLine", "ChecksumList", "parse_checksums"]
 
 #: BSD tag -> our algorithm name (coreutils spells BLAKE2b with a lower-case b)
 TAGS = {"SHA256": "sha256", "SHA384": "sha384", "SHA512": "sha512", "SHA3-256": "sha3-256",

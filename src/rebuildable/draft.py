@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from typing import Any
 import pathspec
 
 from rebuildable._version import __version__
+from rebuildable.atomic import write_atomic
 from rebuildable.checks.unlisted import VCS_FOLDERS
 from rebuildable.defaults import DEFAULT_ALGORITHM, DEFAULT_VERSION, MANIFEST_NAME
 from rebuildable.digest import ALGORITHMS, HashJob, HashResult, available, hash_members
@@ -320,7 +320,9 @@ def editor_schema_line() -> str:
 
 
 def _default_name(root: Path) -> str:
-    name = root.resolve().name
+    # a folder name that is not UTF-8 holds lone surrogates, which no YAML writer can
+    # write: its undecodable bytes become U+FFFD
+    name = os.fsencode(root.resolve().name).decode("utf-8", "replace")
     return name if name else "release"
 
 
@@ -348,15 +350,9 @@ def write_manifest(root: Path, text: str, *, force: bool = False) -> Path:
     """
     check_writable(root, force=force)
     target = root / MANIFEST_NAME
-    fd, tmp = tempfile.mkstemp(prefix=".rebuild.yaml.", suffix=".tmp", dir=root)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # through write_atomic: flushed to disk before the rename (a crash never leaves an
+    # empty manifest), and a device or folder planted as rebuild.yaml is never replaced
+    write_atomic(target, text.encode("utf-8"), 0o666 & ~_umask())
     return target
 
 

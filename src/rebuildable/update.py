@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from rebuildable.atomic import write_atomic
 from rebuildable.defaults import DEFAULT_ALGORITHM
 from rebuildable.digest import ALGORITHMS, HashJob, HashResult, available, hash_members
 from rebuildable.errors import MemberError, RebuildableError, UsageError
@@ -300,8 +300,13 @@ def _artifact_edits(text: str, node: yaml.MappingNode, old: dict[str, Any],
                 yield edit
                 continue
             scalar = pair[1]
-            yield _Edit(scalar.start_mark.index, scalar.end_mark.index,
-                        _scalar_text(value, scalar.style, is_json))
+            new_text = _scalar_text(value, scalar.style, is_json)
+            if scalar.style in ("|", ">") and text[scalar.end_mark.index - 1:
+                                                  scalar.end_mark.index] == "\n":
+                # a block scalar's span ends after its line break; the quoted value
+                # that replaces it must keep the break, or the next key joins its line
+                new_text += "\n"
+            yield _Edit(scalar.start_mark.index, scalar.end_mark.index, new_text)
     if old.get("size") == new.get("size"):
         return
     size_pair = _get(node, "size")
@@ -352,13 +357,4 @@ def _check_round_trip(text: str, expected: dict[str, Any], name: str) -> None:
 def write_update(plan: Update) -> None:
     """Write the edited manifest in place, atomically, keeping the file's mode."""
     target = plan.manifest
-    mode = target.stat().st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(plan.text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(target, plan.text.encode("utf-8"), target.stat().st_mode & 0o7777)

@@ -148,10 +148,12 @@ def no_color_option(func: F) -> F:
 
 def _read_keys(ctx: click.Context, param: click.Parameter,
                value: Sequence[Path]) -> tuple[bytes, ...]:
+    from rebuildable import api  # noqa: PLC0415 - the api loads lazily
+
     keys = []
     for path in value:
         try:
-            keys.append(path.read_bytes())
+            keys.append(api.read_input(path, "key"))
         except OSError as exc:
             raise click.BadParameter(f"{path}: {exc.strerror or exc}", ctx, param) from exc
     return tuple(keys)
@@ -238,9 +240,10 @@ def note(message: str) -> None:
 
     Options the core names by their API names (`force`) are shown as this command
     line's flags (``--force``). Control characters (file names from a hostile release may
-    hold terminal escapes) are shown as escapes; the message's own line breaks are kept."""
+    hold terminal escapes) are shown as escapes, line breaks too: a file named
+    ``a\\nrebuildable: OK`` must not forge a line of its own."""
     message = spell_options(message, FLAGS)
-    text = "\n".join(safe(line) for line in message.split("\n"))
+    text = safe(message)
     click.echo(f"rebuildable: {text}", err=True)
 
 
@@ -370,5 +373,10 @@ class RebuildableGroup(click.Group):
                 fail(str(exc))
             if isinstance(exc, BrokenPipeError):
                 sys.exit(EXIT_USAGE)
+            if isinstance(exc, OSError) and exc.strerror:
+                # what the system refused (a name too long, a full disk): unreadable
+                # input or an unwritable place, said as such, not as a crash
+                where = f"{os.fsdecode(exc.filename)}: " if exc.filename else ""
+                fail(f"{where}{exc.strerror}")
             detail = str(exc)
             fail(f"internal error: {type(exc).__name__}{': ' + detail if detail else ''}")

@@ -22,6 +22,27 @@ from rebuildable import api
 from rebuildable.cli.common import EXIT_FINDINGS, Choice, fail, note
 
 
+def _inputs(release: str) -> list[Path]:
+    """The files the export was made from: the archive or manifest named, or the
+    manifest and envelope of the folder named."""
+    path = Path(release)
+    if path.is_dir():
+        return [path / name for name in (*api.MANIFEST_NAMES, api.ENVELOPE_NAME)]
+    return [path, path.parent / api.ENVELOPE_NAME]
+
+
+def _refuse_input(release: str, output: Path) -> None:
+    """``-o`` never overwrites what the export was read from (``-o rebuild.yaml`` would
+    replace the manifest by its own Statement)."""
+    for source in _inputs(release):
+        try:
+            same = os.path.samefile(source, output)
+        except OSError:
+            continue
+        if same:
+            fail(f"-o {output}: that is the release's own {source.name}; choose another file")
+
+
 @click.command("export")
 @click.argument("release", default=".", metavar="[RELEASE]")
 @click.option("--to", "to", type=Choice(api.export_formats()), required=True,
@@ -69,9 +90,10 @@ def command(*, release: str, to: str, output: Path | None, builder_id: str,
         data = api.canonical_json(result.document)
     else:
         data = (json.dumps(result.document, indent=2, ensure_ascii=False) + "\n").encode()
-    if output is None:
+    if output is None or str(output) == "-":
         click.echo(data, nl=False)
         return
+    _refuse_input(release, output)
     try:
         api.write_file(output, data)
     except OSError as exc:

@@ -15,7 +15,7 @@ nothing, ``--strict`` fails on malformed lines, ``--ignore-missing`` skips absen
 
 from __future__ import annotations
 
-import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ import click
 
 from rebuildable import api
 from rebuildable.cli.common import EXIT_FINDINGS, EXIT_OK, Choice, fail, note, progress_for
+from rebuildable.render import json_text
 
 _TAGS = {"sha256": "SHA256", "sha384": "SHA384", "sha512": "SHA512", "sha3-256": "SHA3-256",
          "sha3-512": "SHA3-512", "blake2b": "BLAKE2b", "blake3": "BLAKE3", "md5": "MD5",
@@ -35,6 +36,12 @@ def _escape(label: str) -> tuple[str, str]:
     if "\\" in label or "\n" in label or "\r" in label:
         return "\\", label.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
     return "", label
+
+
+def _line(text: str) -> None:
+    """One line of sha256sum output, its names as the bytes they are on disk: a name that
+    is not UTF-8 holds lone surrogates, which a strict UTF-8 stdout cannot encode."""
+    click.echo(os.fsencode(text))
 
 
 @click.command("hash")
@@ -97,11 +104,11 @@ def command(*, paths: tuple[str, ...], algorithms: tuple[str, ...], fmt: str, ta
             prefix, shown = _escape(label)
             for alg in algs:
                 if tag or len(algs) > 1:
-                    click.echo(f"{prefix}{_TAGS[alg]} ({shown}) = {digests[alg]}")
+                    _line(f"{prefix}{_TAGS[alg]} ({shown}) = {digests[alg]}")
                 else:
-                    click.echo(f"{prefix}{digests[alg]}  {shown}")
+                    _line(f"{prefix}{digests[alg]}  {shown}")
     if fmt == "json":
-        click.echo(json.dumps(results, indent=2, ensure_ascii=False))
+        click.echo(json_text(results), nl=False)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
@@ -123,7 +130,7 @@ def _plural(n: int, one: str, many: str) -> str:
 
 def _read_list(source: str) -> str:
     try:
-        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        raw = api.read_input(sys.stdin.buffer if source == "-" else Path(source), "checksums")
     except OSError as exc:
         fail(f"{source}: {exc.strerror or exc}", EXIT_FINDINGS)
     try:
@@ -155,16 +162,16 @@ def _check_list(source: str, default_alg: str, flags: _CheckFlags) -> int:
             unreadable += 1
             if not flags.status:
                 note(f"{shown}: {outcome.error}")
-                click.echo(f"{prefix}{shown}: FAILED open or read")
+                _line(f"{prefix}{shown}: FAILED open or read")
             continue
         verified += 1
         if outcome.digests[entry.algorithm] == entry.digest:
             if not flags.quiet:
-                click.echo(f"{prefix}{shown}: OK")
+                _line(f"{prefix}{shown}: OK")
             continue
         mismatched += 1
         if not flags.status:
-            click.echo(f"{prefix}{shown}: FAILED")
+            _line(f"{prefix}{shown}: FAILED")
     if not flags.status:
         if listing.malformed:
             note("WARNING: " + _plural(len(listing.malformed), "line is", "lines are")

@@ -19,7 +19,15 @@ from pathlib import Path
 import click
 
 from rebuildable import api
-from rebuildable.cli.common import EXIT_FINDINGS, emit, fail, format_option, no_color_option
+from rebuildable.cli.common import (
+    EXIT_FINDINGS,
+    emit,
+    fail,
+    format_option,
+    no_color_option,
+    note,
+)
+from rebuildable.render.text import safe
 
 PASSWORD_ENV = "REBUILDABLE_KEY_PASSWORD"  # noqa: S105 - the variable's name, not a password
 
@@ -53,6 +61,8 @@ def command(*, release: str, keyfile: Path, force: bool, fmt: str, no_color: boo
         fail(str(exc), EXIT_FINDINGS)
     except (api.UsageError, api.ReleaseError) as exc:
         fail(str(exc))
+    except OSError as exc:  # the envelope could not be written (a full disk, a device)
+        fail(f"cannot write {exc.filename or 'the envelope'}: {exc.strerror or exc}")
     messages = {
         "created": "signed",
         "added": "co-signed",
@@ -63,9 +73,13 @@ def command(*, release: str, keyfile: Path, force: bool, fmt: str, no_color: boo
     line = (f"{messages[outcome.action]} {outcome.path} with key {outcome.keyid[:16]} "
             f"({key.type}); {outcome.signatures} signature(s)")
     if fmt == "text":
-        click.echo(line)
+        click.echo(safe(line))
+    elif fmt == "sarif":
+        # SARIF readers want a log: the validation that signing ran, its findings
+        note(line)
+        emit(outcome.report, fmt, no_color=no_color, target=release)
     else:
-        click.echo(f"rebuildable: {line}", err=True)
+        note(line)
         click.echo(json.dumps({"envelope": str(outcome.path), "action": outcome.action,
                                "keyid": outcome.keyid, "signatures": outcome.signatures,
                                "dropped": outcome.dropped}, indent=2))

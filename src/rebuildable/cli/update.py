@@ -10,7 +10,6 @@ error, a signed manifest without ``--force``, or a manifest that does not load.
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
@@ -26,15 +25,16 @@ from rebuildable.cli.common import (
     progress_for,
     workers_option,
 )
+from rebuildable.render import json_text
 from rebuildable.render.text import safe
 
 
-def _short(value: str | int | None) -> str:
+def _short(value: object) -> str:
+    # the old value is whatever the manifest held (a float size, a list): any type
     if value is None:
         return "(none)"
-    if isinstance(value, int):
-        return str(value)
-    return value[:12] + "…" if len(value) > 12 else value
+    text = value if isinstance(value, str) else repr(value)
+    return text[:12] + "…" if len(text) > 12 else text
 
 
 def _as_json(plan: api.Update, written: bool) -> dict[str, Any]:
@@ -77,7 +77,7 @@ def command(*, release: str, dry_run: bool, check: bool, force: bool, fmt: str,
         except OSError as exc:
             fail(f"cannot write {plan.manifest}: {exc.strerror or exc}")
     if fmt == "json":
-        click.echo(json.dumps(_as_json(plan, write), indent=2, ensure_ascii=False))
+        click.echo(json_text(_as_json(plan, write)), nl=False)
     else:
         for c in plan.changes:
             click.echo(safe(f"{c.artifact}  {c.path}  {c.field}: {_short(c.old)} -> "

@@ -23,7 +23,11 @@ from rebuildable.errors import MemberError
 from rebuildable.model import SPEC_VERSION
 from rebuildable.release import EntryType, FolderRelease, safe_relative
 
-__all__ = ["ImportSourceError", "Imported", "artifacts_for", "draft_text", "normalise_path"]
+#: the largest pipeline file or model card read (a device named as the source never ends)
+MAX_SOURCE_BYTES = 16 * 1024 * 1024
+
+__all__ = ["MAX_SOURCE_BYTES", "ImportSourceError", "Imported", "artifacts_for", "draft_text",
+           "normalise_path"]
 
 
 class ImportSourceError(DraftError):

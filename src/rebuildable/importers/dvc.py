@@ -18,6 +18,7 @@ from typing import Any
 
 from rebuildable.draft import slugify
 from rebuildable.importers._base import (
+    MAX_SOURCE_BYTES,
     Imported,
     ImportSourceError,
     artifacts_for,
@@ -26,6 +27,7 @@ from rebuildable.importers._base import (
     normalise_path,
 )
 from rebuildable.load import load_manifest
+from rebuildable.readlimit import read_limited
 from rebuildable.release import EntryType, FolderRelease
 
 DEFAULT_PARAMS = "params.yaml"
@@ -33,7 +35,7 @@ DEFAULT_PARAMS = "params.yaml"
 
 def _load(path: Path) -> dict[str, Any]:
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, MAX_SOURCE_BYTES)
     except OSError as exc:
         raise ImportSourceError(f"{path}: {exc.strerror or exc}") from exc
     loaded = load_manifest(raw, path.name)

@@ -24,8 +24,15 @@ from pathlib import Path
 from typing import Any
 
 from rebuildable.draft import build_draft, slugify
-from rebuildable.importers._base import Imported, ImportSourceError, base_data, draft_text
+from rebuildable.importers._base import (
+    MAX_SOURCE_BYTES,
+    Imported,
+    ImportSourceError,
+    base_data,
+    draft_text,
+)
 from rebuildable.load import load_manifest
+from rebuildable.readlimit import read_limited
 
 HUB = "https://huggingface.co"
 RELATIONS = {"adapter": "adapter-of", "finetune": "fine-tune-of", "fine-tune": "fine-tune-of",
@@ -86,7 +93,7 @@ def _as_list(value: Any) -> list[str]:
 def import_model_card(source: Path, root: Path, *, name: str | None = None,
                       version: str | None = None, license: str | None = None) -> Imported:
     try:
-        text = source.read_bytes().decode("utf-8")
+        text = read_limited(source, MAX_SOURCE_BYTES).decode("utf-8")
     except OSError as exc:
         raise ImportSourceError(f"{source}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:

@@ -27,6 +27,7 @@ from rebuildable.importers._base import (
     normalise_path,
 )
 from rebuildable.load import unique_keys
+from rebuildable.readlimit import read_limited
 
 PREDICATE_V1 = "https://model_signing/signature/v1.0"
 PREDICATE_V02 = "https://model_signing/Digests/v0.1"
@@ -35,7 +36,7 @@ MAX_BUNDLE = 64 * 1024 * 1024
 
 def _statement(source: Path) -> dict[str, Any]:
     try:
-        raw = source.read_bytes()[:MAX_BUNDLE + 1]
+        raw = read_limited(source, MAX_BUNDLE)
     except OSError as exc:
         raise ImportSourceError(f"{source}: {exc.strerror or exc}") from exc
     if len(raw) > MAX_BUNDLE:
@@ -45,7 +46,8 @@ def _statement(source: Path) -> dict[str, Any]:
         envelope = bundle["dsseEnvelope"]
         payload = base64.b64decode(envelope["payload"], validate=True)
         statement = json.loads(payload, object_pairs_hook=unique_keys)
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+    except (ValueError, KeyError, TypeError, binascii.Error, RecursionError) as exc:
+        # RecursionError: JSON nested deeper than the parser's stack
         raise ImportSourceError(f"{source}: not a model-signing bundle (a Sigstore bundle "
                                 f"with a DSSE envelope): {exc}") from exc
     if not isinstance(statement, dict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rebuildable.checksums import parse_checksums
+from rebuildable.checksums import MAX_LIST_BYTES, parse_checksums
 from rebuildable.importers._base import (
     Imported,
     ImportSourceError,
@@ -14,12 +14,13 @@ from rebuildable.importers._base import (
     draft_text,
     normalise_path,
 )
+from rebuildable.readlimit import read_limited
 
 
 def import_sha256sums(source: Path, root: Path, *, name: str, version: str | None = None,
                       license: str | None = None) -> Imported:
     try:
-        text = source.read_bytes().decode("utf-8")
+        text = read_limited(source, MAX_LIST_BYTES).decode("utf-8")
     except OSError as exc:
         raise ImportSourceError(f"{source}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:

@@ -65,3 +65,12 @@ def render(report: Report, fmt: str, *, color: bool = False, base: str | None = 
     except KeyError:
         raise ValueError(f"unknown report format {fmt!r}; known: {', '.join(FORMATS)}") from None
     return renderer(report, color=color, base=base, archive=archive)
+
+
+def json_text(value: object) -> str:
+    """A command's own result (``hash``, ``update``, ``sign`` with ``--format json``) as
+    strict, encodable JSON: file names that are not UTF-8 hold lone surrogates, which
+    would otherwise reach stdout as bytes no JSON reader accepts."""
+    from rebuildable.jsonsafe import dumps  # noqa: PLC0415 - only for --format json
+
+    return dumps(value)

@@ -13,9 +13,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from rebuildable.atomic import check_replaceable, write_atomic
 from rebuildable.errors import UsageError
 from rebuildable.signing.keys import PrivateKey, PublicKey, load_private_key, load_public_key
-from rebuildable.signing.sign import write_atomic
 
 __all__ = ["KeyPairPaths", "public_path", "read_private_key", "read_public_key", "write_key_pair"]
 
@@ -44,6 +44,11 @@ def _create_exclusive(path: Path, data: bytes, mode: int) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+    except BaseException:
+        # a half-written key (a full disk) would block the next keygen as "exists"
+        with contextlib.suppress(OSError):
+            path.unlink()
+        raise
     finally:
         if fd >= 0:
             os.close(fd)
@@ -64,6 +69,8 @@ def write_key_pair(path: Path, key: PrivateKey, *, force: bool = False) -> KeyPa
     if not path.parent.is_dir():
         raise UsageError(f"{path.parent} is not a folder")
     try:
+        for target in (path, pub):  # both checked before either is written
+            check_replaceable(target)
         if force:
             write_atomic(path, key.pem(), mode=0o600)
             write_atomic(pub, key.public.pem(), mode=0o644)

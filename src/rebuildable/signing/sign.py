@@ -11,13 +11,12 @@ written atomically: a temporary file in the same folder, then a rename.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rebuildable.atomic import write_atomic
 from rebuildable.errors import MemberError, RebuildableError, ReleaseError, UsageError
 from rebuildable.model import ENVELOPE_NAME
 from rebuildable.release import Release, open_release
@@ -151,20 +150,3 @@ def _sign(release: Release, root: Path, payload: bytes, key: PrivateKey, *, forc
     return SignOutcome(target, action, key.keyid, len(envelope.signatures), dropped, report)
 
 
-def write_atomic(target: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write ``data`` to ``target`` through a temporary file in the same folder and a rename.
-
-    A symbolic link at ``target`` is replaced, never followed.
-    """
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

@@ -21,6 +21,7 @@ from rebuildable import schema
 from rebuildable.errors import UsageError
 from rebuildable.findings import Location
 from rebuildable.load import Limits, load_manifest
+from rebuildable.readlimit import read_limited
 from rebuildable.signing.dsse import (
     Envelope,
     ThresholdError,
@@ -29,6 +30,7 @@ from rebuildable.signing.dsse import (
     distinct_keys,
     verify_envelope,
 )
+from rebuildable.signing.keyfiles import MAX_KEY_BYTES
 from rebuildable.signing.keys import BadKeyError, PublicKey, load_public_key
 
 __all__ = [
@@ -254,7 +256,7 @@ def load_policy(path: Path, limits: Limits | None = None) -> TrustPolicy:
         else:
             key_path = path.parent / entry["path"]
             try:
-                pem = key_path.read_bytes()
+                pem = read_limited(key_path, MAX_KEY_BYTES)
             except OSError as exc:
                 raise PolicyError(f"{label}: key {entry['id']!r}: cannot read {key_path}: "
                                   f"{exc.strerror or exc}", doc.locate(f"{pointer}/path")) from exc
