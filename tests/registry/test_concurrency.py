@@ -18,12 +18,6 @@ from rebuildable.registry.pack import pack_folder
 from tests.support.registry import Server, database, namespace, publish_dir, start_server, upload
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Path, str]]:
-    with database(request.param, tmp_path) as url:
-        yield tmp_path / "data", url
-
-
 def _race(servers: list[Server], ns: str, token: str, releases: list[Path]) -> list[int]:
     barrier = threading.Barrier(len(releases))
     statuses: list[int] = [0] * len(releases)

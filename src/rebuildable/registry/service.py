@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -12,6 +13,7 @@ from rebuildable.errors import UsageError
 from rebuildable.registry.admin import Admin
 from rebuildable.registry.config import RegistryConfig
 from rebuildable.registry.db import Database
+from rebuildable.registry.gc import DEFAULT_GRACE, Collected, collect
 from rebuildable.registry.publish import Publisher
 from rebuildable.registry.queries import Queries
 from rebuildable.registry.store import BlobStore, open_store
@@ -32,6 +34,11 @@ class Registry:
         """An upstream resolver over this registry's own releases (see
         :attr:`rebuildable.api.Options.upstream_resolver`)."""
         return self.queries.manifest_for(sorted(pins.items()))
+
+    def collect_garbage(self, grace: float = DEFAULT_GRACE, *, dry_run: bool = False,
+                        tmp_dir: Path | None = None) -> Collected:
+        """Remove blobs no release refers to, older than ``grace`` seconds (see :mod:`.gc`)."""
+        return collect(self.db, self.store, grace=grace, dry_run=dry_run, tmp_dir=tmp_dir)
 
     def close(self) -> None:
         self.db.close()
