@@ -138,9 +138,11 @@ def test_gc_removes_only_old_unreferenced_blobs(server: Server, work: Path,
 
     code, removed, err = _gc(server, "--dry-run")
     assert (code, removed) == (0, [f"sha256:{old_orphan['archive'].sha256}"]), err
-    assert "would remove 1 unreferenced blob(s)" in err
+    assert "would remove 1 unreferenced blob(s) (left 1 younger than 3600s), 1 half-written " \
+        "blob(s) and 1 abandoned upload folder(s)" in err
     assert old_orphan["archive"].sha256 in server.blobs()
     assert abandoned.exists()
+    assert partial.exists()
 
     code, removed, err = _gc(server)
     assert (code, removed) == (0, [f"sha256:{old_orphan['archive'].sha256}"]), err

@@ -222,7 +222,7 @@ def upload_archive(client: httpx.Client, ns: str, token: str, archive: Path) -> 
     (the test process never holds it whole either)."""
     parts = api.release_parts(archive)
     with archive.open("rb") as fh:
-        files = {"manifest": (parts.manifest_name, parts.manifest),
+        files: dict[str, Any] = {"manifest": (parts.manifest_name, parts.manifest),
                  "envelope": ("rebuild.dsse.json", parts.envelope or b""),
                  "archive": ("release.tar.gz", fh)}
         return client.post(f"/api/v1/namespaces/{ns}/releases", files=files,

@@ -118,6 +118,6 @@ def gc(*, grace: float, dry_run: bool, store: str | None, data: Path, db: str | 
     for sha256 in done.removed:
         click.echo(f"sha256:{sha256}")
     verb = "would remove" if dry_run else "removed"
-    note(f"{verb} {len(done.removed)} unreferenced blob(s); left {done.young} younger than "
-         f"{grace:g}s; removed {done.partials} half-written blob(s) and {done.uploads} "
-         "abandoned upload folder(s)")
+    note(f"{verb} {len(done.removed)} unreferenced blob(s) (left {done.young} younger than "
+         f"{grace:g}s), {done.partials} half-written blob(s) and {done.uploads} abandoned "
+         "upload folder(s)")

@@ -41,7 +41,7 @@ class Collected:
     removed: tuple[str, ...]
     #: blobs younger than the grace period, left unexamined
     young: int
-    #: half-written blobs and abandoned upload folders removed
+    #: half-written blobs and abandoned upload folders removed (or that would be)
     partials: int
     uploads: int
 
@@ -69,7 +69,7 @@ def collect(db: Database, store: BlobStore, *, grace: float = DEFAULT_GRACE,
                     store.delete(sha256)
             removed += orphans
             s.commit()
-    partials = 0 if dry_run else store.remove_partials(cutoff)
+    partials = store.remove_partials(cutoff, dry_run=dry_run)
     uploads = _abandoned_uploads(tmp_dir or Path(tempfile.gettempdir()), cutoff, dry_run)
     return Collected(tuple(removed), young, partials, uploads)
 

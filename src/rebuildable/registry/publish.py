@@ -126,10 +126,12 @@ class Publisher:
             _check_order(accepted, new, package.newest_version)
             self.db.lock_blobs(s, exclusive=False)
             self._store(parts)
-            release = _insert(s, ns.id, package, parts, upload=upload, a=accepted)
             try:
+                release = _insert(s, ns.id, package, parts, upload=upload, a=accepted)
                 s.commit()
             except IntegrityError as exc:  # the unique constraint: a racing publisher won
+                # (the package lock makes this unreachable; the blobs just written are
+                # then orphans for gc: another release may share them, so never delete)
                 s.rollback()
                 raise RegistryError(409, "version-taken", f"{accepted.name}@"
                                     f"{accepted.version} was published meanwhile") from exc

@@ -62,7 +62,7 @@ class BlobStore(ABC):
     def aged(self) -> Iterator[tuple[str, float]]:
         """Every stored digest with its modification time (seconds since the epoch)."""
 
-    def remove_partials(self, older_than: float) -> int:
+    def remove_partials(self, older_than: float, *, dry_run: bool = False) -> int:
         """Remove half-written blobs (a writer killed mid-write) last touched before
         ``older_than``; return how many. Stores whose writes are atomic have none."""
         return 0
@@ -127,13 +127,14 @@ class DiskStore(BlobStore):
                     with contextlib.suppress(FileNotFoundError):  # removed meanwhile
                         yield name, p.stat().st_mtime
 
-    def remove_partials(self, older_than: float) -> int:
+    def remove_partials(self, older_than: float, *, dry_run: bool = False) -> int:
         removed = 0
         for sub in self._folders():
             for p in sub.glob(PARTIAL_PREFIX + "*"):
                 with contextlib.suppress(FileNotFoundError):
                     if p.stat().st_mtime < older_than:
-                        p.unlink()
+                        if not dry_run:
+                            p.unlink()
                         removed += 1
         return removed
 
