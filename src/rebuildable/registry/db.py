@@ -68,15 +68,15 @@ class Database:
     def write(self) -> Session:
         return Session(self.writer, expire_on_commit=False)
 
-    def migrate(self) -> None:
-        """Create or upgrade the schema to the newest revision."""
+    def migrate(self, revision: str = "head") -> None:
+        """Create or upgrade the schema to ``revision`` (the newest by default)."""
         cfg = Config()
         cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
         with self.writer.begin() as conn:
             if not self.is_sqlite:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, revision)
 
     def lock_blobs(self, session: Session, *, exclusive: bool) -> None:
         """Hold the blob lock until ``session``'s transaction ends: shared to write blobs
