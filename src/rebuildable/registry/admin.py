@@ -54,15 +54,16 @@ class Admin:
             s.commit()
         return text
 
-    def add_key(self, namespace: str, pem: bytes) -> str:
-        """Register a publisher's public key; return its key id."""
+    def add_key(self, namespace: str, pem: bytes, source: str = "the key") -> str:
+        """Register a publisher's public key (stored as its canonical PEM, whatever
+        surrounded the block); return its key id."""
         try:
-            keyid = api.key_id(pem)
+            keyid, canonical = api.public_key(pem, source)
         except api.BadKeyError as exc:
             raise RegistryError(400, "bad-key", str(exc)) from exc
         with self.db.write() as s:
             ns = namespace_row(s, namespace)
-            s.add(Key(namespace_id=ns.id, keyid=keyid, pem=pem.decode("ascii", "replace"),
+            s.add(Key(namespace_id=ns.id, keyid=keyid, pem=canonical.decode("ascii"),
                       created_at=now()))
             try:
                 s.commit()

@@ -214,7 +214,7 @@ def _admin_routes(app: FastAPI, registry: Registry, blocking: Any) -> None:
     async def add_key(request: Request, ns: Ns) -> dict[str, str]:
         await blocking(admin.authorise, ns, request.headers.get("authorization"), "admin")
         body = await _bounded_body(request, 64 * 1024)
-        return {"keyid": await blocking(admin.add_key, ns, body)}
+        return {"keyid": await blocking(admin.add_key, ns, body, "the request body")}
 
     @app.post("/api/v1/namespaces/{ns}/tokens", status_code=201, tags=["namespaces"],
               responses=_ERRORS)

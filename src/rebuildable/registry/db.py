@@ -34,11 +34,15 @@ _BLOB_LOCK = 0x7265_6275_696C_65
 
 def normalise_url(url: str) -> str:
     """``postgresql://`` and ``postgres://`` mean psycopg 3 (SQLAlchemy's default driver
-    for that scheme is psycopg2, which this project does not install)."""
+    for that scheme is psycopg2, which this project does not install). Any other kind of
+    database is refused (ValueError): the code is written and tested for these two."""
     for scheme in ("postgresql://", "postgres://"):
         if url.startswith(scheme):
             return "postgresql+psycopg://" + url[len(scheme):]
-    return url
+    if url.startswith(("sqlite:///", "postgresql+psycopg://")):
+        return url
+    raise ValueError(f"database URL {url.split('://')[0][:40]}://...: give sqlite:///PATH or "
+                     "postgresql://USER@HOST[:PORT]/DATABASE")
 
 
 @dataclass

@@ -47,7 +47,12 @@ class Registry:
 def open_registry(config: RegistryConfig) -> Registry:
     if config.needs_data_folder():
         config.data.mkdir(parents=True, exist_ok=True)
-    db = Database.open(config.db_url)
+    try:
+        db = Database.open(config.db_url)
+    except (ValueError, SQLAlchemyError) as exc:  # not ours, or a URL SQLAlchemy cannot parse
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UsageError(message if message.startswith("database URL")
+                         else f"database URL: {message}") from exc
     try:
         db.migrate()
     except SQLAlchemyError as exc:

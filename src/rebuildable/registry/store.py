@@ -202,8 +202,10 @@ def open_store(url: str) -> BlobStore:
     if url.startswith("s3://"):
         parsed = urlparse(url)
         if not parsed.netloc:
-            raise ValueError(f"store {url}: no bucket name")
+            raise ValueError("no bucket name (s3://BUCKET/PREFIX)")
         return S3Store(parsed.netloc, parsed.path)
     if url.startswith("file://"):
         url = urlparse(url).path
+    elif "://" in url:
+        raise ValueError("give a folder, file:///PATH or s3://BUCKET/PREFIX")
     return DiskStore(Path(url))
