@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import socket
+import time
 from pathlib import Path
 
 import httpx
@@ -97,27 +99,82 @@ def test_version_taken_and_rollback_are_409(server: Server, work: Path) -> None:
         assert rec.content == (work / "a" / "rebuild.yaml").read_bytes()
 
 
+def _half_then_hang_up(server: Server, ns: str, token: str) -> None:
+    """A publisher whose connection drops in the middle of the archive part."""
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall((f"POST /api/v1/namespaces/{ns}/releases HTTP/1.1\r\nHost: x\r\n"
+                      f"Authorization: Bearer {token}\r\nContent-Length: 1000000\r\n"
+                      "Content-Type: multipart/form-data; boundary=b0undary\r\n\r\n"
+                      "--b0undary\r\nContent-Disposition: form-data; name=\"archive\"\r\n\r\n"
+                      ).encode() + b"x" * 300000)
+        time.sleep(0.3)
+
+
 def test_refused_uploads_leave_nothing(server: Server, work: Path) -> None:
+    """No record, no row of any table, no blob, no temporary file: whatever refused it
+    (the engine, the parts, the version rules, the namespace's keys, a dropped connection)."""
     ns, token = namespace(server)
-    before = server.blobs()
+    keyless, keyless_token = namespace(server, keys_=False)
     with server.client() as c:
-        unsigned_key = publish_dir(work / "k", key("mallory"), name="x", version="1.0.0")
+        assert upload(c, ns, token, publish_dir(work / "v2", name="x",
+                                                version="2.0.0")).status_code == 201
+    before = (server.blobs(), server.rows())
+    with server.client() as c:
+        unsigned_key = publish_dir(work / "k", key("mallory"), name="x", version="3.0.0")
         r = upload(c, ns, token, unsigned_key)
         assert r.status_code == 422
         body = r.json()
         assert body["error"]["code"] == "refused"
         assert any(f["code"].startswith("sig.") for f in body["report"]["findings"])
-        tampered = publish_dir(work / "t", name="x", version="1.0.0")
+        tampered = publish_dir(work / "t", name="x", version="3.0.0")
         (tampered / "config.yaml").write_bytes(b"lr: 0.2\n")
         r = upload(c, ns, token, tampered)
         assert r.status_code == 422
         assert "integrity.digest-mismatch" in {f["code"] for f in r.json()["report"]["findings"]}
-        good = publish_dir(work / "g", name="x", version="1.0.0")
+        good = publish_dir(work / "g", name="x", version="3.0.0")
         r = upload(c, ns, token, good, manifest=b"spec: rebuildable/0.1\n")
         assert r.status_code == 422
         assert r.json()["error"]["code"] == "parts-differ"
-        assert c.get(f"/api/v1/namespaces/{ns}/releases/x/1.0.0").status_code == 404
-    assert server.blobs() == before
+        refusals = {"rollback": publish_dir(work / "old", name="x", version="1.0.0"),
+                    "version-taken": publish_dir(work / "taken", name="x", version="2.0",
+                                                 description="same version, other bytes")}
+        for code, release in refusals.items():
+            r = upload(c, ns, token, release)
+            assert (r.status_code, r.json()["error"]["code"]) == (409, code)
+        r = upload(c, keyless, keyless_token, good)
+        assert (r.status_code, r.json()["error"]["code"]) == (422, "no-keys")
+        _half_then_hang_up(server, ns, token)
+        assert c.get(f"/api/v1/namespaces/{ns}/releases/x/3.0.0").status_code == 404
+    deadline = time.monotonic() + 20
+    while server.temporary_files() and time.monotonic() < deadline:
+        time.sleep(0.1)  # the dropped upload is noticed when the server next reads from it
+    assert server.temporary_files() == []
+    assert (server.blobs(), server.rows()) == before
+
+
+def test_threshold_needs_that_many_of_the_namespaces_keys(server: Server, work: Path) -> None:
+    ns, token = namespace(server, key("alice"), key("bob"), threshold=2)
+    with server.client() as c:
+        one = upload(c, ns, token, publish_dir(work / "one", key("alice"), name="t",
+                                               version="1.0.0"))
+        assert one.status_code == 422
+        assert one.json()["error"]["code"] == "refused"
+        assert one.json()["report"]["ok"] is False
+        both = upload(c, ns, token, publish_dir(work / "both", key("alice"), key("bob"),
+                                                name="t", version="1.0.0"))
+        assert both.status_code == 201, both.text
+        assert sorted(both.json()["signers"]) == sorted([key("alice").public.keyid,
+                                                         key("bob").public.keyid])
+        # A signature by a key the namespace has not registered does not count.
+        stranger = upload(c, ns, token, publish_dir(work / "s", key("alice"), key("mallory"),
+                                                    name="t", version="1.0.1"))
+        assert stranger.status_code == 422
+    ns3, token3 = namespace(server, key("alice"), key("bob"), threshold=3)
+    with server.client() as c:
+        r = upload(c, ns3, token3, publish_dir(work / "three", key("alice"), key("bob"),
+                                               name="t", version="1.0.0"))
+        assert (r.status_code, r.json()["error"]["code"]) == (422, "no-keys")
 
 
 def test_tokens_and_namespaces(server: Server, work: Path) -> None:

@@ -173,13 +173,15 @@ def database(backend: str, folder: Path) -> Iterator[str]:
             yield url
 
 
-def namespace(server: Server, *keys: PrivateKey, threshold: int = 1) -> tuple[str, str]:
-    """A new namespace on ``server`` with ``keys`` registered: (name, admin token)."""
+def namespace(server: Server, *keys: PrivateKey, threshold: int = 1,
+              keys_: bool = True) -> tuple[str, str]:
+    """A new namespace on ``server`` with ``keys`` registered (alice's by default; none
+    with ``keys_=False``): (name, admin token)."""
     name = f"ns-{uuid.uuid4().hex[:10]}"
     registry = api.registry(server.config)
     try:
         token = registry.admin.add_namespace(name, threshold)
-        for k in keys or (key("alice"),):
+        for k in (keys or (key("alice"),)) if keys_ else ():
             registry.admin.add_key(name, k.public.pem())
     finally:
         registry.close()
