@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import socket
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 from click.testing import CliRunner
 
 from rebuildable.cli import cli
-from tests.support.registry import Server, namespace, publish_dir, upload
+from rebuildable.signing.keys import PrivateKey
+from tests.support.registry import Server, namespace, pack, publish_dir, upload, upload_archive
 from tests.support.signing import key
 
 
@@ -175,6 +178,58 @@ def test_threshold_needs_that_many_of_the_namespaces_keys(server: Server, work: 
         r = upload(c, ns3, token3, publish_dir(work / "three", key("alice"), key("bob"),
                                                name="t", version="1.0.0"))
         assert (r.status_code, r.json()["error"]["code"]) == (422, "no-keys")
+
+
+def _cli_report(archive: Path, keyfile: Path, *extra: str) -> tuple[int, dict[str, Any]]:
+    result = CliRunner().invoke(cli, ["validate", str(archive), "--key", str(keyfile),
+                                      "--threshold", "1", "--format", "json", *extra])
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_registry_judges_as_validate_with_the_namespaces_keys(server: Server,
+                                                               work: Path) -> None:
+    """The report the registry keeps (or refuses with) is, byte for byte as JSON data,
+    the one `rebuildable validate ARCHIVE --key K --threshold 1 --registry URL` prints for
+    the same archive: same findings, same verdicts, same signatures."""
+    ns, token = namespace(server)
+    alice = work / "alice.pub"
+    alice.write_bytes(key("alice").public.pem())
+    base = publish_dir(work / "base", name="base", version="1.0.0")
+    pin = hashlib.sha256((base / "rebuild.yaml").read_bytes()).hexdigest()
+
+    def derived(root: Path, *keys: PrivateKey, digest: str = pin,
+                name: str = "derived") -> Path:
+        upstream = [{"id": "base", "relation": "fine-tune-of", "name": "base",
+                     "version": "1.0.0", "manifest": {
+                         "uri": "https://models.example.org/base/rebuild.yaml",
+                         "digest": {"sha256": digest}}}]
+        return publish_dir(root, *keys, name=name, version="1.0.0", upstream=upstream)
+
+    tampered = derived(work / "tampered", name="tampered")
+    (tampered / "config.yaml").write_bytes(b"lr: 0.2\n")
+    cases = [
+        ("base", base, 201),
+        ("derived", derived(work / "resolved"), 201),  # upstream resolved from the registry
+        ("unresolved", derived(work / "unresolved", digest="ab" * 32, name="unresolved"), 201),
+        ("tampered", tampered, 422),
+        ("stranger", derived(work / "stranger", key("mallory"), name="stranger"), 422),
+    ]
+    with server.client() as c:
+        for name, release, status in cases:
+            archive = pack(release)
+            expected_code, expected = _cli_report(archive, alice, "--registry", server.url)
+            r = upload_archive(c, ns, token, archive)
+            assert r.status_code == status, (name, r.text[:500])
+            if status == 201:
+                got = c.get(f"/api/v1/namespaces/{ns}/releases/{name}/1.0.0/report").json()
+            else:
+                got = r.json()["report"]
+            assert expected_code == (0 if status == 201 else 1), name
+            assert got == expected, name
+            if name == "unresolved":
+                assert expected["counts"]["warning"] > 0
+            if name == "derived":
+                assert "upstream.valid" in {f["code"] for f in got["findings"]}
 
 
 def test_tokens_and_namespaces(server: Server, work: Path) -> None:
