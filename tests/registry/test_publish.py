@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,11 @@ from typing import Any
 import httpx
 from click.testing import CliRunner
 
+from rebuildable import api
 from rebuildable.cli import cli
 from rebuildable.signing.keys import PrivateKey
 from tests.support.registry import Server, namespace, pack, publish_dir, upload, upload_archive
+from tests.support import make_release
 from tests.support.signing import key
 
 
@@ -266,18 +269,116 @@ def test_tokens_and_namespaces(server: Server, work: Path) -> None:
         assert upload(c, ns, publish_token, again).status_code == 401
 
 
+#: hostile paths and what they must get: 400 when a segment breaks its rule (checked
+#: before any lookup), 404 when no route has that shape
+HOSTILE_PATHS = {
+    "/api/v1/namespaces/../releases/x/1": 400,
+    "/api/v1/namespaces/a/releases/%2e%2e/1": 400,
+    "/api/v1/namespaces/a/releases/x/%2e%2e": 400,
+    "/api/v1/namespaces/a/releases/..%5c..%5cx/1": 400,
+    "/api/v1/namespaces/A/releases/x/1": 400,
+    "/api/v1/namespaces/a/releases/x/1.0.0%00": 400,
+    "/api/v1/namespaces/a/releases/%C3%A9/1": 400,
+    "/api/v1/namespaces/a/releases/x/01.0": 400,
+    "/api/v1/namespaces/" + "a" * 300 + "/releases/x/1": 400,
+    "/api/v1/namespaces/a/releases/" + "x" * 129 + "/1": 400,
+    "/api/v1/releases/sha256:zz": 400,
+    "/api/v1/search": 400,
+    "/api/v1/search?artifact=" + "a" * 400: 400,
+    "/a/b/c%00": 400,
+    "/%2e%2e/%2e%2e/etc": 400,
+    "/api/v1/namespaces/a/releases/x/..%2f..%2fetc": 404,
+    "/api/v1/namespaces/a/releases/x/1.0.0+%2F": 404,  # not a 307 to the path without '/'
+    "/a/b/1/": 404,
+    "/api/v1/releases/sha256:" + "0" * 64 + "/../x": 404,
+    "//etc/passwd": 404,
+    "/nowhere": 404,
+}
+
+
 def test_hostile_paths_and_errors_are_json(server: Server) -> None:
+    host, port = server.url.removeprefix("http://").split(":")
+    for path, status in HOSTILE_PATHS.items():
+        # Sent as written (an HTTP client would normalise '..' and '%2e%2e' away).
+        with socket.create_connection((host, int(port))) as sock:
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                         .encode())
+            answer = b""
+            while piece := sock.recv(65536):
+                answer += piece
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.split(b" ")[1] == str(status).encode(), (path, head[:200])
+        error = json.loads(body)["error"]
+        assert set(error) == {"code", "message"}, path
+        assert error["code"] == {400: "bad-request", 404: "not-found"}[status], path
+        assert b"Traceback" not in body
     with server.client() as c:
-        for path in ("/api/v1/namespaces/../releases/x/1", "/api/v1/namespaces/a/releases/%2e%2e/1",
-                     "/api/v1/namespaces/a/releases/x/..%2f..%2fetc", "/api/v1/releases/sha256:zz",
-                     "/api/v1/namespaces/" + "a" * 300 + "/releases/x/1", "/api/v1/search",
-                     "/api/v1/search?artifact=" + "a" * 400, "/a/b/c%00", "/nowhere"):
-            r = c.get(path)
-            assert 400 <= r.status_code < 500, path
-            body = r.json()
-            assert set(body["error"]) == {"code", "message"}, path
-            assert "Traceback" not in r.text
         r = c.post("/api/v1/namespaces/a/releases", content=b"x",
                    headers={"Content-Type": "text/plain"})
         assert r.status_code == 401
-        assert httpx.get(server.url + "/openapi.json").json()["openapi"].startswith("3.")
+        assert c.put("/api/v1/namespaces/a/releases").json()["error"]["code"] == \
+            "method-not-allowed"
+    assert httpx.get(server.url + "/openapi.json").json()["openapi"].startswith("3.")
+
+
+def test_a_server_fault_is_json_without_a_trace(server: Server, work: Path) -> None:
+    """A blob gone from the store under a record (an operator's mistake): 500, the JSON
+    error shape, nothing of the exception in the answer."""
+    ns, token = namespace(server)
+    release = publish_dir(work / "rel", name="faulty", version="1.0.0")
+    with server.client() as c:
+        rec = upload(c, ns, token, release).json()
+        envelope = rec["envelope_digest"].removeprefix("sha256:")
+        (server.data / "blobs" / "sha256" / envelope[:2] / envelope[2:]).unlink()
+        r = c.get(f"/api/v1/namespaces/{ns}/releases/faulty/1.0.0/envelope")
+        assert r.status_code == 500
+        assert r.json() == {"error": {"code": "internal", "message":
+                                      "internal error (the server's log has the details)"}}
+        assert "FileNotFoundError" not in r.text
+        assert str(server.data) not in r.text
+        assert r.headers["x-content-type-options"] == "nosniff"
+        # The rest of the record is still served, on the same (kept-alive) connection.
+        assert c.get(f"/api/v1/namespaces/{ns}/releases/faulty/1.0.0").status_code == 200
+
+
+def test_no_cross_namespace_token_management(server: Server) -> None:
+    ns, token = namespace(server)
+    other, other_token = namespace(server)
+    mine = {"Authorization": f"Bearer {token}"}
+    with server.client() as c:
+        theirs = c.post(f"/api/v1/namespaces/{other}/tokens", params={"scope": "admin"},
+                        headers={"Authorization": f"Bearer {other_token}"}).json()
+        assert c.post(f"/api/v1/namespaces/{other}/tokens", headers=mine).status_code == 403
+        assert c.delete(f"/api/v1/namespaces/{other}/tokens/{theirs['id']}",
+                        headers=mine).status_code == 403
+        # Through my namespace's path, their token is not found (not revoked).
+        r = c.delete(f"/api/v1/namespaces/{ns}/tokens/{theirs['id']}", headers=mine)
+        assert (r.status_code, r.json()["error"]["code"]) == (404, "not-found")
+        assert c.post(f"/api/v1/namespaces/{other}/tokens", headers={
+            "Authorization": f"Bearer {theirs['token']}"}).status_code == 201
+        # The scheme is case-insensitive; the token is not.
+        assert c.post(f"/api/v1/namespaces/{ns}/tokens",
+                      headers={"Authorization": f"bearer {token}"}).status_code == 201
+        assert c.post(f"/api/v1/namespaces/{ns}/tokens",
+                      headers={"Authorization": f"Bearer {token.upper()}"}).status_code == 401
+
+
+def test_the_registry_never_runs_a_releases_steps(server: Server, work: Path) -> None:
+    ns, token = namespace(server)
+    marker = work / "a-step-ran"
+    run = f"python src/train.py && touch {marker}"
+    files = {"src/train.py": f"open({str(marker)!r}, 'w').write('ran')\n".encode(),
+             "model/weights.bin": b"weights", "config.yaml": b"lr: 0.1\n"}
+    steps = [{"id": "train", "run": run, "inputs": ["src-train.py", "config.yaml"],
+              "outputs": ["model-weights.bin"]}]
+    release = make_release(work / "rel", files, steps, name="runs", version="1.0.0",
+                           kinds={"src/train.py": "training-code",
+                                  "model/weights.bin": "weights", "config.yaml": "config"})
+    api.sign(release, key("alice"))
+    with server.client() as c:
+        assert upload(c, ns, token, release).status_code == 201
+        assert c.get(f"/{ns}/runs/1.0.0").status_code == 200
+    assert not marker.exists()
+    # The control: the step, when run, does leave the marker.
+    subprocess.run(run, shell=True, cwd=release, check=True)
+    assert marker.exists()

@@ -108,9 +108,10 @@ class Admin:
     def authorise(self, namespace: str, header: str | None, scope: str = "publish") -> None:
         """Raise 401 for no or a bad token, 403 for a token of another namespace (or one
         whose scope does not cover ``scope``)."""
-        if not header or not header.startswith("Bearer "):
+        scheme, _, text = (header or "").strip().partition(" ")
+        if scheme.lower() != "bearer":  # the scheme is case-insensitive (RFC 9110 11.1)
             raise RegistryError(401, "unauthorised", "send Authorization: Bearer TOKEN")
-        text = header[len("Bearer "):].strip()
+        text = text.strip()
         ident = auth.parse_token(text)
         with self.db.read() as s:
             row = s.get(Token, ident) if ident else None

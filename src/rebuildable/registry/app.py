@@ -53,14 +53,21 @@ _PUBLISH_BODY = {"requestBody": {"required": True, "content": {"multipart/form-d
 
 
 class _Headers:
-    """Security headers on every response (pages have no scripts and load nothing)."""
+    """Security headers on every response (pages have no scripts and load nothing), and
+    the last resort for a fault: a JSON 500, with those headers, the exception logged and
+    not passed on (past this point Starlette would answer without the headers and uvicorn
+    would drop the connection, resetting a keep-alive client)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
         async def wrapped(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", []))
                 headers += [(b"x-content-type-options", b"nosniff"),
                             (b"content-security-policy", _CSP.encode()),
@@ -68,12 +75,23 @@ class _Headers:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, wrapped)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, wrapped)
+        except Exception as exc:
+            log.error("internal error", exc_info=exc)
+            if started:
+                raise  # part of an answer is out: only dropping the connection is honest
+            await _error(500, "internal", _INTERNAL)(scope, receive, wrapped)
 
 
 def create_app(registry: Registry) -> FastAPI:
+    # No redirect of '/x/' to '/x': every path is answered as it is (a redirect is built
+    # from the request's Host header, and hides a 404 behind a 307).
     app = FastAPI(title="rebuildable registry", version=__version__, docs_url=None,
-                  redoc_url=None, openapi_url="/openapi.json")
+                  redoc_url=None, openapi_url="/openapi.json", redirect_slashes=False)
     app.state.registry = registry
 
     async def blocking(fn: Callable[..., T], *args: Any, limit: anyio.CapacityLimiter | None = None
@@ -247,6 +265,7 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
+_INTERNAL = "internal error (the server's log has the details)"
 _STATUS_CODES = {400: "bad-request", 401: "unauthorised", 403: "forbidden", 404: "not-found",
                  405: "method-not-allowed", 413: "too-large"}
 
@@ -269,10 +288,6 @@ def _handlers(app: FastAPI) -> None:
         code = _STATUS_CODES.get(exc.status_code, "error")
         return _error(exc.status_code, code, str(exc.detail))
 
-    @app.exception_handler(Exception)
-    async def internal(_: Request, exc: Exception) -> JSONResponse:
-        log.error("internal error", exc_info=exc)
-        return _error(500, "internal", "internal error (the server's log has the details)")
 
 
 def _error_schema(app: FastAPI) -> None:
