@@ -18,6 +18,7 @@ from sqlalchemy import text
 from rebuildable import api
 from rebuildable.cli import cli
 from rebuildable.registry.errors import RegistryError
+from rebuildable.registry.service import Registry
 from tests.support.registry import database
 from tests.support.signing import key
 
@@ -34,7 +35,7 @@ def where(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[list[str]]
         yield ["--data", str(tmp_path / "data"), "--db", url]
 
 
-def _registry(where: list[str]) -> api.Registry:
+def _registry(where: list[str]) -> Registry:
     return api.registry(api.RegistryConfig(data=Path(where[1]), db=where[3]))
 
 
@@ -162,7 +163,7 @@ def test_bad_input_is_one_clear_line(tmp_path: Path, args: tuple[str, ...],
 def test_bad_database_or_store_is_a_usage_error(tmp_path: Path, option: str, value: str,
                                                 message: str) -> None:
     for command in (["registry", "gc"], ["serve", "--port", "9"]):
-        code, out, err = run(*command, "--data", str(tmp_path / "data"), option, value)
+        code, _, err = run(*command, "--data", str(tmp_path / "data"), option, value)
         assert code == 2, (command, err)
         assert message in err, (command, err)
         assert "Traceback" not in err

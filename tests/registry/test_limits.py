@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from rebuildable import api
+from tests.support import make_release
 from tests.support.registry import (
     Server,
     namespace,
@@ -24,7 +25,6 @@ from tests.support.registry import (
     upload,
     upload_archive,
 )
-from tests.support import make_release
 from tests.support.signing import FILES, STEPS, key
 
 #: the large file of the large release: far above what a server may hold in memory for it

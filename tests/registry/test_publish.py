@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from rebuildable import api
 from rebuildable.cli import cli
 from rebuildable.signing.keys import PrivateKey
-from tests.support.registry import Server, namespace, pack, publish_dir, upload, upload_archive
 from tests.support import make_release
+from tests.support.registry import Server, namespace, pack, publish_dir, upload, upload_archive
 from tests.support.signing import key
 
 

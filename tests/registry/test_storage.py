@@ -72,7 +72,7 @@ def test_servers_starting_at_once_migrate_once(backend: tuple[Path, str],
         try:
             servers.append(start_server(data if i == 0 else tmp_path / f"data{i}", url,
                                         store=str(data / "blobs")))
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=start, args=(i,)) for i in range(3)]

@@ -41,7 +41,8 @@ def normalise_url(url: str) -> str:
             return "postgresql+psycopg://" + url[len(scheme):]
     if url.startswith(("sqlite:///", "postgresql+psycopg://")):
         return url
-    raise ValueError(f"database URL {url.split('://')[0][:40]}://...: give sqlite:///PATH or "
+    scheme = url.split("://", maxsplit=1)[0][:40]
+    raise ValueError(f"database URL {scheme}://...: give sqlite:///PATH or "
                      "postgresql://USER@HOST[:PORT]/DATABASE")
 
 

@@ -45,7 +45,7 @@ def test_every_check_is_one_constant_time_comparison(admin: Admin,
         calls.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(auth.hmac, "compare_digest", spy)
+    monkeypatch.setattr(hmac, "compare_digest", spy)
     admin.authorise("models", f"Bearer {token}")
     unknown = "rbl_" + "0" * 16 + "_" + token.split("_", 2)[2]
     for text in (token[:-1] + ("A" if token[-1] != "A" else "B"), unknown, "garbage", ""):
