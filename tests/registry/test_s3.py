@@ -112,3 +112,19 @@ def test_gc_in_s3(s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPa
                 == 200
     finally:
         server.stop()
+
+
+def test_a_bucket_that_cannot_be_reached_stops_the_start(
+        s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from rebuildable.cli import cli
+
+    for k, v in {**S3_ENV, "AWS_ENDPOINT_URL": s3_endpoint}.items():
+        monkeypatch.setenv(k, v)
+    result = CliRunner().invoke(cli, ["serve", "--data", str(tmp_path / "data"), "--store",
+                                      "s3://no-such-bucket/registry", "--port", "9"])
+    assert result.exit_code == 2
+    assert "blob store s3://no-such-bucket/registry: bucket 'no-such-bucket' cannot be " \
+        "reached" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -62,7 +62,11 @@ def open_registry(config: RegistryConfig) -> Registry:
                          f"{str(exc).splitlines()[0]}") from exc
     try:
         store = open_store(config.store_url)
-    except (OSError, ValueError, ImportError) as exc:
+    except ImportError as exc:
+        db.close()
+        raise UsageError(f"blob store {config.store_url}: needs the 's3' extra ({exc.name} is "
+                         "missing): pip install 'rebuildable[s3]'") from exc
+    except (OSError, ValueError) as exc:
         db.close()
         raise UsageError(f"blob store {config.store_url}: {exc}") from exc
     admin = Admin(db)

@@ -149,9 +149,17 @@ class S3Store(BlobStore):
         # client library, whose version s3fs's aiobotocore pins.
         import botocore.session  # noqa: PLC0415 - the s3 extra
 
+        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.client: Any = botocore.session.get_session().create_client("s3")
+        # Found now, not at the first publish: a missing bucket or credentials, a wrong
+        # endpoint.
+        try:
+            self.client.head_bucket(Bucket=bucket)
+        except (BotoCoreError, ClientError) as exc:
+            raise ValueError(f"bucket {bucket!r} cannot be reached: {exc}") from exc
 
     def _key(self, sha256: str) -> str:
         _check(sha256)
