@@ -14,8 +14,14 @@ from rebuildable.api import sign as sign_release
 from rebuildable.signing.keys import PrivateKey
 from tests.support.releases import make_release, read_manifest, write_manifest
 
-__all__ = ["blake3_only_tampered", "lone_surrogate_json", "safetensors_bytes",
+__all__ = ["HOSTILE_MARKUP", "blake3_only_tampered", "lone_surrogate_json",
+           "markup_in_every_free_text_field", "safetensors_bytes",
            "weights_relabelled_as_dataset"]
+
+#: markup that runs script if a page ever emits it unescaped (in text, in an attribute
+#: value of either quote, or in inline SVG)
+HOSTILE_MARKUP = ("<script>window.pwned=1</script>\"'><img src=x onerror=\"window.pwned=2\">"
+                  "<svg onload=window.pwned=3><a href=\"javascript:window.pwned=4\">&amp;")
 
 
 def blake3_only_tampered(root: Path, key: PrivateKey) -> Path:
@@ -78,4 +84,32 @@ def lone_surrogate_json(root: Path) -> Path:
         '{"spec": "rebuildable/0.1", "name": "x\\ud800", "version": "1", "license": "MIT",\n'
         ' "artifacts": [{"id": "a", "path": "a\\udc80.txt", "kind": "other", "size": 1,\n'
         f'                "digest": {{"sha256": "{digest}"}}}}]}}\n', encoding="ascii")
+    return root
+
+
+def markup_in_every_free_text_field(root: Path, key: PrivateKey, *,
+                                    name: str = "hostile", version: str = "1.0.0") -> Path:
+    """A signed release that a registry accepts (warnings only) with
+    :data:`HOSTILE_MARKUP` in every field the manifest leaves free: the description, an
+    artifact's path (a file of that name is shipped) and description, an upstream pin's
+    name, version, description and URI (so also the lineage graph's node label), and an
+    external artifact's ``javascript:`` URI. Findings quote the path and the URI, so the
+    markup reaches finding messages too. Names, versions, ids, kinds and relations have
+    grammars that allow no markup; a licence that is not SPDX is an error (LIC-1), so the
+    licence here is a valid but unjudgeable reference.
+    """
+    hostile_file = "data/" + HOSTILE_MARKUP.replace("/", "_") + ".txt"
+    make_release(root, {"src/train.py": b"print('train')\n", hostile_file: b"hostile\n"},
+                 kinds={"src/train.py": "training-code"}, ids={hostile_file: "hostile-file"},
+                 name=name, version=version, description=HOSTILE_MARKUP,
+                 license="LicenseRef-hostile-1.0 AND MIT",
+                 extra_artifacts=[{"id": "feed", "uri": "javascript:window.pwned=5",
+                                   "kind": "dataset", "size": 1,
+                                   "digest": {"sha256": "b" * 64},
+                                   "description": HOSTILE_MARKUP}],
+                 upstream=[{"id": "base", "relation": "fine-tune-of", "name": HOSTILE_MARKUP,
+                            "version": HOSTILE_MARKUP, "description": HOSTILE_MARKUP,
+                            "manifest": {"uri": "https://example.org/" + HOSTILE_MARKUP,
+                                         "digest": {"sha256": "a" * 64}}}])
+    sign_release(root, key)
     return root

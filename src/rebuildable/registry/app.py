@@ -45,6 +45,11 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {"application/json": {"schema": {
         "$ref": "#/components/schemas/Error"}}}}
     for code, text in ((400, "bad request"), (404, "not found"))}
+#: what a read of stored bytes may answer besides (spec/registry.md REG-17)
+_BYTES_ERRORS: dict[int | str, dict[str, Any]] = {**_ERRORS, 500: {
+    "description": "the stored bytes are altered or unreadable (stored-bytes-altered, "
+                   "stored-bytes-unreadable)",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
 _PUBLISH_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["manifest", "envelope", "archive"],
     "properties": {"manifest": {"type": "string", "format": "binary"},
@@ -147,14 +152,15 @@ def _read_routes(app: FastAPI, q: Queries) -> None:
     def report(ns: Ns, name: Name, version: Ver) -> dict[str, Any]:
         return _with_release(ns, name, version, lambda s, r: r.report)
 
-    @app.get(base + "/manifest", tags=["read"], responses=_ERRORS,
+    @app.get(base + "/manifest", tags=["read"], responses=_BYTES_ERRORS,
              response_class=Response)
     def manifest(ns: Ns, name: Name, version: Ver) -> Response:
         row = _with_release(ns, name, version, lambda s, r: r)
         kind = "application/json" if row.manifest_name.endswith(".json") else "application/yaml"
         return Response(q.manifest_bytes(row), media_type=kind)
 
-    @app.get(base + "/envelope", tags=["read"], responses=_ERRORS, response_class=Response)
+    @app.get(base + "/envelope", tags=["read"], responses=_BYTES_ERRORS,
+             response_class=Response)
     def envelope(ns: Ns, name: Name, version: Ver) -> Response:
         row = _with_release(ns, name, version, lambda s, r: r)
         return Response(q.envelope_bytes(row), media_type="application/json")
@@ -166,7 +172,8 @@ def _read_routes(app: FastAPI, q: Queries) -> None:
     @app.get(base + "/badge.svg", tags=["read"], responses=_ERRORS, response_class=Response)
     def badge(ns: Ns, name: Name, version: Ver) -> Response:
         row = _with_release(ns, name, version, lambda s, r: r)
-        return Response(badge_svg(row.verdicts, bool(row.signers)), media_type="image/svg+xml",
+        svg = badge_svg(row.verdicts, bool(row.signers), stored_intact=q.bytes_intact(row))
+        return Response(svg, media_type="image/svg+xml",
                         headers={"cache-control": "public, max-age=300"})
 
     @app.get("/api/v1/releases/{digest}", tags=["lineage"], responses=_ERRORS)
@@ -174,7 +181,7 @@ def _read_routes(app: FastAPI, q: Queries) -> None:
         with q.db.read() as s:
             return q.record(s, q.by_digest(s, digest))
 
-    @app.get("/api/v1/releases/{digest}/manifest", tags=["lineage"], responses=_ERRORS,
+    @app.get("/api/v1/releases/{digest}/manifest", tags=["lineage"], responses=_BYTES_ERRORS,
              response_class=Response)
     def manifest_by_digest(digest: Digest) -> Response:
         with q.db.read() as s:
@@ -194,7 +201,7 @@ def _page_routes(app: FastAPI, pages: Pages) -> None:
         return HTMLResponse(pages.index(q))
 
     @app.get("/{ns}/{name}/{version}", response_class=HTMLResponse, tags=["pages"],
-             responses=_ERRORS)
+             responses=_BYTES_ERRORS)
     def page(ns: Ns, name: Name, version: Ver) -> HTMLResponse:
         return HTMLResponse(pages.release(ns, name, version))
 

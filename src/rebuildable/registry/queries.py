@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,6 +25,8 @@ from rebuildable.registry.models import (
 from rebuildable.registry.store import BlobStore
 
 __all__ = ["DIGEST_PATTERN", "Queries", "parse_digest"]
+
+log = logging.getLogger("rebuildable.registry")
 
 DIGEST_PATTERN = r"^[a-z0-9-]{2,16}:[0-9a-fA-F]{32,128}$"
 _DIGEST = re.compile(DIGEST_PATTERN)
@@ -162,10 +166,10 @@ class Queries:
     # -- bytes -----------------------------------------------------------------------
 
     def manifest_bytes(self, row: Release) -> bytes:
-        return self.store.get(row.digest)
+        return self._stored(row.digest, row)
 
     def envelope_bytes(self, row: Release) -> bytes:
-        return self.store.get(row.envelope_blob)
+        return self._stored(row.envelope_blob, row)
 
     def manifest_for(self, pins: Iterable[tuple[str, str]]) -> bytes | None:
         """The manifest bytes of a release whose manifest has one of these digests."""
@@ -178,3 +182,28 @@ class Queries:
                 if row is not None:
                     return self.manifest_bytes(row)
         return None
+
+    def bytes_intact(self, row: Release) -> bool:
+        """Whether the stored manifest and envelope are still the bytes published."""
+        try:
+            self.manifest_bytes(row)
+            self.envelope_bytes(row)
+        except RegistryError:
+            return False
+        return True
+
+    def _stored(self, sha256: str, row: Release) -> bytes:
+        """A blob's bytes, checked against its name: what the registry serves as "the
+        exact bytes" is never something the store holds in their place."""
+        what = f"{row.name}@{row.version}"
+        try:
+            data = self.store.get(sha256)
+        except Exception as exc:  # disk or S3: any failure to read is one
+            log.error("blob sha256:%s of %s unreadable: %r", sha256, what, exc)
+            raise RegistryError(500, "stored-bytes-unreadable",
+                                f"the stored bytes of {what} cannot be read") from exc
+        if hashlib.sha256(data).hexdigest() != sha256:
+            log.error("blob sha256:%s of %s no longer has that digest", sha256, what)
+            raise RegistryError(500, "stored-bytes-altered",
+                                f"the stored bytes of {what} are no longer the published ones")
+        return data
