@@ -50,6 +50,12 @@ _BYTES_ERRORS: dict[int | str, dict[str, Any]] = {**_ERRORS, 500: {
     "description": "the stored bytes are altered or unreadable (stored-bytes-altered, "
                    "stored-bytes-unreadable)",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
+#: what a write that needs a token may answer besides its own codes
+_AUTH_ERRORS: dict[int | str, dict[str, Any]] = {**_ERRORS, **{
+    code: {"description": text, "content": {"application/json": {"schema": {
+        "$ref": "#/components/schemas/Error"}}}}
+    for code, text in ((401, "no or bad token"),
+                       (403, "a token of another namespace, or not an admin token"))}}
 _PUBLISH_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["manifest", "envelope", "archive"],
     "properties": {"manifest": {"type": "string", "format": "binary"},
@@ -196,7 +202,7 @@ def _read_routes(app: FastAPI, q: Queries) -> None:
 
 
 def _page_routes(app: FastAPI, pages: Pages) -> None:
-    @app.get("/", response_class=HTMLResponse, tags=["pages"])
+    @app.get("/", response_class=HTMLResponse, tags=["pages"], responses={400: _ERRORS[400]})
     def index(q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
         return HTMLResponse(pages.index(q))
 
@@ -216,7 +222,9 @@ def _admin_routes(app: FastAPI, registry: Registry, blocking: Any) -> None:
                 "keys": [{"keyid": k, "pem": pem} for k, pem in pairs]}
 
     @app.post("/api/v1/namespaces/{ns}/keys", status_code=201, tags=["namespaces"],
-              responses=_ERRORS, openapi_extra={"requestBody": {"required": True, "content": {
+              responses={**_AUTH_ERRORS, 413: {"description": "too large"},
+                         422: {"description": "not a public key"}},
+              openapi_extra={"requestBody": {"required": True, "content": {
                   "text/plain": {"schema": {"type": "string"}}}}})
     async def add_key(request: Request, ns: Ns) -> dict[str, str]:
         await blocking(admin.authorise, ns, request.headers.get("authorization"), "admin")
@@ -224,7 +232,7 @@ def _admin_routes(app: FastAPI, registry: Registry, blocking: Any) -> None:
         return {"keyid": await blocking(admin.add_key, ns, body)}
 
     @app.post("/api/v1/namespaces/{ns}/tokens", status_code=201, tags=["namespaces"],
-              responses=_ERRORS)
+              responses=_AUTH_ERRORS)
     async def add_token(request: Request, ns: Ns,
                         scope: Annotated[str, Query(pattern="^(publish|admin)$")] = "publish"
                         ) -> dict[str, str]:
@@ -233,7 +241,7 @@ def _admin_routes(app: FastAPI, registry: Registry, blocking: Any) -> None:
         return {"token": text, "id": text.split("_")[1], "scope": scope}
 
     @app.delete("/api/v1/namespaces/{ns}/tokens/{token_id}", status_code=204,
-                tags=["namespaces"], responses=_ERRORS, response_class=Response)
+                tags=["namespaces"], responses=_AUTH_ERRORS, response_class=Response)
     async def revoke_token(request: Request, ns: Ns,
                            token_id: Annotated[str, Path(pattern="^[0-9a-f]{16}$")]) -> Response:
         await blocking(admin.authorise, ns, request.headers.get("authorization"), "admin")
