@@ -19,10 +19,11 @@ from tests.support.web import answering
 
 
 def _publish(url: str, release: Path, ns: str, token: str | None, *extra: str) -> Result:
-    # (None unsets REBUILDABLE_TOKEN, whatever the test process has)
+    # (None unsets REBUILDABLE_TOKEN, whatever the test process has; color=True keeps
+    # click from stripping escape sequences, as it does not on a terminal)
     return CliRunner().invoke(cli, ["publish", str(release), "--registry", url,
                                     "--namespace", ns, *extra],
-                              env={"REBUILDABLE_TOKEN": token})
+                              env={"REBUILDABLE_TOKEN": token}, color=True)
 
 
 def _tampered(root: Path) -> Path:
