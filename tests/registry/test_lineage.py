@@ -8,9 +8,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
+from rebuildable import api
 from rebuildable.cli import cli
+from rebuildable.registry import graph, queries
+from rebuildable.registry.pages import Pages
 from tests.support.registry import Server, namespace, publish_dir, upload
 from tests.support.signing import FILES
 from tests.support.web import answering
@@ -170,7 +174,7 @@ def test_search_by_artifact_digest_finds_who_ships_and_who_consumes(server: Serv
             assert mine == [("ship", ["model-weights.bin"]),
                             ("use", ["model-weights.bin", "their-weights"])]
         assert c.get("/api/v1/search", params={"artifact": "sha256:" + "f" * 64}).json() == {
-            "releases": []}
+            "releases": [], "total": 0}
         bad = c.get("/api/v1/search", params={"artifact": "sha256:not-hex"})
         assert bad.status_code == 400
         assert bad.json()["error"]["code"] == "bad-request"
@@ -199,3 +203,49 @@ def test_validate_believes_no_registry_bytes_that_miss_the_pin(work: Path) -> No
         assert "upstream.not-resolved" in _codes(report), (status, body[:20])
         assert "upstream.valid" not in _codes(report)
         assert report["verdicts"]["upstream"]["base"]["status"] == "unresolved"
+
+
+def test_long_lists_say_how_many_they_leave_out(server: Server, work: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Downstream lists, searches and the index stop at a bound (200); each says how many
+    there are in all, and the page's graph draws a "+N more" node instead of dropping
+    releases without a word. (The bound is lowered to 2 here, in this process, on the
+    server's own database and store.)"""
+    ns, token = namespace(server)
+    base = publish_dir(work / "base", name="base", version="1.0.0", description=ns)
+    with server.client() as c:
+        assert upload(c, ns, token, base).status_code == 201
+        for i in range(3):
+            derived = _derived(work / f"d{i}", base, name=f"derived-{i}-{ns}")
+            assert upload(c, ns, token, derived).status_code == 201
+        full = c.get(f"/api/v1/namespaces/{ns}/releases/base/1.0.0/lineage").json()
+        assert (len(full["downstream"]), full["downstream_total"]) == (3, 3)
+
+    monkeypatch.setattr(queries, "MAX_RESULTS", 2)
+    monkeypatch.setattr(graph, "PER_COLUMN", 1)
+    registry = api.registry(server.config)
+    try:
+        q = registry.queries
+        with q.db.read() as s:
+            row = q.release(s, ns, "base", "1.0.0")
+            lineage = q.lineage(s, row)
+            assert [d["name"] for d in lineage["downstream"]] == [
+                f"derived-0-{ns}", f"derived-1-{ns}"]
+            assert lineage["downstream_total"] == 3
+            weights = hashlib.sha256(FILES["model/weights.bin"]).hexdigest()
+            found, total = q.search_artifact(s, f"sha256:{weights}")
+            assert len(found) == 2
+            assert total >= 4  # (every release of every test ships these weights)
+            named, count = q.recent(s, f"-{ns}")
+            assert ([r["name"] for r in named], count) == (
+                [f"derived-2-{ns}", f"derived-1-{ns}"], 3)
+        page = Pages(q).release(ns, "base", "1.0.0")
+        assert "The first 2 of 3 releases derived from this one" in page
+        # One node drawn per column, and the two others (one past the column, one past
+        # the list) counted in a node of their own.
+        assert "+2 more" in page
+        index = Pages(q).index(f"-{ns}")
+        assert "3 result(s)" in index
+        assert "the first 2 shown" in index
+    finally:
+        registry.close()

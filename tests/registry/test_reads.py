@@ -61,14 +61,17 @@ def test_the_record_and_its_references_have_the_contracts_fields(server: Server,
         assert {a["license"] for a in record["artifacts"]} == {"Apache-2.0"}
         assert c.get(f"/api/v1/releases/{record['digest']}").json() == record
         lineage = c.get(path + "/lineage").json()
-        assert set(lineage) == {"upstream", "downstream"}
+        assert set(lineage) == {"upstream", "downstream", "downstream_total"}
+        assert lineage["downstream_total"] == 0
         assert [set(u) for u in lineage["upstream"]] == [LINEAGE_ITEM]
         down = c.get(f"/api/v1/namespaces/{ns}/releases/base/1.0.0/lineage").json()
         assert [set(d) for d in down["downstream"]] == [LINEAGE_ITEM]
+        assert down["downstream_total"] == 1
         weights = next(a for a in record["artifacts"] if a["id"] == "model-weights.bin")
         found = c.get("/api/v1/search", params={
             "artifact": f"sha256:{weights['digest']['sha256']}"}).json()
-        assert set(found) == {"releases"}
+        assert set(found) == {"releases", "total"}
+        assert found["total"] == len(found["releases"])
         assert all(set(r) == {"namespace", "name", "version", "digest", "artifacts"}
                    for r in found["releases"])
 

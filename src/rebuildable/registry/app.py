@@ -198,7 +198,8 @@ def _read_routes(app: FastAPI, q: Queries) -> None:
     def search(artifact: Annotated[str, Query(pattern=DIGEST_PATTERN, max_length=150)]
                ) -> dict[str, Any]:
         with q.db.read() as s:
-            return {"releases": q.search_artifact(s, artifact)}
+            releases, total = q.search_artifact(s, artifact)
+        return {"releases": releases, "total": total}
 
 
 def _page_routes(app: FastAPI, pages: Pages) -> None:
