@@ -1,6 +1,6 @@
 """Blobs no release refers to: left by a publisher killed between writing its blobs and
 committing its rows, never served, and removed by `rebuildable registry gc` once older
-than the grace period, without ever hurting a publish in flight (spec/registry.md, REG-16)."""
+than the grace period, without ever hurting a publish in flight (spec/registry.md, REG-20)."""
 
 from __future__ import annotations
 
