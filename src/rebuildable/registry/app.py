@@ -8,6 +8,7 @@ by a capacity limiter, so a long validation never stalls other requests. Errors 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
@@ -138,17 +139,27 @@ def _publish_route(app: FastAPI, registry: Registry, blocking: Any) -> None:
                   413: {"description": "too large"},
                   422: {"description": "refused by the engine (with its report)"}, **_ERRORS})
     async def publish(request: Request, ns: Ns) -> JSONResponse:
-        await blocking(registry.admin.authorise, ns, request.headers.get("authorization"))
         limits = registry.config.limits
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > limits.max_body:
-            raise RegistryError(413, "too-large", f"the upload is larger than {limits.max_body} "
-                                "bytes")
-        receiver = UploadReceiver(request.headers.get("content-type", ""), limits)
+        receiver: UploadReceiver | None = None
         try:
+            await blocking(registry.admin.authorise, ns, request.headers.get("authorization"))
+            length = request.headers.get("content-length", "")
+            if length.isdigit() and int(length) > limits.max_body:
+                raise RegistryError(413, "too-large", "the upload is larger than "
+                                    f"{limits.max_body} bytes")
+            receiver = UploadReceiver(request.headers.get("content-type", ""), limits)
             async for chunk in request.stream():
                 await blocking(receiver.feed, chunk)
             parts = await blocking(receiver.finish)
+        except BaseException as exc:
+            if receiver is not None:
+                # Here, not in a thread: a dropped connection cancels this task, and an
+                # await would be cancelled too, leaving the files behind.
+                receiver.close()
+            if isinstance(exc, RegistryError):
+                await _discard_small_body(request)
+            raise
+        try:
             status, row = await blocking(registry.publisher.publish, ns, parts, limit=limiter)
         finally:
             await blocking(receiver.close)
@@ -266,6 +277,23 @@ def _admin_routes(app: FastAPI, registry: Registry, blocking: Any) -> None:
         await blocking(admin.authorise, ns, request.headers.get("authorization"), "admin")
         await blocking(admin.revoke_token, ns, token_id)
         return Response(status_code=204)
+
+
+#: a body refused before it was read (a bad token, a malformed part) is read to its end
+#: first when it is this small, so that a client still sending it reads the answer instead
+#: of a connection closed under it; a larger one is not worth reading for a refusal
+_DISCARD = 1 << 20
+
+
+async def _discard_small_body(request: Request) -> None:
+    length = request.headers.get("content-length", "")
+    if not (length.isdigit() and int(length) <= _DISCARD):
+        return
+    with contextlib.suppress(Exception):  # the client went away: nothing to answer
+        while True:
+            message = await request.receive()
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                return
 
 
 async def _bounded_body(request: Request, limit: int) -> bytes:
