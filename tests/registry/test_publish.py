@@ -161,18 +161,21 @@ def test_refused_uploads_leave_nothing(server: Server, work: Path) -> None:
 
 def test_a_client_still_sending_reads_an_early_refusal(server: Server) -> None:
     """A bad token is known from the headers; the server answers only once the (small)
-    body is in, so a client that sends its body after its headers reads the 401 instead of
-    a connection reset under it (which `publish` would report as a network error)."""
+    body is in, so a client that sends its body after its headers (and asks for the
+    connection to be closed, as urllib does) reads the 401 instead of a connection reset
+    under it, which `publish` would report as a network error ('Broken pipe')."""
     body = b"--b0undary\r\nContent-Disposition: form-data; name=\"archive\"\r\n\r\n" + \
         b"x" * 200000 + b"\r\n--b0undary--\r\n"
     host, port = server.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=30) as sock:
         sock.sendall((f"POST /api/v1/namespaces/ns/releases HTTP/1.1\r\nHost: x\r\n"
                       "Authorization: Bearer rbl_0123456789abcdef_" + "A" * 43 + "\r\n"
-                      f"Content-Length: {len(body)}\r\n"
+                      f"Content-Length: {len(body)}\r\nConnection: close\r\n"
                       "Content-Type: multipart/form-data; boundary=b0undary\r\n\r\n").encode())
         time.sleep(0.5)  # the server has long decided by now
-        sock.sendall(body)
+        for start in range(0, len(body), 50000):  # as a client on a slow link sends it
+            sock.sendall(body[start:start + 50000])
+            time.sleep(0.1)
         answer = b""
         while piece := sock.recv(65536):
             answer += piece
