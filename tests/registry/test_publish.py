@@ -7,6 +7,7 @@ import json
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -168,7 +169,7 @@ def test_a_client_still_sending_reads_an_early_refusal(server: Server) -> None:
         b"x" * 200000 + b"\r\n--b0undary--\r\n"
     host, port = server.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=30) as sock:
-        sock.sendall((f"POST /api/v1/namespaces/ns/releases HTTP/1.1\r\nHost: x\r\n"
+        sock.sendall(("POST /api/v1/namespaces/ns/releases HTTP/1.1\r\nHost: x\r\n"
                       "Authorization: Bearer rbl_0123456789abcdef_" + "A" * 43 + "\r\n"
                       f"Content-Length: {len(body)}\r\nConnection: close\r\n"
                       "Content-Type: multipart/form-data; boundary=b0undary\r\n\r\n").encode())
@@ -184,6 +185,27 @@ def test_a_client_still_sending_reads_an_early_refusal(server: Server) -> None:
     head, _, payload = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 401"), head
     assert json.loads(payload)["error"]["code"] == "unauthorised"
+
+
+def test_a_whole_body_refused_is_answered_at_once(server: Server) -> None:
+    """Refused after the whole body is in (a part missing, bad framing): the answer comes
+    at once; the server does not wait for more of a body that has ended."""
+    ns, token = namespace(server)
+    auth = {"Authorization": f"Bearer {token}"}
+    url = f"/api/v1/namespaces/{ns}/releases"
+    with httpx.Client(base_url=server.url, timeout=10) as c:
+        sends: list[tuple[Callable[[], httpx.Response], str]] = [
+            (lambda: c.post(url, files={"manifest": ("rebuild.yaml", b"x")}, headers=auth),
+             "missing part(s)"),
+            (lambda: c.post(url, content=b"--b\r\nnot multipart", headers={
+                **auth, "Content-Type": "multipart/form-data; boundary=b"}),
+             "malformed multipart body")]
+        for send, text in sends:
+            start = time.monotonic()
+            r = send()
+            assert r.status_code == 400, r.text
+            assert text in r.json()["error"]["message"]
+            assert time.monotonic() - start < 5
 
 
 def test_threshold_needs_that_many_of_the_namespaces_keys(server: Server, work: Path) -> None:

@@ -18,6 +18,7 @@ from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rebuildable._version import __version__
@@ -141,6 +142,7 @@ def _publish_route(app: FastAPI, registry: Registry, blocking: Any) -> None:
     async def publish(request: Request, ns: Ns) -> JSONResponse:
         limits = registry.config.limits
         receiver: UploadReceiver | None = None
+        body = _Body(request)
         try:
             await blocking(registry.admin.authorise, ns, request.headers.get("authorization"))
             length = request.headers.get("content-length", "")
@@ -148,7 +150,7 @@ def _publish_route(app: FastAPI, registry: Registry, blocking: Any) -> None:
                 raise RegistryError(413, "too-large", "the upload is larger than "
                                     f"{limits.max_body} bytes")
             receiver = UploadReceiver(request.headers.get("content-type", ""), limits)
-            async for chunk in request.stream():
+            while chunk := await body.next():
                 await blocking(receiver.feed, chunk)
             parts = await blocking(receiver.finish)
         except BaseException as exc:
@@ -157,7 +159,7 @@ def _publish_route(app: FastAPI, registry: Registry, blocking: Any) -> None:
                 # await would be cancelled too, leaving the files behind.
                 receiver.close()
             if isinstance(exc, RegistryError):
-                await _discard_small_body(request)
+                await body.discard_if_small()
             raise
         try:
             status, row = await blocking(registry.publisher.publish, ns, parts, limit=limiter)
@@ -279,21 +281,36 @@ def _admin_routes(app: FastAPI, registry: Registry, blocking: Any) -> None:
         return Response(status_code=204)
 
 
-#: a body refused before it was read (a bad token, a malformed part) is read to its end
-#: first when it is this small, so that a client still sending it reads the answer instead
-#: of a connection closed under it; a larger one is not worth reading for a refusal
-_DISCARD = 1 << 20
+class _Body:
+    """A request body read chunk by chunk, knowing whether all of it has come."""
 
+    #: a body refused before it was all read (a bad token, bad framing) is read to its end
+    #: first when it is this small, so that a client still sending it reads the answer
+    #: instead of a connection closed under it; a larger one is not worth reading
+    DISCARD = 1 << 20
 
-async def _discard_small_body(request: Request) -> None:
-    length = request.headers.get("content-length", "")
-    if not (length.isdigit() and int(length) <= _DISCARD):
-        return
-    with contextlib.suppress(Exception):  # the client went away: nothing to answer
-        while True:
-            message = await request.receive()
-            if message["type"] != "http.request" or not message.get("more_body", False):
-                return
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.more = True
+
+    async def next(self) -> bytes:
+        """The next non-empty chunk; b"" at the end."""
+        while self.more:
+            message = await self.request.receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnect
+            self.more = bool(message.get("more_body", False))
+            if chunk := message.get("body", b""):
+                return bytes(chunk)
+        return b""
+
+    async def discard_if_small(self) -> None:
+        length = self.request.headers.get("content-length", "")
+        if not (self.more and length.isdigit() and int(length) <= self.DISCARD):
+            return
+        with contextlib.suppress(Exception):  # the client went away: nothing to answer
+            while await self.next():
+                pass
 
 
 async def _bounded_body(request: Request, limit: int) -> bytes:

@@ -148,7 +148,6 @@ class S3Store(BlobStore):
         # botocore (which the s3 extra brings through s3fs) rather than boto3: one AWS
         # client library, whose version s3fs's aiobotocore pins.
         import botocore.session  # noqa: PLC0415 - the s3 extra
-
         from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
         self.bucket = bucket
