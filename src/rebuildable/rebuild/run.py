@@ -53,6 +53,7 @@ from rebuildable.rebuild.runner import (
     run_command,
 )
 from rebuildable.rebuild.sandbox import View, make_view
+from rebuildable.rebuild.workfolder import list_files
 from rebuildable.rebuild_records import (
     StepInput,
     StepOutput,
@@ -67,6 +68,8 @@ STDERR_TAIL = 1500
 #: lines of a failed step's standard error shown in its finding
 STDERR_LINES = 20
 MAX_UNDECLARED = 20
+#: entries of a work folder looked at to find undeclared files
+MAX_SCANNED = 100_000
 
 
 class StepsRun(ComparingRun):
@@ -460,23 +463,28 @@ class StepsRun(ComparingRun):
             except (MemberError, OSError):
                 continue
         if run == 0:
-            self._note_undeclared(step, view, outputs, staged)
+            self._note_undeclared(step, work, outputs, staged)
         return got
 
-    def _note_undeclared(self, step: Step, view: FolderRelease, outputs: list[OutputResult],
+    def _note_undeclared(self, step: Step, work: Path, outputs: list[OutputResult],
                          staged: list[tuple[str, Path, bool]]) -> None:
+        """The files the step left that no artifact declares; the walk stops after
+        ``MAX_SCANNED`` entries (a step can make millions in its time)."""
         declared = {p for p, _, _ in staged} | {o.artifact.path for o in outputs
                                                 if o.artifact.path}
-        extra = sorted(p for p, e in view.entries().items()
-                       if e.type.value == "file" and p not in declared
-                       and not p.startswith(".rebuild/"))
-        if extra:
-            shown = extra[:MAX_UNDECLARED]
+        listing = list_files(work, lambda p: p in declared or p.startswith(".rebuild/"),
+                             shown=MAX_UNDECLARED, bound=MAX_SCANNED)
+        if listing.count:
+            count = f"{listing.count}{' or more' if listing.truncated else ''}"
             self.add(finding(
                 "rebuild.undeclared-write",
-                f"step {step.id!r} left {len(extra)} undeclared file(s) in its work folder: "
-                + ", ".join(shown) + (" …" if len(extra) > len(shown) else ""),
-                step=step.id, data={"files": shown, "count": len(extra)}))
+                f"step {step.id!r} left {count} undeclared file(s) in its work folder: "
+                + ", ".join(listing.first)
+                + (" …" if listing.count > len(listing.first) else "")
+                + (f" (counting stopped after {MAX_SCANNED} entries)"
+                   if listing.truncated else ""),
+                step=step.id, data={"files": listing.first, "count": listing.count,
+                                    "count_is_lower_bound": listing.truncated}))
 
     def section(self, validation: dict[str, Any]) -> Rebuild:
         """The report's ``rebuild`` section, with the static ``validation`` summary."""
