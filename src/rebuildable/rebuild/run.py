@@ -4,9 +4,11 @@ bounds (``spec/rebuild.md``)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +37,7 @@ from rebuildable.rebuild.inputs import (
 )
 from rebuildable.rebuild.messages import failure_hint
 from rebuildable.rebuild.options import RebuildOptions
-from rebuildable.rebuild.outputs import OutputTooLargeError, copy_new
+from rebuildable.rebuild.outputs import OutputOverTimeError, OutputTooLargeError, copy_new
 from rebuildable.rebuild.plan import (
     InputOrigin,
     PlanError,
@@ -107,6 +109,8 @@ class StepsRun(ComparingRun):
         self.upstreams = UpstreamResolver(release, options.upstream_dirs, self.externals)
         #: rebuilt outputs by artifact id (files in the private folder)
         self.rebuilt: dict[str, Path] = {}
+        #: the sha256 of each rebuilt file, taken while it was copied out
+        self.rebuilt_sha256: dict[Path, str] = {}
         self.failed_steps: set[str] = set()
         #: the sampled replay's summary (--sample), for the report
         self.sample: dict[str, Any] | None = None
@@ -266,12 +270,16 @@ class StepsRun(ComparingRun):
                 env["PATH"] = f"{work / ENV_DIR / 'bin'}{os.pathsep}{env['PATH']}"
         result = run_command(step.run, work, logs, env, timeout=self.options.timeout,
                              isolation=self.isolation, view=self.view)
+        deadline = time.monotonic() + max(0.0, self.options.timeout - result.seconds)
         record.runs.append(_run_record(result, logs if self.options.keep else None))
         if self.options.keep:
             record.work_dir = str(work)
         if not self._check_run(step, record, outputs, result, logs):
             return None
-        got = self._collect(step, work, outputs, r, staged)
+        got = self._collect(step, work, outputs, r, staged, deadline=deadline)
+        if got is None:
+            self._mark_failed(step, record, outputs, "timeout")
+            return None
         if not self.options.keep:
             remove_tree(work)
         return got
@@ -435,10 +443,12 @@ class StepsRun(ComparingRun):
         return True
 
     def _collect(self, step: Step, work: Path, outputs: list[OutputResult], run: int,
-                 staged: list[tuple[str, Path, bool]]) -> dict[str, Path | None]:
-        """Copy the outputs out of the work folder, each into a fresh private file and
-        at most ``max_output_size`` bytes of it (a sparse 1 TiB file is refused, not
-        copied)."""
+                 staged: list[tuple[str, Path, bool]], *,
+                 deadline: float) -> dict[str, Path | None] | None:
+        """Copy the outputs out of the work folder, each into a fresh private file, at
+        most ``max_output_size`` bytes of it (a sparse 1 TiB file is refused, not
+        copied) and before ``deadline``, the end of the step's time limit ([REB-8],
+        [REB-20]). None when the deadline passed (the step is then reported)."""
         got: dict[str, Path | None] = {}
         view = FolderRelease(work, "rebuild.yaml", str(work))
         store = Path(tempfile.mkdtemp(prefix=f"rebuilt-run{run + 1}-", dir=self.state))
@@ -448,6 +458,7 @@ class StepsRun(ComparingRun):
             got[art.id] = None
             if art.path is None or not safe_relative(art.path):
                 continue
+            sha256 = hashlib.sha256()
             try:
                 with view.open(art.path) as fh:
                     size = os.fstat(fh.fileno()).st_size
@@ -456,12 +467,26 @@ class StepsRun(ComparingRun):
                                             self.locate(art.pointer)))
                         out.too_large = True
                         continue
-                    got[art.id] = copy_new(fh, store / art.id, bound)
+                    copied = copy_new(fh, store / art.id, bound, deadline=deadline,
+                                      hasher=sha256)
+                got[art.id] = copied
+                self.rebuilt_sha256[copied] = sha256.hexdigest()
             except OutputTooLargeError:
                 self.add(_too_large(step, art, bound + 1, bound, self.locate(art.pointer)))
                 out.too_large = True
-            except (MemberError, OSError):
-                continue
+            except OutputOverTimeError as exc:
+                self.add(finding(
+                    "rebuild.step-timeout",
+                    f"step {step.id!r} ran past its time limit of {self.options.timeout:g} s "
+                    f"while {art.path} was taken out of its work folder ({exc.copied} bytes "
+                    "copied); the time limit covers taking the outputs out",
+                    step=step.id, artifact=art.id, location=self.locate(f"{step.pointer}/run"),
+                    data={"timeout": self.options.timeout, "copied": exc.copied}))
+                return None
+            except MemberError as exc:
+                out.missing_reason = exc.message
+            except OSError as exc:
+                out.missing_reason = f"{art.path}: {exc.strerror or exc}"
         if run == 0:
             self._note_undeclared(step, work, outputs, staged)
         return got
