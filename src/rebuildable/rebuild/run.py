@@ -111,6 +111,7 @@ class StepsRun(ComparingRun):
         self.rebuilt: dict[str, Path] = {}
         #: the sha256 of each rebuilt file, taken while it was copied out
         self.rebuilt_sha256: dict[Path, str] = {}
+        self.published_keys: dict[str, tuple[int, ...] | None] = {}
         self.failed_steps: set[str] = set()
         #: the sampled replay's summary (--sample), for the report
         self.sample: dict[str, Any] | None = None
@@ -149,6 +150,8 @@ class StepsRun(ComparingRun):
                 known = ", ".join(s.id for s in ordered)
                 raise UsageError(f"no step {self.options.step!r} in the manifest (steps: {known})")
             ordered = chosen
+        made = {o for s in self.manifest.steps for o in (*s.outputs, *s.checkpoints)}
+        self.snapshot_published([self.artifacts[i] for i in sorted(made) if i in self.artifacts])
         self.run_steps(ordered)
 
     def run_steps(self, ordered: list[Step]) -> None:

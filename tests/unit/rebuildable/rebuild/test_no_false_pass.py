@@ -24,6 +24,7 @@ from rebuildable.rebuild.runner import probe_isolation, remove_tree
 from rebuildable.report import Report
 from tests.support import make_release
 from tests.support.formats_build import psd
+from tests.support.hostile_steps import release_overwriting_step
 
 SANDBOXES = ("bwrap", "unshare")
 
@@ -183,6 +184,23 @@ def test_a_step_cannot_plant_the_published_copy(tmp_path: Path, method: str) -> 
                                          work_root=tmp_path / "w"))
     assert "rebuild.output-differs" in errors(report)
     assert not report.ok
+
+
+@pytest.mark.parametrize("method", ["bwrap", "none"])
+def test_a_step_that_overwrites_the_shipped_output_is_not_reproduced(tmp_path: Path,
+                                                                      method: str) -> None:
+    """Hostile asset ``release_overwriting_step``: the step writes its honest bytes over
+    the release's shipped backdoor. Under ``--isolation none`` the old rebuilder then
+    copied the published output from the release it had changed: "reproduced", exit 0,
+    the release modified. A sandbox hides the release; without one the change is seen."""
+    if method != "none":
+        need(method)
+    rel = release_overwriting_step(tmp_path / "rel")
+    report = rebuild(rel, RebuildOptions(timeout=30, isolation=method))
+    assert not report.ok
+    expected = "rebuild.release-modified" if method == "none" else "rebuild.output-differs"
+    assert expected in errors(report), [f.message for f in report.findings]
+    assert report.to_dict()["rebuild"]["steps"][0]["outputs"][0]["status"] != "reproduced"
 
 
 def test_failed_validation_fails_the_rebuild(tmp_path: Path) -> None:
