@@ -72,6 +72,8 @@ STDERR_LINES = 20
 MAX_UNDECLARED = 20
 #: entries of a work folder looked at to find undeclared files
 MAX_SCANNED = 100_000
+#: the rebuilder's own folder in every work folder (no input goes there)
+RESERVED = ".rebuild"
 
 
 class StepsRun(ComparingRun):
@@ -317,12 +319,10 @@ class StepsRun(ComparingRun):
         if inp.origin is InputOrigin.UPSTREAM:
             _, _, name = inp.ref.partition(":")
             place, src, origin = self.upstreams.resolve(inp.upstream, name, store)
-            if not safe_relative(place):
-                raise Unavailable(f"{place!r} is not a safe relative path")
+            _check_place(place)
             return place, src, origin, False
         assert art is not None
-        if not safe_relative(inp.place):
-            raise Unavailable(f"{inp.place!r} is not a safe relative path")
+        _check_place(inp.place)
         if inp.origin is InputOrigin.EXTERNAL:
             src, origin = self.externals.resolve(art)
             return inp.place, src, origin, False
@@ -540,6 +540,16 @@ def _mkdtemp_in(root: Path) -> str:
 
     root.mkdir(parents=True, exist_ok=True)
     return tempfile.mkdtemp(prefix="rebuildable-", dir=root)
+
+
+def _check_place(place: str) -> None:
+    """An input goes at a safe relative path outside the work folder's ``.rebuild/``,
+    which holds the step's HOME, TMPDIR and environment ([REB-6])."""
+    if not safe_relative(place):
+        raise Unavailable(f"{place!r} is not a safe relative path")
+    if place.split("/", maxsplit=1)[0] == RESERVED:
+        raise Unavailable(f"{place!r} lies in {RESERVED}/, the rebuilder's folder in the "
+                          "work folder (the step's HOME, TMPDIR and environment)")
 
 
 def _slug(text: str) -> str:

@@ -295,6 +295,21 @@ def test_a_step_that_precreates_the_next_work_folder_is_no_crash(tmp_path: Path,
     assert errors(report) == set(), [f.message for f in report.findings]
 
 
+@pytest.mark.parametrize("place", [".rebuild/home", ".rebuild/tmp/x"])
+def test_an_input_in_the_rebuilders_own_folder_is_no_crash(tmp_path: Path, place: str) -> None:
+    """Hostile asset: a source declared at ``.rebuild/home``, where the rebuilder makes
+    the step's HOME. Old code: "internal error: FileExistsError"."""
+    ids = {"out/x.txt": "out", place: "hidden"}
+    steps = [{"id": "build", "run": "mkdir -p out && echo x > out/x.txt",
+              "inputs": ["hidden"], "outputs": ["out"]}]
+    rel = make_release(tmp_path / "rel", {"out/x.txt": b"x\n", place: b"gotcha"}, steps,
+                       ids=ids)
+    report = rebuild(rel, RebuildOptions(timeout=30))
+    assert errors(report) == {"rebuild.input-unavailable"}
+    unavailable = next(f for f in report.findings if f.code == "rebuild.input-unavailable")
+    assert "the rebuilder's folder" in unavailable.message
+
+
 def test_failed_step_shows_twenty_lines_and_where_the_log_is(tmp_path: Path) -> None:
     run = "for i in $(seq 1 30); do echo line-$i >&2; done; exit 3"
     rel = one_step(tmp_path / "rel", run, {"out/r.txt": b"x\n"}, ["out/r.txt"])
