@@ -13,9 +13,15 @@ from pathlib import Path
 
 from tests.support.releases import make_release
 
-__all__ = ["archive_reading_step", "deep_folder_step", "many_files_step",
-           "proc_sys_writing_step", "release_overwriting_step", "sparse_output_step",
-           "one_step"]
+__all__ = [
+    "archive_reading_step",
+    "deep_folder_step",
+    "many_files_step",
+    "one_step",
+    "proc_sys_writing_step",
+    "release_overwriting_step",
+    "sparse_output_step",
+]
 
 
 def one_step(root: Path, run: str, files: dict[str, bytes], outputs: list[str],

@@ -24,6 +24,8 @@ from rebuildable.rebuild.sandbox_init import PROC_READONLY
 #: (where the work folders themselves live) and runtime sockets
 HIDDEN_PLACES = ("/root", "/home", "/tmp", "/var/tmp",  # noqa: S108 - names to hide, not used
                  "/run", "/mnt", "/media", "/srv")
+#: where users' home folders are: one of them on PATH is never shown whole
+HOMES = ("/home",)
 _INIT = Path(__file__).with_name("sandbox_init.py")
 
 
@@ -55,7 +57,10 @@ def make_view(private: Iterable[Path], path_env: str | None) -> View:
             continue
         folder = _toolchain_root(os.path.realpath(entry))
         if (not any(_under(folder, h) for h in hide)
-                or any(_under(folder, s) or _under(s, folder) for s in secret)):
+                or any(_under(folder, s) or _under(s, folder) for s in secret)
+                # a PATH naming a whole hidden place or home folder (~ itself) would
+                # show all of it: ~/.ssh, other users' files, every socket in /run
+                or folder in hide or os.path.dirname(folder) in ("/", *HOMES)):
             continue
         keep.append(folder)
     keep = [k for k in keep if not any(_under(k, o) and k != o for o in keep)]

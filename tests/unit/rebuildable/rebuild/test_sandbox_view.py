@@ -107,3 +107,20 @@ def test_without_bwrap_and_a_broken_unshare_auto_refuses(
     assert "Operation not permitted" in refusal.message
     assert "private-mounts" in refusal.message
     assert not marker.exists()
+
+
+def test_a_path_naming_a_whole_home_shows_none_of_it(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """PATH entries are shown again when a hidden place covers them (a virtual
+    environment, ~/.local/bin); an entry that is a home folder itself (``~`` on PATH)
+    or a hidden place would have shown all of it, ~/.ssh included."""
+    home = tmp_path / "home"
+    user = home / "user"
+    (user / ".ssh").mkdir(parents=True)
+    (user / ".local" / "bin").mkdir(parents=True)
+    monkeypatch.setattr(sandbox, "HIDDEN_PLACES", (str(home), "/root"))
+    monkeypatch.setattr(sandbox, "HOMES", (str(home),), raising=False)
+    view = sandbox.make_view([], os.pathsep.join([str(user), str(home), "/root",
+                                                  str(user / ".local" / "bin")]))
+    assert view.hide == (str(home), "/root")
+    assert view.keep == (str(user / ".local" / "bin"),)

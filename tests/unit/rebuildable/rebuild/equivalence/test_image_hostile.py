@@ -14,9 +14,9 @@ import pytest
 
 pytest.importorskip("PIL")
 
-from PIL import Image  # noqa: E402
+from PIL import Image
 
-from rebuildable.rebuild.equivalence import EquivalencePolicy, compare, image  # noqa: E402
+from rebuildable.rebuild.equivalence import EquivalencePolicy, compare, image
 
 #: one pixel of colour index 0 or 1, LZW-coded with a minimum code size of 2:
 #: clear (4), the index, end (5), three bits each, least significant first
@@ -24,7 +24,7 @@ _ONE_PIXEL = {0: b"\x02\x02\x44\x01\x00", 1: b"\x02\x02\x4c\x01\x00"}
 
 
 def gif_frames_bomb(path: Path, width: int, height: int, frames: int,
-                    last_pixel: int = 0, at: tuple[int, int] = (0, 0)) -> Path:
+                    *, last_pixel: int = 0, at: tuple[int, int] = (0, 0)) -> Path:
     """Hostile asset: a GIF of a ``width`` x ``height`` screen and ``frames`` frames, each
     of which paints one pixel: a few bytes a frame on disk, ``width * height`` pixels a
     frame once decoded (4000 x 4000 x 60: 3.8 GB as RGBA, 30 GB as float64). The last
@@ -67,7 +67,7 @@ def test_frames_are_compared_one_by_one_in_blocks(tmp_path: Path,
     a = gif_frames_bomb(tmp_path / "a.gif", 5, 9, 3)
     b = gif_frames_bomb(tmp_path / "b.gif", 5, 9, 3, last_pixel=1, at=(3, 7))
     with Image.open(b) as im:
-        assert im.n_frames == 3
+        assert getattr(im, "n_frames", 1) == 3
     result = compare(a, b, EquivalencePolicy("image"))
     assert not result.equal
     assert result.details["first_pixel"] == {"frame": 2, "x": 3, "y": 7}

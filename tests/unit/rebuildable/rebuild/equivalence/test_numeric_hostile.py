@@ -115,14 +115,15 @@ def test_npz_members_are_bounded_in_all(tmp_path: Path, monkeypatch: pytest.Monk
     assert "more than 1000 bytes" in result.summary
 
 
-@pytest.mark.parametrize("mode", ["w:xz", "w:gz"])
+@pytest.mark.parametrize("compression", ["xz", "gz"])
 def test_a_corrupt_compressed_archive_is_a_difference_not_a_crash(tmp_path: Path,
-                                                                  mode: str) -> None:
+                                                                  compression: str) -> None:
     """The archive policy on a .tar.xz whose data is damaged: LZMAError, which is no
     OSError, crashed the rebuild."""
     data = bytes(range(256)) * 2000
     good = tmp_path / "good.tar"
-    with tarfile.open(good, mode) as tar:
+    opener = tarfile.TarFile.xzopen if compression == "xz" else tarfile.TarFile.gzopen
+    with opener(good, "w") as tar:
         for name in ("a", "b"):
             info = tarfile.TarInfo(name)
             info.size = len(data)
