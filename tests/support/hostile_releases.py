@@ -14,7 +14,7 @@ from rebuildable.api import sign as sign_release
 from rebuildable.signing.keys import PrivateKey
 from tests.support.releases import make_release, read_manifest, write_manifest
 
-__all__ = ["blake3_only_tampered", "lone_surrogate_json", "safetensors_bytes",
+__all__ = ["blake3_only_tampered", "hostile_bundles", "lone_surrogate_json", "safetensors_bytes",
            "weights_relabelled_as_dataset"]
 
 
@@ -79,3 +79,51 @@ def lone_surrogate_json(root: Path) -> Path:
         ' "artifacts": [{"id": "a", "path": "a\\udc80.txt", "kind": "other", "size": 1,\n'
         f'                "digest": {{"sha256": "{digest}"}}}}]}}\n', encoding="ascii")
     return root
+
+
+def hostile_bundles(bundle: bytes) -> dict[str, tuple[bytes, str, str]]:
+    """Sigstore bundles made from a good one (``export --to sigstore-bundle``), each with
+    the finding code ``verify --bundle`` must report and the JSON pointer it must name.
+
+    * ``wrong-media-type``: a bundle by its members whose mediaType is no bundle's;
+    * ``no-media-type``: the same without a mediaType at all;
+    * ``message-signature``: a bundle that signs one file, not a DSSE envelope;
+    * ``truncated``: the first half of the bytes (no JSON at all);
+    * ``other-payload-type``: the envelope inside claims another payloadType;
+    * ``envelope-without-payload``: the envelope inside has no payload;
+    * ``bad-signature-base64``: the envelope's signature is no base64;
+    * ``no-signatures``: the envelope inside carries no signature.
+    """
+    good = json.loads(bundle)
+
+    def edit(change: dict[str, object], inner: dict[str, object] | None = None,
+             drop: tuple[str, ...] = (), drop_inner: tuple[str, ...] = ()) -> bytes:
+        data = json.loads(json.dumps(good))
+        data.update(change)
+        for key in drop:
+            data.pop(key, None)
+        data["dsseEnvelope"].update(inner or {})
+        for key in drop_inner:
+            data["dsseEnvelope"].pop(key, None)
+        return json.dumps(data, indent=2).encode()
+
+    message = json.loads(json.dumps(good))
+    del message["dsseEnvelope"]
+    message["messageSignature"] = {"messageDigest": {"algorithm": "SHA2_256", "digest": ""},
+                                   "signature": ""}
+    return {
+        "wrong-media-type": (edit({"mediaType": "application/json"}),
+                             "sig.malformed-envelope", "/mediaType"),
+        "no-media-type": (edit({}, drop=("mediaType",)), "sig.malformed-envelope", "/mediaType"),
+        "message-signature": (json.dumps(message, indent=2).encode(), "sig.malformed-envelope",
+                              "/dsseEnvelope"),
+        "truncated": (bundle[: len(bundle) // 2], "sig.malformed-envelope", ""),
+        "other-payload-type": (edit({}, {"payloadType": "application/vnd.example+json"}),
+                               "sig.wrong-payload-type", "/dsseEnvelope/payloadType"),
+        "envelope-without-payload": (edit({}, drop_inner=("payload",)),
+                                     "sig.malformed-envelope", "/dsseEnvelope/payload"),
+        "bad-signature-base64": (edit({}, {"signatures": [{"keyid": "", "sig": "!!"}]}),
+                                 "sig.malformed-envelope", "/dsseEnvelope/signatures/0/sig"),
+        "no-signatures": (edit({}, {"signatures": []}), "sig.no-signatures",
+                          "/dsseEnvelope/signatures"),
+    }

@@ -13,7 +13,7 @@ import json
 import click
 
 from rebuildable import api
-from rebuildable.cli.common import fail, note
+from rebuildable.cli.common import Choice, fail, note
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -24,7 +24,7 @@ SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 @click.option("--namespace", required=True, help="The namespace to publish to.")
 @click.option("--token", envvar="REBUILDABLE_TOKEN", default=None, show_envvar=True,
               help="A publish or admin token of the namespace.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+@click.option("--format", "fmt", type=Choice(["text", "json"]), default="text",
               show_default=True, help="json: the registry's answer as JSON on stdout.")
 def command(*, release: str, url: str, namespace: str, token: str | None, fmt: str) -> None:
     """Upload RELEASE (folder, manifest or archive; default .) to a registry."""
