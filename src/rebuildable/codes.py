@@ -175,6 +175,7 @@ _ALL: tuple[Code, ...] = (
     Code("rebuild.output-equivalent", "info", "A rebuilt output differs in bytes but is equivalent under its declared policy"),
     Code("rebuild.output-reproduced", "info", "A rebuilt output is identical to the published one"),
     Code("rebuild.reference-unavailable", "error", "The published output to compare against cannot be read"),
+    Code("rebuild.release-modified", "error", "A published output changed in the release while the steps ran; it was not compared", "A step without a sandbox (isolation none) can write the release; rebuild with bwrap or unshare."),
     Code("rebuild.comparator-unavailable", "error", "The equivalence policy needs an optional package that is not installed", "pip install 'rebuildable[numeric]' (numpy) or 'rebuildable[image]' (Pillow and numpy)."),
     Code("rebuild.nondeterministic", "error", "Two runs of the same step from the same inputs gave different outputs (--twice)"),
     Code("rebuild.isolation-weak", "warning", "Steps ran without a sandbox (--isolation none): nothing kept them to their declared inputs", "Install bubblewrap (bwrap), or allow unprivileged user namespaces."),
