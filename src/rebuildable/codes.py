@@ -245,7 +245,8 @@ _ALL: tuple[Code, ...] = (
     Code("sig.keyless-verified", "info", "The keyless signature (rebuild.sigstore.json) verifies for the required identity and issuer"),
     Code("sig.keyless-failed", "error", "A keyless signature by the required identity is missing or does not verify", "Sign the canonical Statement with `sigstore sign` (spec/signatures.md §6a) and check --identity and --issuer."),
     Code("sig.keyless-not-checked", "info", "The release carries a keyless signature bundle, but no identity policy was given to check it", "Pass --identity and --issuer to require a valid keyless signature."),
-    Code("sig.uncheckable-subject", "error", "No digest algorithm of a signed subject can be computed on this machine, so the signed file cannot be checked (the release is not verified)", "Install the missing algorithm (blake3: pip install 'rebuildable[blake3]'), or sign with a digest every verifier has (sha256)."),
+    Code("sig.uncheckable-subject", "error", "A signed subject has no strong digest this machine can compute (an algorithm not available here, or md5/sha1 alone), so the signed file cannot be checked (the release is not verified)", "Install the missing algorithm (blake3: pip install 'rebuildable[blake3]'), or sign with a strong digest every verifier has (sha256)."),
+    Code("sig.external-not-fetched", "warning", "Signed subjects include external (uri) artifacts whose bytes were not fetched: the signature vouches for their digests, not their content", "Run `rebuildable validate --fetch` with the same keys to fetch each external artifact and check it against its signed digest."),
     Code("sig.not-verified", "error", "The signature check ended without verifying the release, for a reason no other finding reports as an error"),
     # -- Internal (internal.*)
     Code("internal.error", "error", "A check failed unexpectedly; this is a bug in rebuildable", "Please report it with the release that triggered it."),
