@@ -22,6 +22,7 @@ __all__ = [
     "pax_records",
     "tar_blocks",
     "tar_gnu_and_pax_names",
+    "tar_gnu_sparse_map",
     "tar_gnu_sparse_name",
     "tar_huge_metadata",
     "tar_malformed_pax_path",
@@ -316,3 +317,19 @@ def zip_stored_early_descriptor(path: Path, manifest: bytes, name: str, shown: b
     descriptor = struct.pack("<4sIII", b"PK\x07\x08", crc, len(data), len(data))
     return zip_raw(path, [RawZipMember("rebuild.yaml", manifest),
                           RawZipMember(name, data, flags=_DESCRIPTOR, after=descriptor)])
+
+
+def tar_gnu_sparse_map(path: Path, manifest: bytes, entries: int) -> Path:
+    """A .tar.gz whose member ``data.bin`` is a GNU sparse 1.0 file whose map (at the
+    start of its data, one number a line) lists ``entries`` offset/size pairs: tarfile
+    keeps every number, and gzip makes 5 million of them 20 KB."""
+    pax = pax_records({"GNU.sparse.major": "1", "GNU.sparse.minor": "0",
+                       "GNU.sparse.name": "data.bin", "GNU.sparse.realsize": "1"})
+    body = b"%d\n" % entries + b"0\n1\n" * entries
+    with gzip.open(path, "wb", compresslevel=6) as out:
+        out.write(_header("rebuild.yaml", len(manifest), tarfile.REGTYPE) + _padded(manifest))
+        out.write(_header("PaxHeaders/x", len(pax), tarfile.XHDTYPE) + _padded(pax))
+        out.write(_header("GNUSparseFile.0/data.bin", len(body), tarfile.REGTYPE))
+        out.write(_padded(body))
+        out.write(b"\0" * (2 * _BLOCK))
+    return path

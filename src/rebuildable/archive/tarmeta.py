@@ -124,6 +124,41 @@ class TracedTarInfo(tarfile.TarInfo):
             following.header_problem = f"its PAX header is malformed ({problem})"
         return following
 
+    def _proc_gnusparse_10(self, next: tarfile.TarInfo, pax_headers: dict[str, str],
+                           tarfile_: tarfile.TarFile) -> None:
+        """A GNU sparse 1.0 map (entry count, then offset and size pairs, one number a
+        line, at the start of the member's data), read as tarfile reads it but charged
+        as a metadata record: tarfile alone kept every number of a map of any length
+        (a 20 KB .tar.gz of 5 million entries took 520 MB)."""
+        fileobj: Any = tarfile_.fileobj
+        limits = tarfile_.limits if isinstance(tarfile_, BoundedTarFile) else None
+        buf = fileobj.read(tarfile.BLOCKSIZE)
+        read = len(buf)
+        count, _, buf = buf.partition(b"\n")
+        fields = int(count)
+        numbers: list[int] = []
+        while len(numbers) < fields * 2:
+            if b"\n" not in buf:
+                more = fileobj.read(tarfile.BLOCKSIZE)
+                if not more:
+                    raise tarfile.ReadError("a GNU sparse map runs past the end of the data")
+                read += len(more)
+                if limits is not None and read > limits.max_header_bytes:
+                    raise MetadataTooLargeError(
+                        f"a GNU sparse map of more than {limits.max_header_bytes} bytes at "
+                        f"byte {next.offset_data}")
+                buf += more
+            number, buf = buf.split(b"\n", 1)
+            numbers.append(int(number))
+        if isinstance(tarfile_, BoundedTarFile):
+            tarfile_.metadata_bytes += read
+            if limits is not None and tarfile_.metadata_bytes > limits.max_metadata_bytes:
+                raise MetadataTooLargeError(
+                    f"metadata records total more than {limits.max_metadata_bytes} bytes")
+        next.offset_data = fileobj.tell()
+        # typeshed says bytes; tarfile keeps (offset, size) pairs here
+        next.sparse = list(zip(numbers[::2], numbers[1::2], strict=True))  # type: ignore[assignment]
+
     def _apply_pax_info(self, pax_headers: dict[str, str], encoding: str,
                         errors: str) -> None:
         super()._apply_pax_info(pax_headers, encoding, errors)  # type: ignore[misc]
