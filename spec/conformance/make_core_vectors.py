@@ -239,6 +239,20 @@ def schema_unknown_kind() -> Files:
                        "pointer": "/artifacts/0/kind"}]})}
 
 
+def schema_unknown_relation() -> Files:
+    up = (f'  - id: base\n    relation: finetune-of\n    manifest: '
+          f'{{uri: "https://example.org/base/rebuild.yaml", digest: {{sha256: "{ZEROS}"}}}}\n')
+    m = manifest("unknown-relation", [artifact("readme", README, path="README.txt")],
+                 "upstream:\n" + up)
+    return {"release/rebuild.yaml": m, "release/README.txt": README, "vector.json": vector(
+        "An upstream relation one letter away from a relation of the vocabulary is a "
+        "warning (a typo lineage queries would not match); relations stay open-ended",
+        ["MAN-11"],
+        {"ok": True, "codes": ["schema.unknown-relation", "upstream.not-resolved"],
+         "findings": [{"code": "schema.unknown-relation", "count": 1,
+                       "pointer": "/upstream/0/relation"}]})}
+
+
 # -- reading the release ------------------------------------------------------------------
 
 def release_not_found() -> Files:
@@ -552,6 +566,7 @@ VECTOR_BUILDERS: dict[str, Callable[[], Files]] = {
     "core-integrity-changed-while-reading": integrity_changed_while_reading,
     "core-integrity-structure-only": integrity_structure_only,
     "core-schema-unknown-kind": schema_unknown_kind,
+    "core-schema-unknown-relation": schema_unknown_relation,
     "core-release-not-found": release_not_found,
     "core-release-unreadable": release_unreadable,
     "core-load-json-nan": load_json_nan,
@@ -583,11 +598,11 @@ def main(argv: list[str] | None = None) -> int:
         stale.append(name)
         if args.check:
             continue
-        for p in extra:
-            p.unlink()
-        for p, data in files.items():
-            (folder / p).parent.mkdir(parents=True, exist_ok=True)
-            (folder / p).write_bytes(data)
+        for old in extra:
+            old.unlink()
+        for rel, data in files.items():
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).write_bytes(data)
     for name in stale:
         sys.stderr.write(f"{'stale' if args.check else 'wrote'}: {name}\n")
     return 1 if (args.check and stale) else 0

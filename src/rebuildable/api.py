@@ -89,6 +89,7 @@ __all__ = [
     "check_draft_target",
     "check_license",
     "check_signature_options",
+    "closest_name",
     "default_cache_dir",
     "draft",
     "draft_from_listing",
@@ -387,6 +388,14 @@ def default_cache_dir() -> Path:
     from rebuildable.digest_cache import default_cache_dir as folder  # noqa: PLC0415
 
     return folder()
+
+
+def closest_name(word: str, choices: Iterable[str]) -> str | None:
+    """The known name ``word`` was most likely meant to be (a command, an option value),
+    as the checks suggest names in a manifest; None when none is close."""
+    from rebuildable.suggest import closest  # noqa: PLC0415
+
+    return closest(word, choices)
 
 
 def hash_algorithms() -> tuple[str, ...]:

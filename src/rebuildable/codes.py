@@ -62,6 +62,7 @@ _ALL: tuple[Code, ...] = (
     Code("schema.wrong-type", "error", "A field has the wrong type"),
     Code("schema.invalid-value", "error", "A field's value is not allowed by the schema"),
     Code("schema.unknown-kind", "warning", "An artifact's kind is not in the vocabulary but is a near miss of a kind that is (a typo no rule would read)", "Use the kind of the vocabulary that was meant (spec/manifest.md lists them); kinds of your own should not look like a known one."),
+    Code("schema.unknown-relation", "warning", "An upstream's relation is not in the vocabulary but is a near miss of one that is (a typo lineage queries would not match)", "Use the relation of the vocabulary that was meant (spec/manifest.md section 7.3 lists them); relations of your own should not look like a known one."),
     # -- Identifiers (ids.*)
     Code("ids.duplicate", "error", "Two artifacts, steps or upstreams share an id"),
     # -- References between artifacts, steps and upstreams (refs.*)
@@ -96,8 +97,8 @@ _ALL: tuple[Code, ...] = (
     Code("path.not-portable", "warning", "An artifact path cannot be created on common systems (Windows-reserved name or character, trailing dot or space)"),
     # -- Integrity (digests and sizes) (integrity.*)
     Code("integrity.missing", "error", "An artifact's file is not in the release"),
-    Code("integrity.size-mismatch", "error", "A file's size differs from the declared size"),
-    Code("integrity.digest-mismatch", "error", "A file's digest differs from the declared digest", "If the file changed on purpose, write its new digest into the manifest (`rebuildable hash PATH` prints it; `rebuildable update`, where your version has it, refreshes them all) and sign again; otherwise this is not the published file."),
+    Code("integrity.size-mismatch", "error", "A file's size differs from the declared size", "If the file changed on purpose, run `rebuildable update RELEASE` (it rewrites every changed digest and size in place; `--dry-run` shows them first) and sign again; otherwise this is not the published file."),
+    Code("integrity.digest-mismatch", "error", "A file's digest differs from the declared digest", "If the file changed on purpose, run `rebuildable update RELEASE` (it rewrites every changed digest and size in place; `--dry-run` shows them first) and sign again; otherwise this is not the published file."),
     Code("integrity.weak-only", "error", "An artifact is pinned only by md5 or sha1", "Add a sha256 (or stronger) digest."),
     Code("integrity.weak-algorithm", "warning", "An artifact lists an md5 or sha1 digest beside a strong one"),
     Code("integrity.unknown-algorithm", "error", "A digest algorithm name is not known"),

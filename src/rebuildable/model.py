@@ -37,6 +37,10 @@ KIND_VOCABULARY = (
     "other",
 )
 
+#: upstream relations with a fixed meaning (spec/manifest.md 7.3); others are allowed
+RELATION_VOCABULARY = ("fine-tune-of", "adapter-of", "derived-from", "distilled-from",
+                       "quantized-from", "subset-of")
+
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None

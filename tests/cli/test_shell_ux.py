@@ -83,3 +83,27 @@ def test_python_dash_m_runs_the_same_command(tmp_path: Path) -> None:
                               capture_output=True, text=True, check=False)
     assert tampered.returncode == 1
     assert "integrity.digest-mismatch" in tampered.stdout
+
+
+@pytest.mark.parametrize(("args", "typo", "meant"), [
+    (["valdate", "."], "valdate", "validate"),
+    (["registry", "add-nmespace", "x"], "add-nmespace", "add-namespace"),
+    (["validate", ".", "--format", "sarf"], "sarf", "sarif"),
+    (["validate", ".", "--require", "open_source"], "open_source", "open-source"),
+    (["rebuild", ".", "--isolation", "bwarp"], "bwarp", "bwrap"),
+    (["export", ".", "--to", "cylonedx"], "cylonedx", "cyclonedx"),
+    (["keygen", "k", "--type", "ed2559"], "ed2559", "ed25519"),
+    (["hash", "--alg", "sha-256", "x"], "sha-256", "sha256"),  # not sha3-256 (difflib's pick)
+    (["init", ".", "--alg", "SHA_512"], "SHA_512", "sha512"),
+    (["update", ".", "--format", "jsn"], "jsn", "json"),
+])
+def test_a_mistyped_command_or_option_value_names_the_one_meant(args: list[str], typo: str,
+                                                                meant: str) -> None:
+    """click lists the choices; the one meant is named, as for misspelt option names, and
+    nothing is named for a word like none of them."""
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert f"Did you mean {meant!r}?" in result.stderr
+    far = CliRunner().invoke(cli, ["zzzzzz" if a == typo else a for a in args])
+    assert far.exit_code == 2
+    assert "Did you mean" not in far.stderr

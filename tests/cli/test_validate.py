@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import sys
@@ -246,7 +247,9 @@ def test_release_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert cli_common.release_base(".") == ""
     assert cli_common.release_base("-") is None
     assert cli_common.release_base("missing") is None
-    assert cli_common.release_base(str(tmp_path.parent)) is None  # above the working folder
+    # above or beside the working folder: absolute, never "../" (no place in a repository)
+    assert cli_common.release_base(str(tmp_path.parent)) == tmp_path.parent.as_posix() + "/"
+    assert cli_common.release_base("..") == tmp_path.parent.as_posix() + "/"
     (tmp_path / "alias").symlink_to(root)
     assert cli_common.release_base("alias") == "alias/"
 
@@ -263,6 +266,42 @@ def test_sarif_points_at_the_manifest_from_the_working_folder(
     physical = located[0]["locations"][0]["physicalLocation"]
     assert physical["artifactLocation"]["uri"] == "rel/model/rebuild.yaml"
     assert physical["region"]["startLine"] >= 1
+
+
+def test_text_names_a_release_beside_the_working_folder_absolutely(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From a folder beside the release, 'at rebuild.yaml:7:5' is a file that is not
+    there (or another one); the path that opens the right file is absolute."""
+    steps = [{"id": "s", "run": "true", "inputs": ["nowhere"], "outputs": ["b"]}]
+    make_release(tmp_path / "rel", FILES, steps, ids=IDS)
+    (tmp_path / "ci").mkdir()
+    monkeypatch.chdir(tmp_path / "ci")
+    result = invoke("../rel", "--no-color")
+    assert result.exit_code == 1
+    assert f"at {(tmp_path / 'rel' / 'rebuild.yaml').as_posix()}:" in result.stdout
+
+
+def test_an_upstreams_errors_are_located_where_its_manifest_is(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An upstream found with --upstream-dir lives beside the release, not in it: its
+    errors were shown at 'rel/ups/base/rebuild.yaml', a file that does not exist."""
+    base = make_release(tmp_path / "ups" / "base", {"a.txt": b"a\n"}, license="MIT")
+    (base / "a.txt").write_bytes(b"changed\n")
+    pin = hashlib.sha256((base / "rebuild.yaml").read_bytes()).hexdigest()
+    make_release(tmp_path / "rel", {"b.txt": b"b\n"}, license="MIT", upstream=[
+        {"id": "base", "relation": "derived-from",
+         "manifest": {"uri": "https://example.org/base/rebuild.yaml",
+                      "digest": {"sha256": pin}}}])
+    monkeypatch.chdir(tmp_path)
+    text = invoke("rel", "--upstream-dir", "ups", "--no-color")
+    assert text.exit_code == 1
+    assert "at ups/base/rebuild.yaml:" in text.stdout
+    assert "rel/ups/" not in text.stdout
+    sarif = json.loads(invoke("rel", "--upstream-dir", "ups", "--format", "sarif").stdout)
+    uris = {r["ruleId"]: r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in sarif["runs"][0]["results"]}
+    assert uris["integrity.digest-mismatch"] == "ups/base/rebuild.yaml"
+    assert uris["upstream.invalid"] == "rel/rebuild.yaml"
 
 
 def test_key_that_is_no_key_is_a_usage_error(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ could not read a bundle at all, not even our own export.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from rebuildable.cli import cli
+from tests.support.hostile_releases import hostile_bundles
 from tests.support.npm_tools import NPM_DIR, node, node_modules
 from tests.support.signing import release
 
@@ -134,3 +136,88 @@ def test_a_message_signature_bundle_is_a_clear_finding(tmp_path: Path) -> None:
     assert code == 1
     (finding,) = [f for f in json.loads(out)["findings"] if f["code"] == "sig.malformed-envelope"]
     assert "dsseEnvelope" in finding["message"]
+
+
+def test_verify_reads_a_standalone_envelope(tmp_path: Path) -> None:
+    """A bare DSSE envelope kept outside the release (``--bundle``) is read like the
+    release's own ``rebuild.dsse.json``; without it the release is unsigned."""
+    root, keyfile, _ = _signed_bundle(tmp_path, "ecdsa-p256")
+    standalone = tmp_path / "release.dsse.json"
+    (root / "rebuild.dsse.json").rename(standalone)
+    code, out, _ = _cli("verify", str(root), "--key", f"{keyfile}.pub", "--bundle",
+                        str(standalone), "--format", "json")
+    assert code == 0, out
+    assert json.loads(out)["signatures"].get("bundle") is None
+    code, out, _ = _cli("verify", str(root), "--key", f"{keyfile}.pub", "--format", "json")
+    assert code == 1
+    assert "sig.missing-envelope" in {f["code"] for f in json.loads(out)["findings"]}
+
+
+HOSTILE_BUNDLES = ["wrong-media-type", "no-media-type", "message-signature", "truncated",
+                   "other-payload-type", "envelope-without-payload", "bad-signature-base64",
+                   "no-signatures"]
+
+
+@pytest.mark.parametrize("name", HOSTILE_BUNDLES)
+@pytest.mark.parametrize("where", ["given", "in-release"])
+def test_a_hostile_bundle_is_a_located_finding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               name: str, where: str) -> None:
+    """Each hostile bundle (tests.support.hostile_releases.hostile_bundles) is refused with
+    its finding, located in the file it came from, at the JSON pointer of the problem
+    (through ``/dsseEnvelope`` inside a bundle) and its line: never a pass, never the
+    release's envelope named for a file given on the command line."""
+    root, keyfile, bundle = _signed_bundle(tmp_path, "ecdsa-p256")
+    raw, code_expected, pointer = hostile_bundles(bundle.read_bytes())[name]
+    monkeypatch.chdir(tmp_path)
+    if where == "given":
+        (tmp_path / "hostile.json").write_bytes(raw)
+        args, file = ["--bundle", "hostile.json"], "hostile.json"
+    else:
+        (root / "rebuild.dsse.json").write_bytes(raw)
+        args, file = [], "rebuild.dsse.json"
+    code, out, _ = _cli("verify", "rel", "--key", f"{keyfile.name}.pub", *args, "--format", "json")
+    assert code == 1, out
+    report = json.loads(out)
+    errors = [f for f in report["findings"] if f["severity"] == "error"]
+    assert [f["code"] for f in errors] == [code_expected], errors
+    location = errors[0]["location"]
+    assert location["file"] == file
+    assert (location["pointer"] or "") == pointer
+    assert location["line"] is not None, location  # the line the problem is on
+    # and the SARIF log names that file from the working folder
+    code, out, _ = _cli("verify", "rel", "--key", f"{keyfile.name}.pub", *args, "--format",
+                        "sarif")
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in json.loads(out)["runs"][0]["results"]}
+    assert uris == {file if where == "given" else f"rel/{file}"}
+
+
+def test_verify_refuses_a_model_signing_bundle_for_the_same_folder(tmp_path: Path) -> None:
+    """A bundle for another payload: OpenSSF model-signing's own signature of the release
+    folder, by the trusted key. The signature verifies; the statement is not ours."""
+    signing = pytest.importorskip("model_signing.signing")
+    root, keyfile, _ = _signed_bundle(tmp_path, "ecdsa-p256")
+    theirs = tmp_path / "model.sig"
+    signing.Config().use_elliptic_key_signer(private_key=keyfile).sign(root, theirs)
+    code, out, _ = _cli("verify", str(root), "--key", f"{keyfile}.pub", "--bundle", str(theirs),
+                        "--format", "json")
+    assert code == 1, out
+    errors = [f for f in json.loads(out)["findings"] if f["severity"] == "error"]
+    assert [f["code"] for f in errors] == ["sig.wrong-predicate-type"]
+    assert errors[0]["location"]["file"] == str(theirs)
+    assert errors[0]["location"]["pointer"] == "/dsseEnvelope/payload"
+
+
+def test_findings_about_a_given_bundle_name_it(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """sig.invalid for a bundle given with --bundle points at that file, not at a
+    'rel/b.json' that does not exist (nor at the release's rebuild.dsse.json)."""
+    root, _, bundle = _signed_bundle(tmp_path, "ecdsa-p256")
+    other = tmp_path / "other"
+    assert _cli("keygen", str(other), "--type", "ecdsa-p256")[0] == 0
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = _cli("verify", root.name, "--key", "other.pub", "--bundle", bundle.name,
+                        "--no-color")
+    assert code == 1
+    assert re.search(rf"at {re.escape(bundle.name)}:\d+:\d+ \(/dsseEnvelope/signatures\)", out)
+    assert "rel/bundle.json" not in out

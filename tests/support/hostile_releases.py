@@ -14,9 +14,15 @@ from rebuildable.api import sign as sign_release
 from rebuildable.signing.keys import PrivateKey
 from tests.support.releases import make_release, read_manifest, write_manifest
 
-__all__ = ["blake3_only_tampered", "external_subject_signed", "lone_surrogate_json",
+__all__ = ["HOSTILE_MARKUP", "blake3_only_tampered", "external_subject_signed",
+           "hostile_bundles", "lone_surrogate_json", "markup_in_every_free_text_field",
            "path_listed_twice_signed", "safetensors_bytes", "weak_only_subject_signed",
            "weights_relabelled_as_dataset"]
+
+#: markup that runs script if a page ever emits it unescaped (in text, in an attribute
+#: value of either quote, or in inline SVG)
+HOSTILE_MARKUP = ("<script>window.pwned=1</script>\"'><img src=x onerror=\"window.pwned=2\">"
+                  "<svg onload=window.pwned=3><a href=\"javascript:window.pwned=4\">&amp;")
 
 
 def blake3_only_tampered(root: Path, key: PrivateKey) -> Path:
@@ -118,3 +124,79 @@ def lone_surrogate_json(root: Path) -> Path:
         ' "artifacts": [{"id": "a", "path": "a\\udc80.txt", "kind": "other", "size": 1,\n'
         f'                "digest": {{"sha256": "{digest}"}}}}]}}\n', encoding="ascii")
     return root
+
+
+def markup_in_every_free_text_field(root: Path, key: PrivateKey, *,
+                                    name: str = "hostile", version: str = "1.0.0") -> Path:
+    """A signed release that a registry accepts (warnings only) with
+    :data:`HOSTILE_MARKUP` in every field the manifest leaves free: the description, an
+    artifact's path (a file of that name is shipped) and description, an upstream pin's
+    name, version, description and URI (so also the lineage graph's node label), and an
+    external artifact's ``javascript:`` URI. Findings quote the path and the URI, so the
+    markup reaches finding messages too. Names, versions, ids, kinds and relations have
+    grammars that allow no markup; a licence that is not SPDX is an error (LIC-1), so the
+    licence here is a valid but unjudgeable reference.
+    """
+    hostile_file = "data/" + HOSTILE_MARKUP.replace("/", "_") + ".txt"
+    make_release(root, {"src/train.py": b"print('train')\n", hostile_file: b"hostile\n"},
+                 kinds={"src/train.py": "training-code"}, ids={hostile_file: "hostile-file"},
+                 name=name, version=version, description=HOSTILE_MARKUP,
+                 license="LicenseRef-hostile-1.0 AND MIT",
+                 extra_artifacts=[{"id": "feed", "uri": "javascript:window.pwned=5",
+                                   "kind": "dataset", "size": 1,
+                                   "digest": {"sha256": "b" * 64},
+                                   "description": HOSTILE_MARKUP}],
+                 upstream=[{"id": "base", "relation": "fine-tune-of", "name": HOSTILE_MARKUP,
+                            "version": HOSTILE_MARKUP, "description": HOSTILE_MARKUP,
+                            "manifest": {"uri": "https://example.org/" + HOSTILE_MARKUP,
+                                         "digest": {"sha256": "a" * 64}}}])
+    sign_release(root, key)
+    return root
+
+
+def hostile_bundles(bundle: bytes) -> dict[str, tuple[bytes, str, str]]:
+    """Sigstore bundles made from a good one (``export --to sigstore-bundle``), each with
+    the finding code ``verify --bundle`` must report and the JSON pointer it must name.
+
+    * ``wrong-media-type``: a bundle by its members whose mediaType is no bundle's;
+    * ``no-media-type``: the same without a mediaType at all;
+    * ``message-signature``: a bundle that signs one file, not a DSSE envelope;
+    * ``truncated``: the first half of the bytes (no JSON at all);
+    * ``other-payload-type``: the envelope inside claims another payloadType;
+    * ``envelope-without-payload``: the envelope inside has no payload;
+    * ``bad-signature-base64``: the envelope's signature is no base64;
+    * ``no-signatures``: the envelope inside carries no signature.
+    """
+    good = json.loads(bundle)
+
+    def edit(change: dict[str, object], inner: dict[str, object] | None = None,
+             drop: tuple[str, ...] = (), drop_inner: tuple[str, ...] = ()) -> bytes:
+        data = json.loads(json.dumps(good))
+        data.update(change)
+        for key in drop:
+            data.pop(key, None)
+        data["dsseEnvelope"].update(inner or {})
+        for key in drop_inner:
+            data["dsseEnvelope"].pop(key, None)
+        return json.dumps(data, indent=2).encode()
+
+    message = json.loads(json.dumps(good))
+    del message["dsseEnvelope"]
+    message["messageSignature"] = {"messageDigest": {"algorithm": "SHA2_256", "digest": ""},
+                                   "signature": ""}
+    return {
+        "wrong-media-type": (edit({"mediaType": "application/json"}),
+                             "sig.malformed-envelope", "/mediaType"),
+        "no-media-type": (edit({}, drop=("mediaType",)), "sig.malformed-envelope", "/mediaType"),
+        "message-signature": (json.dumps(message, indent=2).encode(), "sig.malformed-envelope",
+                              "/dsseEnvelope"),
+        "truncated": (bundle[: len(bundle) // 2], "sig.malformed-envelope", ""),
+        "other-payload-type": (edit({}, {"payloadType": "application/vnd.example+json"}),
+                               "sig.wrong-payload-type", "/dsseEnvelope/payloadType"),
+        "envelope-without-payload": (edit({}, drop_inner=("payload",)),
+                                     "sig.malformed-envelope", "/dsseEnvelope/payload"),
+        "bad-signature-base64": (edit({}, {"signatures": [{"keyid": "", "sig": "!!"}]}),
+                                 "sig.malformed-envelope", "/dsseEnvelope/signatures/0/sig"),
+        "no-signatures": (edit({}, {"signatures": []}), "sig.no-signatures",
+                          "/dsseEnvelope/signatures"),
+    }

@@ -32,6 +32,7 @@ from rebuildable.load import join_pointer
 from rebuildable.model import Artifact
 from rebuildable.release import EntryType
 from rebuildable.state import declare
+from rebuildable.suggest import closest
 
 _LOWER_HEX = re.compile(r"[0-9a-f]+")
 _LOWER_HEX_BYTES = b"0123456789abcdef"
@@ -174,9 +175,8 @@ def _plan(ctx: Context, artifact: Artifact) -> tuple[_Plan, list[Finding]]:
 
 def _unknown_algorithm(ctx: Context, artifact: Artifact, name: str, pointer: str) -> Finding:
     known = ", ".join(a for a in ALGORITHMS if a not in ("md5", "sha1"))
-    close = [a for a in ALGORITHMS
-             if a.replace("-", "") == name.lower().replace("-", "").replace("_", "")]
-    hint = f"Did you mean {close[0]!r}?" if close else f"Known algorithms: {known}."
+    meant = closest(name, ALGORITHMS)
+    hint = f"Did you mean {meant!r}?" if meant is not None else f"Known algorithms: {known}."
     return finding("integrity.unknown-algorithm",
                    f"artifact {artifact.id}: unknown digest algorithm {name!r}",
                    artifact=artifact.id, location=ctx.locate(pointer), hint=hint)

@@ -4,7 +4,7 @@ output, no cycles between steps."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 from rebuildable.context import Context
@@ -140,7 +140,8 @@ def _input_refs(
             if upstream not in upstreams:
                 yield finding(
                     "refs.unknown-upstream",
-                    f"step {step.id!r} input {ref!r} names no declared upstream {upstream!r}",
+                    f"step {step.id!r} input {ref!r} names no declared upstream {upstream!r}"
+                    f"{_did_you_mean(upstream, upstreams)}",
                     step=step.id,
                     upstream=upstream,
                     location=ctx.locate(pointer),
@@ -209,7 +210,8 @@ def _environment_ref(
         if upstream not in upstreams:
             yield finding(
                 "refs.unknown-upstream",
-                f"step {step.id!r} environment {env!r} names no declared upstream",
+                f"step {step.id!r} environment {env!r} names no declared upstream"
+                f"{_did_you_mean(upstream, upstreams)}",
                 step=step.id,
                 upstream=upstream,
                 location=ctx.locate(pointer),
@@ -224,14 +226,22 @@ def _environment_ref(
         )
 
 
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    meant = closest(word, choices)
+    return f"; did you mean {meant!r}?" if meant is not None else ""
+
+
 def _equivalence_refs(ctx: Context, step: Step) -> Iterator[Finding]:
     outputs = set(step.outputs)
     for key in step.equivalence:
         if key not in outputs:
+            paths = {a.path: a.id for a in ctx.manifest.artifacts if a.id in outputs and a.path}
+            said = (f" (it is the path of output {paths[key]!r}; policies are keyed by id)"
+                    if key in paths else _did_you_mean(key, step.outputs))
             yield finding(
                 "refs.equivalence-not-output",
                 f"step {step.id!r} sets an equivalence policy for {key!r}, "
-                "which it does not produce",
+                f"which it does not produce{said}",
                 step=step.id,
                 artifact=key,
                 location=ctx.locate(join_pointer(f"{step.pointer}/equivalence", key)),

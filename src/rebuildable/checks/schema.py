@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from rebuildable import schema
 from rebuildable.context import Context
 from rebuildable.findings import Finding, finding
-from rebuildable.model import KIND_VOCABULARY, SUPPORTED_SPECS
+from rebuildable.model import KIND_VOCABULARY, RELATION_VOCABULARY, SUPPORTED_SPECS
 from rebuildable.state import declare
 from rebuildable.suggest import closest
 
@@ -30,6 +30,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             continue
         yield f
     yield from _kinds(ctx)
+    yield from _relations(ctx)
 
 
 #: where a step names an artifact (its inputs, outputs and environment), and where the
@@ -71,3 +72,22 @@ def _kinds(ctx: Context) -> Iterator[Finding]:
                       hint=f"Did you mean {meant!r}? No check or profile rule gives "
                            f"{kind!r} a meaning.",
                       data={"kind": kind, "suggestion": meant})
+
+
+def _relations(ctx: Context) -> Iterator[Finding]:
+    """Relations are open-ended like kinds, and a near miss of one with a fixed meaning
+    (``finetune-of``, ``adaptor-of``) is a typo that lineage queries would not match."""
+    for up in ctx.manifest.upstream:
+        relation = up.relation
+        if not relation or relation in RELATION_VOCABULARY or relation.startswith("x-"):
+            continue
+        meant = closest(relation, RELATION_VOCABULARY, cutoff=0.8)
+        if meant is None:
+            continue
+        yield finding("schema.unknown-relation",
+                      f"upstream {up.id!r}: relation {relation!r} is not in the vocabulary; "
+                      f"did you mean {meant!r}?",
+                      upstream=up.id, location=ctx.locate(f"{up.pointer}/relation"),
+                      hint=f"Did you mean {meant!r}? Registries and exports read the "
+                           "relations of the vocabulary; this one means nothing to them.",
+                      data={"relation": relation, "suggestion": meant})

@@ -21,6 +21,7 @@ import click
 from rebuildable.errors import RebuildableError, UsageError, spell_options
 from rebuildable.progress import NO_PROGRESS, Progress
 from rebuildable.render import FORMATS, MACHINE_FORMATS, render
+from rebuildable.render._places import ArchivePlace
 from rebuildable.render.text import safe
 from rebuildable.report import Report
 
@@ -60,10 +61,29 @@ FLAGS = {
 
 # -- option decorators ----------------------------------------------------------------
 
+class Choice(click.Choice[str]):
+    """click's Choice, whose refusal also names the value that was probably meant
+    (``--format sarf``: did you mean 'sarif'?), not only the list to pick from."""
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as exc:
+            from rebuildable import api  # noqa: PLC0415 - only on a mistake
+
+            meant = api.closest_name(str(value), [str(c) for c in self.choices])
+            if meant is None:
+                raise
+            raise click.BadParameter(f"{exc.message.rstrip()} Did you mean {meant!r}?",
+                                     ctx=exc.ctx, param=exc.param,
+                                     param_hint=exc.param_hint) from None
+
+
 def format_option(func: F) -> F:
     """``--format text|json|sarif`` (text by default)."""
     return click.option(
-        "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+        "--format", "fmt", type=Choice(FORMATS), default="text", show_default=True,
         help="Report format. json and sarif go to stdout, and nothing else does.")(func)
 
 
@@ -96,7 +116,7 @@ def keyless_options(func: F) -> F:
     """``--identity``, ``--issuer``, ``--sigstore-instance``: require a keyless signature
     (rebuild.sigstore.json) by this certificate identity from this OIDC issuer."""
     func = click.option(
-        "--sigstore-instance", type=click.Choice(("production", "staging")),
+        "--sigstore-instance", type=Choice(("production", "staging")),
         default="production", show_default=True,
         help="Whose trusted root (as sigstore-python ships it) checks keyless bundles.")(func)
     func = click.option(
@@ -155,10 +175,23 @@ def exit_code(report: Report) -> int:
     return EXIT_OK if report.ok else EXIT_FINDINGS
 
 
+def _from_cwd(path: Path) -> str:
+    """``path`` seen from the working folder: relative (POSIX) below it, ``"."`` for it,
+    absolute elsewhere: "../x" would send a code-scanning service (and a reader) to a
+    wrong file, an absolute path names the right one."""
+    for here, there in ((Path(os.path.abspath(Path.cwd())), Path(os.path.abspath(path))),
+                        (Path.cwd().resolve(), path.resolve())):
+        try:
+            return there.relative_to(here).as_posix()
+        except ValueError:
+            continue
+    return Path(os.path.abspath(path)).as_posix()
+
+
 def release_base(target: object) -> str | None:
-    """The folder of the release named by ``target`` relative to the working directory
-    (POSIX, ending in ``/``; ``""`` for the working directory itself), or None when it
-    is not a folder or manifest below the working directory (archives, streams)."""
+    """The folder of the release named by ``target`` as seen from the working directory
+    (POSIX, ending in ``/``: relative below it, ``""`` for the working directory itself,
+    absolute elsewhere), or None when it is not a folder or manifest (archives, streams)."""
     if not isinstance(target, str | os.PathLike) or str(target) == "-":
         return None
     path = Path(target)
@@ -168,18 +201,18 @@ def release_base(target: object) -> str | None:
         root = path.parent
     else:
         return None
-    rel: Path | None = None
-    for here, there in ((Path(os.path.abspath(Path.cwd())), Path(os.path.abspath(root))),
-                        (Path.cwd().resolve(), root.resolve())):
-        try:
-            rel = there.relative_to(here)
-            break
-        except ValueError:
-            continue
-    if rel is None:
+    posix = _from_cwd(root)
+    return "" if posix == "." else posix.rstrip("/") + "/"
+
+
+def release_archive(target: object) -> ArchivePlace | None:
+    """The archive file ``target`` names (not a manifest, a folder or standard input)."""
+    if not isinstance(target, str | os.PathLike) or str(target) == "-":
         return None
-    posix = rel.as_posix()
-    return "" if posix == "." else posix + "/"
+    path = Path(target)
+    if not path.is_file() or path.suffix in (".yaml", ".yml", ".json"):
+        return None
+    return ArchivePlace(str(target), _from_cwd(path))
 
 
 def emit(report: Report, fmt: str, *, no_color: bool = False, target: object = None) -> None:
@@ -188,7 +221,8 @@ def emit(report: Report, fmt: str, *, no_color: bool = False, target: object = N
     ``target`` is what the user named (a path), so that the text and SARIF reports
     give places in the manifest from the working directory."""
     color = fmt not in MACHINE_FORMATS and use_color(no_color)
-    text = render(report, fmt, color=color, base=release_base(target))
+    text = render(report, fmt, color=color, base=release_base(target),
+                  archive=release_archive(target))
     click.echo(text, nl=False, color=color)
 
 
@@ -307,6 +341,19 @@ class RebuildableGroup(click.Group):
     prints ``rebuildable: internal error: ...``. ``REBUILDABLE_DEBUG=1`` re-raises so
     that the traceback shows.
     """
+
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            from rebuildable import api  # noqa: PLC0415 - only on a mistake
+
+            meant = (api.closest_name(args[0], self.list_commands(ctx))
+                     if args and exc.message.startswith("No such command") else None)
+            if meant is None:
+                raise
+            raise click.UsageError(f"{exc.message} Did you mean {meant!r}?", exc.ctx) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -19,12 +19,12 @@ from pathlib import Path
 import click
 
 from rebuildable import api
-from rebuildable.cli.common import EXIT_FINDINGS, fail, note
+from rebuildable.cli.common import EXIT_FINDINGS, Choice, fail, note
 
 
 @click.command("export")
 @click.argument("release", default=".", metavar="[RELEASE]")
-@click.option("--to", "to", type=click.Choice(api.export_formats()), required=True,
+@click.option("--to", "to", type=Choice(api.export_formats()), required=True,
               help="in-toto: the Statement that signing signs; slsa: SLSA Provenance v1; "
                    "cyclonedx: CycloneDX 1.6 ML-BOM; spdx3: SPDX 3.0.1 JSON-LD.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,

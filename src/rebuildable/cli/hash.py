@@ -23,7 +23,7 @@ from typing import Any
 import click
 
 from rebuildable import api
-from rebuildable.cli.common import EXIT_FINDINGS, EXIT_OK, fail, note, progress_for
+from rebuildable.cli.common import EXIT_FINDINGS, EXIT_OK, Choice, fail, note, progress_for
 
 _TAGS = {"sha256": "SHA256", "sha384": "SHA384", "sha512": "SHA512", "sha3-256": "SHA3-256",
          "sha3-512": "SHA3-512", "blake2b": "BLAKE2b", "blake3": "BLAKE3", "md5": "MD5",
@@ -39,9 +39,9 @@ def _escape(label: str) -> tuple[str, str]:
 
 @click.command("hash")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
-@click.option("--alg", "algorithms", multiple=True, type=click.Choice(api.hash_algorithms()),
+@click.option("--alg", "algorithms", multiple=True, type=Choice(api.hash_algorithms()),
               help=f"Digest algorithm; repeatable (default: {api.DEFAULT_ALGORITHM}).")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text",
+@click.option("--format", "fmt", type=Choice(("text", "json")), default="text",
               show_default=True, help="text: like sha256sum; json: one object keyed by path.")
 @click.option("--tag", is_flag=True,
               help="BSD-style lines 'SHA256 (path) = <hex>' (always, with several --alg).")

@@ -17,6 +17,7 @@ from rebuildable import api
 from rebuildable.cli.common import (
     EXIT_FINDINGS,
     EXIT_USAGE,
+    Choice,
     fail,
     note,
     progress_for,
@@ -45,7 +46,7 @@ def _fail(exc: Exception) -> NoReturn:
               help="Release version (always written as a string).")
 @click.option("--license", "license_", default=None, metavar="SPDX",
               help="SPDX licence expression for the release as a whole.")
-@click.option("--alg", "algorithms", multiple=True, type=click.Choice(api.hash_algorithms()),
+@click.option("--alg", "algorithms", multiple=True, type=Choice(api.hash_algorithms()),
               help=f"Digest algorithm; repeatable (default: {api.DEFAULT_ALGORITHM}).")
 @click.option("--force", is_flag=True, help=f"Overwrite an existing {api.MANIFEST_NAME}.")
 @click.option("--dry-run", is_flag=True,

@@ -12,12 +12,12 @@ from pathlib import Path
 import click
 
 from rebuildable import api
-from rebuildable.cli.common import fail, note
+from rebuildable.cli.common import Choice, fail, note
 
 
 @click.command("keygen")
 @click.argument("keyfile", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--type", "kind", type=click.Choice(api.key_types()), default="ed25519",
+@click.option("--type", "kind", type=Choice(api.key_types()), default="ed25519",
               show_default=True, help="Key type.")
 @click.option("--force", is_flag=True, help="Replace an existing KEYFILE and KEYFILE.pub.")
 def command(*, keyfile: Path, kind: str, force: bool) -> None:

@@ -13,6 +13,7 @@ import click
 
 from rebuildable import api
 from rebuildable.cli.common import (
+    Choice,
     finish,
     format_option,
     no_color_option,
@@ -45,7 +46,7 @@ ISOLATION_CHOICES = ("auto", "bwrap", "unshare", "none")
 @click.option("--upstream-dir", "upstream_dirs", multiple=True, metavar="DIR",
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A folder holding upstream releases. Repeatable.")
-@click.option("--isolation", type=click.Choice(ISOLATION_CHOICES), default="auto",
+@click.option("--isolation", type=Choice(ISOLATION_CHOICES), default="auto",
               show_default=True,
               help="How steps are isolated: a sandbox (bwrap or unshare; auto picks the "
                    "first that works, and runs nothing when none does), or none: no "

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from rebuildable import api
-from rebuildable.cli.common import fail, note
+from rebuildable.cli.common import Choice, fail, note
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -83,7 +83,7 @@ def set_threshold(*, namespace: str, threshold: int, data: Path, db: str | None)
 
 @command.command("add-token")
 @click.argument("namespace")
-@click.option("--scope", type=click.Choice(["publish", "admin"]), default="publish",
+@click.option("--scope", type=Choice(["publish", "admin"]), default="publish",
               show_default=True)
 @data_options
 def add_token(*, namespace: str, scope: str, data: Path, db: str | None) -> None:

@@ -20,6 +20,7 @@ from rebuildable import api
 from rebuildable.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
+    Choice,
     fail,
     note,
     progress_for,
@@ -54,7 +55,7 @@ def _as_json(plan: api.Update, written: bool) -> dict[str, Any]:
               help="Write nothing; exit 1 when some digest or size is out of date (for CI).")
 @click.option("--force", is_flag=True,
               help="Update a signed manifest too (its signature will then need renewing).")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text",
+@click.option("--format", "fmt", type=Choice(("text", "json")), default="text",
               show_default=True, help="text: one line per change; json: one object.")
 @workers_option
 def command(*, release: str, dry_run: bool, check: bool, force: bool, fmt: str,

@@ -16,6 +16,7 @@ import click
 
 from rebuildable import api
 from rebuildable.cli.common import (
+    Choice,
     check_keyless_options,
     exit_code,
     fail,
@@ -46,7 +47,7 @@ REQUIREMENTS = api.requirements()
 @threshold_option
 @trust_option
 @keyless_options
-@click.option("--require", "require", multiple=True, type=click.Choice(REQUIREMENTS),
+@click.option("--require", "require", multiple=True, type=Choice(REQUIREMENTS),
               help="A verdict that must hold; when it does not, that is an error. Repeatable.")
 @click.option("--upstream-dir", "upstream_dirs", multiple=True, metavar="DIR",
               type=click.Path(exists=True, file_okay=False, path_type=Path),

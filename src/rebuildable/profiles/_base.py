@@ -58,6 +58,8 @@ class View:
     _sniffed: dict[str, Any] = field(default_factory=dict, init=False)
     #: True when rebuildable.formats could not be used (kinds and extensions only)
     sniffing_unavailable: bool = field(default=False, init=False)
+    #: artifacts a step lists as outputs by their path (see sources())
+    _outputs_by_path: frozenset[str] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.manifest = self.ctx.manifest
@@ -71,7 +73,17 @@ class View:
         return ident in self.producers
 
     def sources(self) -> Iterator[Artifact]:
-        return (a for a in self.index.values() if a.id not in self.producers)
+        """The artifacts no step makes, less those a step lists as an output by path
+        instead of id: ``refs.dangling-output`` already names that mistake and the id
+        meant, and "weights declared as a source" would send the user the wrong way."""
+        meant = self._outputs_by_path
+        if meant is None:
+            by_path = {a.path: a.id for a in self.index.values() if a.path}
+            meant = self._outputs_by_path = frozenset(
+                by_path[ref] for step in self.manifest.steps for ref in step.outputs
+                if ref not in self.index and ref in by_path)
+        return (a for a in self.index.values()
+                if a.id not in self.producers and a.id not in meant)
 
     def outputs(self) -> Iterator[tuple[Artifact, Step]]:
         return ((a, self.producers[a.id]) for a in self.index.values() if a.id in self.producers)

@@ -45,6 +45,17 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {"application/json": {"schema": {
         "$ref": "#/components/schemas/Error"}}}}
     for code, text in ((400, "bad request"), (404, "not found"))}
+#: what a read of stored bytes may answer besides (spec/registry.md REG-17)
+_BYTES_ERRORS: dict[int | str, dict[str, Any]] = {**_ERRORS, 500: {
+    "description": "the stored bytes are altered or unreadable (stored-bytes-altered, "
+                   "stored-bytes-unreadable)",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
+#: what a write that needs a token may answer besides its own codes
+_AUTH_ERRORS: dict[int | str, dict[str, Any]] = {**_ERRORS, **{
+    code: {"description": text, "content": {"application/json": {"schema": {
+        "$ref": "#/components/schemas/Error"}}}}
+    for code, text in ((401, "no or bad token"),
+                       (403, "a token of another namespace, or not an admin token"))}}
 _PUBLISH_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["manifest", "envelope", "archive"],
     "properties": {"manifest": {"type": "string", "format": "binary"},
@@ -147,14 +158,15 @@ def _read_routes(app: FastAPI, q: Queries) -> None:
     def report(ns: Ns, name: Name, version: Ver) -> dict[str, Any]:
         return _with_release(ns, name, version, lambda s, r: r.report)
 
-    @app.get(base + "/manifest", tags=["read"], responses=_ERRORS,
+    @app.get(base + "/manifest", tags=["read"], responses=_BYTES_ERRORS,
              response_class=Response)
     def manifest(ns: Ns, name: Name, version: Ver) -> Response:
         row = _with_release(ns, name, version, lambda s, r: r)
         kind = "application/json" if row.manifest_name.endswith(".json") else "application/yaml"
         return Response(q.manifest_bytes(row), media_type=kind)
 
-    @app.get(base + "/envelope", tags=["read"], responses=_ERRORS, response_class=Response)
+    @app.get(base + "/envelope", tags=["read"], responses=_BYTES_ERRORS,
+             response_class=Response)
     def envelope(ns: Ns, name: Name, version: Ver) -> Response:
         row = _with_release(ns, name, version, lambda s, r: r)
         return Response(q.envelope_bytes(row), media_type="application/json")
@@ -166,7 +178,8 @@ def _read_routes(app: FastAPI, q: Queries) -> None:
     @app.get(base + "/badge.svg", tags=["read"], responses=_ERRORS, response_class=Response)
     def badge(ns: Ns, name: Name, version: Ver) -> Response:
         row = _with_release(ns, name, version, lambda s, r: r)
-        return Response(badge_svg(row.verdicts, bool(row.signers)), media_type="image/svg+xml",
+        svg = badge_svg(row.verdicts, bool(row.signers), stored_intact=q.bytes_intact(row))
+        return Response(svg, media_type="image/svg+xml",
                         headers={"cache-control": "public, max-age=300"})
 
     @app.get("/api/v1/releases/{digest}", tags=["lineage"], responses=_ERRORS)
@@ -174,7 +187,7 @@ def _read_routes(app: FastAPI, q: Queries) -> None:
         with q.db.read() as s:
             return q.record(s, q.by_digest(s, digest))
 
-    @app.get("/api/v1/releases/{digest}/manifest", tags=["lineage"], responses=_ERRORS,
+    @app.get("/api/v1/releases/{digest}/manifest", tags=["lineage"], responses=_BYTES_ERRORS,
              response_class=Response)
     def manifest_by_digest(digest: Digest) -> Response:
         with q.db.read() as s:
@@ -185,16 +198,17 @@ def _read_routes(app: FastAPI, q: Queries) -> None:
     def search(artifact: Annotated[str, Query(pattern=DIGEST_PATTERN, max_length=150)]
                ) -> dict[str, Any]:
         with q.db.read() as s:
-            return {"releases": q.search_artifact(s, artifact)}
+            releases, total = q.search_artifact(s, artifact)
+        return {"releases": releases, "total": total}
 
 
 def _page_routes(app: FastAPI, pages: Pages) -> None:
-    @app.get("/", response_class=HTMLResponse, tags=["pages"])
+    @app.get("/", response_class=HTMLResponse, tags=["pages"], responses={400: _ERRORS[400]})
     def index(q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
         return HTMLResponse(pages.index(q))
 
     @app.get("/{ns}/{name}/{version}", response_class=HTMLResponse, tags=["pages"],
-             responses=_ERRORS)
+             responses=_BYTES_ERRORS)
     def page(ns: Ns, name: Name, version: Ver) -> HTMLResponse:
         return HTMLResponse(pages.release(ns, name, version))
 
@@ -209,7 +223,9 @@ def _admin_routes(app: FastAPI, registry: Registry, blocking: Any) -> None:
                 "keys": [{"keyid": k, "pem": pem} for k, pem in pairs]}
 
     @app.post("/api/v1/namespaces/{ns}/keys", status_code=201, tags=["namespaces"],
-              responses=_ERRORS, openapi_extra={"requestBody": {"required": True, "content": {
+              responses={**_AUTH_ERRORS, 413: {"description": "too large"},
+                         422: {"description": "not a public key"}},
+              openapi_extra={"requestBody": {"required": True, "content": {
                   "text/plain": {"schema": {"type": "string"}}}}})
     async def add_key(request: Request, ns: Ns) -> dict[str, str]:
         await blocking(admin.authorise, ns, request.headers.get("authorization"), "admin")
@@ -217,7 +233,7 @@ def _admin_routes(app: FastAPI, registry: Registry, blocking: Any) -> None:
         return {"keyid": await blocking(admin.add_key, ns, body)}
 
     @app.post("/api/v1/namespaces/{ns}/tokens", status_code=201, tags=["namespaces"],
-              responses=_ERRORS)
+              responses=_AUTH_ERRORS)
     async def add_token(request: Request, ns: Ns,
                         scope: Annotated[str, Query(pattern="^(publish|admin)$")] = "publish"
                         ) -> dict[str, str]:
@@ -226,7 +242,7 @@ def _admin_routes(app: FastAPI, registry: Registry, blocking: Any) -> None:
         return {"token": text, "id": text.split("_")[1], "scope": scope}
 
     @app.delete("/api/v1/namespaces/{ns}/tokens/{token_id}", status_code=204,
-                tags=["namespaces"], responses=_ERRORS, response_class=Response)
+                tags=["namespaces"], responses=_AUTH_ERRORS, response_class=Response)
     async def revoke_token(request: Request, ns: Ns,
                            token_id: Annotated[str, Path(pattern="^[0-9a-f]{16}$")]) -> Response:
         await blocking(admin.authorise, ns, request.headers.get("authorization"), "admin")

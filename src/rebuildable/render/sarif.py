@@ -6,9 +6,12 @@ code's entry in ``spec/codes.md``); one result per finding.
 
 What GitHub code scanning requires (checked in the tests with the SARIF multitool's
 ``Sarif;Gh;Ghas`` rules): every result has a physical location, and every file URI is
-relative to the working folder (the repository root), not to the release. A finding
-about the release as a whole, or about a step or artifact with no place of its own, is
-placed at the top of the manifest.
+relative to the working folder (the repository root), not to the release, and a valid
+RFC 3986 reference (percent-encoded). A finding about the release as a whole, or about a
+step or artifact with no place of its own, is placed at the top of the manifest. A
+release read from an archive has no file of its own in the repository but the archive:
+every place inside it is given as the archive, and the place in the member is named in
+the message.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from typing import Any
 
 from rebuildable._version import __version__
 from rebuildable.codes import CODES
-from rebuildable.findings import Finding, Severity
+from rebuildable.findings import Finding, Location, Severity
 from rebuildable.jsonsafe import dumps
-from rebuildable.render._places import shown_path
+from rebuildable.render._places import ArchivePlace, shown_path, uri_reference
 from rebuildable.report import Report
 
 SARIF_VERSION = "2.1.0"
@@ -56,30 +59,54 @@ def _rule(code: str) -> dict[str, Any]:
     }
 
 
+def _member_place(loc: Location) -> str:
+    where = loc.file
+    if loc.line is not None:
+        where += f":{loc.line}" + (f":{loc.column}" if loc.column is not None else "")
+    return where
+
+
+def _physical(loc: Location | None, manifest: str | None, base: str | None,
+              archive: ArchivePlace | None) -> tuple[dict[str, Any], str | None]:
+    """The result's physical location, and the place inside an archive it stands for."""
+    if archive is not None and (loc is None or not loc.from_cwd):
+        # The archive is the one file code scanning can find; a line of a member is no
+        # line of the archive, so the result sits at its top and the message says where.
+        inside = _member_place(loc) if loc is not None and loc.file != archive.given else None
+        return ({"artifactLocation": {"uri": uri_reference(archive.path)},
+                 "region": {"startLine": 1}}, inside)
+    if loc is not None:
+        physical: dict[str, Any] = {
+            "artifactLocation": {"uri": uri_reference(shown_path(loc, manifest, base))}}
+        # A finding about a whole file is placed at its first line: consumers want a region.
+        region: dict[str, Any] = {"startLine": loc.line or 1}
+        if loc.line is not None and loc.column is not None:
+            region["startColumn"] = loc.column
+        physical["region"] = region
+        return physical, None
+    # About the release as a whole (or a step with no place of its own): the top of
+    # the manifest, since code scanning refuses a result without a file.
+    physical = {"artifactLocation": {"uri": uri_reference((base or "") + (manifest or "."))}}
+    if manifest is not None:
+        physical["region"] = {"startLine": 1}
+    return physical, None
+
+
 def _result(f: Finding, rule_index: int, manifest: str | None,
-            base: str | None) -> dict[str, Any]:
-    text = f.message if not f.hint else f"{f.message} (hint: {f.hint})"
+            base: str | None, archive: ArchivePlace | None) -> dict[str, Any]:
+    loc = f.location
+    physical, inside = _physical(loc, manifest, base, archive)
+    text = f.message
+    if inside is not None and archive is not None:
+        text = f"{text} (at {inside} in {archive.given})"
+    if f.hint:
+        text = f"{text} (hint: {f.hint})"
     result: dict[str, Any] = {
         "ruleId": f.code,
         "ruleIndex": rule_index,
         "level": _LEVELS[f.severity],
         "message": {"text": text},
     }
-    loc = f.location
-    if loc is not None:
-        physical: dict[str, Any] = {
-            "artifactLocation": {"uri": shown_path(loc, manifest, base)}}
-        # A finding about a whole file is placed at its first line: consumers want a region.
-        region: dict[str, Any] = {"startLine": loc.line or 1}
-        if loc.line is not None and loc.column is not None:
-            region["startColumn"] = loc.column
-        physical["region"] = region
-    else:
-        # About the release as a whole (or a step with no place of its own): the top of
-        # the manifest, since code scanning refuses a result without a file.
-        physical = {"artifactLocation": {"uri": (base or "") + (manifest or ".")}}
-        if manifest is not None:
-            physical["region"] = {"startLine": 1}
     location: dict[str, Any] = {"physicalLocation": physical}
     logical = [{"name": name, "kind": kind}
                for name, kind in ((f.artifact, "artifact"), (f.step, "step"),
@@ -107,14 +134,17 @@ def _result(f: Finding, rule_index: int, manifest: str | None,
     return result
 
 
-def to_sarif(report: Report, *, base: str | None = None) -> dict[str, Any]:
+def to_sarif(report: Report, *, base: str | None = None,
+             archive: ArchivePlace | None = None) -> dict[str, Any]:
     """The report as a SARIF 2.1.0 log (a dict ready for ``json.dumps``).
 
     Places in the release are given relative to the release folder; with ``base`` (that
-    folder's path from the working directory, e.g. ``releases/model/``) every one of them
-    is given from the working directory instead, which code-scanning services resolve
-    against the repository root. Paths the user named (a trust policy, a release that
-    could not be read) are kept as they were given.
+    folder's path from the working directory, e.g. ``releases/model/``, or an absolute
+    path) every one of them is given from the working directory instead, which
+    code-scanning services resolve against the repository root. With ``archive`` (the
+    path of the archive the release was read from) every place in the release is given
+    as that archive. Paths the user named (a trust policy, a release that could not be
+    read) are kept as they were given.
     """
     findings = report.sorted_findings()
     codes = sorted({f.code for f in findings})
@@ -131,7 +161,7 @@ def to_sarif(report: Report, *, base: str | None = None) -> dict[str, Any]:
         },
         "columnKind": "unicodeCodePoints",
         "invocations": [{"executionSuccessful": not report.fatal}],
-        "results": [_result(f, index[f.code], report.release.manifest, base)
+        "results": [_result(f, index[f.code], report.release.manifest, base, archive)
                     for f in findings],
         "properties": {
             "release": report.release.to_dict(),
@@ -143,5 +173,6 @@ def to_sarif(report: Report, *, base: str | None = None) -> dict[str, Any]:
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
-def render_sarif(report: Report, *, color: bool = False, base: str | None = None) -> str:
-    return dumps(to_sarif(report, base=base))
+def render_sarif(report: Report, *, color: bool = False, base: str | None = None,
+                 archive: ArchivePlace | None = None) -> str:
+    return dumps(to_sarif(report, base=base, archive=archive))

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 from rebuildable.findings import Finding, Severity
 from rebuildable.jsonsafe import encodable
-from rebuildable.render._places import shown_path
+from rebuildable.render._places import ArchivePlace, shown_path
 from rebuildable.report import Report
 from rebuildable.sections import C2pa, Rebuild, Signatures, Verdicts
 
@@ -298,7 +298,8 @@ def _report_lines(report: Report, base: str | None = None) -> list[Line]:
     return lines
 
 
-def render_text(report: Report, *, color: bool = False, base: str | None = None) -> str:
+def render_text(report: Report, *, color: bool = False, base: str | None = None,
+                archive: ArchivePlace | None = None) -> str:
     """The report as text; with ``color`` the text carries ANSI styles.
 
     With ``base`` (the release folder from the working directory) places in the

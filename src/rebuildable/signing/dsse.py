@@ -22,6 +22,7 @@ from typing import Any
 from rebuildable.errors import RebuildableError, UsageError
 from rebuildable.findings import Location
 from rebuildable.load import Limits, load_manifest
+from rebuildable.load.document import Document
 from rebuildable.signing.keys import PrivateKey, PublicKey
 
 __all__ = [
@@ -30,12 +31,15 @@ __all__ = [
     "EnvelopeError",
     "Signature",
     "SignatureCheck",
+    "SignedFile",
     "ThresholdError",
     "VerificationResult",
     "b64decode",
     "b64encode",
     "pae",
     "parse_envelope",
+    "parse_signed",
+    "read_signed",
     "verify_envelope",
 ]
 
@@ -185,7 +189,8 @@ class Envelope:
 def parse_envelope(raw: bytes, file: str = "rebuild.dsse.json",
                    limits: Limits | None = None) -> Envelope:
     """Parse envelope bytes strictly (UTF-8, no duplicate keys, bounded size and depth)."""
-    return Envelope.from_dict(_load_object(raw, file, limits), file)
+    document = _load_document(raw, file, limits)
+    return _from_dict(document, document.data, file, "")
 
 
 #: the media types of Sigstore bundles (``application/vnd.dev.sigstore.bundle+json;version=0.1``,
@@ -193,31 +198,78 @@ def parse_envelope(raw: bytes, file: str = "rebuild.dsse.json",
 BUNDLE_MEDIA_PREFIX = "application/vnd.dev.sigstore.bundle"
 
 
+@dataclass(frozen=True, eq=False)
+class SignedFile:
+    """A parsed envelope file: the envelope, the bundle's media type (None for a bare
+    envelope) and the loaded JSON, to locate later findings at their line."""
+
+    envelope: Envelope
+    media_type: str | None
+    document: Document
+
+    def locate(self, file: str, pointer: str) -> Location:
+        """``pointer`` (in the envelope) as a place in the file, through ``/dsseEnvelope``
+        for a bundle."""
+        return _locate(self.document, file, self.prefix + pointer)
+
+    @property
+    def prefix(self) -> str:
+        return "" if self.media_type is None else "/dsseEnvelope"
+
+
 def parse_signed(raw: bytes, file: str = "rebuild.dsse.json",
                  limits: Limits | None = None) -> tuple[Envelope, str | None]:
     """Parse a DSSE envelope, or a Sigstore bundle that holds one (``dsseEnvelope``), strictly.
 
-    Returns the envelope and the bundle's media type (None for a bare envelope). Only the
-    envelope is used: a bundle's key hint, certificate and log entries decide nothing, the
-    trusted keys do (SIG-9); a bundle that signs a message, not a DSSE envelope, is refused.
+    Returns the envelope and the bundle's media type (None for a bare envelope); see
+    :func:`read_signed`."""
+    signed = read_signed(raw, file, limits)
+    return signed.envelope, signed.media_type
+
+
+def read_signed(raw: bytes, file: str = "rebuild.dsse.json",
+                limits: Limits | None = None) -> SignedFile:
+    """Parse a DSSE envelope, or a Sigstore bundle that holds one (``dsseEnvelope``), strictly.
+
+    Only the envelope is used: a bundle's key hint, certificate and log entries decide
+    nothing, the trusted keys do (SIG-9); a bundle that signs a message, not a DSSE
+    envelope, is refused. Every problem is located in ``file`` (line, column and pointer;
+    inside a bundle the pointer goes through ``/dsseEnvelope``).
     """
-    data = _load_object(raw, file, limits)
-    if "dsseEnvelope" not in data and "verificationMaterial" not in data \
-            and "messageSignature" not in data:
-        return Envelope.from_dict(data, file), None
+    document = _load_document(raw, file, limits)
+    data = document.data
+    if not isinstance(data, dict) or ("dsseEnvelope" not in data
+                                      and "verificationMaterial" not in data
+                                      and "messageSignature" not in data):
+        return SignedFile(_from_dict(document, data, file, ""), None, document)
     media = data.get("mediaType")
     if not isinstance(media, str) or not media.startswith(BUNDLE_MEDIA_PREFIX):
         raise EnvelopeError(f"{file}: a Sigstore bundle's mediaType must start with "
-                            f"{BUNDLE_MEDIA_PREFIX!r}", Location(file, None, None, "/mediaType"))
+                            f"{BUNDLE_MEDIA_PREFIX!r}", _locate(document, file, "/mediaType"))
     envelope = data.get("dsseEnvelope")
     if not isinstance(envelope, dict):
         raise EnvelopeError(f"{file}: the Sigstore bundle holds no dsseEnvelope (a message "
                             "signature signs one file, not a release)",
-                            Location(file, None, None, "/dsseEnvelope"))
-    return Envelope.from_dict(envelope, file), media
+                            _locate(document, file, "/dsseEnvelope"))
+    return SignedFile(_from_dict(document, envelope, file, "/dsseEnvelope"), media, document)
 
 
-def _load_object(raw: bytes, file: str, limits: Limits | None) -> dict[str, Any]:
+def _locate(document: Document, file: str, pointer: str) -> Location:
+    where = document.locate(pointer)
+    return Location(file, where.line, where.column, pointer)
+
+
+def _from_dict(document: Document, data: Any, file: str, prefix: str) -> Envelope:
+    """:meth:`Envelope.from_dict`, its problems located in ``document`` below ``prefix``."""
+    try:
+        return Envelope.from_dict(data, file)
+    except EnvelopeError as exc:
+        pointer = exc.location.pointer if exc.location is not None else None
+        raise EnvelopeError(exc.message, _locate(document, file, prefix + (pointer or ""))
+                            ) from exc
+
+
+def _load_document(raw: bytes, file: str, limits: Limits | None) -> Document:
     name = file if file.lower().endswith(".json") else f"{file}.json"
     loaded = load_manifest(raw, name, limits=limits)
     errors = [f for f in loaded.findings if f.severity.value == "error"]
@@ -228,8 +280,7 @@ def _load_object(raw: bytes, file: str, limits: Limits | None) -> dict[str, Any]
         if location is not None and location.file != file:
             location = Location(file, location.line, location.column, location.pointer)
         raise EnvelopeError(message, location)
-    data: dict[str, Any] = loaded.document.data
-    return data
+    return loaded.document
 
 
 @dataclass(frozen=True, slots=True)

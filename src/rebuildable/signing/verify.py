@@ -17,7 +17,7 @@ Order of work (spec/signatures.md):
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -28,7 +28,7 @@ from rebuildable.findings import Finding, Location, Severity, finding
 from rebuildable.load import Limits
 from rebuildable.model import envelope_path
 from rebuildable.sections import PolicyOutcome, Signatures
-from rebuildable.signing.dsse import IN_TOTO_PAYLOAD_TYPE, Envelope, EnvelopeError, parse_signed
+from rebuildable.signing.dsse import IN_TOTO_PAYLOAD_TYPE, EnvelopeError, SignedFile, read_signed
 from rebuildable.signing.keys import BadKeyError
 from rebuildable.signing.statement import (
     StatementError,
@@ -47,6 +47,22 @@ __all__ = ["SECTION", "envelope_path", "policy_from_options", "signature_check",
 
 SECTION = "signatures"
 MAX_DIFFERENCES = 20
+
+
+@dataclass(frozen=True, eq=False)
+class _Place:
+    """Where the envelope's findings point: the release's ``rebuild.dsse.json`` or the file
+    given with ``--bundle`` (a path from the working folder), at the line of a pointer in
+    it (through ``/dsseEnvelope`` inside a Sigstore bundle)."""
+
+    file: str
+    from_cwd: bool = False
+    signed: SignedFile | None = None
+
+    def at(self, pointer: str | None = None) -> Location:
+        if pointer is None or self.signed is None:
+            return Location(self.file, None, None, pointer, from_cwd=self.from_cwd)
+        return replace(self.signed.locate(self.file, pointer), from_cwd=self.from_cwd)
 
 
 def policy_from_options(options: Options) -> TrustPolicy:
@@ -79,10 +95,13 @@ def signature_findings(ctx: Context) -> Iterator[Finding]:
     verified = isinstance(section, Signatures) and section.verified
     error = section.error if isinstance(section, Signatures) else None
     if not verified and not errors:
+        place = (_Place(section.envelope, ctx.options.bundle is not None)
+                 if isinstance(section, Signatures)
+                 else _Place(envelope_path(ctx.release.manifest_name)))
         yield finding("sig.not-verified",
                       "the signatures were checked but the release is not verified"
                       + (f": {error}" if error else ""),
-                      location=Location(envelope_path(ctx.release.manifest_name)))
+                      location=place.at())
 
 
 def _signature_findings(ctx: Context) -> Iterator[Finding]:
@@ -95,27 +114,29 @@ def _signature_findings(ctx: Context) -> Iterator[Finding]:
         yield _usage_finding(exc)
         return
     section.policy = policy.describe()
-    envelope = yield from _read_envelope(ctx, section)
-    if envelope is None:
+    signed = yield from _read_envelope(ctx, section)
+    if signed is None:
         return
+    envelope = signed.envelope
     section.payload_type = envelope.payload_type
     section.signature_count = len(envelope.signatures)
     path = section.envelope
+    place = _Place(path, ctx.options.bundle is not None, signed)
     if envelope.payload_type != IN_TOTO_PAYLOAD_TYPE:
         yield finding("sig.wrong-payload-type",
                       f"{path}: payloadType is {envelope.payload_type!r}, "
                       f"expected {IN_TOTO_PAYLOAD_TYPE!r}",
-                      location=Location(path, None, None, "/payloadType"))
+                      location=place.at("/payloadType"))
         return
     if not envelope.signatures:
         yield finding("sig.no-signatures", f"{path} holds no signatures",
-                      location=Location(path, None, None, "/signatures"))
+                      location=place.at("/signatures"))
         return
 
     name = ctx.manifest.name
     result = policy.evaluate(envelope, name)
     section.outcome = _outcome(result)
-    yield from _policy_findings(result, path, len(envelope.signatures))
+    yield from _policy_findings(result, place, len(envelope.signatures))
     if not result.verified_keys:
         return  # nothing trusted vouches for these bytes: never parse them
 
@@ -124,12 +145,11 @@ def _signature_findings(ctx: Context) -> Iterator[Finding]:
         stmt = parse_statement(envelope.payload,
                                Limits(limits.max_bytes, limits.max_depth + 2))
     except StatementError as exc:
-        yield finding(exc.code, f"{path}: {exc.message}",
-                      location=Location(path, None, None, "/payload"))
+        yield finding(exc.code, f"{path}: {exc.message}", location=place.at("/payload"))
         section.verified = False
         return
     ok_data = yield from _compare_predicate(ctx, stmt.predicate)
-    ok_subjects = yield from _compare_subjects(ctx, stmt.subjects)
+    ok_subjects = yield from _compare_subjects(ctx, stmt.subjects, place)
     section.predicate_matches = ok_data
     section.subjects_match = ok_subjects
     section.verified = bool(result) and ok_data and ok_subjects
@@ -143,8 +163,8 @@ def _signature_findings(ctx: Context) -> Iterator[Finding]:
 
 
 def _read_envelope(ctx: Context,
-                   section: Signatures) -> Generator[Finding, None, Envelope | None]:
-    """Generator: yields findings, returns the parsed Envelope or None.
+                   section: Signatures) -> Generator[Finding, None, SignedFile | None]:
+    """Generator: yields findings, returns the parsed file or None.
 
     The envelope is the release's ``rebuild.dsse.json`` or, with ``Options.bundle``, that
     file; either may be a bare DSSE envelope or a Sigstore bundle that holds one."""
@@ -171,7 +191,7 @@ def _read_envelope(ctx: Context,
 
 
 def _read_given(ctx: Context, section: Signatures,
-                given: Path) -> Generator[Finding, None, Envelope | None]:
+                given: Path) -> Generator[Finding, None, SignedFile | None]:
     path = str(given)
     loc = Location(path, from_cwd=True)
     try:
@@ -184,22 +204,21 @@ def _read_given(ctx: Context, section: Signatures,
 
 
 def _parse(ctx: Context, section: Signatures, raw: bytes | None,
-           loc: Location) -> Generator[Finding, None, Envelope | None]:
+           loc: Location) -> Generator[Finding, None, SignedFile | None]:
     path = loc.file
     if raw is None:
         yield finding("sig.malformed-envelope",
                       f"{path} is larger than {ctx.options.limits.max_bytes} bytes", location=loc)
         return None
     try:
-        envelope, media = parse_signed(raw, path, ctx.options.limits)
+        signed = read_signed(raw, path, ctx.options.limits)
     except EnvelopeError as exc:
         where = exc.location or loc
         yield finding("sig.malformed-envelope", exc.message,
                       location=replace(where, from_cwd=loc.from_cwd))
         return None
-    if media is not None:
-        section.bundle = media
-    return envelope
+    section.bundle = signed.media_type
+    return signed
 
 
 def _read_bounded(fh: BinaryIO, limit: int) -> bytes | None:
@@ -226,8 +245,9 @@ def _outcome(result: PolicyResult) -> PolicyOutcome:
     )
 
 
-def _policy_findings(result: PolicyResult, path: str, n_sigs: int) -> Iterator[Finding]:
-    loc = Location(path, None, None, "/signatures")
+def _policy_findings(result: PolicyResult, place: _Place, n_sigs: int) -> Iterator[Finding]:
+    path = place.file
+    loc = place.at("/signatures")
     for v in result.violations:
         yield finding(v.code, v.message, location=loc, data=v.data,
                       severity=Severity.WARNING if v.warning else None)
@@ -258,7 +278,7 @@ def _policy_findings(result: PolicyResult, path: str, n_sigs: int) -> Iterator[F
             said = f" (keyid says {hint[:16]})" if hint else ""
             yield finding("sig.unverified-signature",
                           f"{path}: signature {index}{said} verifies with none of the trusted keys",
-                          location=Location(path, None, None, f"/signatures/{index}"))
+                          location=place.at(f"/signatures/{index}"))
 
 
 def _compare_predicate(ctx: Context,
@@ -297,7 +317,7 @@ def _compare_predicate(ctx: Context,
 
 
 def _compare_subjects(ctx: Context,
-                      signed: tuple[tuple[str, dict[str, str]], ...],
+                      signed: tuple[tuple[str, dict[str, str]], ...], place: _Place,
                       ) -> Generator[Finding, None, bool]:
     """Generator: yields findings; returns True when subjects, artifacts and files agree."""
     ok = True
@@ -317,8 +337,7 @@ def _compare_subjects(ctx: Context,
         yield finding("sig.subject-mismatch",
                       "the signed subjects do not list the manifest's artifacts: "
                       + "; ".join(detail),
-                      location=Location(envelope_path(ctx.release.manifest_name), None, None,
-                                        "/payload"))
+                      location=place.at("/payload"))
     hashes = ctx.state.hashes
     # Each artifact is checked against its own signed subject: a path listed twice has
     # two subjects, and both must hold (the first one alone would let the second lie).

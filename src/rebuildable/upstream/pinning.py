@@ -33,9 +33,12 @@ _FILE_CODES = ("integrity.", "unlisted.", "completeness.missing-source", "path.s
 
 
 def checked(ctx: Context, ref: UpstreamRef, chain: tuple[str, ...], source: str,
-            data: bytes, *, release: Release,
-            manifest_only: bool) -> tuple[ResolvedUpstream, list[Finding]]:
-    """Check the bytes of a found upstream manifest against its pin, then validate it."""
+            data: bytes, *, release: Release, manifest_only: bool,
+            outside: bool = False) -> tuple[ResolvedUpstream, list[Finding]]:
+    """Check the bytes of a found upstream manifest against its pin, then validate it.
+
+    ``outside``: ``source`` is not a path in the release (a copy found in an
+    ``--upstream-dir``, as a path from the working folder, or a registry's label)."""
     sha = hashlib.sha256(data).hexdigest()
     refused = _pin_problem(ctx, ref, chain, source, data=data, sha=sha)
     if refused is not None:
@@ -58,7 +61,7 @@ def checked(ctx: Context, ref: UpstreamRef, chain: tuple[str, ...], source: str,
     if status is UpstreamStatus.INVALID:
         out.append(finding("upstream.invalid", f"{what} has {summary}", upstream=ref.id,
                            location=loc, data=said))
-        out.extend(_relabel(ref.id, source, errors))
+        out.extend(_relabel(ref.id, source, errors, outside=outside))
     else:
         out.append(finding("upstream.valid", f"{what} is valid: {summary}", upstream=ref.id,
                            location=loc, data=said))
@@ -108,8 +111,12 @@ def _validate(ctx: Context, release: Release, chain: tuple[str, ...],
     return report, dict(state.upstream or {})
 
 
-def _relabel(ident: str, source: str | None, errors: list[Finding]) -> Iterator[Finding]:
-    """The upstream's errors, named by upstream id and located in the upstream's file."""
+def _relabel(ident: str, source: str | None, errors: list[Finding], *,
+             outside: bool = False) -> Iterator[Finding]:
+    """The upstream's errors, named by upstream id and located in the upstream's file: a
+    path in the release, or (``outside``) one from the working folder, which renderers
+    must not put below the release's folder. A place already given from the working
+    folder (an upstream's own upstream found outside) stays as it is."""
     folder = posixpath.dirname(source) if source else None
     for i, f in enumerate(errors):
         if i == MAX_RELABELLED:
@@ -118,9 +125,10 @@ def _relabel(ident: str, source: str | None, errors: list[Finding]) -> Iterator[
                           "not repeated here", upstream=ident)
             return
         location = f.location
-        if location is not None and folder:
-            location = Location(f"{folder}/{location.file}", location.line, location.column,
-                                location.pointer)
+        if location is not None and not location.from_cwd and (folder or outside):
+            location = Location(f"{folder}/{location.file}" if folder else location.file,
+                                location.line, location.column, location.pointer,
+                                from_cwd=outside)
         message = f.message if f.upstream else f"upstream {ident}: {f.message}"
         yield Finding(code=f.code, severity=f.severity, message=message,
                       artifact=f.artifact, step=f.step,

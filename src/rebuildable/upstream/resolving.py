@@ -103,13 +103,13 @@ def _from_elsewhere(ctx: Context, ref: UpstreamRef, chain: tuple[str, ...]) -> R
         path, data = match
         return checked(ctx, ref, chain, str(path), data,
                        release=FolderRelease(path.parent, path.name, str(path)),
-                       manifest_only=path.name not in MANIFEST_NAMES)
+                       manifest_only=path.name not in MANIFEST_NAMES, outside=True)
     resolver = options.upstream_resolver
     fetched = fetch(resolver, strong, limit) if resolver is not None else None
     if fetched is not None:
         label, data = fetched
         return checked(ctx, ref, chain, label, data, release=FetchedManifest(data, label),
-                       manifest_only=True)
+                       manifest_only=True, outside=True)
     where = [str(d) for d in options.upstream_dirs]
     if resolver is not None:
         where.append("the registry")

@@ -10,6 +10,7 @@ import pytest
 
 from rebuildable.codes import CODES
 from rebuildable.findings import Location, finding
+from rebuildable.render._places import ArchivePlace
 from rebuildable.render.sarif import help_uri, render_sarif, to_sarif
 from rebuildable.report import Report
 from tests.support.render_samples import clean_report, fatal_report, sample_report
@@ -171,3 +172,60 @@ def test_every_result_has_a_physical_location_and_every_rule_full_help() -> None
             assert rule["fullDescription"]["text"]
             assert rule["help"]["text"]
             assert rule["help"]["markdown"]
+
+
+def _uris(log: dict[str, Any]) -> list[str]:
+    return [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in log["runs"][0]["results"]]
+
+
+def test_uris_are_percent_encoded_and_absolute_places_file_uris() -> None:
+    """A file name with a space, '#', '%', '?' or 'é' is no URI as it stands (the
+    multitool's SARIF1002); a release outside the working folder is named absolutely,
+    as a file: URI, never as '../' (no place in a repository)."""
+    report = sample_report()
+    report.findings[:] = [finding("unlisted.file", "odd", location=Location("a b#1%?é.txt"))]
+    assert _uris(to_sarif(report, base="rel/")) == ["rel/a%20b%231%25%3F%C3%A9.txt"]
+    assert _uris(to_sarif(report, base="/srv/my rel/")) == [
+        "file:///srv/my%20rel/a%20b%231%25%3F%C3%A9.txt"]
+    assert _uris(to_sarif(report, base="C:/work/rel/")) == [
+        "file:///C:/work/rel/a%20b%231%25%3F%C3%A9.txt"]
+    # a name that is not UTF-8 on disk keeps its bytes; a lone surrogate never crashes
+    report.findings[:] = [finding("unlisted.file", "odd", location=Location("x\udcff"))]
+    assert _uris(to_sarif(report, base="")) == ["x%FF"]
+    report.findings[:] = [finding("unlisted.file", "odd", location=Location("x\ud800"))]
+    assert _uris(to_sarif(report, base="")) == ["x%ED%A0%80"]
+
+
+def test_places_in_an_archive_are_the_archive() -> None:
+    """The archive is the one file of the repository a place inside it can be: each
+    result sits at its top, and the message says where in the member."""
+    report = sample_report()
+    report.findings[:] = [
+        finding("integrity.size-mismatch", "too big", location=Location("rebuild.yaml", 12, 5)),
+        finding("release.archive-link", "dist/r.tgz: a link", location=Location("dist/r.tgz")),
+        finding("completeness.summary", "complete"),
+        finding("sig.bad-policy", "bad", location=Location("trust.yaml", from_cwd=True)),
+    ]
+    def by_code(log: dict[str, Any], part: str) -> dict[str, Any]:
+        results = log["runs"][0]["results"]
+        if part == "uri":
+            return {r["ruleId"]: r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    for r in results}
+        if part == "region":
+            return {r["ruleId"]: r["locations"][0]["physicalLocation"]["region"] for r in results}
+        return {r["ruleId"]: r["message"]["text"].split(" (hint: ")[0] for r in results}
+
+    log = to_sarif(report, archive=ArchivePlace("dist/r.tgz", "dist/r.tgz"))
+    assert by_code(log, "uri") == {
+        "integrity.size-mismatch": "dist/r.tgz", "release.archive-link": "dist/r.tgz",
+        "completeness.summary": "dist/r.tgz", "sig.bad-policy": "trust.yaml"}
+    assert by_code(log, "text") == {
+        "integrity.size-mismatch": "too big (at rebuild.yaml:12:5 in dist/r.tgz)",
+        "release.archive-link": "dist/r.tgz: a link", "completeness.summary": "complete",
+        "sig.bad-policy": "bad"}
+    assert by_code(log, "region")["integrity.size-mismatch"] == {"startLine": 1}
+    beside = to_sarif(report, archive=ArchivePlace("../r.tgz", "/srv/r.tgz"))
+    assert by_code(beside, "uri")["integrity.size-mismatch"] == "file:///srv/r.tgz"
+    assert by_code(beside, "text")["integrity.size-mismatch"] == (
+        "too big (at rebuild.yaml:12:5 in ../r.tgz)")

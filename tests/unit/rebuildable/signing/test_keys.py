@@ -66,6 +66,22 @@ def test_rsa_pkcs1v15_signatures_from_other_tools_verify() -> None:
     assert k.public.verify(sig, b"m")
 
 
+def test_rsa_signs_pkcs1v15_and_still_verifies_pss_signatures_of_earlier_versions() -> None:
+    """Key-only verifiers (sigstore-js, model-signing, securesystemslib's
+    rsa-pkcs1v15-sha256) assume PKCS#1 v1.5; envelopes signed with PSS before keep
+    verifying."""
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    k = key("carol", "rsa-3072")
+    assert isinstance(k.key, rsa.RSAPrivateKey)
+    ours = k.sign(b"m")
+    k.key.public_key().verify(ours, b"m", padding.PKCS1v15(), hashes.SHA256())  # raises if not
+    old = k.key.sign(b"m", padding.PSS(mgf=padding.MGF1(hashes.SHA256()),
+                                       salt_length=padding.PSS.DIGEST_LENGTH), hashes.SHA256())
+    assert k.public.verify(old, b"m")
+    assert not k.public.verify(old, b"n")
+
+
 def _pem_public(obj: object) -> bytes:
     return obj.public_bytes(serialization.Encoding.PEM,  # type: ignore[attr-defined,no-any-return]
                             serialization.PublicFormat.SubjectPublicKeyInfo)
