@@ -17,7 +17,7 @@ from rebuildable.archive.limits import (
     describe,
 )
 from rebuildable.archive.streams import Bounded, MemberStream, decompressor
-from rebuildable.archive.tarmeta import BoundedTarFile, name_disagreement
+from rebuildable.archive.tarmeta import BoundedTarFile, folder_named_file, name_disagreement
 from rebuildable.container import EntryType
 from rebuildable.errors import MemberError, ReleaseError
 
@@ -49,6 +49,8 @@ class TarRelease(ArchiveRelease):
         self._io_lock = threading.Lock()
         #: decompressed bytes known to be readable; members past it are not
         self._good = 0
+        #: regular members named like folders (their data may hold members)
+        self._hiding: list[str] = []
         try:
             self._tar = BoundedTarFile(fileobj=self._stream, mode="r", limits=self.limits)
         except READ_ERRORS as exc:
@@ -143,19 +145,30 @@ class TarRelease(ArchiveRelease):
         target = info.linkname if info.issym() or info.islnk() else None
         size = info.size if type_ is EntryType.FILE else 0
         self._add(info.name, type_, size, info, target, ambiguous=name_disagreement(info))
+        if folder_named_file(info):
+            self._hiding.append(info.name)
 
     def _check_global_names(self) -> None:
-        """A global PAX header that names members renames every later member for GNU
-        tar, but only those with their own PAX header for Python's tarfile."""
+        """Name problems that reach every member: a global PAX header that names members
+        renames every later member for GNU tar, but only those with their own PAX header
+        for Python's tarfile; a regular member named like a folder has its data read as
+        further members by GNU tar and bsdtar, under any names."""
         keys = sorted({"path", "linkpath"} & self._tar.pax_headers.keys())
-        if not keys:
+        if keys:
+            self._finding("release.archive-ambiguous-name",
+                          f"a global PAX header sets {', '.join(keys)} for every later "
+                          "member; extractors disagree on which members it renames, so none "
+                          "counts as shipped", "")
+            why = "a global PAX header renames the archive's members"
+        elif self._hiding:
+            self._finding("release.archive-ambiguous-name",
+                          f"the data of {self._hiding[0]!r} is read as further members by "
+                          "GNU tar and bsdtar, which can stand for any member, so none counts "
+                          "as shipped", "")
+            why = f"{self._hiding[0]!r} may hide members in its data"
+        else:
             return
-        self._finding("release.archive-ambiguous-name",
-                      f"a global PAX header sets {', '.join(keys)} for every later member; "
-                      "extractors disagree on which members it renames, so none counts as "
-                      "shipped", "")
-        problem = MemberError("release.archive-ambiguous-name",
-                              "a global PAX header renames the archive's members")
+        problem = MemberError("release.archive-ambiguous-name", why)
         for member in self._members.values():
             if member.type is EntryType.FILE:
                 member.problem = problem
