@@ -255,6 +255,40 @@ def _tar_gnu_sparse_name() -> bytes:
     return out + b"\0" * (2 * tarfile.BLOCKSIZE)
 
 
+def _tar_sparse(name: str, regions: list[tuple[int, bytes]], size: int) -> bytes:
+    # A PAX 0.1 GNU sparse member holes.bin (as ``tar -S --format=posix
+    # --sparse-version=0.1`` writes one): ``regions`` are (offset, data), zeros between
+    # them; the manifest lists the expanded file, as GNU tar and bsdtar extract it.
+    expanded = bytearray(size)
+    for at, chunk in regions:
+        expanded[at:at + len(chunk)] = chunk
+    mapping = [n for at, chunk in regions for n in (at, len(chunk))]
+    if not regions or regions[-1][0] + len(regions[-1][1]) < size:
+        mapping += [size, 0]
+    out = _tar_record("rebuild.yaml", tarfile.REGTYPE,
+                      manifest(name, {"holes.bin": bytes(expanded)}))
+    out += _tar_record("PaxHeaders/holes.bin", tarfile.XHDTYPE,
+                       _pax("GNU.sparse.numblocks", str(len(mapping) // 2))
+                       + _pax("GNU.sparse.size", str(size))
+                       + _pax("GNU.sparse.name", "holes.bin")
+                       + _pax("GNU.sparse.map", ",".join(map(str, mapping))))
+    out += _tar_record("GNUSparseFile.0/holes.bin", tarfile.REGTYPE,
+                       b"".join(chunk for _, chunk in regions))
+    return out + b"\0" * (2 * tarfile.BLOCKSIZE)
+
+
+def _tar_sparse_member() -> bytes:
+    # 64 KiB expanded from two 512-byte regions; a trailing hole.
+    head, middle = b"head".ljust(512, b"\0"), b"middle".ljust(512, b"\0")
+    return _tar_sparse("tar-sparse", [(0, head), (32768, middle)], 65536)
+
+
+def _tar_sparse_unaligned() -> bytes:
+    # Two 100-byte regions: GNU tar reads the second from the next 512-byte block (zeros),
+    # bsdtar and tarfile from byte 100 of the data. The manifest lists tarfile's bytes.
+    return _tar_sparse("tar-sparse-unaligned", [(0, b"a" * 100), (32768, b"b" * 100)], 65536)
+
+
 def _tar_prefix_old_gnu_magic() -> bytes:
     # A header with a prefix field ("src") but the old GNU magic: Python's tarfile reads
     # "src/a.txt" (listed), GNU tar and bsdtar write "a.txt".
@@ -385,6 +419,9 @@ ARCHIVES: dict[str, tuple[str, Callable[[], bytes]]] = {
     "core-archive-tar-gz-huge-pax-header": ("release.tar.gz", _tar_gz_huge_pax_header),
     "core-archive-tar-case-collision": ("release.tar", _tar_case_collision),
     "core-archive-tar-gnu-sparse-name": ("release.tar", _tar_gnu_sparse_name),
+    "core-archive-tar-sparse-member": ("release.tar", _tar_sparse_member),
+    "core-archive-tar-sparse-holes-over-bound": ("release.tar", _tar_sparse_member),
+    "core-archive-tar-sparse-unaligned-map": ("release.tar", _tar_sparse_unaligned),
     "core-archive-tar-prefix-old-gnu-magic": ("release.tar", _tar_prefix_old_gnu_magic),
     "core-archive-zip-hidden-member": ("release.zip", _zip_hidden_member),
     "core-archive-zip-local-size": ("release.zip", _zip_local_size),

@@ -40,7 +40,7 @@ _ALL: tuple[Code, ...] = (
     Code("release.archive-too-large", "error", "An archive member or the archive as a whole exceeds the size limits (zip bomb guard)"),
     Code("release.archive-corrupt", "error", "The archive is truncated or corrupt"),
     Code("release.archive-ambiguous-name", "error", "An archive member's name sources disagree (zip Unicode Path field, local and central headers, GNU long name and PAX path): extractors would write it under another name", "Rebuild the archive with one name per member (a current tar or zip writes one)."),
-    Code("release.archive-ambiguous-data", "error", "Archive readers disagree on which bytes are a member's data (zip local header vs central directory, bytes that belong to no member, compressed data that ends early or late): a streaming extractor would write other bytes", "Rebuild the archive with a current zip writer; do not edit its bytes by hand."),
+    Code("release.archive-ambiguous-data", "error", "Archive readers disagree on which bytes are a member's data (zip local header vs central directory, bytes that belong to no member, compressed data that ends early or late, a tar sparse map that extractors expand differently): a streaming extractor would write other bytes", "Rebuild the archive with a current zip writer; do not edit its bytes by hand."),
     # -- Loading the manifest (load.*)
     Code("load.syntax", "error", "The manifest is not well-formed YAML or JSON"),
     Code("load.encoding", "error", "The manifest is not valid UTF-8 or holds NUL bytes"),

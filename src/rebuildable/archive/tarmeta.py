@@ -70,10 +70,21 @@ class TracedTarInfo(tarfile.TarInfo):
 
     name_records: list[tuple[str, str]]
     header_problem: str
+    #: the size field of the member's own header (or its PAX ``size``)
+    header_size: int
+    #: bytes of a GNU sparse 1.0 map at the start of the member's data
+    map_bytes: int = 0
+    #: how a GNU sparse map reads otherwise in GNU tar than in tarfile
+    sparse_problem: str | None = None
 
     @classmethod
     def frombuf(cls, buf: bytes | bytearray, encoding: str, errors: str) -> TracedTarInfo:
         obj = super().frombuf(buf, encoding, errors)
+        # What the header's size field says lies in the archive (tarfile later replaces
+        # ``size`` with a sparse member's expanded size).
+        obj.header_size = obj.size
+        if obj.type == tarfile.GNUTYPE_SPARSE:
+            old_gnu_map(obj, buf)
         if (buf[345] != 0 and obj.type not in tarfile.GNU_TYPES
                 and buf[257:263] != _POSIX_MAGIC):
             obj.header_problem = (
@@ -156,15 +167,90 @@ class TracedTarInfo(tarfile.TarInfo):
                 raise MetadataTooLargeError(
                     f"metadata records total more than {limits.max_metadata_bytes} bytes")
         next.offset_data = fileobj.tell()
+        next.map_bytes = read  # type: ignore[attr-defined]
         # typeshed says bytes; tarfile keeps (offset, size) pairs here
         next.sparse = list(zip(numbers[::2], numbers[1::2], strict=True))  # type: ignore[assignment]
+
+    def _proc_sparse(self, tarfile_: tarfile.TarFile) -> TracedTarInfo:
+        """An old GNU sparse member ('S'): its map goes on in extension blocks after the
+        header, read as GNU tar reads them and charged as a metadata record (tarfile
+        reads any number of them and drops some entries GNU tar keeps)."""
+        regions, extended, real_size = self._sparse_structs  # type: ignore[attr-defined]
+        fileobj: Any = tarfile_.fileobj
+        limits = tarfile_.limits if isinstance(tarfile_, BoundedTarFile) else None
+        read = 0
+        while extended:
+            block = fileobj.read(tarfile.BLOCKSIZE)
+            if len(block) < tarfile.BLOCKSIZE:
+                raise tarfile.ReadError("a GNU sparse map runs past the end of the data")
+            read += len(block)
+            if limits is not None and read > limits.max_header_bytes:
+                raise MetadataTooLargeError(
+                    f"a GNU sparse map of more than {limits.max_header_bytes} bytes at "
+                    f"byte {self.offset}")
+            extended = _go_on(self, _slots(self, block, 0, 21, regions), block[504])
+        if isinstance(tarfile_, BoundedTarFile) and limits is not None:
+            tarfile_.metadata_bytes += read
+            if tarfile_.metadata_bytes > limits.max_metadata_bytes:
+                raise MetadataTooLargeError(
+                    f"metadata records total more than {limits.max_metadata_bytes} bytes")
+        self.sparse = regions
+        self.offset_data = fileobj.tell()
+        tarfile_.offset = self.offset_data + self._block(self.size)  # type: ignore[attr-defined]
+        self.size = real_size
+        return self
 
     def _apply_pax_info(self, pax_headers: dict[str, str], encoding: str,
                         errors: str) -> None:
         super()._apply_pax_info(pax_headers, encoding, errors)  # type: ignore[misc]
+        if "size" in pax_headers:
+            self.header_size = _number(pax_headers["size"])
         for key in _NAME_KEYS:
             if key in pax_headers:
                 _records(self).append((f"PAX {key}", pax_headers[key]))
+
+
+def old_gnu_map(info: TracedTarInfo, header: bytes | bytearray) -> None:
+    """Read the four map slots of an old GNU sparse header as GNU tar does, for
+    :meth:`TracedTarInfo._proc_sparse`: it stops at the first empty slot."""
+    regions: list[tuple[int, int]] = []
+    more = _go_on(info, _slots(info, header, 386, 4, regions), header[482])
+    try:
+        real_size = tarfile.nti(header[483:495])  # type: ignore[attr-defined]
+    except ValueError:
+        info.sparse_problem = "its real size is not a number"
+        real_size = 0
+    info._sparse_structs = (regions, more, real_size)  # type: ignore[attr-defined]
+
+
+def _slots(info: TracedTarInfo, block: bytes | bytearray, start: int, count: int,
+           regions: list[tuple[int, int]]) -> bool:
+    """Add the (offset, size) slots of one block of an old GNU sparse map to ``regions``;
+    False once a slot is empty (GNU tar reads no further, tarfile may)."""
+    for pos in range(start, start + 24 * count, 24):
+        if block[pos + 12] == 0:  # an empty size field ends the map for GNU tar
+            if block[pos:start + 24 * count].strip(b"\x00"):
+                info.sparse_problem = "its map has entries after an empty one"
+            return False
+        try:
+            regions.append((tarfile.nti(block[pos:pos + 12]),  # type: ignore[attr-defined]
+                            tarfile.nti(block[pos + 12:pos + 24])))  # type: ignore[attr-defined]
+        except ValueError:
+            info.sparse_problem = "its map holds an entry that is not a number"
+            return False
+    return True
+
+
+def _go_on(info: TracedTarInfo, full: bool, extended: int) -> bool:
+    """Whether an extension block follows; one after an empty slot GNU tar reads as
+    the member's data."""
+    if extended and not full:
+        info.sparse_problem = "its map goes on in extension blocks after an empty entry"
+    return full and bool(extended)
+
+
+def _number(text: str) -> int:
+    return int(text) if text.isascii() and text.isdigit() else -1
 
 
 def pax_problem(body: bytes) -> str | None:
