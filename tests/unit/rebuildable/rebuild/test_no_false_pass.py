@@ -24,22 +24,13 @@ from rebuildable.rebuild.runner import probe_isolation, remove_tree
 from rebuildable.report import Report
 from tests.support import make_release
 from tests.support.formats_build import psd
-from tests.support.hostile_steps import release_overwriting_step
+from tests.support.hostile_steps import one_step, release_overwriting_step
 
 SANDBOXES = ("bwrap", "unshare")
 
 
 def errors(report: Report) -> set[str]:
     return {f.code for f in report.findings if f.severity is Severity.ERROR}
-
-
-def one_step(root: Path, run: str, files: dict[str, bytes], outputs: list[str],
-             inputs: list[str] | None = None, **fields: object) -> Path:
-    ids = {p: p.replace("/", "-").replace(".", "-") for p in files}
-    step = {"id": "build", "run": run, "outputs": [ids[p] for p in outputs],
-            "inputs": inputs if inputs is not None else [ids[p] for p in files
-                                                         if p not in outputs]}
-    return make_release(root, files, [step], ids=ids, **fields)  # type: ignore[arg-type]
 
 
 def need(method: str) -> None:
