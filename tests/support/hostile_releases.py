@@ -14,8 +14,9 @@ from rebuildable.api import sign as sign_release
 from rebuildable.signing.keys import PrivateKey
 from tests.support.releases import make_release, read_manifest, write_manifest
 
-__all__ = ["HOSTILE_MARKUP", "blake3_only_tampered", "hostile_bundles", "lone_surrogate_json",
-           "markup_in_every_free_text_field", "safetensors_bytes",
+__all__ = ["HOSTILE_MARKUP", "blake3_only_tampered", "external_subject_signed",
+           "hostile_bundles", "lone_surrogate_json", "markup_in_every_free_text_field",
+           "path_listed_twice_signed", "safetensors_bytes", "weak_only_subject_signed",
            "weights_relabelled_as_dataset"]
 
 #: markup that runs script if a page ever emits it unescaped (in text, in an attribute
@@ -40,6 +41,44 @@ def blake3_only_tampered(root: Path, key: PrivateKey) -> Path:
     write_manifest(root / "rebuild.yaml", data)
     sign_release(root, key)
     (root / "data/train.csv").write_bytes(b"x,y\n6,6\n")  # tampered after signing
+    return root
+
+
+def weak_only_subject_signed(root: Path, key: PrivateKey, algorithm: str = "md5") -> Path:
+    """A signed release whose data file is pinned by ``algorithm`` (md5 or sha1) alone:
+    signed, then the file swapped for one of the same size. Nothing here forges an md5
+    collision, but anyone can: a verifier that checks this subject by md5 and calls it
+    verified has been fooled in principle, so it must call it uncheckable."""
+    import hashlib
+
+    data = b"x,y\n1,2\n"
+    make_release(root, {"data/train.csv": data, "src/train.py": b"print('train')\n"})
+    manifest = read_manifest(root)
+    manifest["artifacts"][0]["digest"] = {algorithm: hashlib.new(algorithm, data).hexdigest()}
+    write_manifest(root / "rebuild.yaml", manifest)
+    sign_release(root, key, force=True)  # validation refuses a weak-only pin
+    return root
+
+
+def path_listed_twice_signed(root: Path, key: PrivateKey) -> Path:
+    """One file listed by two artifacts: the first with its real digest, the second with
+    a digest the file does not have. A verifier that checks the path against its first
+    subject only calls the second subject verified."""
+    make_release(root, {"model/w.bin": b"weights\n"},
+                 extra_artifacts=[{"id": "w-again", "path": "model/w.bin", "kind": "other",
+                                   "digest": {"sha256": "ab" * 32}, "size": 8}])
+    sign_release(root, key, force=True)  # validation refuses the wrong digest
+    return root
+
+
+def external_subject_signed(root: Path, key: PrivateKey) -> Path:
+    """A signed release with one external (uri) artifact: its digest is signed, its bytes
+    live elsewhere and ``verify`` does not fetch them."""
+    make_release(root, {"src/train.py": b"print('train')\n"},
+                 extra_artifacts=[{"id": "corpus", "uri": "https://data.example.org/c.txt",
+                                   "kind": "dataset", "digest": {"sha256": "cd" * 32},
+                                   "size": 10}])
+    sign_release(root, key)
     return root
 
 

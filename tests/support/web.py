@@ -5,8 +5,9 @@ transfer of NAME off half-way, then behaves; ``/cut/NAME`` breaks every transfer
 after 1 KiB of body; ``/slow/NAME`` waits before serving; ``/flaky/NAME`` answers 503
 once, then behaves; ``/endless`` never ends its body; ``/forbidden/NAME`` is 403;
 ``/redirect/NAME`` sends the client to ``localhost`` instead of ``127.0.0.1`` (another
-host name); anything else is 404. ``requests`` counts
-what was asked, so tests can prove a resume used a range. ``answering`` is another
+host name); ``/length/NAME`` serves NAME with ``state.content_length`` as its
+Content-Length header, whatever it says, and closes; anything else is 404. ``requests``
+counts what was asked, so tests can prove a resume used a range. ``answering`` is another
 server that gives one fixed answer to every request.
 """
 
@@ -29,6 +30,8 @@ class WebState:
     requests: list[tuple[str, str | None]] = field(default_factory=list)
     dropped: set[str] = field(default_factory=set)
     flaked: set[str] = field(default_factory=set)
+    #: what ``/length/NAME`` announces as its Content-Length (hostile on purpose)
+    content_length: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -58,6 +61,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if kind == "forbidden":
             self._plain(403, b"forbidden")
+            return
+        if kind == "length" and name in state.files:
+            self.send_response(200)
+            self.send_header("Content-Length", state.content_length)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            self.wfile.write(state.files[name])
             return
         data = state.files.get(name)
         if data is None or kind not in ("files", "drop", "cut", "flaky"):
