@@ -15,7 +15,11 @@ import httpx
 
 from rebuildable import api
 from rebuildable.registry.store import open_store
-from tests.support.hostile_releases import HOSTILE_MARKUP, markup_in_every_free_text_field
+from tests.support.hostile_releases import (
+    HOSTILE_MARKUP,
+    HOSTILE_URI,
+    markup_in_every_free_text_field,
+)
 from tests.support.registry import Server, namespace, publish_dir, upload
 from tests.support.signing import key, release
 
@@ -244,7 +248,7 @@ def test_release_page_escapes_hostile_text_and_loads_nothing_from_elsewhere(
     # The markup is there as text: in the upstream table (name and version), the
     # artifact table and finding messages (the path; the upstream's URI), the manifest.
     assert f"{HOSTILE_MARKUP} {HOSTILE_MARKUP} (not published here)" in text
-    assert "https://example.org/" + HOSTILE_MARKUP in text  # upstream.not-resolved
+    assert HOSTILE_URI in text  # upstream.not-resolved
     hostile_path = "data/" + HOSTILE_MARKUP.replace("/", "_") + ".txt"
     assert text.count(hostile_path) >= 3  # artifact table, two findings
     assert "description: <script>window.pwned=1</script>" in text  # the manifest

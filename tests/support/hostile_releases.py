@@ -14,7 +14,7 @@ from rebuildable.api import sign as sign_release
 from rebuildable.signing.keys import PrivateKey
 from tests.support.releases import make_release, read_manifest, write_manifest
 
-__all__ = ["HOSTILE_MARKUP", "blake3_only_tampered", "external_subject_signed",
+__all__ = ["HOSTILE_MARKUP", "HOSTILE_URI", "blake3_only_tampered", "external_subject_signed",
            "hostile_bundles", "lone_surrogate_json", "markup_in_every_free_text_field",
            "path_listed_twice_signed", "safetensors_bytes", "weak_only_subject_signed",
            "weights_relabelled_as_dataset"]
@@ -23,6 +23,9 @@ __all__ = ["HOSTILE_MARKUP", "blake3_only_tampered", "external_subject_signed",
 #: value of either quote, or in inline SVG)
 HOSTILE_MARKUP = ("<script>window.pwned=1</script>\"'><img src=x onerror=\"window.pwned=2\">"
                   "<svg onload=window.pwned=3><a href=\"javascript:window.pwned=4\">&amp;")
+#: Markup is no URI ([PATH-11] refuses it); this is what a valid one can still carry.
+HOSTILE_URI = ("https://example.org/x'onmouseover='window.pwned=6'(window.pwned=7)"
+               "%22%3E%3Cscript%3Ewindow.pwned=8%3C/script%3E")
 
 
 def blake3_only_tampered(root: Path, key: PrivateKey) -> Path:
@@ -131,11 +134,13 @@ def markup_in_every_free_text_field(root: Path, key: PrivateKey, *,
     """A signed release that a registry accepts (warnings only) with
     :data:`HOSTILE_MARKUP` in every field the manifest leaves free: the description, an
     artifact's path (a file of that name is shipped) and description, an upstream pin's
-    name, version, description and URI (so also the lineage graph's node label), and an
-    external artifact's ``javascript:`` URI. Findings quote the path and the URI, so the
-    markup reaches finding messages too. Names, versions, ids, kinds and relations have
-    grammars that allow no markup; a licence that is not SPDX is an error (LIC-1), so the
-    licence here is a valid but unjudgeable reference.
+    name, version and description (so also the lineage graph's node label), its URI as
+    hostile as [PATH-11] lets a URI be (:data:`HOSTILE_URI`: quotes and parentheses that
+    would end an HTML attribute), and an external artifact's ``javascript:`` URI.
+    Findings quote the path and the URI, so the markup reaches finding messages too.
+    Names, versions, ids, kinds and relations have grammars that allow no markup; a
+    licence that is not SPDX is an error (LIC-1), so the licence here is a valid but
+    unjudgeable reference.
     """
     hostile_file = "data/" + HOSTILE_MARKUP.replace("/", "_") + ".txt"
     make_release(root, {"src/train.py": b"print('train')\n", hostile_file: b"hostile\n"},
@@ -148,7 +153,7 @@ def markup_in_every_free_text_field(root: Path, key: PrivateKey, *,
                                    "description": HOSTILE_MARKUP}],
                  upstream=[{"id": "base", "relation": "fine-tune-of", "name": HOSTILE_MARKUP,
                             "version": HOSTILE_MARKUP, "description": HOSTILE_MARKUP,
-                            "manifest": {"uri": "https://example.org/" + HOSTILE_MARKUP,
+                            "manifest": {"uri": HOSTILE_URI,
                                          "digest": {"sha256": "a" * 64}}}])
     sign_release(root, key)
     return root
