@@ -2,9 +2,11 @@
 
 Starts `rebuildable serve` (uvicorn, one process) on SQLite and/or PostgreSQL, signs N
 small releases, then drives the HTTP API from an asyncio httpx loop with a fixed
-concurrency: first every publish, then a fixed number of reads (record, manifest, lineage,
-badge, search, in turn). Each phase stops at its count or its time bound, whichever comes
-first. Prints a Markdown table and writes the figures as JSON.
+concurrency: first every publish (50 names, each name's versions in order: a version
+starts once the one before it is answered), then a fixed number of reads (record,
+manifest, lineage, badge, search, in turn). Each phase stops at its count or its time
+bound, whichever comes first. Prints a Markdown table (and the first failures, on
+stderr) and writes the figures as JSON.
 
     python benchmarks/bench_registry.py                         # SQLite and PostgreSQL
     python benchmarks/bench_registry.py --backends sqlite --publishes 50 --reads 500
@@ -38,6 +40,8 @@ from rebuildable import api
 from rebuildable.registry.pack import pack_folder
 
 PG_ADMIN = os.environ.get("REBUILDABLE_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+#: release names: release i is version 1.(i // NAMES).0 of bench-(i % NAMES)
+NAMES = 50
 
 
 @dataclass
@@ -46,6 +50,8 @@ class Phase:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     seconds: float = 0.0
+    #: the first few failures (status and the start of the body, or the exception)
+    failures: list[str] = field(default_factory=list)
 
     def row(self, backend: str) -> dict[str, Any]:
         lat = sorted(self.latencies)
@@ -54,7 +60,7 @@ class Phase:
                 "per_second": round(n / self.seconds, 1) if self.seconds else 0.0,
                 "p50_ms": round(1000 * statistics.median(lat), 1) if lat else None,
                 "p99_ms": round(1000 * lat[min(n - 1, int(n * 0.99))], 1) if lat else None,
-                "errors": self.errors}
+                "errors": self.errors, "failures": self.failures}
 
 
 def _free_port() -> int:
@@ -114,7 +120,8 @@ def _release(root: Path, key: Any, i: int) -> tuple[bytes, bytes, bytes]:
     for rel, data in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(data)
-    manifest = {"spec": "rebuildable/0.1", "name": f"bench-{i % 50}", "version": f"1.{i // 50}.0",
+    manifest = {"spec": "rebuildable/0.1", "name": f"bench-{i % NAMES}",
+                "version": f"1.{i // NAMES}.0",
                 "license": "Apache-2.0", "artifacts": [
                     {"id": ids[p], "path": p, "kind": kinds[p], "size": len(d),
                      "digest": {"sha256": hashlib.sha256(d).hexdigest()}}
@@ -131,23 +138,37 @@ def _release(root: Path, key: Any, i: int) -> tuple[bytes, bytes, bytes]:
 
 
 async def _drive(phase: Phase, jobs: list[Callable[[], Awaitable[httpx.Response]]],
-                 ok: tuple[int, ...], concurrency: int, bound: float) -> None:
-    queue = list(reversed(jobs))
+                 ok: tuple[int, ...], *, concurrency: int, bound: float,
+                 after: Callable[[int], int | None] = lambda i: None) -> None:
+    """Run ``jobs`` with ``concurrency`` in flight; job ``i`` starts only once job
+    ``after(i)`` has finished (a release's next version after the one before it: started
+    together, the later one may land first, and the earlier is then rightly refused as a
+    rollback)."""
+    queue = list(reversed(range(len(jobs))))
+    done = [asyncio.Event() for _ in jobs]
     start = time.perf_counter()
 
     async def worker() -> None:
         while queue and time.perf_counter() - start < bound:
-            job = queue.pop()
+            i = queue.pop()
+            before = after(i)
+            if before is not None:
+                await done[before].wait()
+            job = jobs[i]
             t0 = time.perf_counter()
             try:
                 r = await job()
                 good = r.status_code in ok
-            except httpx.HTTPError:
-                good = False
+                why = f"{r.request.method} {r.request.url.path}: {r.status_code} {r.text[:300]}"
+            except httpx.HTTPError as exc:
+                good, why = False, f"{type(exc).__name__}: {exc}"
+            done[i].set()
             if good:
                 phase.latencies.append(time.perf_counter() - t0)
             else:
                 phase.errors += 1
+                if len(phase.failures) < 5:
+                    phase.failures.append(why)
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     phase.seconds = time.perf_counter() - start
@@ -166,7 +187,8 @@ async def _load(url: str, ns: str, token: str, uploads: list[tuple[bytes, bytes,
                                   headers=headers)
 
         pub = Phase("publish")
-        await _drive(pub, [publish(*u) for u in uploads], (201,), concurrency, bound)
+        await _drive(pub, [publish(*u) for u in uploads], (201,), concurrency=concurrency,
+                     bound=bound, after=lambda i: i - NAMES if i >= NAMES else None)
         records = [yaml.safe_load(m) for m, _, _ in uploads]
         weights = [a["digest"]["sha256"] for r in records for a in r["artifacts"]
                    if a["id"] == "weights"]
@@ -181,7 +203,8 @@ async def _load(url: str, ns: str, token: str, uploads: list[tuple[bytes, bytes,
             return lambda: c.get(base + kinds[i % 5])
 
         rd = Phase("read")
-        await _drive(rd, [read(i) for i in range(reads)], (200,), concurrency, bound)
+        await _drive(rd, [read(i) for i in range(reads)], (200,), concurrency=concurrency,
+                     bound=bound)
         return [pub, rd]
 
 
@@ -226,6 +249,9 @@ def main() -> None:
     for r in rows:
         print(f"| {r['backend']} | {r['phase']} | {r['requests']} | {r['per_second']} | "
               f"{r['p50_ms']} | {r['p99_ms']} | {r['errors']} |")
+    for r in rows:
+        for failure in r["failures"]:
+            print(f"{r['backend']} {r['phase']} failed: {failure}", file=sys.stderr)
     args.out.write_text(json.dumps({
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "system": platform.platform()},

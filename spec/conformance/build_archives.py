@@ -243,6 +243,111 @@ def _tar_non_utf8_name() -> bytes:
     return tar_bytes([*release_files("non-utf8-name"), ("caf\udce9.txt", b"x\n", None)])
 
 
+def _tar_gnu_sparse_name() -> bytes:
+    # A PAX header giving GNU.sparse.name "b.txt" then path "a.txt": Python's tarfile
+    # takes the last keyword, GNU tar and libarchive the sparse name. a.txt is listed.
+    data = b"bytes\n"
+    out = _tar_record("rebuild.yaml", tarfile.REGTYPE,
+                      manifest("tar-sparse-name", {"a.txt": data}))
+    out += _tar_record("PaxHeaders/x", tarfile.XHDTYPE,
+                       _pax("GNU.sparse.name", "b.txt") + _pax("path", "a.txt"))
+    out += _tar_record("a.txt", tarfile.REGTYPE, data)
+    return out + b"\0" * (2 * tarfile.BLOCKSIZE)
+
+
+def _tar_sparse(name: str, regions: list[tuple[int, bytes]], size: int) -> bytes:
+    # A PAX 0.1 GNU sparse member holes.bin (as ``tar -S --format=posix
+    # --sparse-version=0.1`` writes one): ``regions`` are (offset, data), zeros between
+    # them; the manifest lists the expanded file, as GNU tar and bsdtar extract it.
+    expanded = bytearray(size)
+    for at, chunk in regions:
+        expanded[at:at + len(chunk)] = chunk
+    mapping = [n for at, chunk in regions for n in (at, len(chunk))]
+    if not regions or regions[-1][0] + len(regions[-1][1]) < size:
+        mapping += [size, 0]
+    out = _tar_record("rebuild.yaml", tarfile.REGTYPE,
+                      manifest(name, {"holes.bin": bytes(expanded)}))
+    out += _tar_record("PaxHeaders/holes.bin", tarfile.XHDTYPE,
+                       _pax("GNU.sparse.numblocks", str(len(mapping) // 2))
+                       + _pax("GNU.sparse.size", str(size))
+                       + _pax("GNU.sparse.name", "holes.bin")
+                       + _pax("GNU.sparse.map", ",".join(map(str, mapping))))
+    out += _tar_record("GNUSparseFile.0/holes.bin", tarfile.REGTYPE,
+                       b"".join(chunk for _, chunk in regions))
+    return out + b"\0" * (2 * tarfile.BLOCKSIZE)
+
+
+def _tar_sparse_member() -> bytes:
+    # 64 KiB expanded from two 512-byte regions; a trailing hole.
+    head, middle = b"head".ljust(512, b"\0"), b"middle".ljust(512, b"\0")
+    return _tar_sparse("tar-sparse", [(0, head), (32768, middle)], 65536)
+
+
+def _tar_sparse_unaligned() -> bytes:
+    # Two 100-byte regions: GNU tar reads the second from the next 512-byte block (zeros),
+    # bsdtar and tarfile from byte 100 of the data. The manifest lists tarfile's bytes.
+    return _tar_sparse("tar-sparse-unaligned", [(0, b"a" * 100), (32768, b"b" * 100)], 65536)
+
+
+def _tar_prefix_old_gnu_magic() -> bytes:
+    # A header with a prefix field ("src") but the old GNU magic: Python's tarfile reads
+    # "src/a.txt" (listed), GNU tar and bsdtar write "a.txt".
+    data = b"bytes\n"
+    out = _tar_record("rebuild.yaml", tarfile.REGTYPE,
+                      manifest("tar-prefix-magic", {"src/a.txt": data}))
+    header = bytearray(_tar_record("a.txt", tarfile.REGTYPE, data)[:tarfile.BLOCKSIZE])
+    header[345:348] = b"src"
+    header[257:265] = b"ustar  \0"
+    header[148:156] = b" " * 8
+    header[148:156] = b"%06o\0 " % sum(header)
+    out += bytes(header) + data + b"\0" * (-len(data) % tarfile.BLOCKSIZE)
+    return out + b"\0" * (2 * tarfile.BLOCKSIZE)
+
+
+def _zip_record(name: bytes, data: bytes, local_size: int | None = None) -> bytes:
+    """A stored local header and its data; ``local_size`` replaces the sizes in it."""
+    size = len(data) if local_size is None else local_size
+    crc = zlib.crc32(data[:size])
+    return struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 0, 0, 0x21, crc, size, size,
+                       len(name), 0) + name + data
+
+
+def _zip_listing(entries: list[tuple[bytes, bytes, int]], start: int) -> bytes:
+    """The central directory of stored ``(name, data, local header offset)`` entries
+    starting at byte ``start``, and the end record."""
+    central = b""
+    for name, data, offset in entries:
+        central += struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 0x031E, 20, 0, 0, 0,
+                               0x21, zlib.crc32(data), len(data), len(data), len(name), 0,
+                               0, 0, 0, 0o100644 << 16, offset) + name
+    return central + struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(entries),
+                                 len(entries), len(central), start, 0)
+
+
+def _zip_hidden_member() -> bytes:
+    # After README.txt, a local header for README.txt that the central directory does
+    # not list: unzip reads the listed one, a streaming bsdtar writes the hidden one last.
+    text = manifest("zip-hidden-member", {"README.txt": README})
+    body = _zip_record(b"rebuild.yaml", text)
+    readme_at = len(body)
+    body += _zip_record(b"README.txt", README) + _zip_record(b"README.txt", b"hidden\n")
+    return body + _zip_listing([(b"rebuild.yaml", text, 0),
+                                (b"README.txt", README, readme_at)], len(body))
+
+
+def _zip_local_size() -> bytes:
+    # README.txt's central directory entry covers README and a local member after it;
+    # its local header's sizes cover README alone, so a streaming reader ends it there
+    # and reads that member (README.txt again, other bytes) next.
+    data = README + _zip_record(b"README.txt", b"hidden\n")
+    text = manifest("zip-local-size", {"README.txt": data})
+    body = _zip_record(b"rebuild.yaml", text)
+    readme_at = len(body)
+    body += _zip_record(b"README.txt", data, local_size=len(README))
+    return body + _zip_listing([(b"rebuild.yaml", text, 0),
+                                (b"README.txt", data, readme_at)], len(body))
+
+
 #: five members in all with the manifest: the member-count vectors set the bound to 3, 4
 #: (one over) and 5 (exactly at it)
 COUNT_FILES = {"README.txt": README, "a.txt": b"a\n", "b.txt": b"b\n", "c.txt": b"c\n"}
@@ -313,6 +418,13 @@ ARCHIVES: dict[str, tuple[str, Callable[[], bytes]]] = {
     "core-archive-tar-gnu-and-pax-name": ("release.tar", _tar_gnu_and_pax_name),
     "core-archive-tar-gz-huge-pax-header": ("release.tar.gz", _tar_gz_huge_pax_header),
     "core-archive-tar-case-collision": ("release.tar", _tar_case_collision),
+    "core-archive-tar-gnu-sparse-name": ("release.tar", _tar_gnu_sparse_name),
+    "core-archive-tar-sparse-member": ("release.tar", _tar_sparse_member),
+    "core-archive-tar-sparse-holes-over-bound": ("release.tar", _tar_sparse_member),
+    "core-archive-tar-sparse-unaligned-map": ("release.tar", _tar_sparse_unaligned),
+    "core-archive-tar-prefix-old-gnu-magic": ("release.tar", _tar_prefix_old_gnu_magic),
+    "core-archive-zip-hidden-member": ("release.zip", _zip_hidden_member),
+    "core-archive-zip-local-size": ("release.zip", _zip_local_size),
     "content-svg-over-bound": ("release.tar.gz", _tar_gz_svg_over_bound),
     "core-archive-tar-non-utf8-member": ("release.tar", _tar_non_utf8_name),
     "core-archive-zip-too-many-members": ("release.zip", _zip_too_many_members),

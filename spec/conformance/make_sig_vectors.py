@@ -473,6 +473,36 @@ def vectors() -> list[Vector]:
                ["SIG-7"], ["sig.uncheckable-subject"], False, sign(payload_bytes(b3), "alice"),
                manifest=b3, simulate={"unavailable_algorithms": ["blake3"]},
                findings=[{"code": "sig.uncheckable-subject", "count": 1, "artifact": "weights"}]))
+    weak = manifest()
+    weak_md5 = hashlib.md5(FILES["model/weights.bin"], usedforsecurity=False).hexdigest()
+    weak["artifacts"][1]["digest"] = {"md5": weak_md5}
+    add(Vector("sig-weak-only-subject",
+               "A signed subject pinned by md5 alone: anyone can forge a file with that md5, "
+               "so the signed file cannot be checked and the release is not verified",
+               ["SIG-7"], ["sig.uncheckable-subject"], False, sign(payload_bytes(weak), "alice"),
+               manifest=weak,
+               findings=[{"code": "sig.uncheckable-subject", "count": 1, "artifact": "weights"}]))
+    twice = manifest()
+    twice["artifacts"].append({**twice["artifacts"][1], "id": "weights-again",
+                               "digest": {"sha256": "ab" * 32}})
+    add(Vector("sig-subject-path-twice",
+               "One path listed by two artifacts, the second with a digest the file does not "
+               "have: each signed subject is checked, so the second is a mismatch",
+               ["SIG-7"], ["sig.subject-mismatch"], False, sign(payload_bytes(twice), "alice"),
+               manifest=twice,
+               findings=[{"code": "sig.subject-mismatch", "count": 1,
+                          "artifact": "weights-again"}]))
+    remote = manifest()
+    remote["artifacts"].append({"id": "corpus", "uri": "https://data.example.org/corpus.txt",
+                                "kind": "dataset", "digest": {"sha256": "cd" * 32},
+                                "size": 10})
+    add(Vector("sig-external-not-fetched",
+               "A signed release with an external artifact, verified without fetching it: "
+               "verified, with a warning that its bytes were not checked",
+               ["SIG-7"], ["sig.external-not-fetched"], True, sign(payload_bytes(remote), "alice"),
+               manifest=remote,
+               findings=[{"code": "sig.external-not-fetched", "count": 1},
+                         {"code": "sig.verified", "count": 1}]))
     add(Vector("sig-validate-no-key",
                "validate without keys does not judge the envelope (even a bad one)",
                ["SIG-16"], [], True, sign(good, "mallory"), keys=[], command="validate",

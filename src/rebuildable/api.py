@@ -109,6 +109,7 @@ __all__ = [
     "key_types",
     "parse_checksums",
     "plan_update",
+    "public_key",
     "publish",
     "read_private_key",
     "read_public_key",
@@ -522,11 +523,19 @@ def report_data(report: Report) -> dict[str, Any]:
     return data
 
 
-def key_id(pem: bytes) -> str:
-    """The key id (fingerprint) of a public key in PEM; raises :class:`BadKeyError`."""
+def key_id(pem: bytes, source: str = "<key>") -> str:
+    """The key id (fingerprint) of a public key in PEM; raises :class:`BadKeyError`
+    (whose message names ``source``)."""
+    return public_key(pem, source)[0]
+
+
+def public_key(pem: bytes, source: str = "<key>") -> tuple[str, bytes]:
+    """A public key's id and its canonical PEM (one SubjectPublicKeyInfo block, nothing
+    around it); raises :class:`BadKeyError` (whose message names ``source``)."""
     from rebuildable.signing.keys import load_public_key  # noqa: PLC0415
 
-    return load_public_key(pem).keyid
+    key = load_public_key(pem, source)
+    return key.keyid, key.pem()
 
 
 def registry_resolver(url: str, *, timeout: float = 30.0) -> UpstreamResolver:

@@ -40,6 +40,7 @@ _ALL: tuple[Code, ...] = (
     Code("release.archive-too-large", "error", "An archive member or the archive as a whole exceeds the size limits (zip bomb guard)"),
     Code("release.archive-corrupt", "error", "The archive is truncated or corrupt"),
     Code("release.archive-ambiguous-name", "error", "An archive member's name sources disagree (zip Unicode Path field, local and central headers, GNU long name and PAX path): extractors would write it under another name", "Rebuild the archive with one name per member (a current tar or zip writes one)."),
+    Code("release.archive-ambiguous-data", "error", "Archive readers disagree on which bytes are a member's data (zip local header vs central directory, bytes that belong to no member, compressed data that ends early or late, a tar sparse map that extractors expand differently): a streaming extractor would write other bytes", "Rebuild the archive with a current zip writer; do not edit its bytes by hand."),
     # -- Loading the manifest (load.*)
     Code("load.syntax", "error", "The manifest is not well-formed YAML or JSON"),
     Code("load.encoding", "error", "The manifest is not valid UTF-8 or holds NUL bytes"),
@@ -175,6 +176,7 @@ _ALL: tuple[Code, ...] = (
     Code("rebuild.output-equivalent", "info", "A rebuilt output differs in bytes but is equivalent under its declared policy"),
     Code("rebuild.output-reproduced", "info", "A rebuilt output is identical to the published one"),
     Code("rebuild.reference-unavailable", "error", "The published output to compare against cannot be read"),
+    Code("rebuild.release-modified", "error", "A published output changed in the release while the steps ran; it was not compared", "A step without a sandbox (isolation none) can write the release; rebuild with bwrap or unshare."),
     Code("rebuild.comparator-unavailable", "error", "The equivalence policy needs an optional package that is not installed", "pip install 'rebuildable[numeric]' (numpy) or 'rebuildable[image]' (Pillow and numpy)."),
     Code("rebuild.nondeterministic", "error", "Two runs of the same step from the same inputs gave different outputs (--twice)"),
     Code("rebuild.isolation-weak", "warning", "Steps ran without a sandbox (--isolation none): nothing kept them to their declared inputs", "Install bubblewrap (bwrap), or allow unprivileged user namespaces."),
@@ -245,7 +247,8 @@ _ALL: tuple[Code, ...] = (
     Code("sig.keyless-verified", "info", "The keyless signature (rebuild.sigstore.json) verifies for the required identity and issuer"),
     Code("sig.keyless-failed", "error", "A keyless signature by the required identity is missing or does not verify", "Sign the canonical Statement with `sigstore sign` (spec/signatures.md §6a) and check --identity and --issuer."),
     Code("sig.keyless-not-checked", "info", "The release carries a keyless signature bundle, but no identity policy was given to check it", "Pass --identity and --issuer to require a valid keyless signature."),
-    Code("sig.uncheckable-subject", "error", "No digest algorithm of a signed subject can be computed on this machine, so the signed file cannot be checked (the release is not verified)", "Install the missing algorithm (blake3: pip install 'rebuildable[blake3]'), or sign with a digest every verifier has (sha256)."),
+    Code("sig.uncheckable-subject", "error", "A signed subject has no strong digest this machine can compute (an algorithm not available here, or md5/sha1 alone), so the signed file cannot be checked (the release is not verified)", "Install the missing algorithm (blake3: pip install 'rebuildable[blake3]'), or sign with a strong digest every verifier has (sha256)."),
+    Code("sig.external-not-fetched", "warning", "Signed subjects include external (uri) artifacts whose bytes were not fetched: the signature vouches for their digests, not their content", "Run `rebuildable validate --fetch` with the same keys to fetch each external artifact and check it against its signed digest."),
     Code("sig.not-verified", "error", "The signature check ended without verifying the release, for a reason no other finding reports as an error"),
     # -- Internal (internal.*)
     Code("internal.error", "error", "A check failed unexpectedly; this is a bug in rebuildable", "Please report it with the release that triggered it."),

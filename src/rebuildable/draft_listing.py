@@ -76,8 +76,11 @@ def _problem(fields: list[str]) -> str | None:
         return f"{uri!r} is not an absolute URI (scheme://...)"
     if not size.isdigit() or not size.isascii():
         return f"size {size!r} is not a whole number of bytes"
-    if int(size) > (1 << 53):
-        return f"size {size} is beyond 2^53 (I-JSON)"
+    # 2^53 has 16 digits: a longer size is beyond it, and one of thousands of digits is
+    # more than int() converts
+    if len(size.lstrip("0")) > 16 or int(size) > (1 << 53):
+        shown = size if len(size) <= 40 else f"of {len(size)} digits"
+        return f"size {shown} is beyond 2^53 (I-JSON)"
     if not _HEX64.match(digest):
         return f"sha256 {digest!r} is not 64 hexadecimal digits"
     return None

@@ -1,13 +1,14 @@
 """What a file's bytes say about its kind, where they say it beyond doubt.
 
-Some formats are one kind of thing and nothing else: a safetensors, GGUF, PyTorch or Keras
-file holds trained parameters; an ELF, PE, Mach-O, WebAssembly or Java class file is a
-compiled program; a PSD, XCF, KRA or ORA file is a layered image. A declared kind that
-implies no format of its own (``dataset``, ``document``, ``environment``, ...) is
-*contradicted* when the bytes are one of these and the kind is not one such a file may
-also be (spec/content.md, CON-4a). The content check reports it, and the profiles then
-judge the artifact by what its bytes are (spec/profiles.md, section 1.1), so a relabelled
-file cannot slip past a rule that reads its kind.
+Some formats are one kind of thing and nothing else: a safetensors, GGUF, PyTorch, Keras
+or ONNX file holds trained parameters (a tokenizer only when it holds no tensors); an
+ELF, PE, Mach-O, WebAssembly or Java class file is a compiled program; a PSD, XCF, KRA
+or ORA file is a layered image. A declared kind that implies no format of its own
+(``dataset``, ``document``, ``environment``, ...) is *contradicted* when the bytes are
+one of these and the kind is not one such a file may also be (spec/content.md, CON-4a).
+The content check reports it, and the profiles then judge the artifact by what its bytes
+are (spec/profiles.md, section 1.1), so a relabelled file cannot slip past a rule that
+reads its kind.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ __all__ = ["DEFINING_FORMATS", "contradicted_family"]
 
 #: format -> the family its bytes prove
 DEFINING_FORMATS: dict[str, str] = {
-    **dict.fromkeys(("safetensors", "gguf", "pytorch", "keras"), "weights"),
+    **dict.fromkeys(("safetensors", "gguf", "pytorch", "keras", "onnx"), "weights"),
     **dict.fromkeys(("elf", "pe", "macho", "wasm", "java-class", "msdos"), "binary"),
     **dict.fromkeys(("psd", "psb", "xcf", "kra", "ora"), "layered-image"),
 }
 
 #: kinds a file of the family may honestly carry besides the family's own
 COMPATIBLE: dict[str, frozenset[str]] = {
-    "weights": frozenset({"weights", "adapter", "checkpoint", "tokenizer"}),
+    "weights": frozenset({"weights", "adapter", "checkpoint"}),
     "binary": frozenset({"binary", "environment"}),
     "layered-image": frozenset({"layered-image", "sample-outputs"}),
 }
@@ -47,4 +48,11 @@ def contradicted_family(kind: str | None, info: Any) -> str | None:
     family = DEFINING_FORMATS.get(getattr(info, "format", None) or "")
     if family is None or kind in COMPATIBLE[family]:
         return None
+    if kind == "tokenizer" and family == "weights" and _no_tensors(info):
+        return None  # a vocabulary-only GGUF (llama.cpp's ggml-vocab-*.gguf) is a tokenizer
     return family
+
+
+def _no_tensors(info: Any) -> bool:
+    details = getattr(info, "details", None)
+    return isinstance(details, dict) and details.get("tensors") == 0

@@ -58,6 +58,17 @@ def test_bad_lines_are_located_and_nothing_is_written(tmp_path: Path) -> None:
     assert not (tmp_path / "rebuild.yaml").exists()
 
 
+def test_a_size_of_thousands_of_digits_is_a_bad_line_not_a_crash(tmp_path: Path) -> None:
+    """int() refuses 5,000 digits: init ended in 'internal error: ValueError' (issue 9)."""
+    listing = tmp_path / "l.txt"
+    listing.write_text(f"s3://b/k {'9' * 5000} {_sha(b'x')}\ns3://b/j {'0' * 30}7 {_sha(b'x')}\n")
+    result = CliRunner().invoke(cli, ["init", str(tmp_path), "--from-listing", str(listing)])
+    assert result.exit_code == 2
+    assert "internal error" not in result.stderr
+    assert "l.txt:1: size of 5000 digits is beyond 2^53" in result.stderr
+    assert "1 bad line(s)" in result.stderr  # leading zeros are still a number
+
+
 def test_many_bad_lines_are_summed_up(tmp_path: Path) -> None:
     listing = tmp_path / "l.txt"
     listing.write_text("bad\n" * (MAX_PROBLEMS + 7))

@@ -57,6 +57,12 @@ NOT_FOR_VALIDATE = (
     "rebuildable.rebuild_records",  # a rebuild's records: only when rebuilding
 )
 
+#: the registry service's stack (the `registry` extra): only `serve` and `registry ...`
+#: import it; a plain install has none of it
+SERVICE_STACK = ("fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "jinja2",
+                 "python_multipart", "psycopg", "anyio", "botocore", "rebuildable.registry.app",
+                 "rebuildable.registry.service", "rebuildable.registry.db")
+
 
 def _imported(*args: str, cwd: Path) -> set[str]:
     src = Path(__file__).resolve().parents[2] / "src"
@@ -87,7 +93,23 @@ def test_version_imports_neither_click_nor_the_engine(tmp_path: Path) -> None:
 def test_validate_imports_only_what_a_plain_release_needs(tmp_path: Path) -> None:
     modules = _imported("validate", str(_tiny_release(tmp_path)), cwd=tmp_path)
     assert "rebuildable.checks.integrity" in modules  # the probe did validate
-    assert sorted(m for m in NOT_FOR_VALIDATE if m in modules) == []
+    assert sorted(m for m in (*NOT_FOR_VALIDATE, *SERVICE_STACK) if m in modules) == []
+
+
+@pytest.mark.parametrize("args", [
+    ("--help",),
+    ("publish", "RELEASE", "--registry", "http://127.0.0.1:9", "--namespace", "ns",
+     "--token", "t"),
+    ("validate", "RELEASE", "--registry", "http://127.0.0.1:9"),
+], ids=["help", "publish", "validate-registry"])
+def test_registry_clients_need_no_service_stack(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """`publish` and `validate --registry` work on a plain install (standard library
+    HTTP): neither they nor the command list import the service's extra."""
+    release = str(_tiny_release(tmp_path))
+    modules = _imported(*(release if a == "RELEASE" else a for a in args), cwd=tmp_path)
+    if args[0] == "publish":
+        assert "rebuildable.registry.client" in modules  # the probe did try to publish
+    assert sorted(m for m in SERVICE_STACK if m in modules) == []
 
 
 def test_valid_manifest_needs_no_pure_python_validator(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
+from hypothesis import settings
 from hypothesis import strategies as st
 
 #: bytes that break parsers more often than random ones do
@@ -86,3 +87,22 @@ def bounded_time(what: str, seconds: float = EXAMPLE_SECONDS) -> Iterator[None]:
 def check_codes(codes: Sequence[str], registered: Callable[[str], bool]) -> None:
     unknown = [c for c in codes if not registered(c)]
     assert not unknown, f"unregistered finding codes: {unknown}"
+
+
+#: how much heavier a fuzzer runs under the heavy profile (``pytest --run-slow``)
+HEAVY_FACTOR = 25
+
+
+def examples(ci: int) -> int:
+    """``ci`` examples under the CI profile, many more under the heavy one: a test that
+    sets ``max_examples`` itself would otherwise ignore ``--run-slow``."""
+    loaded = settings.default
+    heavy = loaded is not None and loaded.max_examples > settings.get_profile("ci").max_examples
+    return ci * HEAVY_FACTOR if heavy else ci
+
+
+def assert_no_reader_bug(notes: Sequence[str]) -> None:
+    """The sniffers turn an unexpected exception into a note rather than fail a whole
+    validation; a fuzzer must not let that hide a bug."""
+    bugs = [n for n in notes if "reader failed" in n]
+    assert not bugs, bugs

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from rebuildable.codes import CODES
+from rebuildable.ignore import parse_ignore
 from rebuildable.load import Limits, coerce_to_schema, load_manifest
-from tests.fuzz.mutate import VALUE_TOKENS, bounded_time, check_codes, mutated
+from tests.fuzz.mutate import VALUE_TOKENS, bounded_time, check_codes, examples, mutated
 
 YAML_SEED = b"""spec: rebuildable/0.1
 name: tiny
@@ -62,3 +63,20 @@ def test_loading_mutated_manifests_gives_findings_never_exceptions(name: str) ->
             assert f.location.file == name
 
     run()
+
+
+IGNORE_SEED = (b"# comment\nbuild/\n*.pyc\n!keep.pyc\n/top.txt\n**/cache/**\n[a-z]*.log\n"
+               b"\\#literal\n*a*a*a*b\n")
+
+
+@settings(max_examples=examples(100), suppress_health_check=[HealthCheck.too_slow])
+@given(data=mutated([IGNORE_SEED]))
+def test_mutated_ignore_files_are_patterns_or_problems_never_exceptions(data: bytes) -> None:
+    """.rebuildignore comes from the release too: parsed or refused line by line (or as a
+    whole), never an exception, and matched in bounded time."""
+    with bounded_time("parse_ignore and matching"):
+        parsed = parse_ignore(data)
+        if parsed.spec is not None:
+            for path in ("build/x.o", "a/b/c.pyc", "a" * 250, "x/cache/y", "top.txt"):
+                parsed.spec.match_file(path)
+    assert parsed.spec is not None or parsed.problems

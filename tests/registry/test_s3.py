@@ -68,3 +68,63 @@ def test_blobs_in_s3(s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.Monke
         finally:
             server.stop()
     assert os.environ["AWS_ENDPOINT_URL"] == s3_endpoint
+
+
+def test_gc_in_s3(s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unreferenced objects are removed once older than the grace period (S3's
+    LastModified); the release's own three stay."""
+    import boto3
+    from click.testing import CliRunner
+
+    from rebuildable.cli import cli
+    from rebuildable.registry.store import open_store
+    from tests.support.registry import parts_of
+
+    env = {**S3_ENV, "AWS_ENDPOINT_URL": s3_endpoint}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    boto3.client("s3").create_bucket(Bucket="gc-blobs")
+    store_url = "s3://gc-blobs/registry"
+    server = start_server(tmp_path / "data", store=store_url, env=env)
+    try:
+        ns, token = namespace(server)
+        with server.client() as c:
+            assert upload(c, ns, token, publish_dir(tmp_path / "rel", name="kept",
+                                                    version="1.0.0")).status_code == 201
+        referenced = server.blobs()
+        orphan = parts_of(publish_dir(tmp_path / "o", name="o", version="1"),
+                          tmp_path / "parts")["archive"]
+        open_store(store_url).put_file(orphan.path, orphan.sha256)
+
+        def gc(*args: str) -> list[str]:
+            result = CliRunner().invoke(cli, ["registry", "gc", "--data", str(server.data),
+                                              "--db", server.db, "--store", store_url, *args])
+            assert result.exit_code == 0, result.stderr
+            return result.stdout.split()
+
+        assert gc() == []  # younger than the default hour
+        assert server.blobs() == referenced | {orphan.sha256}
+        time.sleep(1.1)  # S3 times have whole seconds
+        assert gc("--grace", "1") == [f"sha256:{orphan.sha256}"]
+        assert server.blobs() == referenced
+        with server.client() as c:
+            assert c.get(f"/api/v1/namespaces/{ns}/releases/kept/1.0.0/envelope").status_code \
+                == 200
+    finally:
+        server.stop()
+
+
+def test_a_bucket_that_cannot_be_reached_stops_the_start(
+        s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from rebuildable.cli import cli
+
+    for k, v in {**S3_ENV, "AWS_ENDPOINT_URL": s3_endpoint}.items():
+        monkeypatch.setenv(k, v)
+    result = CliRunner().invoke(cli, ["serve", "--data", str(tmp_path / "data"), "--store",
+                                      "s3://no-such-bucket/registry", "--port", "9"])
+    assert result.exit_code == 2
+    assert "blob store s3://no-such-bucket/registry: bucket 'no-such-bucket' cannot be " \
+        "reached" in result.stderr
+    assert "Traceback" not in result.stderr

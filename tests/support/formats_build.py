@@ -1,6 +1,7 @@
 """Minimal, spec-following writers for the formats that no installed library writes
-(PSD layer records, XCF, KRA, ORA, safetensors, GGUF), used by the format and content
-tests. Each writes exactly what the format's documentation lays out, nothing more."""
+(PSD layer records, XCF, KRA, ORA, safetensors, GGUF, ONNX, PyTorch zips), used by the
+format and content tests. Each writes exactly what the format's documentation lays out,
+nothing more."""
 
 from __future__ import annotations
 
@@ -245,6 +246,50 @@ def gguf(*, version: int = 3, kv: Sequence[tuple[str, int, Any]] = (),
     if tensors:
         out += b"\0" * ((-len(out)) % alignment)
     return out + blobs
+
+
+# -- ONNX / PyTorch --------------------------------------------------------------------
+
+
+def _varint(n: int) -> bytes:
+    out = b""
+    while True:
+        low, n = n & 0x7F, n >> 7
+        if not n:
+            return out + bytes([low])
+        out += bytes([low | 0x80])
+
+
+def _pb(field: int, data: bytes | int) -> bytes:
+    """One protocol-buffers field: a varint (int) or length-delimited bytes."""
+    if isinstance(data, int):
+        return _varint(field << 3) + _varint(data)
+    return _varint(field << 3 | 2) + _varint(len(data)) + data
+
+
+def onnx(*, weights: bytes = b"\0" * 16, ir_version: int = 8, graph: bool = True) -> bytes:
+    """An ONNX ModelProto, as onnx.save writes one: ir_version, producer, a graph of one
+    MatMul whose second input is an initializer holding ``weights`` (FLOAT raw_data),
+    then opset_import (domain "", version 17)."""
+    tensor = _pb(1, 2) + _pb(1, len(weights) // 8) + _pb(2, 1) + _pb(8, b"W") + _pb(9, weights)
+    node = _pb(1, b"X") + _pb(1, b"W") + _pb(2, b"Y") + _pb(4, b"MatMul")
+    value = _pb(1, b"X")
+    body = _pb(1, node) + _pb(2, b"g") + _pb(5, tensor) + _pb(11, value) + _pb(12, _pb(1, b"Y"))
+    out = _pb(1, ir_version) + _pb(2, b"pytorch") + _pb(3, b"2.3.0")
+    if graph:
+        out += _pb(7, body)
+    return out + _pb(8, _pb(1, b"") + _pb(2, 17))
+
+
+def pytorch(weights: bytes = b"\0" * 16) -> bytes:
+    """A PyTorch zip as torch.save writes one: ``<name>/data.pkl``, ``<name>/version`` and
+    one storage under ``<name>/data/``."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("model/data.pkl", b"\x80\x02}q\x00.")
+        zf.writestr("model/version", b"3\n")
+        zf.writestr("model/data/0", weights)
+    return buf.getvalue()
 
 
 def sniff_bytes(data: bytes, name: str = "file") -> FormatInfo:

@@ -14,8 +14,18 @@ from rebuildable.api import sign as sign_release
 from rebuildable.signing.keys import PrivateKey
 from tests.support.releases import make_release, read_manifest, write_manifest
 
-__all__ = ["blake3_only_tampered", "hostile_bundles", "lone_surrogate_json", "safetensors_bytes",
+__all__ = ["HOSTILE_MARKUP", "HOSTILE_URI", "blake3_only_tampered", "external_subject_signed",
+           "hostile_bundles", "lone_surrogate_json", "markup_in_every_free_text_field",
+           "path_listed_twice_signed", "safetensors_bytes", "weak_only_subject_signed",
            "weights_relabelled_as_dataset"]
+
+#: markup that runs script if a page ever emits it unescaped (in text, in an attribute
+#: value of either quote, or in inline SVG)
+HOSTILE_MARKUP = ("<script>window.pwned=1</script>\"'><img src=x onerror=\"window.pwned=2\">"
+                  "<svg onload=window.pwned=3><a href=\"javascript:window.pwned=4\">&amp;")
+#: Markup is no URI ([PATH-11] refuses it); this is what a valid one can still carry.
+HOSTILE_URI = ("https://example.org/x'onmouseover='window.pwned=6'(window.pwned=7)"
+               "%22%3E%3Cscript%3Ewindow.pwned=8%3C/script%3E")
 
 
 def blake3_only_tampered(root: Path, key: PrivateKey) -> Path:
@@ -34,6 +44,44 @@ def blake3_only_tampered(root: Path, key: PrivateKey) -> Path:
     write_manifest(root / "rebuild.yaml", data)
     sign_release(root, key)
     (root / "data/train.csv").write_bytes(b"x,y\n6,6\n")  # tampered after signing
+    return root
+
+
+def weak_only_subject_signed(root: Path, key: PrivateKey, algorithm: str = "md5") -> Path:
+    """A signed release whose data file is pinned by ``algorithm`` (md5 or sha1) alone:
+    signed, then the file swapped for one of the same size. Nothing here forges an md5
+    collision, but anyone can: a verifier that checks this subject by md5 and calls it
+    verified has been fooled in principle, so it must call it uncheckable."""
+    import hashlib
+
+    data = b"x,y\n1,2\n"
+    make_release(root, {"data/train.csv": data, "src/train.py": b"print('train')\n"})
+    manifest = read_manifest(root)
+    manifest["artifacts"][0]["digest"] = {algorithm: hashlib.new(algorithm, data).hexdigest()}
+    write_manifest(root / "rebuild.yaml", manifest)
+    sign_release(root, key, force=True)  # validation refuses a weak-only pin
+    return root
+
+
+def path_listed_twice_signed(root: Path, key: PrivateKey) -> Path:
+    """One file listed by two artifacts: the first with its real digest, the second with
+    a digest the file does not have. A verifier that checks the path against its first
+    subject only calls the second subject verified."""
+    make_release(root, {"model/w.bin": b"weights\n"},
+                 extra_artifacts=[{"id": "w-again", "path": "model/w.bin", "kind": "other",
+                                   "digest": {"sha256": "ab" * 32}, "size": 8}])
+    sign_release(root, key, force=True)  # validation refuses the wrong digest
+    return root
+
+
+def external_subject_signed(root: Path, key: PrivateKey) -> Path:
+    """A signed release with one external (uri) artifact: its digest is signed, its bytes
+    live elsewhere and ``verify`` does not fetch them."""
+    make_release(root, {"src/train.py": b"print('train')\n"},
+                 extra_artifacts=[{"id": "corpus", "uri": "https://data.example.org/c.txt",
+                                   "kind": "dataset", "digest": {"sha256": "cd" * 32},
+                                   "size": 10}])
+    sign_release(root, key)
     return root
 
 
@@ -78,6 +126,36 @@ def lone_surrogate_json(root: Path) -> Path:
         '{"spec": "rebuildable/0.1", "name": "x\\ud800", "version": "1", "license": "MIT",\n'
         ' "artifacts": [{"id": "a", "path": "a\\udc80.txt", "kind": "other", "size": 1,\n'
         f'                "digest": {{"sha256": "{digest}"}}}}]}}\n', encoding="ascii")
+    return root
+
+
+def markup_in_every_free_text_field(root: Path, key: PrivateKey, *,
+                                    name: str = "hostile", version: str = "1.0.0") -> Path:
+    """A signed release that a registry accepts (warnings only) with
+    :data:`HOSTILE_MARKUP` in every field the manifest leaves free: the description, an
+    artifact's path (a file of that name is shipped) and description, an upstream pin's
+    name, version and description (so also the lineage graph's node label), its URI as
+    hostile as [PATH-11] lets a URI be (:data:`HOSTILE_URI`: quotes and parentheses that
+    would end an HTML attribute), and an external artifact's ``javascript:`` URI.
+    Findings quote the path and the URI, so the markup reaches finding messages too.
+    Names, versions, ids, kinds and relations have grammars that allow no markup; a
+    licence that is not SPDX is an error (LIC-1), so the licence here is a valid but
+    unjudgeable reference.
+    """
+    hostile_file = "data/" + HOSTILE_MARKUP.replace("/", "_") + ".txt"
+    make_release(root, {"src/train.py": b"print('train')\n", hostile_file: b"hostile\n"},
+                 kinds={"src/train.py": "training-code"}, ids={hostile_file: "hostile-file"},
+                 name=name, version=version, description=HOSTILE_MARKUP,
+                 license="LicenseRef-hostile-1.0 AND MIT",
+                 extra_artifacts=[{"id": "feed", "uri": "javascript:window.pwned=5",
+                                   "kind": "dataset", "size": 1,
+                                   "digest": {"sha256": "b" * 64},
+                                   "description": HOSTILE_MARKUP}],
+                 upstream=[{"id": "base", "relation": "fine-tune-of", "name": HOSTILE_MARKUP,
+                            "version": HOSTILE_MARKUP, "description": HOSTILE_MARKUP,
+                            "manifest": {"uri": HOSTILE_URI,
+                                         "digest": {"sha256": "a" * 64}}}])
+    sign_release(root, key)
     return root
 
 

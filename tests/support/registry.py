@@ -1,6 +1,9 @@
 """Running the registry for tests: the real service (uvicorn in a subprocess) on a free
 loopback port, on SQLite or on the machine's PostgreSQL (one fresh database per use),
-and signed releases to publish to it."""
+and signed releases to publish to it.
+
+Each server gets a private temporary folder (``TMPDIR``), so that a test can see that a
+request left nothing behind there."""
 
 from __future__ import annotations
 
@@ -25,13 +28,15 @@ from rebuildable import api
 from rebuildable.signing.keys import PrivateKey
 from tests.support.signing import key, signed_release
 
-__all__ = ["PG_ADMIN_URL", "Server", "free_port", "namespace", "pg_database", "publish_dir",
-           "start_server", "wait_until_up"]
+__all__ = ["PG_ADMIN_URL", "TABLES", "Server", "free_port", "namespace", "pg_database",
+           "publish_dir", "start_server", "wait_until_up"]
 
 PG_ADMIN_URL = os.environ.get("REBUILDABLE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 CI = os.environ.get("CI") == "true"
 #: how long a server may take to start on a loaded 2-core machine
 START_TIMEOUT = 90.0
+#: the tables a publish writes to
+TABLES = ("packages", "releases", "manifest_digests", "artifact_digests", "upstream_edges")
 
 
 def free_port() -> int:
@@ -50,6 +55,8 @@ class Server:
     store: str | None = None
     env: dict[str, str] = field(default_factory=dict)
     log: Path | None = None
+    #: the server's TMPDIR
+    tmp: Path | None = None
 
     @property
     def config(self) -> api.RegistryConfig:
@@ -76,6 +83,31 @@ class Server:
 
         return set(open_store(self.config.store_url).list())
 
+    def rows(self) -> dict[str, int]:
+        """How many rows each table a publish writes to holds."""
+        from sqlalchemy import text
+
+        registry = api.registry(self.config)
+        try:
+            with registry.db.read() as s:
+                return {t: s.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+                        for t in TABLES}
+        finally:
+            registry.close()
+
+    def temporary_files(self) -> list[Path]:
+        """What the server left in its temporary folder."""
+        assert self.tmp is not None
+        return sorted(self.tmp.rglob("*"))
+
+    @property
+    def rss_peak(self) -> int:
+        """The server process's peak resident memory in bytes (Linux's VmHWM)."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+        raise RuntimeError("no VmHWM in /proc")
+
 
 def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path | None) -> None:
     deadline = time.monotonic() + START_TIMEOUT
@@ -101,12 +133,14 @@ def start_server(data: Path, db: str | None = None, store: str | None = None, *,
     if store:
         cmd += ["--store", store]
     log = data / f"server-{port}.log"
-    full_env = {**os.environ, **(env or {})}
+    tmp = data / f"tmp-{port}"
+    tmp.mkdir()
+    full_env = {**os.environ, "TMPDIR": str(tmp), **(env or {})}
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=full_env)
     url = f"http://127.0.0.1:{port}"
     wait_until_up(url, proc, log)
-    return Server(url, proc, data, db, store, dict(env or {}), log)
+    return Server(url, proc, data, db, store, dict(env or {}), log, tmp)
 
 
 @contextlib.contextmanager
@@ -139,13 +173,15 @@ def database(backend: str, folder: Path) -> Iterator[str]:
             yield url
 
 
-def namespace(server: Server, *keys: PrivateKey, threshold: int = 1) -> tuple[str, str]:
-    """A new namespace on ``server`` with ``keys`` registered: (name, admin token)."""
+def namespace(server: Server, *keys: PrivateKey, threshold: int = 1,
+              keys_: bool = True) -> tuple[str, str]:
+    """A new namespace on ``server`` with ``keys`` registered (alice's by default; none
+    with ``keys_=False``): (name, admin token)."""
     name = f"ns-{uuid.uuid4().hex[:10]}"
     registry = api.registry(server.config)
     try:
         token = registry.admin.add_namespace(name, threshold)
-        for k in keys or (key("alice"),):
+        for k in (keys or (key("alice"),)) if keys_ else ():
             registry.admin.add_key(name, k.public.pem())
     finally:
         registry.close()
@@ -172,3 +208,42 @@ def upload(client: httpx.Client, ns: str, token: str | None, release: Path,
              "archive": ("release.tar.gz", overrides.get("archive", archive.read_bytes()))}
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return client.post(f"/api/v1/namespaces/{ns}/releases", files=files, headers=headers)
+
+
+def pack(release: Path, out: Path | None = None) -> Path:
+    """The archive ``publish`` would upload for the release folder (deterministic)."""
+    from rebuildable.registry.pack import pack_folder
+
+    out = out or release.parent / f"{release.name}-{uuid.uuid4().hex[:8]}.tar.gz"
+    pack_folder(release, out)
+    return out
+
+
+def upload_archive(client: httpx.Client, ns: str, token: str, archive: Path) -> httpx.Response:
+    """POST an archive with its own manifest and envelope, the archive streamed from disk
+    (the test process never holds it whole either)."""
+    parts = api.release_parts(archive)
+    with archive.open("rb") as fh:
+        files: dict[str, Any] = {"manifest": (parts.manifest_name, parts.manifest),
+                 "envelope": ("rebuild.dsse.json", parts.envelope or b""),
+                 "archive": ("release.tar.gz", fh)}
+        return client.post(f"/api/v1/namespaces/{ns}/releases", files=files,
+                           headers={"Authorization": f"Bearer {token}"})
+
+
+def parts_of(release: Path, folder: Path) -> dict[str, Any]:
+    """The three parts of a publish, as the upload receiver leaves them on disk."""
+    import hashlib
+
+    from rebuildable.registry.upload import Part
+
+    folder.mkdir(parents=True, exist_ok=True)
+    archive = pack(release, folder / "archive")
+    found = api.release_parts(archive)
+    (folder / "manifest").write_bytes(found.manifest)
+    (folder / "envelope").write_bytes(found.envelope or b"")
+    out = {}
+    for name in ("manifest", "envelope", "archive"):
+        data = (folder / name).read_bytes()
+        out[name] = Part(name, folder / name, len(data), hashlib.sha256(data).hexdigest())
+    return out

@@ -5,8 +5,10 @@ transfer of NAME off half-way, then behaves; ``/cut/NAME`` breaks every transfer
 after 1 KiB of body; ``/slow/NAME`` waits before serving; ``/flaky/NAME`` answers 503
 once, then behaves; ``/endless`` never ends its body; ``/forbidden/NAME`` is 403;
 ``/redirect/NAME`` sends the client to ``localhost`` instead of ``127.0.0.1`` (another
-host name); anything else is 404. ``requests`` counts
-what was asked, so tests can prove a resume used a range.
+host name); ``/length/NAME`` serves NAME with ``state.content_length`` as its
+Content-Length header, whatever it says, and closes; anything else is 404. ``requests``
+counts what was asked, so tests can prove a resume used a range. ``answering`` is another
+server that gives one fixed answer to every request.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class WebState:
     requests: list[tuple[str, str | None]] = field(default_factory=list)
     dropped: set[str] = field(default_factory=set)
     flaked: set[str] = field(default_factory=set)
+    #: what ``/length/NAME`` announces as its Content-Length (hostile on purpose)
+    content_length: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -57,6 +61,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if kind == "forbidden":
             self._plain(403, b"forbidden")
+            return
+        if kind == "length" and name in state.files:
+            self.send_response(200)
+            self.send_header("Content-Length", state.content_length)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            self.wfile.write(state.files[name])
             return
         data = state.files.get(name)
         if data is None or kind not in ("files", "drop", "cut", "flaky"):
@@ -179,3 +191,54 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
                                            serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
     return cert_path, key_path
+
+
+class _Answer(BaseHTTPRequestHandler):
+    """Reads whatever is sent, then gives the one answer the test chose."""
+
+    server: _AnswerServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        while length > 0:
+            chunk = self.rfile.read(min(length, 1 << 16))
+            if not chunk:
+                break
+            length -= len(chunk)
+        status, body, kind = self.server.answer
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        self._answer()
+
+    def do_POST(self) -> None:
+        self._answer()
+
+
+class _AnswerServer(ThreadingHTTPServer):
+    daemon_threads = True
+    answer: tuple[int, bytes, str]
+
+
+@contextmanager
+def answering(status: int, body: bytes,
+              content_type: str = "application/json") -> Iterator[str]:
+    """A server on loopback that answers every GET or POST with ``status`` and ``body``
+    (what a proxy, or another service on a registry's port, might say); yields its URL."""
+    server = _AnswerServer(("127.0.0.1", 0), _Answer)
+    server.answer = (status, body, content_type)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -9,6 +9,7 @@ import io
 import lzma
 import threading
 import zlib
+from collections.abc import Callable
 from typing import IO, Any, BinaryIO, cast
 
 from rebuildable.archive.limits import READ_ERRORS, TooLargeError, describe
@@ -68,8 +69,14 @@ class MemberStream(io.RawIOBase):
     """A member's data: exactly its declared size, or a :class:`MemberError`."""
 
     def __init__(self, inner: IO[bytes], path: str, size: int, crc: int | None,
-                 lock: threading.Lock | None = None) -> None:
+                 lock: threading.Lock | None = None, *,
+                 end_check: Callable[[], str | None] | None = None,
+                 scan: Callable[[bytes], str | None] | None = None) -> None:
         super().__init__()
+        #: sees each chunk of the data: why the container would end the member there
+        self._scan = scan
+        #: once the data is read whole: why its container disagrees on where it ends
+        self._end_check = end_check
         self._lock = lock or threading.Lock()
         self._inner = inner
         self._path = path
@@ -102,6 +109,9 @@ class MemberStream(io.RawIOBase):
                               "bytes (zip bomb)")
         if self._crc is not None:
             self._running = zlib.crc32(data, self._running)
+        why = self._scan(data) if self._scan is not None and n else None
+        if why is not None:
+            raise MemberError("release.archive-ambiguous-data", f"{self._path}: {why}")
         if n == 0 and len(view):
             self._done = True
             if self._read < self._size:
@@ -111,6 +121,9 @@ class MemberStream(io.RawIOBase):
             if self._crc is not None and self._running != self._crc:
                 raise MemberError("release.archive-corrupt",
                                   f"{self._path}: CRC-32 does not match (corrupt member)")
+            why = self._end_check() if self._end_check is not None else None
+            if why is not None:
+                raise MemberError("release.archive-ambiguous-data", f"{self._path}: {why}")
             return 0
         view[:n] = data
         return n

@@ -7,7 +7,7 @@ import tarfile
 import threading
 from typing import IO, BinaryIO
 
-from rebuildable.archive.base import ArchiveRelease
+from rebuildable.archive.base import ArchiveRelease, Member
 from rebuildable.archive.limits import (
     READ_ERRORS,
     ArchiveLimits,
@@ -17,7 +17,8 @@ from rebuildable.archive.limits import (
     describe,
 )
 from rebuildable.archive.streams import Bounded, MemberStream, decompressor
-from rebuildable.archive.tarmeta import BoundedTarFile, name_disagreement
+from rebuildable.archive.tarmeta import BoundedTarFile, folder_named_file, name_disagreement
+from rebuildable.archive.tarsparse import is_sparse, sparse_problem, stored_size
 from rebuildable.container import EntryType
 from rebuildable.errors import MemberError, ReleaseError
 
@@ -46,9 +47,16 @@ class TarRelease(ArchiveRelease):
             inner = decompressor(compression, self._file)
             bound = self.limits.bound(raw_size)
         self._stream = Bounded(inner, bound)
+        #: how far the archive may expand, holes of sparse members included ([ARC-5]):
+        #: a plain tar's own bytes are never beyond it
+        self._expansion_bound = max(bound, self.limits.bound(raw_size))
+        #: the holes of the sparse members listed so far, which read as zeros
+        self._holes = 0
         self._io_lock = threading.Lock()
         #: decompressed bytes known to be readable; members past it are not
         self._good = 0
+        #: regular members named like folders (their data may hold members)
+        self._hiding: list[str] = []
         try:
             self._tar = BoundedTarFile(fileobj=self._stream, mode="r", limits=self.limits)
         except READ_ERRORS as exc:
@@ -82,7 +90,7 @@ class TarRelease(ArchiveRelease):
         for m in self._members.values():
             info = m.handle
             if (m.type is EntryType.FILE and m.problem is None and
-                    info.offset_data + info.size > self._good):
+                    info.offset_data + stored_size(info) > self._good):
                 m.problem = (MemberError("release.archive-too-large",
                                          f"{m.name} lies beyond the archive's size bound")
                              if bound else
@@ -142,20 +150,63 @@ class TarRelease(ArchiveRelease):
             type_ = EntryType.OTHER
         target = info.linkname if info.issym() or info.islnk() else None
         size = info.size if type_ is EntryType.FILE else 0
-        self._add(info.name, type_, size, info, target, ambiguous=name_disagreement(info))
+        member = self._add(info.name, type_, size, info, target,
+                           ambiguous=name_disagreement(info))
+        if member is not None and member.handle is info and type_ is EntryType.FILE:
+            self._check_expansion(member, info)
+        if folder_named_file(info):
+            self._hiding.append(info.name)
+
+    def _check_expansion(self, member: Member, info: tarfile.TarInfo) -> None:
+        """A sparse member must expand alike in every extractor, and its holes count as
+        decompressed bytes: the archive up to the end of a member, holes included, must
+        stay within the size and ratio bounds, or that member is not read (a map of a
+        few bytes can stand for a terabyte of zeros to hash)."""
+        if member.problem is not None:
+            return
+        if is_sparse(info):
+            why = sparse_problem(info, self._tar.offset)
+            if why is not None:
+                self._finding("release.archive-ambiguous-data",
+                              f"member {member.name!r} is a GNU sparse file, but {why}; "
+                              "extractors disagree on its bytes, so it does not count as "
+                              "shipped", member.name)
+                member.problem = MemberError("release.archive-ambiguous-data",
+                                             f"{member.name}: its sparse map: {why}")
+                return
+            self._holes += info.size - stored_size(info)
+        expanded = info.offset_data + stored_size(info) + self._holes
+        if self._holes and expanded > self._expansion_bound:
+            self._finding("release.archive-too-large",
+                          f"member {member.name!r} lies beyond byte "
+                          f"{self._expansion_bound} of the archive expanded (the holes of "
+                          "its sparse members read as zeros), the size or compression-ratio "
+                          "limit; it is not read", member.name)
+            member.problem = MemberError("release.archive-too-large",
+                                         f"{member.name} lies beyond the archive's size bound "
+                                         "once sparse members are expanded")
 
     def _check_global_names(self) -> None:
-        """A global PAX header that names members renames every later member for GNU
-        tar, but only those with their own PAX header for Python's tarfile."""
+        """Name problems that reach every member: a global PAX header that names members
+        renames every later member for GNU tar, but only those with their own PAX header
+        for Python's tarfile; a regular member named like a folder has its data read as
+        further members by GNU tar and bsdtar, under any names."""
         keys = sorted({"path", "linkpath"} & self._tar.pax_headers.keys())
-        if not keys:
+        if keys:
+            self._finding("release.archive-ambiguous-name",
+                          f"a global PAX header sets {', '.join(keys)} for every later "
+                          "member; extractors disagree on which members it renames, so none "
+                          "counts as shipped", "")
+            why = "a global PAX header renames the archive's members"
+        elif self._hiding:
+            self._finding("release.archive-ambiguous-name",
+                          f"the data of {self._hiding[0]!r} is read as further members by "
+                          "GNU tar and bsdtar, which can stand for any member, so none counts "
+                          "as shipped", "")
+            why = f"{self._hiding[0]!r} may hide members in its data"
+        else:
             return
-        self._finding("release.archive-ambiguous-name",
-                      f"a global PAX header sets {', '.join(keys)} for every later member; "
-                      "extractors disagree on which members it renames, so none counts as "
-                      "shipped", "")
-        problem = MemberError("release.archive-ambiguous-name",
-                              "a global PAX header renames the archive's members")
+        problem = MemberError("release.archive-ambiguous-name", why)
         for member in self._members.values():
             if member.type is EntryType.FILE:
                 member.problem = problem

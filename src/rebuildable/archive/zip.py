@@ -7,8 +7,9 @@ import itertools
 import stat
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from rebuildable.archive.base import ArchiveRelease, Member
 from rebuildable.archive.limits import DATA_ERRORS, ArchiveLimits, MiB, describe
@@ -28,11 +29,40 @@ def _is_dir(info: zipfile.ZipInfo) -> bool:
     return info.orig_filename.endswith("/")
 
 
+_DESCRIPTOR_FLAG = 0x8
+_ZIP64 = 0x0001
+_MAX32 = 0xFFFFFFFF
+#: the lengths a data descriptor can have: optional signature, CRC-32, then two 4- or
+#: 8-byte sizes (too short to hide a local header, which takes 30 bytes at least)
+_DESCRIPTOR_LENGTHS = frozenset({12, 16, 20, 24})
+
+
 @dataclass(frozen=True, slots=True)
 class LocalHeader:
     flags: int
     name: bytes
     extra: bytes
+    method: int = 0
+    crc: int = 0
+    compress_size: int = 0
+    file_size: int = 0
+
+    @property
+    def end(self) -> int:
+        """Where the member's data starts, counted from the local header's start."""
+        return _LOCAL_FIXED + len(self.name) + len(self.extra)
+
+    def sizes(self) -> tuple[int, int]:
+        """(compressed, uncompressed) sizes, from the zip64 extra field when the 32-bit
+        fields say so."""
+        csize, usize = self.compress_size, self.file_size
+        if _MAX32 not in (csize, usize):
+            return csize, usize
+        for ident, data in extra_fields(self.extra):
+            if ident == _ZIP64 and len(data) >= 16:
+                usize, csize = struct.unpack_from("<QQ", data)
+                break
+        return csize, usize
 
 
 def extra_fields(extra: bytes) -> list[tuple[int, bytes]]:
@@ -82,6 +112,24 @@ def name_disagreement(info: zipfile.ZipInfo, local: LocalHeader | None) -> str |
     return None
 
 
+def extent_disagreement(info: zipfile.ZipInfo, local: LocalHeader | None) -> str | None:
+    """How the local header and the central directory disagree on where ``info``'s data
+    lies or what it is, or None when they agree. Readers that list the central directory
+    (zipfile, unzip) take its sizes; streaming readers (``curl ... | bsdtar -x``) the
+    local header's, and then read whatever follows as the next member."""
+    if local is None:
+        return None
+    if local.method != info.compress_type:
+        return (f"its local header says compression method {local.method}, the central "
+                f"directory {info.compress_type}")
+    if local.flags & _DESCRIPTOR_FLAG:
+        return None
+    if (local.crc, *local.sizes()) != (info.CRC, info.compress_size, info.file_size):
+        return ("its local header gives another size or CRC-32 than the central directory "
+                "(streaming readers use the local one)")
+    return None
+
+
 def _shown(raw: bytes) -> str:
     return repr(raw.decode("utf-8", "backslashreplace"))
 
@@ -109,21 +157,79 @@ class ZipRelease(ArchiveRelease):
                                f"{self.label}: not a readable zip archive ({describe(exc)})",
                                path=self.label) from exc
         total = 0
+        locals_: dict[int, LocalHeader | None] = {}
         for info in infos:
             if self._one_too_many():
                 break
             type_ = _entry_type(info)
             target = self._link_target(info) if type_ is EntryType.SYMLINK else None
             size = info.file_size if type_ is EntryType.FILE else 0
-            ambiguous = name_disagreement(info, self._local_header(info))
+            local = locals_[id(info)] = self._local_header(info)
             member = self._add(info.orig_filename, type_, size, info, target,
-                               ambiguous=ambiguous)
+                               ambiguous=name_disagreement(info, local))
             if member is None or member.type is not EntryType.FILE or member.handle is not info:
                 continue
+            extent = extent_disagreement(info, local) or self._descriptor_problem(info, local)
+            if extent is not None:
+                self._refuse_data(member, extent)
             total += info.file_size
             self._check_member(member, info, total)
         self._check_overlap(infos, raw_size)
+        self._check_gaps(infos, locals_)
         self._finish()
+
+    def _descriptor_problem(self, info: zipfile.ZipInfo, local: LocalHeader | None) -> str | None:
+        """A stored member with a data descriptor: streaming readers know where it ends
+        only from a signed descriptor with its CRC-32 (:class:`EarlyDescriptor`)."""
+        if (local is None or info.compress_type != zipfile.ZIP_STORED
+                or not local.flags & _DESCRIPTOR_FLAG):
+            return None
+        try:
+            self._file.seek(info.header_offset + local.end + info.compress_size)
+            after = self._file.read(8)
+        except (OSError, ValueError):
+            after = b""
+        if after != EarlyDescriptor.SIG + struct.pack("<I", info.CRC):
+            return ("it is stored with its sizes after the data, and no signed data "
+                    "descriptor with its CRC-32 follows: streaming readers cannot tell where "
+                    "it ends")
+        return None
+
+    def _refuse_data(self, member: Member, why: str) -> None:
+        self._finding("release.archive-ambiguous-data",
+                      f"member {member.name!r}: {why}; readers disagree on its bytes, so it "
+                      "does not count as shipped", member.name)
+        member.problem = MemberError("release.archive-ambiguous-data", f"{member.name}: {why}")
+
+    def _check_gaps(self, infos: list[zipfile.ZipInfo],
+                    locals_: dict[int, LocalHeader | None]) -> None:
+        """The members must fill the archive up to its central directory: bytes that no
+        member owns can hold a local header that streaming readers extract and readers of
+        the central directory never see (a hidden member, under any name)."""
+        at = 0
+        descriptor = False  # whether the member before ``at`` has a data descriptor
+        for info in sorted(infos, key=lambda i: i.header_offset):
+            local = locals_.get(id(info))
+            if local is None:
+                return  # not read (past the member bound) or unreadable: reported elsewhere
+            gap = info.header_offset - at
+            if gap > 0 and not (descriptor and gap in _DESCRIPTOR_LENGTHS):
+                break
+            at = max(at, info.header_offset + local.end + info.compress_size)
+            descriptor = bool(local.flags & _DESCRIPTOR_FLAG)
+        else:
+            gap = self._zip.start_dir - at
+            if gap <= 0 or (descriptor and gap in _DESCRIPTOR_LENGTHS):
+                return
+        self._finding("release.archive-ambiguous-data",
+                      f"{gap} bytes at byte {at} belong to no member listed in the central "
+                      "directory; streaming readers may extract a hidden member there, so no "
+                      "member counts as shipped", "")
+        problem = MemberError("release.archive-ambiguous-data",
+                              "the archive holds bytes that belong to no listed member")
+        for member in self._members.values():
+            if member.type is EntryType.FILE and member.problem is None:
+                member.problem = problem
 
     def _check_member(self, member: Member, info: zipfile.ZipInfo, total: int) -> None:
         name = member.name
@@ -178,13 +284,13 @@ class ZipRelease(ArchiveRelease):
             fixed = self._file.read(_LOCAL_FIXED)
             if len(fixed) < _LOCAL_FIXED or not fixed.startswith(b"PK\x03\x04"):
                 return None
-            flags, = struct.unpack_from("<H", fixed, 6)
-            name_len, extra_len = struct.unpack_from("<HH", fixed, 26)
+            flags, method = struct.unpack_from("<HH", fixed, 6)
+            crc, csize, usize, name_len, extra_len = struct.unpack_from("<IIIHH", fixed, 14)
             name = self._file.read(name_len)
             extra = self._file.read(extra_len)
         except (OSError, ValueError):
             return None
-        return LocalHeader(flags, name, extra)
+        return LocalHeader(flags, name, extra, method, crc, csize, usize)
 
     def _link_target(self, info: zipfile.ZipInfo) -> str | None:
         if info.file_size > 4096:
@@ -211,7 +317,78 @@ class ZipRelease(ArchiveRelease):
             fh = self._zip.open(probe)
         except DATA_ERRORS as exc:
             raise MemberError("release.archive-corrupt", f"{path}: {describe(exc)}") from exc
-        return io.BufferedReader(MemberStream(fh, path, info.file_size, info.CRC), MiB)
+        early = (EarlyDescriptor(info.CRC) if info.compress_type == zipfile.ZIP_STORED
+                 and info.flag_bits & _DESCRIPTOR_FLAG else None)
+
+        def end_check() -> str | None:
+            return early.finish() if early is not None else _leftover(fh, info)
+
+        stream = MemberStream(fh, path, info.file_size, info.CRC, end_check=end_check,
+                              scan=early)
+        return io.BufferedReader(stream, MiB)
+
+
+class EarlyDescriptor:
+    """Looks through a stored member's data, chunk by chunk, for where libarchive's
+    streaming reader would end it: a member stored with a data descriptor carries no
+    size before its data, so that reader ends it at the first ``PK\x07\x08`` followed
+    by the CRC-32 of the bytes before it. Data that holds one is read short there, and
+    what follows it as further members."""
+
+    SIG = b"PK\x07\x08"
+    #: bytes kept from one chunk to the next: a signature and CRC not yet seen whole
+    _KEEP = 7
+
+    def __init__(self, crc: int) -> None:
+        #: the descriptor that follows the data ([ARC-8] checks it is there)
+        self._after = self.SIG + struct.pack("<I", crc)
+        self._tail = b""
+        self._tail_crc = 0  # CRC-32 of the data before the tail
+        self._seen = 0  # bytes of data before the tail
+
+    def __call__(self, chunk: bytes) -> str | None:
+        return self._look(self._tail + chunk, len(chunk), final=False)
+
+    def finish(self) -> str | None:
+        """At the end of the data: signatures that start in its last bytes, completed by
+        the descriptor after it."""
+        return self._look(self._tail + self._after, 0, final=True)
+
+    def _look(self, buf: bytes, added: int, *, final: bool) -> str | None:
+        data_end = len(self._tail) + added if not final else len(self._tail)
+        crc, done = self._tail_crc, 0
+        at = buf.find(self.SIG)
+        while 0 <= at < data_end and at + 8 <= len(buf):
+            crc, done = zlib.crc32(buf[done:at], crc), at
+            if buf[at + 4:at + 8] == struct.pack("<I", crc):
+                return (f"its data holds a data descriptor for its first {self._seen + at} "
+                        "bytes, where streaming readers end it")
+            at = buf.find(self.SIG, at + 1)
+        keep = min(self._KEEP, data_end)
+        self._tail_crc = zlib.crc32(buf[:data_end - keep], self._tail_crc)
+        self._seen += data_end - keep
+        self._tail = buf[data_end - keep:data_end]
+        return None
+
+
+def _leftover(fh: Any, info: zipfile.ZipInfo) -> str | None:
+    """Once a member is read to its end: why its compressed data did not end exactly
+    where the central directory says (None when it did). Python's zipfile stops at the
+    end of the compressed stream and ignores what follows; a streaming reader reads
+    what follows as the next member, or decompresses on into it."""
+    if info.compress_type == zipfile.ZIP_STORED:
+        return None
+    # ZipExtFile keeps these privately: the compressed bytes not yet read, and the
+    # decompressor (its unread input and whether the stream ended).
+    decompressor = getattr(fh, "_decompressor", None)
+    left = getattr(fh, "_compress_left", 0) + len(getattr(decompressor, "unused_data", b""))
+    if decompressor is not None and not getattr(decompressor, "eof", True):
+        return ("its compressed data stops before the compressed stream ends (streaming "
+                "readers decompress on into the bytes after it)")
+    if left > 0:
+        return (f"{left} bytes of its compressed data lie after the end of the compressed "
+                "stream (streaming readers read them as further members)")
+    return None
 
 
 def _entry_type(info: zipfile.ZipInfo) -> EntryType:

@@ -50,7 +50,7 @@ SECTION = "formats"
 LAYERED_FORMATS = frozenset({"psd", "psb", "xcf", "kra", "ora"})
 RASTER_FORMATS = frozenset({"png", "jpeg", "webp", "gif", "bmp", "tiff", "avif", "heif"})
 WEIGHT_FORMATS = frozenset({"safetensors", "gguf", "npy", "npz", "pytorch", "pickle", "hdf5",
-                            "keras"})
+                            "keras", "onnx"})
 BINARY_FORMATS = frozenset({"elf", "pe", "macho", "wasm", "java-class", "jar", "apk", "wheel",
                             "zipapp", "msdos"})
 #: file name extensions and the format they announce
@@ -64,7 +64,7 @@ EXTENSIONS: dict[str, frozenset[str]] = {
         "ckpt": "pytorch pickle", "pkl": "pickle", "pickle": "pickle", "h5": "hdf5",
         "hdf5": "hdf5", "keras": "keras", "exe": "pe", "dll": "pe", "so": "elf",
         "whl": "wheel", "jar": "jar", "zip": "zip", "tar": "tar", "gz": "gzip tar svg",
-        "tgz": "tar", "pdf": "pdf", "wasm": "wasm", "pyz": "zipapp",
+        "tgz": "tar", "pdf": "pdf", "wasm": "wasm", "pyz": "zipapp", "onnx": "onnx",
     }.items()
 }
 #: kinds whose files are data a program loads: a pickle among them runs code

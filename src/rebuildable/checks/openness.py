@@ -43,8 +43,9 @@ from rebuildable.upstream import ResolvedUpstream
 KNOWN_REQUIREMENTS = frozenset({"open-source"})
 #: profiles for which the MOF and OSAID views are shown
 MODEL_PROFILES = frozenset({"ml-model", "adapter"})
-#: error codes that make a release not intact (its bytes are not what the manifest says)
-INTACT_PREFIXES = ("release.", "path.", "integrity.", "upstream.digest-mismatch",
+#: error codes that make a release not intact (its bytes are not what the manifest says,
+#: or could not be shown to be: external artifacts fetched with --fetch count too)
+INTACT_PREFIXES = ("release.", "path.", "integrity.", "fetch.", "upstream.digest-mismatch",
                    "upstream.missing", "upstream.path-escapes")
 #: error codes that make a release not complete (something needed to rebuild is missing)
 COMPLETE_PREFIXES = ("completeness.", "profile.", "refs.", "upstream.")

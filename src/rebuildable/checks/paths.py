@@ -104,6 +104,20 @@ def collision_key(path: str) -> str:
     return unicodedata.normalize("NFC", path).casefold()
 
 
+def _upstream_uris(ctx: Context) -> Iterator[Finding]:
+    # An upstream's uri is shown to people (reports, registry pages) and used to find a
+    # local copy, so it obeys the same rule as an artifact's: markup or spaces are never
+    # passed on as if they were an address.
+    for up in ctx.manifest.upstream:
+        if up.uri is None or up.path is not None:
+            continue
+        problem = uri_problem(up.uri)
+        if problem is not None:
+            yield finding("path.bad-uri", f"upstream {up.id}: uri {up.uri!r} {problem}",
+                          upstream=up.id,
+                          location=ctx.locate(f"{up.pointer}/manifest/uri"))
+
+
 def _locator(ctx: Context, pointer: str) -> Callable[[], Location]:
     """Locating is not free on big manifests: only do it for a finding."""
     return lambda: ctx.locate(pointer)
@@ -116,6 +130,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     first_by_path: dict[str, Artifact] = {}
     first_by_key: dict[str, Artifact] = {}
     folders: set[str] = set()
+    yield from _upstream_uris(ctx)
     for artifact in ctx.manifest.artifacts:
         if artifact.uri is not None and artifact.path is None:
             problem = uri_problem(artifact.uri)

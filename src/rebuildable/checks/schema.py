@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from rebuildable import schema
 from rebuildable.context import Context
@@ -54,40 +54,42 @@ def _is_name(ctx: Context, pointer: str) -> bool:
     return isinstance(value, str)
 
 
+def _near_miss(value: str | None, vocabulary: Collection[str]) -> str | None:
+    """The vocabulary word ``value`` is one or two letters away from, when it is not a
+    word of it nor an ``x-`` extension: open-ended fields allow new words, not typos."""
+    if not value or value in vocabulary or value.startswith("x-"):
+        return None
+    return closest(value, vocabulary, cutoff=0.8)
+
+
 def _kinds(ctx: Context) -> Iterator[Finding]:
     """A kind outside the vocabulary is allowed (kinds are open-ended), but one a letter
     or two away from a known kind is almost surely that kind mistyped: no rule would
     read it, so it is a warning with the kind that was meant."""
     for art in ctx.manifest.artifacts:
-        kind = art.kind
-        if not kind or kind in KIND_VOCABULARY or kind.startswith("x-"):
-            continue
-        meant = closest(kind, KIND_VOCABULARY, cutoff=0.8)
+        meant = _near_miss(art.kind, KIND_VOCABULARY)
         if meant is None:
             continue
         yield finding("schema.unknown-kind",
-                      f"artifact {art.id!r}: kind {kind!r} is not in the vocabulary; "
+                      f"artifact {art.id!r}: kind {art.kind!r} is not in the vocabulary; "
                       f"did you mean {meant!r}?",
                       artifact=art.id, location=ctx.locate(f"{art.pointer}/kind"),
                       hint=f"Did you mean {meant!r}? No check or profile rule gives "
-                           f"{kind!r} a meaning.",
-                      data={"kind": kind, "suggestion": meant})
+                           f"{art.kind!r} a meaning.",
+                      data={"kind": art.kind, "suggestion": meant})
 
 
 def _relations(ctx: Context) -> Iterator[Finding]:
     """Relations are open-ended like kinds, and a near miss of one with a fixed meaning
     (``finetune-of``, ``adaptor-of``) is a typo that lineage queries would not match."""
     for up in ctx.manifest.upstream:
-        relation = up.relation
-        if not relation or relation in RELATION_VOCABULARY or relation.startswith("x-"):
-            continue
-        meant = closest(relation, RELATION_VOCABULARY, cutoff=0.8)
+        meant = _near_miss(up.relation, RELATION_VOCABULARY)
         if meant is None:
             continue
         yield finding("schema.unknown-relation",
-                      f"upstream {up.id!r}: relation {relation!r} is not in the vocabulary; "
-                      f"did you mean {meant!r}?",
+                      f"upstream {up.id!r}: relation {up.relation!r} is not in the "
+                      f"vocabulary; did you mean {meant!r}?",
                       upstream=up.id, location=ctx.locate(f"{up.pointer}/relation"),
                       hint=f"Did you mean {meant!r}? Registries and exports read the "
                            "relations of the vocabulary; this one means nothing to them.",
-                      data={"relation": relation, "suggestion": meant})
+                      data={"relation": up.relation, "suggestion": meant})

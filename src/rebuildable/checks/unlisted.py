@@ -102,13 +102,18 @@ def check(ctx: Context) -> Iterator[Finding]:
     twins = {collision_key(p): p for p in listed}
     collisions: list[tuple[str, str]] = []
     for path, entry in sorted(ctx.release.entries().items()):
-        if entry.type is EntryType.DIR or path in listed or path in reported:
+        if path in listed:
             continue
         if path.split("/", 1)[0] in VCS_FOLDERS:
             continue
         twin = twins.get(collision_key(path))
-        if twin is not None and entry.type is EntryType.FILE:
-            collisions.append((path, twin))  # ignored or not: one name, two files
+        if twin is not None:
+            # Ignored or not, and whatever it is: extracted on a case-insensitive or
+            # normalising file system, a link there replaces the listed file, and a folder
+            # there cannot be made beside it (or it cannot be made beside the folder).
+            collisions.append((path, twin))
+            continue
+        if entry.type is EntryType.DIR or path in reported:
             continue
         if spec is not None and spec.match_file(path):
             continue
@@ -147,12 +152,18 @@ def _collisions(ctx: Context, collisions: list[tuple[str, str]]) -> Iterator[Fin
     extraction there) makes one with a listed path: which bytes a reader gets depends on
     the machine, so it is an error, not an unlisted file."""
     ids = {a.path: a.id for a in ctx.manifest.artifacts if a.path is not None}
+    entries = ctx.release.entries()
     for path, twin in collisions[:MAX_REPORTED]:
         shown = _printable(path)
+        entry = entries.get(path)
+        what = {EntryType.DIR: "a folder", EntryType.SYMLINK: "a symbolic link",
+                EntryType.HARDLINK: "a hard link", EntryType.OTHER: "a special file"}.get(
+                    entry.type if entry is not None else EntryType.FILE, "")
         yield finding("path.collision",
-                      f"{shown} differs from the listed {_printable(twin)} only by letter "
-                      "case or Unicode normalisation: on a case-insensitive or normalising "
-                      "file system the two are one file", artifact=ids.get(twin),
+                      f"{shown}{f' ({what})' if what else ''} differs from the listed "
+                      f"{_printable(twin)} only by letter case or Unicode normalisation: on a "
+                      "case-insensitive or normalising file system the two are one file",
+                      artifact=ids.get(twin),
                       location=Location(shown), data={"path": shown, "other": twin})
     if len(collisions) > MAX_REPORTED:
         yield finding("path.collision",

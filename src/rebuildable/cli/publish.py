@@ -14,6 +14,7 @@ import click
 
 from rebuildable import api
 from rebuildable.cli.common import Choice, fail, note
+from rebuildable.render.text import safe
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -40,8 +41,8 @@ def command(*, release: str, url: str, namespace: str, token: str | None, fmt: s
         rec = outcome.record or {}
         if fmt == "text":
             what = "already published (identical)" if outcome.identical else "published"
-            click.echo(f"{what}: {rec.get('namespace')}/{rec.get('name')} "
-                       f"{rec.get('version')} {rec.get('digest')}")
+            click.echo(safe(f"{what}: {rec.get('namespace')}/{rec.get('name')} "
+                            f"{rec.get('version')} {rec.get('digest')}"))
         return
     error = outcome.error or {}
     message = f"{error.get('code', 'error')}: {error.get('message', '')} (HTTP {outcome.status})"
@@ -65,4 +66,5 @@ def _print_findings(report: dict[str, object] | None) -> None:
         where = ""
         if isinstance(loc, dict) and loc.get("file"):
             where = f"{loc['file']}:{loc['line']}: " if loc.get("line") else f"{loc['file']}: "
-        click.echo(f"{where}{f.get('severity')}: {f.get('message')} [{f.get('code')}]")
+        # (the registry is another machine: its text may hold terminal escapes)
+        click.echo(safe(f"{where}{f.get('severity')}: {f.get('message')} [{f.get('code')}]"))

@@ -17,6 +17,8 @@ from rebuildable import api
 from rebuildable.cli.common import Choice, fail, note
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: the largest public key file read (an RSA-4096 PEM is under 1 KiB)
+MAX_KEY_FILE = 64 * 1024
 
 
 def data_options(func: F) -> F:
@@ -28,13 +30,14 @@ def data_options(func: F) -> F:
                         help="The registry's data folder.")(func)
 
 
-def _run(data: Path, db: str | None, action: Callable[[Any], Any]) -> Any:
+def _run(data: Path, db: str | None, action: Callable[[Any], Any], *,
+         store: str | None = None, whole: bool = False) -> Any:
     try:
-        registry = api.registry(api.RegistryConfig(data=data, db=db))
+        registry = api.registry(api.RegistryConfig(data=data, db=db, store=store))
     except api.UsageError as exc:
         fail(str(exc))
     try:
-        return action(registry.admin)
+        return action(registry if whole else registry.admin)
     except api.RebuildableError as exc:
         fail(str(exc))
     finally:
@@ -64,10 +67,13 @@ def add_namespace(*, name: str, threshold: int, data: Path, db: str | None) -> N
 def add_key(*, namespace: str, pubkey: Path, data: Path, db: str | None) -> None:
     """Register the public key PUBKEY (PEM) as a publisher of NAMESPACE."""
     try:
-        pem = pubkey.read_bytes()[:65536]
+        with pubkey.open("rb") as fh:
+            pem = fh.read(MAX_KEY_FILE + 1)
     except OSError as exc:
         fail(f"{pubkey}: {exc.strerror or exc}")
-    keyid = _run(data, db, lambda admin: admin.add_key(namespace, pem))
+    if len(pem) > MAX_KEY_FILE:
+        fail(f"{pubkey}: larger than {MAX_KEY_FILE} bytes: not a public key")
+    keyid = _run(data, db, lambda admin: admin.add_key(namespace, pem, str(pubkey)))
     note(f"registered key {keyid} for {namespace}")
 
 
@@ -99,3 +105,24 @@ def revoke_token(*, namespace: str, token_id: str, data: Path, db: str | None) -
     """Revoke a token (TOKEN_ID is the hex part after rbl_ in the token)."""
     _run(data, db, lambda admin: admin.revoke_token(namespace, token_id))
     note(f"revoked token {token_id}")
+
+
+@command.command("gc")
+@click.option("--grace", type=click.FloatRange(0), default=3600.0, show_default=True,
+              metavar="SECONDS", help="Leave blobs younger than this alone.")
+@click.option("--dry-run", is_flag=True, help="Say what would be removed; remove nothing.")
+@click.option("--store", metavar="URL", default=None,
+              help="Blob store: a folder or s3://bucket/prefix (default DATA/blobs).")
+@data_options
+def gc(*, grace: float, dry_run: bool, store: str | None, data: Path, db: str | None) -> None:
+    """Remove stored blobs that no release refers to (left by a server killed between
+    writing them and committing the release), once older than the grace period. Safe
+    while servers run. Prints each removed blob's digest."""
+    done = _run(data, db, lambda registry: registry.collect_garbage(grace, dry_run=dry_run),
+                store=store, whole=True)
+    for sha256 in done.removed:
+        click.echo(f"sha256:{sha256}")
+    verb = "would remove" if dry_run else "removed"
+    note(f"{verb} {len(done.removed)} unreferenced blob(s) (left {done.young} younger than "
+         f"{grace:g}s), {done.partials} half-written blob(s) and {done.uploads} abandoned "
+         "upload folder(s)")

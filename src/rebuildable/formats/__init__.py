@@ -2,7 +2,7 @@
 
 ``sniff(open_member, name, size)`` recognises layered images (PSD/PSB, XCF, KRA, ORA),
 vector and raster images (SVG, PNG, JPEG, WebP, GIF, BMP, TIFF), weights (safetensors,
-GGUF, NumPy ``.npy``/``.npz``, PyTorch zip and raw pickle, HDF5), executables (ELF, PE,
+GGUF, NumPy ``.npy``/``.npz``, PyTorch zip and raw pickle, HDF5, ONNX), executables (ELF, PE,
 Mach-O, WebAssembly, Java class, jar, wheel, Python zipapp), archives (zip, tar, gzip,
 bzip2, xz, zstd, 7z) and documents (PDF, OpenDocument, OOXML). It never raises for bad
 bytes and never reads more than :data:`READ_BUDGET` bytes: damage is reported in
@@ -27,6 +27,7 @@ from typing import BinaryIO
 from rebuildable.formats import (
     documents,
     executables,
+    onnx,
     psd,
     raster,
     svg,
@@ -67,7 +68,7 @@ LAYERED_EDITORS = frozenset({"photoshop", "gimp", "krita", "mypaint", "affinity"
 SPOOL_CAP = 64 * 1024 * 1024
 _HEAD = 4096
 
-Sniffer = Callable[[Source, bytes, str], FormatInfo]
+Sniffer = Callable[[Source, bytes, str], FormatInfo | None]
 
 #: what bytes of no known format are: one frozen instance for all of them (a data release
 #: of 100,000 files otherwise holds 100,000 equal results with four empty containers each;
@@ -164,7 +165,9 @@ def sniff_source(src: Source, name: str) -> FormatInfo:
     if sniffer is None:
         return _UNRECOGNISED
     try:
-        return sniffer(src, head, name)
+        info = sniffer(src, head, name)
+        # a sniffer that found the bytes are not its format after all (ONNX has no magic)
+        return _UNRECOGNISED if info is None else info
     except BudgetExceededError as exc:
         return FormatInfo(format=_guess(head), notes=[f"not fully checked: {exc}"])
     except FormatError as exc:
@@ -222,4 +225,6 @@ def _choose(head: bytes, size: int, name: str) -> Sniffer | None:
         return documents.sniff
     if svg.matches(head):
         return svg.sniff
+    if onnx.matches(head):
+        return onnx.sniff
     return None

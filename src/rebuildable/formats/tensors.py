@@ -24,7 +24,14 @@ from collections import Counter
 from typing import Any
 
 from rebuildable.formats import safetensors
-from rebuildable.formats._base import BudgetExceededError, Cursor, FormatError, FormatInfo, Source
+from rebuildable.formats._base import (
+    ENTRY_CAP,
+    BudgetExceededError,
+    Cursor,
+    FormatError,
+    FormatInfo,
+    Source,
+)
 
 FAMILY = "weights"
 #: the largest safetensors JSON header read (the reference reader allows 100 MB)
@@ -91,7 +98,13 @@ def _safetensors(src: Source) -> FormatInfo:
     if problem is not None:
         return FormatInfo(format="safetensors", family=FAMILY, details=details,
                           problems=[problem])
-    header = safetensors.parse_header(src.read_at(8, n, "JSON header"), src.size - 8 - n)
+    raw = src.read_at(8, n, "JSON header")
+    too_many = safetensors.count_problem(raw)
+    if too_many is not None:
+        # Not damage: a header this large is left unread, and the report says so.
+        return FormatInfo(format="safetensors", family=FAMILY, details=details,
+                          notes=[f"not checked: the {too_many}"])
+    header = safetensors.parse_header(raw, src.size - 8 - n)
     if header.metadata is not None:
         details["metadata_keys"] = sorted(header.metadata)[:_NAME_SAMPLE]
     if header.names:
@@ -140,6 +153,12 @@ def _gguf(src: Source) -> FormatInfo:
         details.update(tensors=n_tensors, kv=n_kv)
         if n_tensors > 10_000_000 or n_kv > 10_000_000:
             raise FormatError(f"implausible counts: {n_tensors} tensors, {n_kv} key/values")
+        if n_tensors > ENTRY_CAP or n_kv > ENTRY_CAP:
+            # Not damage, but each info costs Python work: 4 million of them (a 94 MB
+            # file) took 20 s. Models hold thousands.
+            return FormatInfo(format="gguf", family=FAMILY, details=details,
+                              notes=[f"more than {ENTRY_CAP} tensor infos or key/values: "
+                                     "not walked"])
         alignment = _gguf_metadata(cur, wide, n_kv, details)
         types: Counter[str] = Counter()
         tensors = [_gguf_tensor(cur, wide, index, alignment, types=types, problems=problems)
@@ -191,7 +210,7 @@ def _gguf_tensor(cur: Cursor, wide: bool, index: int, alignment: int, *,
     ttype = cur.u32(f"tensor {tname!r} type")
     offset = cur.u64(f"tensor {tname!r} offset")
     types[str(ttype)] += 1
-    if offset % alignment:
+    if offset % alignment and len(problems) < safetensors.MAX_PROBLEMS:
         problems.append(f"tensor {tname!r} offset {offset} is not aligned to {alignment}")
     nbytes = -1
     if ttype in _GGML_TYPES:

@@ -3,6 +3,8 @@ rebuild run that judges what came out."""
 
 from __future__ import annotations
 
+import os
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +28,7 @@ from rebuildable.rebuild.inputs import (
 )
 from rebuildable.rebuild.options import RebuildOptions
 from rebuildable.rebuild.outputs import copy_new
+from rebuildable.rebuild.runner import Isolation
 from rebuildable.rebuild_records import OutputStatus, StepOutput, StepRecord
 from rebuildable.release import Release
 
@@ -35,6 +38,8 @@ class OutputResult:
     artifact: Artifact
     file: Path | None = None  # the rebuilt bytes, in the private folder
     too_large: bool = False
+    #: why the step's output could not be taken (a link, a FIFO, a folder, ...)
+    missing_reason: str | None = None
     #: what the report says of it; "not-built" until it is compared
     record: StepOutput = field(init=False)
 
@@ -44,6 +49,25 @@ class OutputResult:
     @property
     def status(self) -> OutputStatus:
         return self.record.status
+
+
+class ReleaseModifiedError(Exception):
+    """A file of the release changed since the rebuild started."""
+
+
+def release_key(release: Release, path: str) -> tuple[int, ...] | None:
+    """What changes when a file of the release is written or replaced: (device, inode,
+    size, mtime, ctime) of the file in a folder release, or of the archive file."""
+    key = release.cache_key(path)
+    if key is not None or release.local_root() is not None:
+        return key
+    try:
+        st = os.stat(release.label)
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 class ComparingRun:
@@ -56,6 +80,10 @@ class ComparingRun:
     steps: list[StepRecord]
     state: Path
     externals: ExternalResolver
+    rebuilt_sha256: dict[Path, str]
+    isolation: Isolation
+    #: the published outputs' keys (:func:`release_key`) before any step ran
+    published_keys: dict[str, tuple[int, ...] | None]
 
     def locate(self, pointer: str) -> Location:
         return self.document.locate(pointer)
@@ -63,9 +91,16 @@ class ComparingRun:
     def add(self, f: Finding) -> None:
         self.findings.append(f)
 
+    def snapshot_published(self, arts: list[Artifact]) -> None:
+        """Note, before any step runs, what would change if the published outputs
+        ``arts`` were written: a step without a sandbox can write the release."""
+        self.published_keys = {a.id: release_key(self.release, a.path) for a in arts
+                               if a.path is not None}
+
     def _published(self, art: Artifact) -> Path:
         """A fresh private copy of the published output, made now, never reused: a
-        file that already exists somewhere is never trusted to be the release's."""
+        file that already exists somewhere is never trusted to be the release's, nor
+        the release's own file when it changed since the steps started."""
         if art.path is None:
             src, _ = self.externals.resolve(art)
             return src
@@ -77,6 +112,9 @@ class ComparingRun:
             raise Unavailable(exc.message) from exc
         except OSError as exc:
             raise Unavailable(f"{art.path}: {exc.strerror or exc}") from exc
+        before = self.published_keys.get(art.id)
+        if before is not None and release_key(self.release, art.path) != before:
+            raise ReleaseModifiedError(art.path)
         return dst
 
     def _policy(self, step: Step, art: Artifact) -> EquivalencePolicy:
@@ -98,12 +136,15 @@ class ComparingRun:
                 continue
             if out.file is None:
                 rec.status = "missing"
+                why = (f" as a regular file ({out.missing_reason})" if out.missing_reason
+                       else "")
                 self.add(finding(
                     "rebuild.output-missing",
-                    f"step {step.id!r} did not produce {art.path or art.id}", artifact=art.id,
-                    step=step.id, location=self.locate(pointer)))
+                    f"step {step.id!r} did not produce {art.path or art.id}{why}",
+                    artifact=art.id, step=step.id, location=self.locate(pointer)))
                 continue
-            rec.digest = hash_file(out.file, ["sha256"])
+            known = self.rebuilt_sha256.get(out.file)
+            rec.digest = {"sha256": known} if known else hash_file(out.file, ["sha256"])
             declared = {k: v for k, v in art.digest.items() if k == "sha256"}
             if declared:
                 rec.matches_declared_digest = declared["sha256"] == rec.digest["sha256"]
@@ -117,6 +158,15 @@ class ComparingRun:
             rec.policy = policy.to_dict()
             try:
                 published = self._published(art)
+            except ReleaseModifiedError:
+                rec.status = "unchecked"
+                self.add(finding(
+                    "rebuild.release-modified",
+                    f"{art.name}: {art.path} in the release changed while the steps ran "
+                    f"(isolation {self.isolation.method!r}); what it holds now may be what a "
+                    "step wrote, so it was not compared", artifact=art.id, step=step.id,
+                    location=self.locate(pointer)))
+                continue
             except Unavailable as exc:
                 rec.status = "unchecked"
                 self.add(finding(

@@ -77,9 +77,15 @@ def read_probe(path: Path) -> dict[str, Any]:
     That Python runs the installed packages' code first (a wheel's ``.pth`` file), so
     the file is the lock author's word: it may be a FIFO, a link, megabytes, deeply
     nested, or name keys (``lock``, ``packages``) the rebuilder records itself."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
+    flags = os.O_RDONLY | nofollow | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, flags)
+        # its folder (.rebuild) is the step's to replace with a link too
+        folder = os.open(path.parent, os.O_RDONLY | nofollow | getattr(os, "O_DIRECTORY", 0))
+        try:
+            fd = os.open(path.name, flags, dir_fd=folder)
+        finally:
+            os.close(folder)
     except OSError:
         return {}
     with os.fdopen(fd, "rb") as fh:

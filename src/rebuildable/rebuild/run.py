@@ -4,9 +4,11 @@ bounds (``spec/rebuild.md``)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +37,7 @@ from rebuildable.rebuild.inputs import (
 )
 from rebuildable.rebuild.messages import failure_hint
 from rebuildable.rebuild.options import RebuildOptions
-from rebuildable.rebuild.outputs import OutputTooLargeError, copy_new
+from rebuildable.rebuild.outputs import OutputOverTimeError, OutputTooLargeError, copy_new
 from rebuildable.rebuild.plan import (
     InputOrigin,
     PlanError,
@@ -53,6 +55,7 @@ from rebuildable.rebuild.runner import (
     run_command,
 )
 from rebuildable.rebuild.sandbox import View, make_view
+from rebuildable.rebuild.workfolder import list_files
 from rebuildable.rebuild_records import (
     StepInput,
     StepOutput,
@@ -67,6 +70,10 @@ STDERR_TAIL = 1500
 #: lines of a failed step's standard error shown in its finding
 STDERR_LINES = 20
 MAX_UNDECLARED = 20
+#: entries of a work folder looked at to find undeclared files
+MAX_SCANNED = 100_000
+#: the rebuilder's own folder in every work folder (no input goes there)
+RESERVED = ".rebuild"
 
 
 class StepsRun(ComparingRun):
@@ -104,6 +111,9 @@ class StepsRun(ComparingRun):
         self.upstreams = UpstreamResolver(release, options.upstream_dirs, self.externals)
         #: rebuilt outputs by artifact id (files in the private folder)
         self.rebuilt: dict[str, Path] = {}
+        #: the sha256 of each rebuilt file, taken while it was copied out
+        self.rebuilt_sha256: dict[Path, str] = {}
+        self.published_keys: dict[str, tuple[int, ...] | None] = {}
         self.failed_steps: set[str] = set()
         #: the sampled replay's summary (--sample), for the report
         self.sample: dict[str, Any] | None = None
@@ -142,6 +152,8 @@ class StepsRun(ComparingRun):
                 known = ", ".join(s.id for s in ordered)
                 raise UsageError(f"no step {self.options.step!r} in the manifest (steps: {known})")
             ordered = chosen
+        made = {o for s in self.manifest.steps for o in (*s.outputs, *s.checkpoints)}
+        self.snapshot_published([self.artifacts[i] for i in sorted(made) if i in self.artifacts])
         self.run_steps(ordered)
 
     def run_steps(self, ordered: list[Step]) -> None:
@@ -263,12 +275,16 @@ class StepsRun(ComparingRun):
                 env["PATH"] = f"{work / ENV_DIR / 'bin'}{os.pathsep}{env['PATH']}"
         result = run_command(step.run, work, logs, env, timeout=self.options.timeout,
                              isolation=self.isolation, view=self.view)
+        deadline = time.monotonic() + max(0.0, self.options.timeout - result.seconds)
         record.runs.append(_run_record(result, logs if self.options.keep else None))
         if self.options.keep:
             record.work_dir = str(work)
         if not self._check_run(step, record, outputs, result, logs):
             return None
-        got = self._collect(step, work, outputs, r, staged)
+        got = self._collect(step, work, outputs, r, staged, deadline=deadline)
+        if got is None:
+            self._mark_failed(step, record, outputs, "timeout")
+            return None
         if not self.options.keep:
             remove_tree(work)
         return got
@@ -303,12 +319,10 @@ class StepsRun(ComparingRun):
         if inp.origin is InputOrigin.UPSTREAM:
             _, _, name = inp.ref.partition(":")
             place, src, origin = self.upstreams.resolve(inp.upstream, name, store)
-            if not safe_relative(place):
-                raise Unavailable(f"{place!r} is not a safe relative path")
+            _check_place(place)
             return place, src, origin, False
         assert art is not None
-        if not safe_relative(inp.place):
-            raise Unavailable(f"{inp.place!r} is not a safe relative path")
+        _check_place(inp.place)
         if inp.origin is InputOrigin.EXTERNAL:
             src, origin = self.externals.resolve(art)
             return inp.place, src, origin, False
@@ -432,10 +446,12 @@ class StepsRun(ComparingRun):
         return True
 
     def _collect(self, step: Step, work: Path, outputs: list[OutputResult], run: int,
-                 staged: list[tuple[str, Path, bool]]) -> dict[str, Path | None]:
-        """Copy the outputs out of the work folder, each into a fresh private file and
-        at most ``max_output_size`` bytes of it (a sparse 1 TiB file is refused, not
-        copied)."""
+                 staged: list[tuple[str, Path, bool]], *,
+                 deadline: float) -> dict[str, Path | None] | None:
+        """Copy the outputs out of the work folder, each into a fresh private file, at
+        most ``max_output_size`` bytes of it (a sparse 1 TiB file is refused, not
+        copied) and before ``deadline``, the end of the step's time limit ([REB-8],
+        [REB-20]). None when the deadline passed (the step is then reported)."""
         got: dict[str, Path | None] = {}
         view = FolderRelease(work, "rebuild.yaml", str(work))
         store = Path(tempfile.mkdtemp(prefix=f"rebuilt-run{run + 1}-", dir=self.state))
@@ -445,6 +461,7 @@ class StepsRun(ComparingRun):
             got[art.id] = None
             if art.path is None or not safe_relative(art.path):
                 continue
+            sha256 = hashlib.sha256()
             try:
                 with view.open(art.path) as fh:
                     size = os.fstat(fh.fileno()).st_size
@@ -453,30 +470,49 @@ class StepsRun(ComparingRun):
                                             self.locate(art.pointer)))
                         out.too_large = True
                         continue
-                    got[art.id] = copy_new(fh, store / art.id, bound)
+                    copied = copy_new(fh, store / art.id, bound, deadline=deadline,
+                                      hasher=sha256)
+                got[art.id] = copied
+                self.rebuilt_sha256[copied] = sha256.hexdigest()
             except OutputTooLargeError:
                 self.add(_too_large(step, art, bound + 1, bound, self.locate(art.pointer)))
                 out.too_large = True
-            except (MemberError, OSError):
-                continue
+            except OutputOverTimeError as exc:
+                self.add(finding(
+                    "rebuild.step-timeout",
+                    f"step {step.id!r} ran past its time limit of {self.options.timeout:g} s "
+                    f"while {art.path} was taken out of its work folder ({exc.copied} bytes "
+                    "copied); the time limit covers taking the outputs out",
+                    step=step.id, artifact=art.id, location=self.locate(f"{step.pointer}/run"),
+                    data={"timeout": self.options.timeout, "copied": exc.copied}))
+                return None
+            except MemberError as exc:
+                out.missing_reason = exc.message
+            except OSError as exc:
+                out.missing_reason = f"{art.path}: {exc.strerror or exc}"
         if run == 0:
-            self._note_undeclared(step, view, outputs, staged)
+            self._note_undeclared(step, work, outputs, staged)
         return got
 
-    def _note_undeclared(self, step: Step, view: FolderRelease, outputs: list[OutputResult],
+    def _note_undeclared(self, step: Step, work: Path, outputs: list[OutputResult],
                          staged: list[tuple[str, Path, bool]]) -> None:
+        """The files the step left that no artifact declares; the walk stops after
+        ``MAX_SCANNED`` entries (a step can make millions in its time)."""
         declared = {p for p, _, _ in staged} | {o.artifact.path for o in outputs
                                                 if o.artifact.path}
-        extra = sorted(p for p, e in view.entries().items()
-                       if e.type.value == "file" and p not in declared
-                       and not p.startswith(".rebuild/"))
-        if extra:
-            shown = extra[:MAX_UNDECLARED]
+        listing = list_files(work, lambda p: p in declared or p.startswith(".rebuild/"),
+                             shown=MAX_UNDECLARED, bound=MAX_SCANNED)
+        if listing.count:
+            count = f"{listing.count}{' or more' if listing.truncated else ''}"
             self.add(finding(
                 "rebuild.undeclared-write",
-                f"step {step.id!r} left {len(extra)} undeclared file(s) in its work folder: "
-                + ", ".join(shown) + (" …" if len(extra) > len(shown) else ""),
-                step=step.id, data={"files": shown, "count": len(extra)}))
+                f"step {step.id!r} left {count} undeclared file(s) in its work folder: "
+                + ", ".join(listing.first)
+                + (" …" if listing.count > len(listing.first) else "")
+                + (f" (counting stopped after {MAX_SCANNED} entries)"
+                   if listing.truncated else ""),
+                step=step.id, data={"files": listing.first, "count": listing.count,
+                                    "count_is_lower_bound": listing.truncated}))
 
     def section(self, validation: dict[str, Any]) -> Rebuild:
         """The report's ``rebuild`` section, with the static ``validation`` summary."""
@@ -504,6 +540,16 @@ def _mkdtemp_in(root: Path) -> str:
 
     root.mkdir(parents=True, exist_ok=True)
     return tempfile.mkdtemp(prefix="rebuildable-", dir=root)
+
+
+def _check_place(place: str) -> None:
+    """An input goes at a safe relative path outside the work folder's ``.rebuild/``,
+    which holds the step's HOME, TMPDIR and environment ([REB-6])."""
+    if not safe_relative(place):
+        raise Unavailable(f"{place!r} is not a safe relative path")
+    if place.split("/", maxsplit=1)[0] == RESERVED:
+        raise Unavailable(f"{place!r} lies in {RESERVED}/, the rebuilder's folder in the "
+                          "work folder (the step's HOME, TMPDIR and environment)")
 
 
 def _slug(text: str) -> str:

@@ -15,13 +15,10 @@ Isolation methods (probed once per process by running ``true`` in them):
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import shutil
 import signal
-import stat
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -31,12 +28,15 @@ from pathlib import Path
 from typing import Any
 
 from rebuildable.rebuild.sandbox import View, bwrap_argv, make_view, unshare_argv
+from rebuildable.rebuild.workfolder import remove_tree
 
 #: how long a process group gets between SIGTERM and SIGKILL
 KILL_GRACE = 2.0
 #: how much of stdout/stderr a report keeps (the tail)
 TAIL_BYTES = 4000
 METHODS = ("bwrap", "unshare", "none")
+__all__ = ["GUARANTEES", "METHODS", "Isolation", "StepRun", "kill_group", "make_private_dir",
+           "minimal_environment", "probe_isolation", "remove_tree", "run_command"]
 
 
 #: what [REB-3] asks of a sandbox, as the report names it
@@ -290,25 +290,3 @@ def run_command(run: str, work: Path, logs: Path, env: Mapping[str, str], *,
 def make_private_dir(prefix: str = "rebuildable-") -> Path:
     """A fresh private (0700) temporary folder outside any release."""
     return Path(tempfile.mkdtemp(prefix=prefix))
-
-
-def remove_tree(path: Path) -> None:
-    """Remove a work tree, even when a step made parts of it read-only.
-
-    A step leaves what it likes behind, links included: nothing here follows a link.
-    Only folders of the tree itself (checked with lstat) get their mode changed.
-    """
-
-    def retry(func: Any, name: str, exc: BaseException) -> None:
-        if not (isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM)):
-            return
-        with contextlib.suppress(OSError):
-            for folder in (os.path.dirname(name), name):
-                if stat.S_ISDIR(os.lstat(folder).st_mode):
-                    os.chmod(folder, 0o700)
-            func(name)
-
-    if sys.version_info >= (3, 12):
-        shutil.rmtree(path, onexc=retry)
-    else:
-        shutil.rmtree(path, onerror=lambda f, n, info: retry(f, n, info[1]))

@@ -18,10 +18,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from rebuildable.rebuild.sandbox_init import PROC_READONLY
+
 #: places a step never sees, whatever the machine: personal files, temporary files
 #: (where the work folders themselves live) and runtime sockets
 HIDDEN_PLACES = ("/root", "/home", "/tmp", "/var/tmp",  # noqa: S108 - names to hide, not used
                  "/run", "/mnt", "/media", "/srv")
+#: where users' home folders are: one of them on PATH is never shown whole
+HOMES = ("/home",)
 _INIT = Path(__file__).with_name("sandbox_init.py")
 
 
@@ -53,7 +57,10 @@ def make_view(private: Iterable[Path], path_env: str | None) -> View:
             continue
         folder = _toolchain_root(os.path.realpath(entry))
         if (not any(_under(folder, h) for h in hide)
-                or any(_under(folder, s) or _under(s, folder) for s in secret)):
+                or any(_under(folder, s) or _under(s, folder) for s in secret)
+                # a PATH naming a whole hidden place or home folder (~ itself) would
+                # show all of it: ~/.ssh, other users' files, every socket in /run
+                or folder in hide or os.path.dirname(folder) in ("/", *HOMES)):
             continue
         keep.append(folder)
     keep = [k for k in keep if not any(_under(k, o) and k != o for o in keep)]
@@ -82,6 +89,13 @@ def bwrap_argv(work: Path, command: Sequence[str], view: View, *,
             # as root, bwrap keeps every capability unless told: a step could remount /
             # read-write
             "--cap-drop", "ALL", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    # a caller running as root leaves the step uid 0 without capabilities, and the
+    # kernel lets uid 0 write most of /proc/sys on file modes alone (core_pattern: a
+    # program the host runs as root); bwrap covers /proc/sys only when the caller
+    # cannot write the folder itself, which root without capabilities cannot
+    for place in PROC_READONLY:
+        if os.path.exists(place):
+            argv += ["--ro-bind", place, place]
     for place in sorted(view.hide, key=len):
         if os.path.isdir(place):
             argv += ["--tmpfs", place]
@@ -101,7 +115,7 @@ def bwrap_argv(work: Path, command: Sequence[str], view: View, *,
 def unshare_argv(work: Path, command: str, view: View, *, network: bool = False) -> list[str]:
     """unshare makes the namespaces; ``sandbox_init`` builds the view inside them."""
     unshare = shutil.which("unshare") or "unshare"
-    spec = {"work": str(work), "hide": [p for p in view.hide if os.path.isdir(p)],
+    spec = {"work": str(work), "hide": [p for p in view.hide if os.path.exists(p)],
             "keep": list(view.keep), "command": command,
             "lock": [unshare, "--user", "--map-root-user", "--mount"]}
     return [unshare, "--user", "--map-root-user", "--mount", *([] if network else ["--net"]),

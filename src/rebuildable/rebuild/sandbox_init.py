@@ -4,7 +4,8 @@ It runs as root of a fresh user namespace, in fresh mount, network and PID names
 and builds the step's view of the file system before the step starts:
 
 1. the places a step must not see (the release, ``/root``, ``/home``, ``/tmp``, ``/run``,
-   the rebuilder's own folders, ...) are covered by empty tmpfs mounts;
+   the rebuilder's own folders, ...) are covered by empty tmpfs mounts, and a file among
+   them (a release shipped as an archive) by ``/dev/null``;
 2. ``/dev`` is replaced by a tmpfs holding only ``null``, ``zero``, ``full``, ``random``,
    ``urandom`` and ``tty`` (a step mapped to root must not reach the disks);
 3. the work folder (and the toolchain folders the caller's PATH needs) are bound back;
@@ -118,8 +119,12 @@ def build(spec: dict[str, Any]) -> None:
     devices = [(os.open(f"/dev/{d}", os.O_PATH), f"/dev/{d}") for d in DEVICES
                if os.path.exists(f"/dev/{d}")]
     for place in sorted(spec["hide"], key=len):
-        if os.path.isdir(place) and not os.path.islink(place):
+        if os.path.islink(place):
+            continue
+        if os.path.isdir(place):
             _mount("tmpfs", place, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
+        elif os.path.exists(place):  # a release shipped as an archive: read as empty
+            _mount("/dev/null", place, None, MS_BIND)
     _mount("tmpfs", "/dev", "tmpfs", MS_NOSUID, "mode=0755,size=1m")
     for fd, target in devices:
         _bind_from_fd(fd, target, is_dir=False)
@@ -149,13 +154,17 @@ def build(spec: dict[str, Any]) -> None:
 
 def main(argv: list[str]) -> int:
     spec = json.loads(argv[1])
+    lock = spec["lock"]
     try:
+        # held before the covers go up: unshare may live in a place they hide (a PATH
+        # folder under /home or /tmp); it is started through this descriptor
+        program = os.open(lock[0], os.O_PATH)
         build(spec)
     except (SetupError, OSError) as exc:
         sys.stderr.write(f"rebuildable sandbox: {exc}\n")
         return SETUP_FAILED
-    lock = spec["lock"]
-    os.execv(lock[0], [*lock, "--", "/bin/sh", "-c", spec["command"]])  # noqa: S606
+    os.execv(f"/proc/self/fd/{program}",  # noqa: S606
+             [*lock, "--", "/bin/sh", "-c", spec["command"]])
     return SETUP_FAILED  # pragma: no cover - execv does not return
 
 

@@ -54,15 +54,16 @@ class Admin:
             s.commit()
         return text
 
-    def add_key(self, namespace: str, pem: bytes) -> str:
-        """Register a publisher's public key; return its key id."""
+    def add_key(self, namespace: str, pem: bytes, source: str = "the key") -> str:
+        """Register a publisher's public key (stored as its canonical PEM, whatever
+        surrounded the block); return its key id."""
         try:
-            keyid = api.key_id(pem)
+            keyid, canonical = api.public_key(pem, source)
         except api.BadKeyError as exc:
             raise RegistryError(400, "bad-key", str(exc)) from exc
         with self.db.write() as s:
             ns = namespace_row(s, namespace)
-            s.add(Key(namespace_id=ns.id, keyid=keyid, pem=pem.decode("ascii", "replace"),
+            s.add(Key(namespace_id=ns.id, keyid=keyid, pem=canonical.decode("ascii"),
                       created_at=now()))
             try:
                 s.commit()
@@ -107,9 +108,10 @@ class Admin:
     def authorise(self, namespace: str, header: str | None, scope: str = "publish") -> None:
         """Raise 401 for no or a bad token, 403 for a token of another namespace (or one
         whose scope does not cover ``scope``)."""
-        if not header or not header.startswith("Bearer "):
+        scheme, _, text = (header or "").strip().partition(" ")
+        if scheme.lower() != "bearer":  # the scheme is case-insensitive (RFC 9110 11.1)
             raise RegistryError(401, "unauthorised", "send Authorization: Bearer TOKEN")
-        text = header[len("Bearer "):].strip()
+        text = text.strip()
         ident = auth.parse_token(text)
         with self.db.read() as s:
             row = s.get(Token, ident) if ident else None

@@ -8,6 +8,7 @@ by a capacity limiter, so a long validation never stalls other requests. Errors 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
@@ -17,6 +18,7 @@ from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rebuildable._version import __version__
@@ -45,6 +47,17 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"description": text, "content": {"application/json": {"schema": {
         "$ref": "#/components/schemas/Error"}}}}
     for code, text in ((400, "bad request"), (404, "not found"))}
+#: what a read of stored bytes may answer besides (spec/registry.md REG-17)
+_BYTES_ERRORS: dict[int | str, dict[str, Any]] = {**_ERRORS, 500: {
+    "description": "the stored bytes are altered or unreadable (stored-bytes-altered, "
+                   "stored-bytes-unreadable)",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
+#: what a write that needs a token may answer besides its own codes
+_AUTH_ERRORS: dict[int | str, dict[str, Any]] = {**_ERRORS, **{
+    code: {"description": text, "content": {"application/json": {"schema": {
+        "$ref": "#/components/schemas/Error"}}}}
+    for code, text in ((401, "no or bad token"),
+                       (403, "a token of another namespace, or not an admin token"))}}
 _PUBLISH_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["manifest", "envelope", "archive"],
     "properties": {"manifest": {"type": "string", "format": "binary"},
@@ -53,14 +66,21 @@ _PUBLISH_BODY = {"requestBody": {"required": True, "content": {"multipart/form-d
 
 
 class _Headers:
-    """Security headers on every response (pages have no scripts and load nothing)."""
+    """Security headers on every response (pages have no scripts and load nothing), and
+    the last resort for a fault: a JSON 500, with those headers, the exception logged and
+    not passed on (past this point Starlette would answer without the headers and uvicorn
+    would drop the connection, resetting a keep-alive client)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
         async def wrapped(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", []))
                 headers += [(b"x-content-type-options", b"nosniff"),
                             (b"content-security-policy", _CSP.encode()),
@@ -68,12 +88,23 @@ class _Headers:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, wrapped)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, wrapped)
+        except Exception as exc:
+            log.error("internal error", exc_info=exc)
+            if started:
+                raise  # part of an answer is out: only dropping the connection is honest
+            await _error(500, "internal", _INTERNAL)(scope, receive, wrapped)
 
 
 def create_app(registry: Registry) -> FastAPI:
+    # No redirect of '/x/' to '/x': every path is answered as it is (a redirect is built
+    # from the request's Host header, and hides a 404 behind a 307).
     app = FastAPI(title="rebuildable registry", version=__version__, docs_url=None,
-                  redoc_url=None, openapi_url="/openapi.json")
+                  redoc_url=None, openapi_url="/openapi.json", redirect_slashes=False)
     app.state.registry = registry
 
     async def blocking(fn: Callable[..., T], *args: Any, limit: anyio.CapacityLimiter | None = None
@@ -109,17 +140,28 @@ def _publish_route(app: FastAPI, registry: Registry, blocking: Any) -> None:
                   413: {"description": "too large"},
                   422: {"description": "refused by the engine (with its report)"}, **_ERRORS})
     async def publish(request: Request, ns: Ns) -> JSONResponse:
-        await blocking(registry.admin.authorise, ns, request.headers.get("authorization"))
         limits = registry.config.limits
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > limits.max_body:
-            raise RegistryError(413, "too-large", f"the upload is larger than {limits.max_body} "
-                                "bytes")
-        receiver = UploadReceiver(request.headers.get("content-type", ""), limits)
+        receiver: UploadReceiver | None = None
+        body = _Body(request)
         try:
-            async for chunk in request.stream():
+            await blocking(registry.admin.authorise, ns, request.headers.get("authorization"))
+            length = request.headers.get("content-length", "")
+            if length.isdigit() and int(length) > limits.max_body:
+                raise RegistryError(413, "too-large", "the upload is larger than "
+                                    f"{limits.max_body} bytes")
+            receiver = UploadReceiver(request.headers.get("content-type", ""), limits)
+            while chunk := await body.next():
                 await blocking(receiver.feed, chunk)
             parts = await blocking(receiver.finish)
+        except BaseException as exc:
+            if receiver is not None:
+                # Here, not in a thread: a dropped connection cancels this task, and an
+                # await would be cancelled too, leaving the files behind.
+                receiver.close()
+            if isinstance(exc, RegistryError):
+                await body.discard_if_small()
+            raise
+        try:
             status, row = await blocking(registry.publisher.publish, ns, parts, limit=limiter)
         finally:
             await blocking(receiver.close)
@@ -147,14 +189,15 @@ def _read_routes(app: FastAPI, q: Queries) -> None:
     def report(ns: Ns, name: Name, version: Ver) -> dict[str, Any]:
         return _with_release(ns, name, version, lambda s, r: r.report)
 
-    @app.get(base + "/manifest", tags=["read"], responses=_ERRORS,
+    @app.get(base + "/manifest", tags=["read"], responses=_BYTES_ERRORS,
              response_class=Response)
     def manifest(ns: Ns, name: Name, version: Ver) -> Response:
         row = _with_release(ns, name, version, lambda s, r: r)
         kind = "application/json" if row.manifest_name.endswith(".json") else "application/yaml"
         return Response(q.manifest_bytes(row), media_type=kind)
 
-    @app.get(base + "/envelope", tags=["read"], responses=_ERRORS, response_class=Response)
+    @app.get(base + "/envelope", tags=["read"], responses=_BYTES_ERRORS,
+             response_class=Response)
     def envelope(ns: Ns, name: Name, version: Ver) -> Response:
         row = _with_release(ns, name, version, lambda s, r: r)
         return Response(q.envelope_bytes(row), media_type="application/json")
@@ -166,7 +209,8 @@ def _read_routes(app: FastAPI, q: Queries) -> None:
     @app.get(base + "/badge.svg", tags=["read"], responses=_ERRORS, response_class=Response)
     def badge(ns: Ns, name: Name, version: Ver) -> Response:
         row = _with_release(ns, name, version, lambda s, r: r)
-        return Response(badge_svg(row.verdicts, bool(row.signers)), media_type="image/svg+xml",
+        svg = badge_svg(row.verdicts, bool(row.signers), stored_intact=q.bytes_intact(row))
+        return Response(svg, media_type="image/svg+xml",
                         headers={"cache-control": "public, max-age=300"})
 
     @app.get("/api/v1/releases/{digest}", tags=["lineage"], responses=_ERRORS)
@@ -174,7 +218,7 @@ def _read_routes(app: FastAPI, q: Queries) -> None:
         with q.db.read() as s:
             return q.record(s, q.by_digest(s, digest))
 
-    @app.get("/api/v1/releases/{digest}/manifest", tags=["lineage"], responses=_ERRORS,
+    @app.get("/api/v1/releases/{digest}/manifest", tags=["lineage"], responses=_BYTES_ERRORS,
              response_class=Response)
     def manifest_by_digest(digest: Digest) -> Response:
         with q.db.read() as s:
@@ -185,16 +229,17 @@ def _read_routes(app: FastAPI, q: Queries) -> None:
     def search(artifact: Annotated[str, Query(pattern=DIGEST_PATTERN, max_length=150)]
                ) -> dict[str, Any]:
         with q.db.read() as s:
-            return {"releases": q.search_artifact(s, artifact)}
+            releases, total = q.search_artifact(s, artifact)
+        return {"releases": releases, "total": total}
 
 
 def _page_routes(app: FastAPI, pages: Pages) -> None:
-    @app.get("/", response_class=HTMLResponse, tags=["pages"])
+    @app.get("/", response_class=HTMLResponse, tags=["pages"], responses={400: _ERRORS[400]})
     def index(q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
         return HTMLResponse(pages.index(q))
 
     @app.get("/{ns}/{name}/{version}", response_class=HTMLResponse, tags=["pages"],
-             responses=_ERRORS)
+             responses=_BYTES_ERRORS)
     def page(ns: Ns, name: Name, version: Ver) -> HTMLResponse:
         return HTMLResponse(pages.release(ns, name, version))
 
@@ -209,15 +254,17 @@ def _admin_routes(app: FastAPI, registry: Registry, blocking: Any) -> None:
                 "keys": [{"keyid": k, "pem": pem} for k, pem in pairs]}
 
     @app.post("/api/v1/namespaces/{ns}/keys", status_code=201, tags=["namespaces"],
-              responses=_ERRORS, openapi_extra={"requestBody": {"required": True, "content": {
+              responses={**_AUTH_ERRORS, 413: {"description": "too large"},
+                         422: {"description": "not a public key"}},
+              openapi_extra={"requestBody": {"required": True, "content": {
                   "text/plain": {"schema": {"type": "string"}}}}})
     async def add_key(request: Request, ns: Ns) -> dict[str, str]:
         await blocking(admin.authorise, ns, request.headers.get("authorization"), "admin")
         body = await _bounded_body(request, 64 * 1024)
-        return {"keyid": await blocking(admin.add_key, ns, body)}
+        return {"keyid": await blocking(admin.add_key, ns, body, "the request body")}
 
     @app.post("/api/v1/namespaces/{ns}/tokens", status_code=201, tags=["namespaces"],
-              responses=_ERRORS)
+              responses=_AUTH_ERRORS)
     async def add_token(request: Request, ns: Ns,
                         scope: Annotated[str, Query(pattern="^(publish|admin)$")] = "publish"
                         ) -> dict[str, str]:
@@ -226,12 +273,44 @@ def _admin_routes(app: FastAPI, registry: Registry, blocking: Any) -> None:
         return {"token": text, "id": text.split("_")[1], "scope": scope}
 
     @app.delete("/api/v1/namespaces/{ns}/tokens/{token_id}", status_code=204,
-                tags=["namespaces"], responses=_ERRORS, response_class=Response)
+                tags=["namespaces"], responses=_AUTH_ERRORS, response_class=Response)
     async def revoke_token(request: Request, ns: Ns,
                            token_id: Annotated[str, Path(pattern="^[0-9a-f]{16}$")]) -> Response:
         await blocking(admin.authorise, ns, request.headers.get("authorization"), "admin")
         await blocking(admin.revoke_token, ns, token_id)
         return Response(status_code=204)
+
+
+class _Body:
+    """A request body read chunk by chunk, knowing whether all of it has come."""
+
+    #: a body refused before it was all read (a bad token, bad framing) is read to its end
+    #: first when it is this small, so that a client still sending it reads the answer
+    #: instead of a connection closed under it; a larger one is not worth reading
+    DISCARD = 1 << 20
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.more = True
+
+    async def next(self) -> bytes:
+        """The next non-empty chunk; b"" at the end."""
+        while self.more:
+            message = await self.request.receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnect
+            self.more = bool(message.get("more_body", False))
+            if chunk := message.get("body", b""):
+                return bytes(chunk)
+        return b""
+
+    async def discard_if_small(self) -> None:
+        length = self.request.headers.get("content-length", "")
+        if not (self.more and length.isdigit() and int(length) <= self.DISCARD):
+            return
+        with contextlib.suppress(Exception):  # the client went away: nothing to answer
+            while await self.next():
+                pass
 
 
 async def _bounded_body(request: Request, limit: int) -> bytes:
@@ -247,6 +326,7 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
+_INTERNAL = "internal error (the server's log has the details)"
 _STATUS_CODES = {400: "bad-request", 401: "unauthorised", 403: "forbidden", 404: "not-found",
                  405: "method-not-allowed", 413: "too-large"}
 
@@ -269,10 +349,6 @@ def _handlers(app: FastAPI) -> None:
         code = _STATUS_CODES.get(exc.status_code, "error")
         return _error(exc.status_code, code, str(exc.detail))
 
-    @app.exception_handler(Exception)
-    async def internal(_: Request, exc: Exception) -> JSONResponse:
-        log.error("internal error", exc_info=exc)
-        return _error(500, "internal", "internal error (the server's log has the details)")
 
 
 def _error_schema(app: FastAPI) -> None:

@@ -7,6 +7,7 @@ never built in memory.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -30,6 +31,8 @@ __all__ = ["ManifestFetcher", "PublishOutcome", "check_url", "publish"]
 MAX_MANIFEST = 128 << 20
 #: the most of an error answer read
 MAX_ANSWER = 64 << 20
+#: the error code of an answer that is not in the registry's error shape
+GENERIC = "http-error"
 
 
 def check_url(url: str) -> str:
@@ -84,8 +87,9 @@ class PublishOutcome:
     @property
     def refused(self) -> bool:
         """Refused for what the release is (taken, rollback, too large, invalid), as
-        opposed to a problem with the request (token, namespace, server)."""
-        return self.status in (409, 413, 422)
+        opposed to a problem with the request (token, namespace, server). Only the
+        registry's own error answer counts: a proxy's 413 page is not a verdict."""
+        return self.status in (409, 413, 422) and (self.error or {}).get("code") != GENERIC
 
 
 class _Body(io.RawIOBase):
@@ -166,25 +170,47 @@ def publish(target: str | os.PathLike[str], registry: str, namespace: str, token
             url, data=_Body(pieces), method="POST", headers={
             "Content-Type": content_type, "Content-Length": str(size),
             "Authorization": f"Bearer {token}", "Accept": "application/json"})
-        return _send(request, timeout)
+        digest = "sha256:" + hashlib.sha256(parts.manifest).hexdigest()
+        return _send(request, timeout, digest)
 
 
-def _send(request: urllib.request.Request, timeout: float) -> PublishOutcome:
+def _send(request: urllib.request.Request, timeout: float, digest: str) -> PublishOutcome:
     try:
         with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310
-            return PublishOutcome(resp.status, record=json.loads(resp.read(MAX_ANSWER)))
+            status, raw = resp.status, resp.read(MAX_ANSWER)
     except urllib.error.HTTPError as exc:
         with exc:
             raw = exc.read(MAX_ANSWER)
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            body = {}
-        error = body.get("error") if isinstance(body, dict) else None
-        if not isinstance(error, dict):
-            error = {"code": "http-error", "message": f"HTTP {exc.code} {exc.reason}"}
-        return PublishOutcome(exc.code, error=error, report=body.get("report")
-                              if isinstance(body, dict) else None)
+        return _refusal(exc.code, str(exc.reason), raw)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         raise UsageError(f"{request.full_url}: {reason}") from exc
+    # Success is believed only when the answer is the record of what was sent: anything
+    # else (a proxy's page, another service on that port) must not read as "published".
+    try:
+        record = json.loads(raw)
+    except ValueError:
+        record = None
+    if status not in (200, 201) or not isinstance(record, dict) or (
+            record.get("digest") != digest):
+        raise UsageError(f"{request.full_url}: HTTP {status}, but the answer is not the "
+                         "registry's record of this release (is the URL a rebuildable "
+                         "registry?)")
+    return PublishOutcome(status, record=record)
+
+
+def _refusal(status: int, reason: str, raw: bytes) -> PublishOutcome:
+    """An error answer as data; a body not in the registry's error shape (a proxy's page)
+    becomes a generic error, never an exception."""
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        body = None
+    body = body if isinstance(body, dict) else {}
+    error = body.get("error")
+    if not (isinstance(error, dict) and isinstance(error.get("code"), str)
+            and isinstance(error.get("message"), str)):
+        error = {"code": GENERIC, "message": f"HTTP {status} {reason}"}
+    report = body.get("report")
+    return PublishOutcome(status, error={"code": error["code"], "message": error["message"]},
+                          report=report if isinstance(report, dict) else None)

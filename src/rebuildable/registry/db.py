@@ -6,6 +6,11 @@ failing half-way (SQLite's deferred upgrade from a read to a write lock cannot w
 PostgreSQL, publishers of one name serialise on that name's ``packages`` row
 (``SELECT ... FOR UPDATE``), and the unique constraint on (namespace, name, version) is the
 backstop. Migrations run on start under a lock, so N processes may start at once.
+
+Blob garbage collection and publishers exclude each other (:meth:`Database.lock_blobs`): a
+publisher writes its blobs and commits the rows that refer to them holding the lock
+shared, ``gc`` deletes unreferenced blobs holding it alone, so it never deletes a blob that
+a publisher has just found already stored and is about to refer to.
 """
 
 from __future__ import annotations
@@ -21,17 +26,24 @@ from sqlalchemy.orm import Session
 
 __all__ = ["Database", "normalise_url"]
 
-#: an arbitrary constant: the PostgreSQL advisory lock that serialises migrations
+#: arbitrary constants: the PostgreSQL advisory locks that serialise migrations, and blob
+#: writes against garbage collection
 _MIGRATION_LOCK = 0x7265_6275_696C_64
+_BLOB_LOCK = 0x7265_6275_696C_65
 
 
 def normalise_url(url: str) -> str:
     """``postgresql://`` and ``postgres://`` mean psycopg 3 (SQLAlchemy's default driver
-    for that scheme is psycopg2, which this project does not install)."""
+    for that scheme is psycopg2, which this project does not install). Any other kind of
+    database is refused (ValueError): the code is written and tested for these two."""
     for scheme in ("postgresql://", "postgres://"):
         if url.startswith(scheme):
             return "postgresql+psycopg://" + url[len(scheme):]
-    return url
+    if url.startswith(("sqlite:///", "postgresql+psycopg://")):
+        return url
+    scheme = url.split("://", maxsplit=1)[0][:40]
+    raise ValueError(f"database URL {scheme}://...: give sqlite:///PATH or "
+                     "postgresql://USER@HOST[:PORT]/DATABASE")
 
 
 @dataclass
@@ -61,15 +73,23 @@ class Database:
     def write(self) -> Session:
         return Session(self.writer, expire_on_commit=False)
 
-    def migrate(self) -> None:
-        """Create or upgrade the schema to the newest revision."""
+    def migrate(self, revision: str = "head") -> None:
+        """Create or upgrade the schema to ``revision`` (the newest by default)."""
         cfg = Config()
         cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
         with self.writer.begin() as conn:
             if not self.is_sqlite:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, revision)
+
+    def lock_blobs(self, session: Session, *, exclusive: bool) -> None:
+        """Hold the blob lock until ``session``'s transaction ends: shared to write blobs
+        and the rows that refer to them, exclusive to delete unreferenced blobs. On SQLite
+        a write transaction already holds the database's one write lock."""
+        if not self.is_sqlite:
+            fn = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+            session.execute(text(f"SELECT {fn}(:k)"), {"k": _BLOB_LOCK})
 
     def close(self) -> None:
         self.engine.dispose()

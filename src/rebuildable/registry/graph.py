@@ -1,8 +1,9 @@
 """The lineage graph of a release page: a layered layout for an inline SVG.
 
 Columns are generations: upstream releases to the left (up to :data:`DEPTH` levels), the
-release in the middle, downstream releases to the right. Coordinates only; the template
-draws them, so every label goes through the template's escaping.
+release in the middle, downstream releases to the right. A column holds at most
+:data:`PER_COLUMN` releases; one more node says how many were left out. Coordinates only;
+the template draws them, so every label goes through the template's escaping.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ class Graph:
     height: int = 0
 
 
-Lineage = Callable[[dict[str, Any]], dict[str, list[dict[str, Any]]]]
+#: a reference -> its lineage: ``upstream`` and ``downstream`` lists, and
+#: ``downstream_total`` when the downstream list is not all of them
+Lineage = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def _key(ref: dict[str, Any]) -> str:
@@ -62,6 +65,8 @@ def layout(center: dict[str, Any], lineage: Lineage) -> Graph:
     root.current = True
     nodes = {root.key: root}
     columns: dict[int, list[Node]] = {0: [root]}
+    #: per column, the releases not drawn (past PER_COLUMN, or past what a lineage lists)
+    left_out: dict[int, set[str]] = {}
     for direction in (-1, 1):
         frontier = [(center, root)]
         for depth in range(1, DEPTH + 1):
@@ -69,12 +74,18 @@ def layout(center: dict[str, Any], lineage: Lineage) -> Graph:
             for ref, node in frontier:
                 if ref.get("namespace") is None:
                     continue
-                items = lineage(ref)["upstream" if direction < 0 else "downstream"]
+                found = lineage(ref)
+                items = found["upstream" if direction < 0 else "downstream"]
+                skipped = left_out.setdefault(direction * depth, set())
+                if direction > 0:
+                    unlisted = int(found.get("downstream_total") or 0) - len(items)
+                    skipped.update(f"{node.key}+{i}" for i in range(unlisted))
                 for item in items:
                     other = nodes.get(_key(item))
                     if other is None:
                         col = columns.setdefault(direction * depth, [])
                         if len(col) >= PER_COLUMN:
+                            skipped.add(_key(item))
                             continue
                         other = _node(item, direction * depth)
                         nodes[other.key] = other
@@ -83,6 +94,10 @@ def layout(center: dict[str, Any], lineage: Lineage) -> Graph:
                     edge = (other, node) if direction < 0 else (node, other)
                     graph.edges.append((*edge, str(item.get("relation") or "")))
             frontier = nxt
+    for column, keys in left_out.items():
+        if keys:  # said, not silently dropped: the tables below list them
+            columns.setdefault(column, []).append(
+                Node(f"more:{column}", f"+{len(keys)} more", "not drawn here", None, column))
     _place(graph, columns)
     return graph
 

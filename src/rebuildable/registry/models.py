@@ -77,8 +77,8 @@ class Release(Base):
     #: sha256 over the three uploaded parts' digests: identical uploads are idempotent
     upload_digest: Mapped[str] = mapped_column(String(64))
     manifest_name: Mapped[str] = mapped_column(String(32))
-    envelope_blob: Mapped[str] = mapped_column(String(64))
-    archive_blob: Mapped[str] = mapped_column(String(64))
+    envelope_blob: Mapped[str] = mapped_column(String(64), index=True)
+    archive_blob: Mapped[str] = mapped_column(String(64), index=True)
     archive_size: Mapped[int] = mapped_column(Integer)
     published_at: Mapped[str] = mapped_column(String(32))
     ok: Mapped[bool]

@@ -28,17 +28,18 @@ class Pages:
         q = q.strip()[:200]
         error = None
         releases: list[dict[str, Any]] = []
+        total = 0
         by_artifact = ":" in q
         with self.queries.db.read() as s:
             try:
                 if by_artifact:
-                    releases = self.queries.search_artifact(s, q)
+                    releases, total = self.queries.search_artifact(s, q)
                 else:
-                    releases = self.queries.recent(s, q)
+                    releases, total = self.queries.recent(s, q)
             except RegistryError as exc:
                 error = exc.message
         return self.env.get_template("index.html").render(
-            q=q, releases=releases, error=error, by_artifact=by_artifact)
+            q=q, releases=releases, total=total, error=error, by_artifact=by_artifact)
 
     def release(self, namespace: str, name: str, version: str) -> str:
         qs = self.queries
@@ -47,7 +48,7 @@ class Pages:
             record = qs.record(s, row)
             lineage = qs.lineage(s, row)
 
-            def lineage_of(ref: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+            def lineage_of(ref: dict[str, Any]) -> dict[str, Any]:
                 if ref["digest"] == record["digest"]:
                     return lineage
                 return qs.lineage(s, qs.by_digest(s, ref["digest"]))

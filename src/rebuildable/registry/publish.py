@@ -124,19 +124,23 @@ class Publisher:
                 raise RegistryError(409, "version-taken", f"{accepted.name}@{accepted.version}"
                                     " is already published with other content")
             _check_order(accepted, new, package.newest_version)
-            self._store(parts, accepted)
-            release = _insert(s, ns.id, package, parts, upload=upload, a=accepted)
+            self.db.lock_blobs(s, exclusive=False)
+            self._store(parts)
             try:
+                release = _insert(s, ns.id, package, parts, upload=upload, a=accepted)
                 s.commit()
             except IntegrityError as exc:  # the unique constraint: a racing publisher won
+                # (the package lock makes this unreachable; the blobs just written are
+                # then orphans for gc: another release may share them, so never delete)
                 s.rollback()
                 raise RegistryError(409, "version-taken", f"{accepted.name}@"
                                     f"{accepted.version} was published meanwhile") from exc
             return 201, release
 
-    def _store(self, parts: dict[str, Part], accepted: Accepted) -> None:
-        self.store.put_bytes(accepted.manifest)
-        for name in ("envelope", "archive"):
+    def _store(self, parts: dict[str, Part]) -> None:
+        # The manifest part is byte-identical to the archive's manifest (checked): its
+        # digest is the release's.
+        for name in ("manifest", "envelope", "archive"):
             self.store.put_file(parts[name].path, parts[name].sha256)
 
 

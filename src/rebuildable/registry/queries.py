@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from rebuildable.registry.admin import namespace_row
@@ -24,9 +26,12 @@ from rebuildable.registry.store import BlobStore
 
 __all__ = ["DIGEST_PATTERN", "Queries", "parse_digest"]
 
+log = logging.getLogger("rebuildable.registry")
+
 DIGEST_PATTERN = r"^[a-z0-9-]{2,16}:[0-9a-fA-F]{32,128}$"
 _DIGEST = re.compile(DIGEST_PATTERN)
-#: the most results one search or listing returns
+#: the most items one search, listing or downstream list returns (the oldest first);
+#: each answer also says how many there are in all
 MAX_RESULTS = 200
 
 
@@ -85,7 +90,7 @@ class Queries:
 
     # -- lineage -----------------------------------------------------------------------
 
-    def lineage(self, s: Session, row: Release) -> dict[str, list[dict[str, Any]]]:
+    def lineage(self, s: Session, row: Release) -> dict[str, Any]:
         found = self._upstream_refs(s, row)
         upstream = []
         for u in row.upstream:
@@ -96,23 +101,26 @@ class Queries:
                        "digest": f"{alg}:{u['digest'].get(alg, '')}" if alg else None}
             upstream.append({**ref, "relation": u.get("relation"), "id": u["id"],
                              "published": u["id"] in found})
-        return {"upstream": upstream, "downstream": self.downstream(s, row)}
+        downstream, total = self.downstream(s, row)
+        return {"upstream": upstream, "downstream": downstream, "downstream_total": total}
 
-    def downstream(self, s: Session, row: Release) -> list[dict[str, Any]]:
+    def downstream(self, s: Session, row: Release) -> tuple[list[dict[str, Any]], int]:
+        """The first :data:`MAX_RESULTS` releases derived from ``row``, and their number."""
         mine = s.execute(select(ManifestDigest.algorithm, ManifestDigest.value)
                          .where(ManifestDigest.release_id == row.id)).all()
         if not mine:
-            return []
+            return [], 0
         match = or_(*(and_(UpstreamEdge.algorithm == a, UpstreamEdge.value == v)
                       for a, v in mine))
+        first, total = _first_ids(s, select(UpstreamEdge.release_id).where(match))
         rows = s.execute(select(Release, UpstreamEdge.relation, UpstreamEdge.upstream)
                          .join(UpstreamEdge, UpstreamEdge.release_id == Release.id)
-                         .where(match).order_by(Release.id).limit(MAX_RESULTS)).all()
+                         .where(match, Release.id.in_(first)).order_by(Release.id)).all()
         out: dict[int, dict[str, Any]] = {}
         for rel, relation, ident in rows:
             out.setdefault(rel.id, {**self.ref(s, rel, relation), "id": ident,
                                     "published": True})
-        return list(out.values())
+        return list(out.values()), total
 
     def _upstream_refs(self, s: Session, row: Release) -> dict[str, dict[str, Any]]:
         """Upstream id -> the published release its pin names (by any pinned digest)."""
@@ -130,26 +138,34 @@ class Queries:
 
     # -- search and listings ---------------------------------------------------------
 
-    def search_artifact(self, s: Session, digest: str) -> list[dict[str, Any]]:
+    def search_artifact(self, s: Session, digest: str) -> tuple[list[dict[str, Any]], int]:
+        """The first :data:`MAX_RESULTS` releases listing an artifact with ``digest``
+        (each with the ids of those artifacts), and their number."""
         alg, value = parse_digest(digest)
+        match = and_(ArtifactDigest.algorithm == alg, ArtifactDigest.value == value)
+        first, total = _first_ids(s, select(ArtifactDigest.release_id).where(match))
         rows = s.execute(select(Release, ArtifactDigest.artifact)
                          .join(ArtifactDigest, ArtifactDigest.release_id == Release.id)
-                         .where(ArtifactDigest.algorithm == alg, ArtifactDigest.value == value)
-                         .order_by(Release.id).limit(MAX_RESULTS)).all()
+                         .where(match, Release.id.in_(first))
+                         .order_by(Release.id, ArtifactDigest.id)).all()
         out: dict[int, dict[str, Any]] = {}
         for rel, artifact in rows:
             item = out.setdefault(rel.id, {**self.ref(s, rel), "artifacts": []})
             item["artifacts"].append(artifact)
         for item in out.values():
             item.pop("relation")
-        return list(out.values())
+        return list(out.values()), total
 
-    def recent(self, s: Session, name_part: str = "") -> list[dict[str, Any]]:
-        query = select(Release).order_by(Release.id.desc()).limit(MAX_RESULTS)
+    def recent(self, s: Session, name_part: str = "") -> tuple[list[dict[str, Any]], int]:
+        """The newest :data:`MAX_RESULTS` releases (whose name holds ``name_part``), and
+        their number."""
+        query = select(Release)
         if name_part:
             escaped = name_part.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             query = query.where(Release.name.like(f"%{escaped}%", escape="\\"))
-        return [{**self.record_brief(s, r)} for r in s.scalars(query)]
+        total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = s.scalars(query.order_by(Release.id.desc()).limit(MAX_RESULTS))
+        return [self.record_brief(s, r) for r in rows], total
 
     def record_brief(self, s: Session, row: Release) -> dict[str, Any]:
         return {**self.ref(s, row), "published_at": row.published_at,
@@ -162,10 +178,10 @@ class Queries:
     # -- bytes -----------------------------------------------------------------------
 
     def manifest_bytes(self, row: Release) -> bytes:
-        return self.store.get(row.digest)
+        return self._stored(row.digest, row)
 
     def envelope_bytes(self, row: Release) -> bytes:
-        return self.store.get(row.envelope_blob)
+        return self._stored(row.envelope_blob, row)
 
     def manifest_for(self, pins: Iterable[tuple[str, str]]) -> bytes | None:
         """The manifest bytes of a release whose manifest has one of these digests."""
@@ -178,3 +194,37 @@ class Queries:
                 if row is not None:
                     return self.manifest_bytes(row)
         return None
+
+    def bytes_intact(self, row: Release) -> bool:
+        """Whether the stored manifest and envelope are still the bytes published."""
+        try:
+            self.manifest_bytes(row)
+            self.envelope_bytes(row)
+        except RegistryError:
+            return False
+        return True
+
+    def _stored(self, sha256: str, row: Release) -> bytes:
+        """A blob's bytes, checked against its name: what the registry serves as "the
+        exact bytes" is never something the store holds in their place."""
+        what = f"{row.name}@{row.version}"
+        try:
+            data = self.store.get(sha256)
+        except Exception as exc:  # disk or S3: any failure to read is one
+            log.error("blob sha256:%s of %s unreadable: %r", sha256, what, exc)
+            raise RegistryError(500, "stored-bytes-unreadable",
+                                f"the stored bytes of {what} cannot be read") from exc
+        if hashlib.sha256(data).hexdigest() != sha256:
+            log.error("blob sha256:%s of %s no longer has that digest", sha256, what)
+            raise RegistryError(500, "stored-bytes-altered",
+                                f"the stored bytes of {what} are no longer the published ones")
+        return data
+
+
+def _first_ids(s: Session, ids: Select[int]) -> tuple[list[int], int]:
+    """The first :data:`MAX_RESULTS` distinct release ids ``ids`` selects, and how many
+    there are in all."""
+    distinct = ids.distinct()
+    total = s.scalar(select(func.count()).select_from(distinct.subquery())) or 0
+    column = distinct.selected_columns[0]
+    return list(s.scalars(distinct.order_by(column).limit(MAX_RESULTS))), total

@@ -3,13 +3,12 @@
 A blob is written whole before the database row that refers to it is committed, so a
 reader that finds a row always finds its blobs; a blob no row refers to (a publisher killed
 between the two) is an orphan that no read reaches: reads go through rows, never through
-a listing of the store.
+a listing of the store. ``rebuildable registry gc`` (:mod:`.gc`) removes orphans.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import tempfile
@@ -23,6 +22,8 @@ __all__ = ["BlobStore", "DiskStore", "S3Store", "open_store"]
 
 _HEX = re.compile(r"[0-9a-f]{64}")
 CHUNK = 1 << 20
+#: the prefix of a disk store's half-written blobs (renamed into place when whole)
+PARTIAL_PREFIX = ".tmp-"
 
 
 def _check(sha256: str) -> str:
@@ -34,15 +35,9 @@ def _check(sha256: str) -> str:
 class BlobStore(ABC):
     @abstractmethod
     def put_file(self, path: Path, sha256: str) -> None:
-        """Store the file at ``path`` (whose sha256 the caller computed) under its digest."""
-
-    def put_bytes(self, data: bytes) -> str:
-        sha = hashlib.sha256(data).hexdigest()
-        with tempfile.NamedTemporaryFile(prefix="rebuildable-blob-") as tmp:
-            tmp.write(data)
-            tmp.flush()
-            self.put_file(Path(tmp.name), sha)
-        return sha
+        """Store the file at ``path`` (whose sha256 the caller computed) under its digest.
+        A blob already there gets a fresh modification time, so that ``gc``'s grace
+        period counts from its newest use."""
 
     @abstractmethod
     def get(self, sha256: str) -> bytes:
@@ -58,9 +53,19 @@ class BlobStore(ABC):
     @abstractmethod
     def delete(self, sha256: str) -> None: ...
 
-    @abstractmethod
     def list(self) -> Iterator[str]:
         """Every stored digest."""
+        for sha256, _ in self.aged():
+            yield sha256
+
+    @abstractmethod
+    def aged(self) -> Iterator[tuple[str, float]]:
+        """Every stored digest with its modification time (seconds since the epoch)."""
+
+    def remove_partials(self, older_than: float, *, dry_run: bool = False) -> int:
+        """Remove half-written blobs (a writer killed mid-write) last touched before
+        ``older_than``; return how many. Stores whose writes are atomic have none."""
+        return 0
 
 
 class DiskStore(BlobStore):
@@ -77,10 +82,11 @@ class DiskStore(BlobStore):
 
     def put_file(self, path: Path, sha256: str) -> None:
         target = self._path(sha256)
-        if target.exists():
+        with contextlib.suppress(FileNotFoundError):
+            os.utime(target)
             return
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=PARTIAL_PREFIX)
         try:
             with os.fdopen(fd, "wb") as out, path.open("rb") as src:
                 while chunk := src.read(CHUNK):
@@ -108,12 +114,29 @@ class DiskStore(BlobStore):
         with contextlib.suppress(FileNotFoundError):
             self._path(sha256).unlink()
 
-    def list(self) -> Iterator[str]:
+    def _folders(self) -> Iterator[Path]:
         for sub in sorted((self.root / "sha256").iterdir()):
+            if len(sub.name) == 2 and sub.is_dir():
+                yield sub
+
+    def aged(self) -> Iterator[tuple[str, float]]:
+        for sub in self._folders():
             for p in sorted(sub.iterdir()):
                 name = sub.name + p.name
                 if _HEX.fullmatch(name):
-                    yield name
+                    with contextlib.suppress(FileNotFoundError):  # removed meanwhile
+                        yield name, p.stat().st_mtime
+
+    def remove_partials(self, older_than: float, *, dry_run: bool = False) -> int:
+        removed = 0
+        for sub in self._folders():
+            for p in sub.glob(PARTIAL_PREFIX + "*"):
+                with contextlib.suppress(FileNotFoundError):
+                    if p.stat().st_mtime < older_than:
+                        if not dry_run:
+                            p.unlink()
+                        removed += 1
+        return removed
 
 
 class S3Store(BlobStore):
@@ -125,10 +148,17 @@ class S3Store(BlobStore):
         # botocore (which the s3 extra brings through s3fs) rather than boto3: one AWS
         # client library, whose version s3fs's aiobotocore pins.
         import botocore.session  # noqa: PLC0415 - the s3 extra
+        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.client: Any = botocore.session.get_session().create_client("s3")
+        # Found now, not at the first publish: a missing bucket or credentials, a wrong
+        # endpoint.
+        try:
+            self.client.head_bucket(Bucket=bucket)
+        except (BotoCoreError, ClientError) as exc:
+            raise ValueError(f"bucket {bucket!r} cannot be reached: {exc}") from exc
 
     def _key(self, sha256: str) -> str:
         _check(sha256)
@@ -136,7 +166,8 @@ class S3Store(BlobStore):
 
     def put_file(self, path: Path, sha256: str) -> None:
         # One streamed PUT (up to S3's 5 GiB, far above the upload bound); an object
-        # appears only when the PUT completes, never half-written.
+        # appears only when the PUT completes, never half-written. An object already
+        # there is written again: that is what renews its modification time.
         with path.open("rb") as fh:
             self.client.put_object(Bucket=self.bucket, Key=self._key(sha256), Body=fh,
                                    ContentLength=path.stat().st_size)
@@ -162,7 +193,7 @@ class S3Store(BlobStore):
     def delete(self, sha256: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(sha256))
 
-    def list(self) -> Iterator[str]:
+    def aged(self) -> Iterator[tuple[str, float]]:
         head = self._key("0" * 64)[:-64]
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
                                                                        Prefix=head)
@@ -170,7 +201,7 @@ class S3Store(BlobStore):
             for item in page.get("Contents", []):
                 name = item["Key"][len(head):]
                 if _HEX.fullmatch(name):
-                    yield name
+                    yield name, item["LastModified"].timestamp()
 
 
 def open_store(url: str) -> BlobStore:
@@ -178,8 +209,10 @@ def open_store(url: str) -> BlobStore:
     if url.startswith("s3://"):
         parsed = urlparse(url)
         if not parsed.netloc:
-            raise ValueError(f"store {url}: no bucket name")
+            raise ValueError("no bucket name (s3://BUCKET/PREFIX)")
         return S3Store(parsed.netloc, parsed.path)
     if url.startswith("file://"):
         url = urlparse(url).path
+    elif "://" in url:
+        raise ValueError("give a folder, file:///PATH or s3://BUCKET/PREFIX")
     return DiskStore(Path(url))

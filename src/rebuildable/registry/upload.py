@@ -19,9 +19,11 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from rebuildable.registry.config import UploadLimits
 from rebuildable.registry.errors import RegistryError
 
-__all__ = ["PART_NAMES", "Part", "UploadReceiver"]
+__all__ = ["PART_NAMES", "UPLOAD_PREFIX", "Part", "UploadReceiver"]
 
 PART_NAMES = ("manifest", "envelope", "archive")
+#: the name of each upload's private temporary folder starts so (``gc`` finds abandoned ones)
+UPLOAD_PREFIX = "rebuildable-upload-"
 
 
 @dataclass
@@ -54,7 +56,7 @@ class UploadReceiver:
             raise RegistryError(400, "bad-request",
                                 "the body must be multipart/form-data with a boundary")
         self.limits = limits
-        self.folder = Path(tempfile.mkdtemp(prefix="rebuildable-upload-", dir=tmp_root))
+        self.folder = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX, dir=tmp_root))
         self.parts: dict[str, Part] = {}
         self.total = 0
         self._cur = _Current()

@@ -97,11 +97,17 @@ def _open_http(uri: str, offset: int, timeout: float, limit: int) -> Iterator[_O
                 start = 0  # a range we did not ask for: read from the top instead
                 resp.close()
                 raise _TransientError("the server answered another range")
-        announced = resp.headers.get("Content-Length")
-        length = int(announced) if announced and announced.isdigit() else None
-        yield _Opened(resp, start, resp.geturl(), length)
+        yield _Opened(resp, start, resp.geturl(), _length(resp.headers.get("Content-Length")))
     finally:
         resp.close()
+
+
+def _length(announced: str | None) -> int | None:
+    """The Content-Length a server announced, when it is a plain decimal number (a hostile
+    one may send thousands of digits, or digits int() reads but HTTP does not allow)."""
+    if announced and announced.isascii() and announced.isdigit() and len(announced) <= 20:
+        return int(announced)
+    return None
 
 
 def _range_start(header: str) -> int:

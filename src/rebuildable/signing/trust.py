@@ -20,7 +20,7 @@ from typing import Any
 from rebuildable import schema
 from rebuildable.errors import UsageError
 from rebuildable.findings import Location
-from rebuildable.load import Limits, load_manifest
+from rebuildable.load import Limits, coerce_to_schema, load_manifest
 from rebuildable.readlimit import read_limited
 from rebuildable.signing.dsse import (
     Envelope,
@@ -235,6 +235,10 @@ def load_policy(path: Path, limits: Limits | None = None) -> TrustPolicy:
         raise PolicyError(f"{label}: the trust policy is larger than {MAX_POLICY_BYTES} bytes",
                           Location(label))
     loaded = load_manifest(raw, label, limits=limits)
+    if loaded.document is not None:
+        # Numbers beyond I-JSON (a threshold of 5,000 digits stands in as 2^64): located
+        # findings with the text as written. A policy has no strings to coerce.
+        loaded.findings.extend(coerce_to_schema(loaded.document, lambda _pointer: False))
     problems = [f for f in loaded.findings if f.severity.value == "error"]
     doc = loaded.document
     if doc is not None and not problems:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from rebuildable.context import Context, Options
-from rebuildable.digest import available, hash_stream
+from rebuildable.digest import ALGORITHMS, available, hash_stream, pinned_digests
 from rebuildable.errors import MemberError, UsageError
 from rebuildable.findings import Finding, Location, Severity, finding
 from rebuildable.load import Limits
@@ -339,22 +339,36 @@ def _compare_subjects(ctx: Context,
                       + "; ".join(detail),
                       location=place.at("/payload"))
     hashes = ctx.state.hashes
-    signed_digests: dict[str, dict[str, str]] = {}
+    # Each artifact is checked against its own signed subject: a path listed twice has
+    # two subjects, and both must hold (the first one alone would let the second lie).
+    signed_digests: dict[str, list[dict[str, str]]] = {}
     for name, signed_digest in signed:
-        signed_digests.setdefault(name, signed_digest)
+        signed_digests.setdefault(name, []).append(signed_digest)
+    external: list[str] = []
     for art in ctx.manifest.artifacts:
-        if art.path is None or art.path not in signed_digests:
-            continue  # external, or not signed at all (reported above)
-        digest = signed_digests[art.path]
+        if art.path is None:
+            if art.uri is not None:
+                external.append(art.uri)
+            continue
+        if not signed_digests.get(art.path):
+            continue  # not signed at all (reported above)
+        digest = signed_digests[art.path].pop(0)
         where = ctx.locate(f"{art.pointer}/digest")
         wanted = {manifest_digest_name(n): v for n, v in digest.items()
                   if available(manifest_digest_name(n))}
-        if not wanted:
+        if not pinned_digests(wanted, checkable=True):
             ok = False
-            # A subject nobody can check is not verified (an error, never a warning).
+            # A subject nobody can check is not verified (an error, never a warning); nor
+            # is one checked by md5 or sha1 alone, which anyone can forge a match for.
+            if not wanted:
+                why = "by no digest algorithm that can be computed here"
+            elif any(ALGORITHMS[n].strong for n in wanted):
+                why = "by no well-formed strong digest"
+            else:
+                why = "only by md5 or sha1, which anyone can forge a match for"
             yield finding("sig.uncheckable-subject",
-                          f"{art.path}: no digest algorithm of its signed subject "
-                          f"({', '.join(sorted(digest)) or 'none'}) can be computed here, so "
+                          f"{art.path}: its signed subject "
+                          f"({', '.join(sorted(digest)) or 'no digest'}) is pinned {why}, so "
                           "the signed file cannot be checked",
                           artifact=art.id, location=where,
                           data={"algorithms": sorted(digest)})
@@ -373,6 +387,16 @@ def _compare_subjects(ctx: Context,
                           f"{art.path}: the file's {', '.join(intoto_digest_name(b) for b in bad)} "
                           "differs from the signed subject digest",
                           artifact=art.id, location=where)
+    if external and not ctx.options.fetch:
+        shown = ", ".join(external[:3]) + (f" and {len(external) - 3} more"
+                                           if len(external) > 3 else "")
+        yield finding("sig.external-not-fetched",
+                      f"{len(external)} signed subject(s) are external and were not fetched "
+                      f"({shown}): the signature vouches for their digests, not for the bytes "
+                      "at those addresses today",
+                      location=Location(envelope_path(ctx.release.manifest_name), None, None,
+                                        "/payload"),
+                      data={"external": len(external)})
     return ok
 
 

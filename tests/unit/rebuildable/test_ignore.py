@@ -84,3 +84,38 @@ def test_gitignore_semantics_are_kept() -> None:
     assert not spec.match_file("keep.pyc")
     assert spec.match_file("top.txt")
     assert not spec.match_file("sub/top.txt")
+
+
+#: a thousand patterns that each compile, and together exceed RE2's memory budget: the
+#: set failed to compile inside validation and init ("internal error: failed to compile Set")
+HEAVY_IGNORE = "\n".join(f"*a{i}*b{i}*c{i}" + "x" * 900 for i in range(1000)) + "\n"
+
+
+def test_patterns_too_complex_together_are_a_finding_in_validation(tmp_path: Path) -> None:
+    root = make_release(tmp_path / "r", {"README.txt": b"hello\n"})
+    (root / ".rebuildignore").write_text(HEAVY_IGNORE)
+    report = validate(root)
+    assert "internal.error" not in codes(report)
+    bad = [f for f in report.findings if f.code == "unlisted.bad-ignore-pattern"]
+    assert bad
+    assert "too complex" in bad[0].message
+
+
+def test_patterns_too_complex_together_stop_init_with_a_message(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    root.mkdir()
+    (root / "a.txt").write_text("a\n")
+    (root / ".rebuildignore").write_text(HEAVY_IGNORE)
+    with pytest.raises(api.RebuildableError, match="too complex"):
+        api.draft(root)
+
+
+def test_a_file_of_too_many_patterns_is_refused_before_compiling_any() -> None:
+    start = time.perf_counter()
+    parsed = ignore.parse_ignore(
+        "\n".join(f"d{i}/*.t{i}" for i in range(ignore.MAX_PATTERNS + 1)).encode())
+    # Measured: a few milliseconds (compiling them took about 2 s, then failed).
+    assert time.perf_counter() - start < 1
+    assert parsed.spec is None
+    assert "more than" in parsed.problems[0][1]
+    assert ignore.parse_ignore(b"# only comments\n" * 10_000).spec is not None

@@ -61,7 +61,14 @@ _COMPARATORS: dict[str, Comparator] = {
 def compare(rebuilt: Path, published: Path, policy: EquivalencePolicy | None = None) -> Comparison:
     """Compare two files on disk under ``policy`` (default exact)."""
     nested = Nested(0, Budget(archive.MAX_EXTRACT_BYTES), _compare)
-    return _compare(rebuilt, published, policy or EquivalencePolicy("exact"), nested)
+    policy = policy or EquivalencePolicy("exact")
+    try:
+        return _compare(rebuilt, published, policy, nested)
+    except MemoryError:
+        # the bounds above keep a hostile file from asking this much; a machine short
+        # of memory for honest ones gets no verdict either way
+        why = "there is not enough memory here to compare them"
+        return Comparison(False, False, policy.name, why, unavailable=why)
 
 
 def _compare(rebuilt: Path, published: Path, policy: EquivalencePolicy,

@@ -15,6 +15,7 @@ from typing import IO, Any
 
 from rebuildable.rebuild.equivalence.comparison import (
     CHUNK,
+    DECOMPRESSION_ERRORS,
     MAX_LISTED,
     Budget,
     Comparison,
@@ -94,6 +95,13 @@ def _open_archive(path: Path) -> Iterator[tuple[str, list[_Member]]]:
     raise FormatError("neither a zip nor a tar archive")
 
 
+#: what reading a damaged archive raises (RuntimeError: an encrypted zip member, or
+#: NotImplementedError, an unknown compression method)
+_UNREADABLE: tuple[type[Exception], ...] = (
+    OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, RuntimeError,
+    *DECOMPRESSION_ERRORS)
+
+
 def _copy_bounded(src: IO[bytes], dst: IO[bytes], budget: Budget) -> None:
     while chunk := src.read(CHUNK):
         budget.left -= len(chunk)
@@ -113,7 +121,7 @@ def compare_archive(rebuilt: Path, published: Path, params: dict[str, Any],
             return _compare_members(kind_a, ma, kind_b, mb, policy=member_policy, nested=nested)
     except FormatError as exc:
         return Comparison(False, False, "archive", f"cannot compare as archives: {exc}")
-    except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, RuntimeError) as exc:
+    except _UNREADABLE as exc:
         return Comparison(False, False, "archive", f"cannot read the archives: {exc}")
 
 

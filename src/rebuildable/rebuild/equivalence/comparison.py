@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,22 @@ from rebuildable.rebuild.equivalence.policy import EquivalencePolicy
 
 CHUNK = 1024 * 1024
 MAX_LISTED = 20  # differing members / tensors listed in details
+
+
+def _decompression_errors() -> tuple[type[Exception], ...]:
+    errors: list[type[Exception]] = [zlib.error]
+    try:
+        import lzma  # noqa: PLC0415 - absent from some Python builds
+
+        errors.append(lzma.LZMAError)
+    except ImportError:  # pragma: no cover
+        pass
+    return tuple(errors)
+
+
+#: what a decompressor raises on corrupt data (not OSError: zlib.error, LZMAError);
+#: an archive a step made can hold any bytes
+DECOMPRESSION_ERRORS = _decompression_errors()
 
 
 class FormatError(ValueError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,17 +12,25 @@ from rebuildable.rebuild.equivalence import optional
 from rebuildable.rebuild.equivalence.comparison import Comparison, Nested
 from rebuildable.rebuild.equivalence.optional import PILLOW_MISSING
 
+#: pixels of a frame compared at once (as float64: 8 MB per channel)
+BLOCK_PIXELS = 1 << 20
+#: pixels over all frames an image comparison looks at (a GIF of 800 KB can hold 60
+#: frames of 4000x4000: a minute and more of work, outside any step's time limit)
+MAX_PIXELS = 1 << 28
 
-def _frames(image_mod: Any, path: Path) -> tuple[str, tuple[int, int], list[Any]]:
-    np = optional.numpy_module()
-    with image_mod.open(path) as im:
-        mode, size = im.mode, im.size
-        frames = []
-        for i in range(getattr(im, "n_frames", 1)):
-            im.seek(i)
-            frame = im.convert("RGBA") if im.mode in ("P", "PA") else im.copy()
-            frames.append(np.asarray(frame))
-    return mode, size, frames
+
+class _Unreadable(Exception):  # noqa: N818 - carries which file, for the message
+    def __init__(self, label: str, exc: BaseException) -> None:
+        super().__init__(str(exc))
+        self.label = label
+
+
+def _frame(np: Any, im: Any, index: int) -> Any:
+    """Frame ``index`` of an open image as an array (palette images as RGBA). Frames are
+    read one at a time: a small GIF can hold hundreds of frames of 16 million pixels."""
+    im.seek(index)
+    frame = im.convert("RGBA") if im.mode in ("P", "PA") else im.copy()
+    return np.asarray(frame)
 
 
 def _peak(mode: str, arr: Any) -> float:
@@ -53,6 +62,28 @@ class _Differences:
     def mse(self) -> float:
         return self.squared / self.samples if self.samples else 0.0
 
+    def add(self, np: Any, index: int, a: Any, b: Any, *, mode: str,
+            tolerance: float) -> None:
+        """Frame ``index`` of both images, in blocks of rows (float64 copies of a whole
+        89-megapixel frame would take gigabytes)."""
+        self.peak = _peak(mode, b)
+        width = a.shape[1] if a.ndim > 1 else 1
+        rows = max(1, BLOCK_PIXELS // max(1, width))
+        for top in range(0, a.shape[0], rows):
+            d = np.abs(a[top:top + rows].astype(np.float64)
+                       - b[top:top + rows].astype(np.float64))
+            per_pixel = d.max(axis=2) if d.ndim == 3 else d
+            bad = per_pixel > tolerance
+            self.pixels += int(per_pixel.size)
+            n_bad = int(bad.sum())
+            self.differing += n_bad
+            self.squared += float((d * d).sum())
+            self.samples += int(d.size)
+            self.max_channel = max(self.max_channel, float(d.max()) if d.size else 0.0)
+            if n_bad and self.first is None:
+                y, x = (int(v) for v in np.argwhere(bad)[0])
+                self.first = (index, x, top + y)
+
 
 def compare_image(rebuilt: Path, published: Path, params: dict[str, Any],
         nested: Nested) -> Comparison:
@@ -62,20 +93,41 @@ def compare_image(rebuilt: Path, published: Path, params: dict[str, Any],
     tolerance = float(params.get("tolerance", 0))
     max_differing = float(params.get("max-differing", 0.0))
     min_psnr = params.get("min-psnr")
-    frames = []
-    for label, path in (("rebuilt", rebuilt), ("published", published)):
+    unreadable = (OSError, ValueError, SyntaxError, EOFError, image_mod.DecompressionBombError)
+    with contextlib.ExitStack() as stack:
+        opened = []
         try:
-            frames.append(_frames(image_mod, path))
-        except (OSError, ValueError, SyntaxError, image_mod.DecompressionBombError) as exc:
+            for label, path in (("rebuilt", rebuilt), ("published", published)):
+                try:
+                    im = stack.enter_context(image_mod.open(path))
+                    opened.append((im.mode, im.size, getattr(im, "n_frames", 1), im))
+                except unreadable as exc:
+                    raise _Unreadable(label, exc) from exc
+            (mode_a, size_a, frames_a, im_a), (mode_b, size_b, frames_b, im_b) = opened
+            details: dict[str, Any] = {"size": list(size_b), "mode": mode_b,
+                                       "tolerance": tolerance, "max_differing": max_differing,
+                                       "min_psnr": min_psnr}
+            unlike = _unlike((mode_a, size_a, frames_a), (mode_b, size_b, frames_b))
+            if unlike:
+                return Comparison(False, False, "image", unlike, details)
+            pixels = size_b[0] * size_b[1] * frames_b
+            if pixels > MAX_PIXELS:
+                why = (f"the images hold {pixels} pixels ({frames_b} frame(s) of "
+                       f"{size_b[0]}x{size_b[1]}), more than the {MAX_PIXELS} the image "
+                       "policy compares")
+                return Comparison(False, False, "image", why, details, unavailable=why)
+            diff = _Differences()
+            for i in range(frames_b):
+                arrays = []
+                for label, im in (("rebuilt", im_a), ("published", im_b)):
+                    try:
+                        arrays.append(_frame(np, im, i))
+                    except unreadable as exc:
+                        raise _Unreadable(label, exc) from exc
+                diff.add(np, i, arrays[0], arrays[1], mode=mode_b, tolerance=tolerance)
+        except _Unreadable as exc:
             return Comparison(False, False, "image",
-                              f"the {label} file is not a readable image: {exc}")
-    (_, _, fa), (mode_b, size_b, fb) = frames
-    details: dict[str, Any] = {"size": list(size_b), "mode": mode_b, "tolerance": tolerance,
-                               "max_differing": max_differing, "min_psnr": min_psnr}
-    unlike = _unlike(frames[0], frames[1])
-    if unlike:
-        return Comparison(False, False, "image", unlike, details)
-    diff = _differences(np, fa, fb, mode_b, tolerance)
+                              f"the {exc.label} file is not a readable image: {exc}")
     mse = diff.mse
     psnr = None if mse == 0 else 10 * math.log10(diff.peak * diff.peak / mse)
     fraction = diff.differing / diff.pixels if diff.pixels else 0.0
@@ -88,42 +140,21 @@ def compare_image(rebuilt: Path, published: Path, params: dict[str, Any],
     if diff.first is not None:
         frame, x, y = diff.first
         details["first_pixel"] = {"frame": frame, "x": x, "y": y}
-        figures += f"; first at x={x} y={y}" + (f" (frame {frame})" if len(fb) > 1 else "")
+        figures += f"; first at x={x} y={y}" + (f" (frame {frame})" if frames_b > 1 else "")
     ok = fraction <= max_differing and (min_psnr is None or psnr is None or psnr >= min_psnr)
     return Comparison(ok, False, "image", ("equivalent pixels: " if ok else "") + figures,
                       details)
 
 
-def _unlike(a: tuple[str, tuple[int, int], list[Any]],
-            b: tuple[str, tuple[int, int], list[Any]]) -> str:
+def _unlike(a: tuple[str, tuple[int, int], int], b: tuple[str, tuple[int, int], int]) -> str:
     """How the two images differ in size, mode or frame count; empty when they do not."""
-    (mode_a, size_a, fa), (mode_b, size_b, fb) = a, b
+    (mode_a, size_a, frames_a), (mode_b, size_b, frames_b) = a, b
     what = []
     if size_a != size_b:
         what.append(f"size {size_a[0]}x{size_a[1]} rebuilt vs "
                     f"{size_b[0]}x{size_b[1]} published")
     if mode_a != mode_b:
         what.append(f"mode {mode_a} rebuilt vs {mode_b} published")
-    if len(fa) != len(fb):
-        what.append(f"{len(fa)} frame(s) rebuilt vs {len(fb)} published")
+    if frames_a != frames_b:
+        what.append(f"{frames_a} frame(s) rebuilt vs {frames_b} published")
     return "; ".join(what)
-
-
-def _differences(np: Any, fa: list[Any], fb: list[Any], mode: str,
-                 tolerance: float) -> _Differences:
-    out = _Differences()
-    for i, (a, b) in enumerate(zip(fa, fb, strict=True)):
-        out.peak = _peak(mode, b)
-        d = np.abs(a.astype(np.float64) - b.astype(np.float64))
-        per_pixel = d.max(axis=2) if d.ndim == 3 else d
-        bad = per_pixel > tolerance
-        out.pixels += int(per_pixel.size)
-        n_bad = int(bad.sum())
-        out.differing += n_bad
-        out.squared += float((d * d).sum())
-        out.samples += int(d.size)
-        out.max_channel = max(out.max_channel, float(d.max()) if d.size else 0.0)
-        if n_bad and out.first is None:
-            y, x = (int(v) for v in np.argwhere(bad)[0])
-            out.first = (i, x, y)
-    return out

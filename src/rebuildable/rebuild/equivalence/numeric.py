@@ -12,6 +12,7 @@ from typing import Any
 from rebuildable.formats import safetensors
 from rebuildable.rebuild.equivalence import optional
 from rebuildable.rebuild.equivalence.comparison import (
+    DECOMPRESSION_ERRORS,
     MAX_LISTED,
     Comparison,
     FormatError,
@@ -21,6 +22,14 @@ from rebuildable.rebuild.equivalence.optional import NUMPY_MISSING
 from rebuildable.rebuild.equivalence.policy import NUMERIC_DEFAULTS
 
 MAX_SAFETENSORS_HEADER = safetensors.HEADER_CAP
+#: uncompressed bytes of an .npz read into memory, per file
+NPZ_MAX_BYTES = 4 * 1024**3
+#: numpy's own default bound on an .npy header
+MAX_NPY_HEADER = 10000
+#: what zipfile raises for a member it cannot read: encrypted (RuntimeError), an
+#: unknown compression method (NotImplementedError), corrupt data
+_UNREADABLE: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile, RuntimeError, ValueError, OSError, EOFError, *DECOMPRESSION_ERRORS)
 
 _ST_DTYPES = {
     "F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2",
@@ -83,6 +92,7 @@ def read_tensors(path: Path) -> TensorFile:
             arr = np.load(path, allow_pickle=False, mmap_mode="r")
             return TensorFile("npy", {"": Tensor(str(arr.dtype), arr)})
         if magic[:4] == b"PK\x03\x04":
+            _check_npz(np, path)
             with np.load(path, allow_pickle=False) as npz:
                 loaded = {k: npz[k] for k in npz.files}
             # numpy hands back a member that is not a .npy file as its raw bytes
@@ -90,9 +100,43 @@ def read_tensors(path: Path) -> TensorFile:
             if odd:
                 raise FormatError(f"member(s) {', '.join(odd[:5])} of the .npz are not arrays")
             return TensorFile("npz", {k: Tensor(str(v.dtype), v) for k, v in loaded.items()})
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+    except _UNREADABLE as exc:
         raise FormatError(str(exc)) from exc
     return read_safetensors(path)
+
+
+def _check_npz(np: Any, path: Path) -> None:
+    """Refuse an .npz that would take more memory than its bytes can fill: numpy reads
+    every member whole, allocating what the member's header says first (a header of
+    2**40 floats over 64 bytes of data is 8 TiB asked of the allocator)."""
+    fmt = np.lib.format
+    total = 0
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            total += info.file_size
+            if total > NPZ_MAX_BYTES:
+                raise FormatError(f"its members hold more than {NPZ_MAX_BYTES} bytes "
+                                  "uncompressed, more than is compared in memory")
+            if info.is_dir():
+                continue
+            with zf.open(info) as fh:
+                # numpy reads any member (whatever its name) that starts so as an array
+                if fh.read(6) != fmt.MAGIC_PREFIX:
+                    continue
+                major = fh.read(2)[:1]
+                read_header = (fmt.read_array_header_1_0 if major == b"\x01"
+                               else fmt.read_array_header_2_0)
+                shape, _, dtype = read_header(fh, max_header_size=MAX_NPY_HEADER)
+                header = fh.tell()
+            needed = dtype.itemsize
+            for dim in shape:
+                needed *= dim
+                if needed > info.file_size:
+                    break
+            if needed > info.file_size - header:
+                raise FormatError(f"member {info.filename!r}: its header says shape "
+                                  f"{list(shape)[:8]} of {dtype}, more than the "
+                                  f"{info.file_size} bytes it holds")
 
 
 def _index(flat: int, shape: tuple[int, ...]) -> list[int]:

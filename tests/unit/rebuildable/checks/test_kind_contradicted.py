@@ -39,6 +39,9 @@ def test_without_a_profile_the_contradiction_is_a_warning(tmp_path: Path) -> Non
     assert not validate(tmp_path / "rel", Options(strict=True)).ok
 
 
+GGUF_WEIGHTS = fb.gguf(tensors=[("w", [4], 0, b"\0" * 16)])
+
+
 @pytest.mark.parametrize(("data", "kind", "family"), [
     (SAFETENSORS, "dataset", "weights"),
     (fb.gguf(), "document", "weights"),
@@ -47,6 +50,15 @@ def test_without_a_profile_the_contradiction_is_a_warning(tmp_path: Path) -> Non
     (ELF, "data-card", "binary"),
     (fb.psd([("a", None), ("b", None)]), "document", "layered-image"),
     (SAFETENSORS, "made-up-kind", "weights"),
+    # the same class, beyond the first samples
+    (fb.onnx(), "dataset", "weights"),  # ONNX was not sniffed at all
+    (fb.onnx(), "evaluation-code", "weights"),
+    (fb.pytorch(), "dataset", "weights"),
+    (fb.xcf((False, False)), "document", "layered-image"),
+    (fb.kra(["a", "b"]), "dataset", "layered-image"),
+    (fb.ora(["a", "b"]), "config", "layered-image"),
+    (SAFETENSORS, "tokenizer", "weights"),  # tensors are no vocabulary
+    (GGUF_WEIGHTS, "tokenizer", "weights"),
 ])
 def test_siblings_are_contradicted(tmp_path: Path, data: bytes, kind: str, family: str) -> None:
     root = make_release(tmp_path / "rel", {"f.bin": data}, kinds={"f.bin": kind})
@@ -56,7 +68,8 @@ def test_siblings_are_contradicted(tmp_path: Path, data: bytes, kind: str, famil
 
 
 @pytest.mark.parametrize(("data", "kind"), [
-    (SAFETENSORS, "weights"), (SAFETENSORS, "checkpoint"), (SAFETENSORS, "tokenizer"),
+    (SAFETENSORS, "weights"), (SAFETENSORS, "checkpoint"), (fb.onnx(), "weights"),
+    (fb.gguf(), "tokenizer"),  # a vocabulary-only GGUF, as llama.cpp ships them
     (SAFETENSORS, "other"), (ELF, "environment"), (ELF, "binary"),
     (b"\x7fELF\x02", "dataset"),  # damaged: proves nothing
     (fb.psd([("a", None), ("b", None)]), "layered-image"),
@@ -71,3 +84,16 @@ def test_a_binary_declared_source_is_reported_once(tmp_path: Path) -> None:
     found = {f.code for f in validate(root, Options()).findings}
     assert "content.kind-mismatch" in found
     assert "content.kind-contradicted" not in found
+
+
+@pytest.mark.parametrize("name", ["model.onnx", "model.bin"])
+def test_an_onnx_model_relabelled_as_a_dataset_fails_the_ml_model_profile(
+        tmp_path: Path, name: str) -> None:
+    root = make_release(tmp_path / "rel", {name: fb.onnx(), "README.md": b"# m\n"},
+                        kinds={name: "dataset", "README.md": "model-card"},
+                        profile="ml-model", license="Apache-2.0")
+    report = validate(root, Options())
+    found = {f.code: f for f in report.findings}
+    assert found["content.kind-contradicted"].severity is Severity.ERROR
+    assert "profile.weights-as-source" in found
+    assert not report.ok

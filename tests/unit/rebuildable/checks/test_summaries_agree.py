@@ -14,56 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from rebuildable.api import Options, validate
 from rebuildable.checks.completeness import PLACES
 from rebuildable.render import render
 from rebuildable.report import Report
-from tests.support.releases import make_release, read_manifest, write_manifest
-
-SHA = "a" * 64
-PROFILES = ["generic", "ml-model", "software", "dataset"]
-KINDS = ["training-code", "source-code", "dataset", "config", "weights", "binary", "other"]
-
-
-@st.composite
-def releases(draw: st.DrawFn) -> dict[str, Any]:
-    n = draw(st.integers(1, 5))
-    files = {f"f{i}.txt": b"x" * i for i in range(n)}
-    kinds = {f"f{i}.txt": draw(st.sampled_from(KINDS)) for i in range(n)}
-    ids = [f"f{i}.txt" for i in range(n)]
-    externals = [{"id": f"e{i}", "uri": f"https://example.org/e{i}", "kind": "dataset",
-                  "digest": draw(st.sampled_from([{"sha256": SHA}, {"md5": "b" * 32}]))}
-                 for i in range(draw(st.integers(0, 2)))]
-    refs = ids + [e["id"] for e in externals] + ["ghost", "up:thing"]
-    steps = []
-    outputs_left = list(ids)
-    for s in range(draw(st.integers(0, 3))):
-        if not outputs_left:
-            break
-        out = outputs_left.pop(draw(st.integers(0, len(outputs_left) - 1)))
-        inputs = draw(st.lists(st.sampled_from(refs), max_size=4, unique=True))
-        steps.append({"id": f"s{s}", "run": "true", "inputs": [r for r in inputs if r != out],
-                      "outputs": [out]})
-    return {"files": files, "kinds": kinds, "externals": externals, "steps": steps,
-            "missing": draw(st.sets(st.sampled_from(ids), max_size=2)),
-            "profile": draw(st.sampled_from(PROFILES)),
-            "license": draw(st.sampled_from(["MIT", "NotARealLicence", "CC-BY-NC-4.0"]))}
-
-
-def _build(root: Path, spec: dict[str, Any]) -> Path:
-    make_release(root, spec["files"], spec["steps"], kinds=spec["kinds"],
-                 ids={p: p for p in spec["files"]}, extra_artifacts=spec["externals"],
-                 profile=spec["profile"], license=spec["license"])
-    data = read_manifest(root)
-    if any(":" in r for s in spec["steps"] for r in s["inputs"]):
-        data["upstream"] = [{"id": "up", "relation": "derived-from",
-                             "manifest": {"uri": "https://example.org/up/rebuild.yaml"}}]
-    write_manifest(root / "rebuild.yaml", data)
-    for path in spec["missing"]:
-        (root / path).unlink()
-    return root
+from tests.support.random_releases import build, releases
+from tests.support.releases import make_release
 
 
 def _assert_agree(report: Report) -> None:
@@ -100,7 +57,7 @@ def _assert_agree(report: Report) -> None:
 @given(releases())
 def test_summaries_and_verdicts_never_disagree(spec: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        _assert_agree(validate(_build(Path(tmp) / "rel", spec), Options()))
+        _assert_agree(validate(build(Path(tmp) / "rel", spec), Options()))
 
 
 def test_profile_error_makes_the_summary_not_complete(tmp_path: Path) -> None:
@@ -129,4 +86,21 @@ def test_dangling_reference_is_not_counted_as_external(tmp_path: Path) -> None:
     assert summary.data["closure_shipped"] == 0
     assert summary.data["closure_missing"] == 1
     assert summary.data["closure_unresolved"] == 1
+    _assert_agree(report)
+
+
+def test_a_fetched_external_artifact_that_differs_makes_the_release_not_intact(
+        tmp_path: Path) -> None:
+    """With --fetch, an external artifact whose bytes differ from its digest is an error
+    about the release's bytes: the verdict said "intact yes" beside it."""
+    external = tmp_path / "corpus.txt"
+    external.write_bytes(b"hello\n")
+    root = make_release(tmp_path / "rel", {"a.txt": b"a"},
+                        extra_artifacts=[{"id": "corpus", "uri": external.as_uri(),
+                                          "kind": "dataset", "digest": {"sha256": "ab" * 32},
+                                          "size": 6}])
+    report = validate(root, Options(fetch=True))
+    assert "fetch.digest-mismatch" in {f.code for f in report.findings}
+    assert report.to_dict()["verdicts"]["intact"]["ok"] is False
+    assert "intact NO" in render(report, "text")
     _assert_agree(report)

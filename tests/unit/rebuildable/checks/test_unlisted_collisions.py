@@ -11,7 +11,7 @@ import pytest
 
 from rebuildable.engine import validate
 from tests.support import codes, make_release
-from tests.support.hostile import manifest_bytes, tar_with
+from tests.support.hostile import manifest_bytes, tar_link, tar_with
 
 NFC = "café.txt"
 NFD = unicodedata.normalize("NFD", NFC)
@@ -79,3 +79,33 @@ def test_unrelated_unlisted_files_stay_warnings(tmp_path: Path) -> None:
     report = validate(root)
     assert codes(report).count("unlisted.file") == 1
     assert "path.collision" not in codes(report)
+
+
+def test_a_link_twin_of_a_listed_file_is_a_collision(tmp_path: Path) -> None:
+    """Extracted on a case-insensitive file system, the link replaces the listed file:
+    the release validated clean with only a link warning."""
+    manifest = manifest_bytes(tmp_path, {"data.txt": b"listed\n"})
+    archive = tar_with(tmp_path / "l.tar", [("rebuild.yaml", manifest),
+                                            ("data.txt", b"listed\n"),
+                                            tar_link("Data.txt", "/etc/passwd")])
+    report = validate(archive)
+    collisions = [f for f in report.findings if f.code == "path.collision"]
+    assert len(collisions) == 1
+    assert "symbolic link" in collisions[0].message
+    assert not report.ok
+    root = make_release(tmp_path / "r", {"data.txt": b"listed\n"})
+    if not case_sensitive(root):
+        pytest.skip("the file system folds case")
+    (root / "Data.txt").symlink_to("/etc/passwd")
+    assert "path.collision" in codes(validate(root))
+
+
+def test_a_folder_twin_of_a_listed_file_is_a_collision(tmp_path: Path) -> None:
+    """'DATA.TXT/x' beside a listed 'data.txt': one of the two cannot be made there."""
+    manifest = manifest_bytes(tmp_path, {"data.txt": b"listed\n"})
+    archive = tar_with(tmp_path / "d.tar", [("rebuild.yaml", manifest),
+                                            ("data.txt", b"listed\n"),
+                                            ("DATA.TXT/x", b"x")])
+    report = validate(archive)
+    assert "path.collision" in codes(report)
+    assert not report.ok

@@ -98,3 +98,42 @@ def test_the_numeric_policy_refuses_what_the_sniffer_calls_malformed(tmp_path: P
     path.write_bytes(data)
     with pytest.raises(FormatError, match="gap"):
         read_safetensors(path)
+
+
+def tiny_tensors(count: int) -> bytes:
+    """``count`` one-byte tensors: 90 MB of such a header (1.3 million entries) took 16 s
+    and 800 MB to parse, and the 100 MB header cap allowed it."""
+    parts = [f'"t{i}":{{"dtype":"U8","shape":[1],"data_offsets":[{i},{i + 1}]}}'
+             for i in range(count)]
+    raw = ("{" + ",".join(parts) + "}").encode()
+    return struct.pack("<Q", len(raw)) + raw + b"\0" * count
+
+
+def test_a_header_of_too_many_values_is_not_parsed(tmp_path: Path) -> None:
+    import tracemalloc
+
+    data = tiny_tensors(300_000)  # 1.2 million JSON values, 18 MB of header
+    path = tmp_path / "many.safetensors"
+    path.write_bytes(data)
+    tracemalloc.start()
+    try:
+        info = sniff_member(lambda: path.open("rb"), "many.safetensors", len(data))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # The bound holds: a note (content.not-checked), not damage, and no parse: the peak
+    # is the header's bytes read once (parsed, these entries took about 10 times more).
+    assert info.format == "safetensors"
+    assert not info.problems
+    assert any(str(safetensors.MAX_VALUES) in n for n in info.notes), info.notes
+    assert peak < 2 * len(data), peak
+    # the numeric equivalence policy refuses to compare what it did not read
+    with pytest.raises(FormatError, match="JSON values"):
+        read_safetensors(path)
+
+
+def test_a_header_just_under_the_value_bound_is_parsed() -> None:
+    count = (safetensors.MAX_VALUES - 1) // 4  # four separators per tiny entry
+    header = sniff_bytes(tiny_tensors(count))
+    assert header.problems == []
+    assert len(header.tensors) == count

@@ -232,3 +232,37 @@ def test_raw_pickle_and_pytorch_zip() -> None:
 
 def test_hdf5_magic() -> None:
     assert sniff_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100).format == "hdf5"
+
+
+def _gguf_of_empty_tensor_infos(count: int) -> bytes:
+    # version 3, ``count`` tensor infos of an empty name, no dimension, type F32, offset 0
+    head = b"GGUF" + struct.pack("<IQQ", 3, count, 0)
+    return head + (struct.pack("<QIIQ", 0, 0, 0, 0) * count)
+
+
+def test_a_gguf_of_too_many_tensor_infos_is_not_walked() -> None:
+    """4 million tensor infos (a 94 MB file that gzip makes 100 KB) took 20 s and 190 MB to
+    walk. Past ENTRY_CAP the walk is a note, and the problems it would list stay bounded."""
+    import tracemalloc
+
+    from rebuildable.formats import ENTRY_CAP
+
+    data = _gguf_of_empty_tensor_infos(ENTRY_CAP + 1)
+    tracemalloc.start()
+    try:
+        info = sniff_bytes(data, "m.gguf")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert info.format == "gguf"
+    assert any(f"more than {ENTRY_CAP}" in n for n in info.notes), info.notes
+    assert not info.problems
+    assert peak < len(data)  # nothing was walked: the file is not even read whole
+
+
+def test_misaligned_tensor_offsets_are_listed_a_bounded_number_of_times() -> None:
+    count = 5000
+    head = b"GGUF" + struct.pack("<IQQ", 3, count, 0)
+    data = head + b"".join(struct.pack("<QIIQ", 0, 0, 0, 1) for _ in range(count))
+    info = sniff_bytes(data, "m.gguf")
+    assert 0 < len(info.problems) <= 21

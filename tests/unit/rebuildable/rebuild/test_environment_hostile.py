@@ -233,3 +233,9 @@ def test_a_probe_that_is_a_fifo_or_a_link_is_not_read(tmp_path: Path) -> None:
     link = tmp_path / "link.json"
     link.symlink_to(outside)
     assert read_probe(link) == {}
+    # the folder it lies in a link to a folder outside the work folder
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "environment.json").write_text('{"platform": "elsewhere"}')
+    (tmp_path / ".rebuild").symlink_to(elsewhere)
+    assert read_probe(tmp_path / ".rebuild" / "environment.json") == {}

@@ -24,21 +24,13 @@ from rebuildable.rebuild.runner import probe_isolation, remove_tree
 from rebuildable.report import Report
 from tests.support import make_release
 from tests.support.formats_build import psd
+from tests.support.hostile_steps import one_step, release_overwriting_step
 
 SANDBOXES = ("bwrap", "unshare")
 
 
 def errors(report: Report) -> set[str]:
     return {f.code for f in report.findings if f.severity is Severity.ERROR}
-
-
-def one_step(root: Path, run: str, files: dict[str, bytes], outputs: list[str],
-             inputs: list[str] | None = None, **fields: object) -> Path:
-    ids = {p: p.replace("/", "-").replace(".", "-") for p in files}
-    step = {"id": "build", "run": run, "outputs": [ids[p] for p in outputs],
-            "inputs": inputs if inputs is not None else [ids[p] for p in files
-                                                         if p not in outputs]}
-    return make_release(root, files, [step], ids=ids, **fields)  # type: ignore[arg-type]
 
 
 def need(method: str) -> None:
@@ -185,6 +177,23 @@ def test_a_step_cannot_plant_the_published_copy(tmp_path: Path, method: str) -> 
     assert not report.ok
 
 
+@pytest.mark.parametrize("method", ["bwrap", "none"])
+def test_a_step_that_overwrites_the_shipped_output_is_not_reproduced(tmp_path: Path,
+                                                                      method: str) -> None:
+    """Hostile asset ``release_overwriting_step``: the step writes its honest bytes over
+    the release's shipped backdoor. Under ``--isolation none`` the old rebuilder then
+    copied the published output from the release it had changed: "reproduced", exit 0,
+    the release modified. A sandbox hides the release; without one the change is seen."""
+    if method != "none":
+        need(method)
+    rel = release_overwriting_step(tmp_path / "rel")
+    report = rebuild(rel, RebuildOptions(timeout=30, isolation=method))
+    assert not report.ok
+    expected = "rebuild.release-modified" if method == "none" else "rebuild.output-differs"
+    assert expected in errors(report), [f.message for f in report.findings]
+    assert report.to_dict()["rebuild"]["steps"][0]["outputs"][0]["status"] != "reproduced"
+
+
 def test_failed_validation_fails_the_rebuild(tmp_path: Path) -> None:
     """Hostile asset: a flat PSD declared as the layered source of an artwork. Validation
     fails (content.flat-layered-image); the step copies it and "reproduces" the output.
@@ -275,6 +284,21 @@ def test_a_step_that_precreates_the_next_work_folder_is_no_crash(tmp_path: Path,
     report = rebuild(rel, RebuildOptions(timeout=30, isolation="none", twice=twice,
                                          work_root=tmp_path / "w"))
     assert errors(report) == set(), [f.message for f in report.findings]
+
+
+@pytest.mark.parametrize("place", [".rebuild/home", ".rebuild/tmp/x"])
+def test_an_input_in_the_rebuilders_own_folder_is_no_crash(tmp_path: Path, place: str) -> None:
+    """Hostile asset: a source declared at ``.rebuild/home``, where the rebuilder makes
+    the step's HOME. Old code: "internal error: FileExistsError"."""
+    ids = {"out/x.txt": "out", place: "hidden"}
+    steps = [{"id": "build", "run": "mkdir -p out && echo x > out/x.txt",
+              "inputs": ["hidden"], "outputs": ["out"]}]
+    rel = make_release(tmp_path / "rel", {"out/x.txt": b"x\n", place: b"gotcha"}, steps,
+                       ids=ids)
+    report = rebuild(rel, RebuildOptions(timeout=30))
+    assert errors(report) == {"rebuild.input-unavailable"}
+    unavailable = next(f for f in report.findings if f.code == "rebuild.input-unavailable")
+    assert "the rebuilder's folder" in unavailable.message
 
 
 def test_failed_step_shows_twenty_lines_and_where_the_log_is(tmp_path: Path) -> None:

@@ -130,6 +130,19 @@ def test_endless_body_stops_one_byte_past_the_declared_size(tmp_path: Path) -> N
                                  if f.code == "fetch.size-mismatch")
 
 
+@pytest.mark.parametrize("announced", ["9" * 5000, "\u00b2", "-1", "six"],
+                         ids=["5000-digits", "superscript-two", "negative", "words"])
+def test_a_hostile_content_length_is_ignored_not_a_crash(tmp_path: Path,
+                                                         announced: str) -> None:
+    """Python's int() refuses 5,000 digits and "²" (which str.isdigit accepts): the
+    announced length was trusted and the check ended in internal.error (issue 9)."""
+    with serve({"a.bin": b"second"}) as web:
+        web.state.content_length = announced
+        report = validate(release(tmp_path, [ext("a", web.url("length", "a.bin"), b"second")]))
+    assert "internal.error" not in {f.code for f in report.findings}
+    assert codes(report) == ["fetch.verified"]
+
+
 def test_shorter_body_is_a_size_mismatch(tmp_path: Path) -> None:
     with serve({"a.bin": b"short"}) as web:
         root = release(tmp_path, [ext("a", web.url("files", "a.bin"), b"short", size=10)])

@@ -114,6 +114,12 @@ keys: [{id: alice, path: keys/alice.pub, releases: [big-*]}]
      "certificate", 2),
     ("policy: rebuildable-policy/0.1\nkeys: &k [{id: a, path: keys/alice.pub}]\nx-k: *k\n",
      "alias", None),
+    # a threshold past Python's 4,300-digit limit stands in as 2^64: the message says so
+    # (it said "threshold 18446744073709551616 is above the number of distinct keys")
+    ("policy: rebuildable-policy/0.1\nthreshold: " + "9" * 5000
+     + "\nkeys: [{id: a, path: keys/alice.pub}]\n", "beyond 2\\^53", 2),
+    ("policy: rebuildable-policy/0.1\nthreshold: 0x" + "f" * 5000
+     + "\nkeys: [{id: a, path: keys/alice.pub}]\n", "beyond 2\\^53", 2),
 ])
 def test_unusable_policy_files_are_located_usage_errors(tmp_path: Path, body: str, match: str,
                                                         line: int | None) -> None:
