@@ -15,6 +15,7 @@ External (``uri:``) artifacts are left alone: they are not re-fetched here.
 
 from __future__ import annotations
 
+import codecs
 import copy
 import json
 import os
@@ -69,6 +70,9 @@ class Update:
     skipped: list[str] = field(default_factory=list)
     #: a signature envelope sits beside the manifest (and ``force`` was given)
     signed: bool = False
+    #: the file began with a UTF-8 byte order mark, which the rewrite keeps: an editor or
+    #: tool that wrote it may need it, and update changes only digests and sizes
+    bom: bool = False
 
     @property
     def changed(self) -> bool:
@@ -148,7 +152,8 @@ def plan_update(target: str | os.PathLike[str], *, force: bool = False, workers:
         except (MemberError, OSError) as exc:
             raise UpdateError(f"{manifest}: {exc}") from exc
         text, data = _load(raw, name)
-        plan = Update(manifest=manifest, original=text, text=text, signed=signed)
+        plan = Update(manifest=manifest, original=text, text=text, signed=signed,
+                      bom=raw.startswith(codecs.BOM_UTF8))
         jobs = _hash_jobs(data, plan)
         results = hash_members(release.open, list(jobs.values()), workers=workers,
                                progress=progress, identify=release.identity)
@@ -357,4 +362,5 @@ def _check_round_trip(text: str, expected: dict[str, Any], name: str) -> None:
 def write_update(plan: Update) -> None:
     """Write the edited manifest in place, atomically, keeping the file's mode."""
     target = plan.manifest
-    write_atomic(target, plan.text.encode("utf-8"), target.stat().st_mode & 0o7777)
+    data = (codecs.BOM_UTF8 if plan.bom else b"") + plan.text.encode("utf-8")
+    write_atomic(target, data, target.stat().st_mode & 0o7777)

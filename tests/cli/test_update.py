@@ -196,3 +196,20 @@ def test_property_only_digest_and_size_change(tmp_path_factory: pytest.TempPathF
     assert art["size"] == len(content)
     assert plan.text.replace(sha(content), sha(b"old")).replace(
         f"size: {len(content)}\n", "size: 3\n") == text
+
+
+def test_a_byte_order_mark_is_kept(tmp_path: Path) -> None:
+    # A manifest saved by an editor that writes a BOM: update changes digests and sizes,
+    # nothing else, so the mark stays (it used to be dropped).
+    root = release(tmp_path)
+    manifest = root / "rebuild.yaml"
+    before = b"\xef\xbb\xbf" + manifest.read_bytes()
+    manifest.write_bytes(before)
+    (root / "src" / "main.c").write_bytes(b"main2;\n")
+    result = invoke(str(root))
+    assert result.exit_code == 0, result.output
+    after = manifest.read_bytes()
+    assert after.startswith(b"\xef\xbb\xbf")
+    assert after == (before.replace(sha(b"main;\n").encode(), sha(b"main2;\n").encode())
+                     .replace(b"size: 6\n", b"size: 7\n")
+                     .replace(b"    # no size yet\n", b"    size: 8\n    # no size yet\n"))
