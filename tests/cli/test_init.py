@@ -477,3 +477,12 @@ def test_any_draft_validates_without_errors(tmp_path_factory: pytest.TempPathFac
     errors = [f.to_dict() for f in report.findings if f.severity.value == "error"
               and not (f.code == "content.malformed" and path_of.get(f.artifact or "") in damaged)]
     assert errors == []
+
+
+def test_a_fifo_given_as_the_folder_is_a_usage_error(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    result = invoke(str(fifo))
+    assert result.exit_code == 2, result.output
+    assert "not a folder" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]

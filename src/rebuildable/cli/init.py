@@ -69,6 +69,8 @@ def command(*, directory: Path, name: str | None, version: str, license_: str | 
     files matched by .rebuildignore are left out. Add the steps, then run
     `rebuildable validate`.
     """
+    if not directory.is_dir():  # click's file_okay=False lets a FIFO or a device through
+        fail(f"{directory}: not a folder")
     if license_ is not None:
         problem, unknown = api.check_license(license_)
         if problem is not None:
