@@ -273,5 +273,13 @@ def test_index_page_escapes_the_query_and_searches(server: Server, work: Path) -
                 assert q in "".join(parsed.text)
         found = c.get("/", params={"q": f"findme-{ns}"})
         assert f'href="/{ns}/findme-{ns}/1.0.0"' in found.text
+        # Alike on SQLite and PostgreSQL: ASCII case ignored; a query that no name can
+        # hold (NUL, which PostgreSQL refuses in a query, non-ASCII) finds nothing, 200.
+        for q in (f"FindMe-{ns.upper()}", f"DME-{ns}"):
+            assert f'href="/{ns}/findme-{ns}/1.0.0"' in c.get("/", params={"q": q}).text, q
+        for q in ("\x00", f"findme-{ns}\x00", "é", f"ﬁndme-{ns}"):
+            page = c.get("/", params={"q": q})
+            assert page.status_code == 200, (q, page.text[:300])
+            assert f"findme-{ns}/1.0.0" not in page.text, q
         assert_self_contained(c.get("/").text)
         assert_self_contained(c.get(f"/{ns}/findme-{ns}/1.0.0").text)

@@ -33,6 +33,8 @@ _DIGEST = re.compile(DIGEST_PATTERN)
 #: the most items one search, listing or downstream list returns (the oldest first);
 #: each answer also says how many there are in all
 MAX_RESULTS = 200
+#: what a part of a release name can hold (names are ASCII: spec/registry.md REG-5)
+_NAME_PART = re.compile(r"[A-Za-z0-9._-]*")
 
 
 def parse_digest(text: str) -> tuple[str, str]:
@@ -158,11 +160,15 @@ class Queries:
 
     def recent(self, s: Session, name_part: str = "") -> tuple[list[dict[str, Any]], int]:
         """The newest :data:`MAX_RESULTS` releases (whose name holds ``name_part``), and
-        their number."""
+        their number. The name is matched ignoring ASCII case, alike on every database
+        (SQLite's LIKE ignores case, PostgreSQL's does not)."""
+        if not _NAME_PART.fullmatch(name_part):
+            # No name holds it; and PostgreSQL refuses a NUL in a query outright.
+            return [], 0
         query = select(Release)
         if name_part:
-            escaped = name_part.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            query = query.where(Release.name.like(f"%{escaped}%", escape="\\"))
+            escaped = name_part.lower().replace("_", "\\_")
+            query = query.where(func.lower(Release.name).like(f"%{escaped}%", escape="\\"))
         total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = s.scalars(query.order_by(Release.id.desc()).limit(MAX_RESULTS))
         return [self.record_brief(s, r) for r in rows], total
