@@ -29,14 +29,19 @@ from rebuildable.cli.registry import data_options
               metavar="BYTES", help="The largest publish request accepted.")
 @click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64),
               help="Validations run at once by this process (more wait their turn).")
+@click.option("--client-timeout", default=30.0, show_default=True,
+              type=click.FloatRange(0.1, 3600), metavar="SECONDS",
+              help="How long a client may take to send a request's head; a body must then "
+                   "keep up 1 KiB/s on average (slower connections are closed, 408).")
 def command(*, data: Path, db: str | None, store: str | None, host: str, port: int,
-            max_upload: int, workers: int) -> None:
+            max_upload: int, workers: int, client_timeout: float) -> None:
     """Run the registry service (creates or migrates its database on start)."""
     limits = api.RegistryConfig().limits
     limits = dataclasses.replace(limits, max_body=max_upload,
                                  max_manifest=min(limits.max_manifest, max_upload),
                                  max_envelope=min(limits.max_envelope, max_upload))
-    config = api.RegistryConfig(data=data, db=db, store=store, workers=workers, limits=limits)
+    config = api.RegistryConfig(data=data, db=db, store=store, workers=workers, limits=limits,
+                                client_timeout=client_timeout)
     try:
         api.serve(config, host, port)
     except api.UsageError as exc:

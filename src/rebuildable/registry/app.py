@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -23,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rebuildable._version import __version__
 from rebuildable.registry.badge import badge_svg
+from rebuildable.registry.config import RegistryConfig
 from rebuildable.registry.errors import RegistryError
 from rebuildable.registry.names import NAME_PATTERN, NAMESPACE_PATTERN
 from rebuildable.registry.pages import Pages
@@ -91,8 +93,14 @@ class _Headers:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["method"] == "HEAD":
+            # HEAD is GET without the body (RFC 9110 9.3.2; link checkers and badge proxies
+            # ask so): routed as GET; uvicorn, whose scope still says HEAD, sends no body.
+            scope = {**scope, "method": "GET"}
         try:
             await self.app(scope, receive, wrapped)
+        except ClientDisconnect:
+            return  # the client went away mid-request: no one to answer, and no fault here
         except Exception as exc:
             log.error("internal error", exc_info=exc)
             if started:
@@ -142,7 +150,7 @@ def _publish_route(app: FastAPI, registry: Registry, blocking: Any) -> None:
     async def publish(request: Request, ns: Ns) -> JSONResponse:
         limits = registry.config.limits
         receiver: UploadReceiver | None = None
-        body = _Body(request)
+        body = _Body(request, registry.config)
         try:
             await blocking(registry.admin.authorise, ns, request.headers.get("authorization"))
             length = request.headers.get("content-length", "")
@@ -160,6 +168,7 @@ def _publish_route(app: FastAPI, registry: Registry, blocking: Any) -> None:
                 receiver.close()
             if isinstance(exc, RegistryError):
                 await body.discard_if_small()
+                exc.close = body.more
             raise
         try:
             status, row = await blocking(registry.publisher.publish, ns, parts, limit=limiter)
@@ -260,7 +269,12 @@ def _admin_routes(app: FastAPI, registry: Registry, blocking: Any) -> None:
                   "text/plain": {"schema": {"type": "string"}}}}})
     async def add_key(request: Request, ns: Ns) -> dict[str, str]:
         await blocking(admin.authorise, ns, request.headers.get("authorization"), "admin")
-        body = await _bounded_body(request, 64 * 1024)
+        reader = _Body(request, registry.config)
+        try:
+            body = await _bounded_body(reader, 64 * 1024)
+        except RegistryError as exc:
+            exc.close = reader.more
+            raise
         return {"keyid": await blocking(admin.add_key, ns, body, "the request body")}
 
     @app.post("/api/v1/namespaces/{ns}/tokens", status_code=201, tags=["namespaces"],
@@ -282,25 +296,40 @@ def _admin_routes(app: FastAPI, registry: Registry, blocking: Any) -> None:
 
 
 class _Body:
-    """A request body read chunk by chunk, knowing whether all of it has come."""
+    """A request body read chunk by chunk, knowing whether all of it has come, and paced:
+    after a head start of the client timeout, it must keep coming at the minimum average
+    rate, or the request is answered 408 (spec/registry.md REG-21). Without this, a client
+    trickling a byte a second would hold a connection and an upload folder for ever."""
 
     #: a body refused before it was all read (a bad token, bad framing) is read to its end
     #: first when it is this small, so that a client still sending it reads the answer
     #: instead of a connection closed under it; a larger one is not worth reading
     DISCARD = 1 << 20
 
-    def __init__(self, request: Request) -> None:
+    def __init__(self, request: Request, config: RegistryConfig) -> None:
         self.request = request
         self.more = True
+        self.received = 0
+        self.grace = config.client_timeout
+        self.rate = config.min_body_rate
+        self.start = time.monotonic()
 
     async def next(self) -> bytes:
         """The next non-empty chunk; b"" at the end."""
         while self.more:
-            message = await self.request.receive()
+            left = self.start + self.grace + self.received / self.rate - time.monotonic()
+            message: Message | None = None
+            with anyio.move_on_after(max(left, 0.0)):
+                message = await self.request.receive()
+            if message is None:
+                raise RegistryError(408, "too-slow", "the request body came too slowly: "
+                                    f"after {self.grace:g} s it must keep up {self.rate} "
+                                    "bytes per second on average")
             if message["type"] == "http.disconnect":
                 raise ClientDisconnect
             self.more = bool(message.get("more_body", False))
             if chunk := message.get("body", b""):
+                self.received += len(chunk)
                 return bytes(chunk)
         return b""
 
@@ -308,14 +337,14 @@ class _Body:
         length = self.request.headers.get("content-length", "")
         if not (self.more and length.isdigit() and int(length) <= self.DISCARD):
             return
-        with contextlib.suppress(Exception):  # the client went away: nothing to answer
+        with contextlib.suppress(Exception):  # the client went away or is too slow
             while await self.next():
                 pass
 
 
-async def _bounded_body(request: Request, limit: int) -> bytes:
+async def _bounded_body(body: _Body, limit: int) -> bytes:
     out = bytearray()
-    async for chunk in request.stream():
+    while chunk := await body.next():
         out += chunk
         if len(out) > limit:
             raise RegistryError(413, "too-large", f"the body is larger than {limit} bytes")
@@ -328,13 +357,14 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 
 _INTERNAL = "internal error (the server's log has the details)"
 _STATUS_CODES = {400: "bad-request", 401: "unauthorised", 403: "forbidden", 404: "not-found",
-                 405: "method-not-allowed", 413: "too-large"}
+                 405: "method-not-allowed", 408: "too-slow", 413: "too-large"}
 
 
 def _handlers(app: FastAPI) -> None:
     @app.exception_handler(RegistryError)
     async def registry_error(_: Request, exc: RegistryError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status)
+        return JSONResponse(exc.body(), status_code=exc.status,
+                            headers={"connection": "close"} if exc.close else None)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -33,6 +33,11 @@ class RegistryConfig:
     limits: UploadLimits = field(default_factory=UploadLimits)
     #: validations running at once (each holds a worker thread); more queue
     workers: int = 4
+    #: seconds a client may take to send a request's head, and the head start its body
+    #: gets before it must keep up the minimum rate (spec/registry.md REG-21)
+    client_timeout: float = 30.0
+    #: the average bytes per second a request body must keep up after that
+    min_body_rate: int = 1024
 
     @property
     def db_url(self) -> str:

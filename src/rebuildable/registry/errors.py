@@ -16,6 +16,9 @@ class RegistryError(RebuildableError):
         self.code = code
         self.message = message
         self.report = report
+        #: answered with ``Connection: close``: the request's body is not all read, and
+        #: what remains of it cannot be told from a next request
+        self.close = False
 
     def body(self) -> dict[str, Any]:
         out: dict[str, Any] = {"error": {"code": self.code, "message": self.message}}
