@@ -47,7 +47,6 @@ class Accepted:
     name: str
     version: str
     manifest_name: str
-    manifest: bytes
     digests: dict[str, str]
     report: dict[str, Any]
     verdicts: dict[str, Any]
@@ -89,13 +88,18 @@ class Publisher:
                 found = api.release_parts(fh)
         except api.ReleaseError as exc:
             raise RegistryError(422, "bad-archive", exc.message) from exc
-        manifest = parts["manifest"].path.read_bytes()
-        if found.manifest != manifest:
+        # Compared by digest (the receiver hashed each part as it came), and the archive's
+        # manifest let go before the engine loads its own copy: a manifest near the bound
+        # (128 MiB) is held once here, not three times.
+        manifest_name, digests = found.manifest_name, api.strong_digests(found.manifest)
+        if digests["sha256"] != parts["manifest"].sha256:
             raise RegistryError(422, "parts-differ", f"the manifest part is not the archive's "
-                                f"{found.manifest_name}")
-        if found.envelope != parts["envelope"].path.read_bytes():
+                                f"{manifest_name}")
+        if found.envelope is None or (hashlib.sha256(found.envelope).hexdigest()
+                                      != parts["envelope"].sha256):
             raise RegistryError(422, "parts-differ",
                                 "the envelope part is not the archive's signature envelope")
+        del found
         if threshold > len(keys):
             raise RegistryError(422, "no-keys", f"namespace {namespace!r} needs {threshold} "
                                 f"signatures but has only {len(keys)} key(s)")
@@ -113,7 +117,7 @@ class Publisher:
         if not validation.report.ok or validation.manifest is None:
             raise RegistryError(422, "refused", "the release has errors or no valid "
                                 "signature by the namespace's keys", report=report)
-        return _accepted(validation.manifest, found, report)
+        return _accepted(validation.manifest, manifest_name, digests, report)
 
     def _record(self, namespace: str, parts: dict[str, Part], upload: str,
                 accepted: Accepted) -> tuple[int, Release]:
@@ -217,7 +221,8 @@ def _insert(s: Session, namespace_id: int, package: Package, parts: dict[str, Pa
     return release
 
 
-def _accepted(manifest: Any, found: Any, report: dict[str, Any]) -> Accepted:
+def _accepted(manifest: Any, manifest_name: str, digests: dict[str, str],
+              report: dict[str, Any]) -> Accepted:
     name, version = manifest.name or "", manifest.version or ""
     if not valid_name(name):
         raise RegistryError(422, "bad-name", f"release name {name[:80]!r} cannot be a registry "
@@ -241,6 +246,5 @@ def _accepted(manifest: Any, found: Any, report: dict[str, Any]) -> Accepted:
     verdicts = {k: v.get("ok") for k, v in (report.get("verdicts") or {}).items()
                 if isinstance(v, dict) and isinstance(v.get("ok"), bool)}
     signers = list((report.get("signatures") or {}).get("verified_keys") or [])
-    return Accepted(name, version, found.manifest_name, found.manifest,
-                    api.strong_digests(found.manifest), report, verdicts, signers, upstream,
-                    artifacts)
+    return Accepted(name, version, manifest_name, digests, report, verdicts, signers,
+                    upstream, artifacts)
