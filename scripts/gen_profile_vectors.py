@@ -518,6 +518,13 @@ vector("open-or-most-open", "OR takes the most open option", ["OPEN-2"],
 vector("open-and-least-open", "AND takes the least open part", ["OPEN-2"],
        lambda: licensed("MIT AND CC-BY-NC-4.0"), False, ["openness.not-open"],
        require=["open-source"])
+vector("open-with-unlisted-addition", "WITH a user-defined addition (AdditionRef-) may "
+       "take permissions away: not open", ["OPEN-2"],
+       lambda: licensed("MIT WITH AdditionRef-NonCommercial"), False, ["openness.not-open"],
+       require=["open-source"])
+vector("open-with-listed-exception", "WITH a listed SPDX exception adds permissions: open",
+       ["OPEN-2"], lambda: licensed("Apache-2.0 WITH LLVM-exception"), True, [],
+       require=["open-source"])
 vector("open-licenseref-unknown", "An undocumented LicenseRef is not open", ["OPEN-3"],
        lambda: licensed("LicenseRef-Custom-Model-License"), False, ["openness.not-open"],
        require=["open-source"])

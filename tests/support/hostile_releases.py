@@ -15,7 +15,8 @@ from rebuildable.signing.keys import PrivateKey
 from tests.support.releases import make_release, read_manifest, write_manifest
 
 __all__ = ["HOSTILE_MARKUP", "HOSTILE_URI", "blake3_only_tampered", "external_subject_signed",
-           "hostile_bundles", "lone_surrogate_json", "markup_in_every_free_text_field",
+           "hostile_bundles", "licence_with_unlisted_addition", "lone_surrogate_json",
+           "markup_in_every_free_text_field",
            "path_listed_twice_signed", "safetensors_bytes", "weak_only_subject_signed",
            "weights_relabelled_as_dataset"]
 
@@ -110,6 +111,21 @@ def weights_relabelled_as_dataset(root: Path, profile: str = "ml-model") -> Path
                                "README.md": b"# a model\n"},
                         kinds={"model/weights.safetensors": "dataset", "README.md": "model-card"},
                         profile=profile, license="Apache-2.0")
+
+
+def licence_with_unlisted_addition(root: Path,
+                                   licence: str = "MIT WITH AdditionRef-NonCommercial") -> Path:
+    """A complete ml-model release whose every artifact is under ``MIT WITH`` a
+    user-defined addition. An ``AdditionRef-`` is free text: this one's name says it
+    forbids commercial use. Judging ``L WITH E`` as ``L`` calls the release open source."""
+    files = {"train.py": b"print('train')\n", "data.csv": b"a,b\n1,2\n",
+             "config.yaml": b"lr: 0.1\n", "model.safetensors": safetensors_bytes(),
+             "env.lock": b"python==3.11\n"}
+    kinds = {"train.py": "training-code", "data.csv": "dataset", "config.yaml": "config",
+             "model.safetensors": "weights", "env.lock": "environment"}
+    step = {"id": "train", "run": "python3 train.py", "environment": "env.lock",
+            "inputs": ["train.py", "data.csv", "config.yaml"], "outputs": ["model.safetensors"]}
+    return make_release(root, files, [step], kinds=kinds, profile="ml-model", license=licence)
 
 
 def lone_surrogate_json(root: Path) -> Path:
