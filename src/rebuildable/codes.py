@@ -208,6 +208,7 @@ _ALL: tuple[Code, ...] = (
     Code("profile.raster-not-from-layered", "error", "artwork: an exported raster image is not produced from a layered or vector source"),
     Code("profile.raster-only-source", "error", "artwork: raster images are the only sources of the work; the layered or vector source is missing", "Ship the layered file (PSD/PSB, XCF, KRA, ORA) or the vector source (SVG) it was exported from."),
     Code("profile.raster-exported-by-editor", "warning", "artwork: a raster source carries a layered editor's metadata (Photoshop, GIMP, Krita): it is an export", "Ship the editor's layered file as the source and produce the raster by a step."),
+    Code("profile.output-copies-input", "error", "A binary, trained parameters, derived data or an exported raster has the same bytes as something its step consumes: it is a copy, not made", "Declare the copied file as what it is (a source, or the upstream's artifact), or add the step that really makes the output."),
     # -- Upstream releases (upstream.*)
     Code("upstream.path-escapes", "error", "An upstream manifest path is not a safe relative path inside the release"),
     Code("upstream.missing", "error", "An upstream manifest named by path is not a regular file of the release"),

@@ -6,13 +6,23 @@ the verdict it used to get wrong.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from rebuildable.api import Options, validate
+from rebuildable.findings import Finding
 from rebuildable.openness.licences import OpennessStatus, classify
-from tests.support.hostile_releases import licence_with_unlisted_addition
+from tests.support.hostile_releases import (
+    binary_copied_from_environment,
+    dataset_copied_not_derived,
+    licence_with_unlisted_addition,
+)
+from tests.support.releases import read_manifest, write_manifest
+
+ELF = b"\x7fELF\x02\x01\x01\x00" + b"\0" * 56
 
 
 def test_with_an_addition_ref_is_not_open_source(tmp_path: Path) -> None:
@@ -35,3 +45,39 @@ def test_with_an_addition_ref_is_not_open_source(tmp_path: Path) -> None:
 ])
 def test_with_judges_the_addition(expression: str, status: OpennessStatus) -> None:
     assert classify(expression).status is status
+
+
+def _copy_findings(root: Path) -> tuple[Any, list[Finding]]:
+    report = validate(root, Options())
+    found = [f for f in report.findings if f.code == "profile.output-copies-input"]
+    return report.to_dict()["verdicts"]["complete"], found
+
+
+def test_derived_data_that_is_the_raw_file_is_not_complete(tmp_path: Path) -> None:
+    complete, found = _copy_findings(dataset_copied_not_derived(tmp_path / "rel"))
+    assert complete["ok"] is False
+    (f,) = found
+    assert f.artifact == "clean.csv"
+    assert f.step == "clean"
+    assert f.data["copy-of"] == "raw.csv"
+    assert f.location is not None
+    assert f.location.pointer == "/artifacts/2/digest"
+
+
+def test_a_binary_copied_from_its_environment_is_not_built(tmp_path: Path) -> None:
+    complete, found = _copy_findings(binary_copied_from_environment(tmp_path / "rel", ELF))
+    assert complete["ok"] is False
+    assert [f.data["copy-of"] for f in found] == ["toolchain-cc"]
+
+
+def test_processed_data_is_not_a_copy(tmp_path: Path) -> None:
+    root = dataset_copied_not_derived(tmp_path / "rel")
+    (root / "clean.csv").write_bytes(b"text,label\ngood,1\nbad,0\n")
+    data = read_manifest(root)
+    data["artifacts"][2]["digest"] = {"sha256": hashlib.sha256(
+        (root / "clean.csv").read_bytes()).hexdigest()}
+    data["artifacts"][2]["size"] = (root / "clean.csv").stat().st_size
+    write_manifest(root / "rebuild.yaml", data)
+    complete, found = _copy_findings(root)
+    assert found == []
+    assert complete["ok"] is True
