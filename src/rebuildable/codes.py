@@ -151,6 +151,7 @@ _ALL: tuple[Code, ...] = (
     Code("content.kind-mismatch", "error", "A file's bytes are a format of another kind than the artifact's declared kind", "Fix the artifact's kind, or ship the file the kind promises."),
     Code("content.kind-contradicted", "warning", "A file's bytes are one kind of thing only (weights, a compiled program, a layered image) and its declared kind, which implies no format, says otherwise (an error when the release's profile is not generic)", "Declare the kind the bytes are, or ship the file the kind promises."),
     Code("content.flat-layered-image", "error", "A file declared layered-image holds no layers (a flattened, composite-only image)", "Ship the editor's project file with its layers, or declare the file raster-image."),
+    Code("content.flat-vector-image", "error", "A file declared vector-image is an SVG that draws no vector shape or text (only embedded raster images, or nothing)", "Ship the drawing with its paths and text, or the layered file the raster came from; a raster wrapped in <image> is declared raster-image."),
     Code("content.single-layer", "info", "A layered image holds exactly one layer"),
     Code("content.malformed", "error", "A file's structure is broken: truncated, offsets out of range, or a bad header"),
     Code("content.unrecognised", "warning", "A file's bytes match none of the formats its declared kind allows (info for open-ended kinds)"),

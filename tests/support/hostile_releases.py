@@ -14,12 +14,23 @@ from rebuildable.api import sign as sign_release
 from rebuildable.signing.keys import PrivateKey
 from tests.support.releases import make_release, read_manifest, write_manifest
 
-__all__ = ["HOSTILE_MARKUP", "HOSTILE_URI", "binary_copied_from_environment",
-           "blake3_only_tampered", "dataset_copied_not_derived", "external_subject_signed",
-           "hostile_bundles", "licence_with_unlisted_addition", "lone_surrogate_json",
-           "markup_in_every_free_text_field",
-           "path_listed_twice_signed", "safetensors_bytes", "weak_only_subject_signed",
-           "weights_relabelled_as_dataset"]
+__all__ = [
+    "HOSTILE_MARKUP",
+    "HOSTILE_URI",
+    "artwork_with_flat_source",
+    "binary_copied_from_environment",
+    "blake3_only_tampered",
+    "dataset_copied_not_derived",
+    "external_subject_signed",
+    "hostile_bundles",
+    "licence_with_unlisted_addition",
+    "lone_surrogate_json",
+    "markup_in_every_free_text_field",
+    "path_listed_twice_signed",
+    "safetensors_bytes",
+    "weak_only_subject_signed",
+    "weights_relabelled_as_dataset",
+]
 
 #: markup that runs script if a page ever emits it unescaped (in text, in an attribute
 #: value of either quote, or in inline SVG)
@@ -152,6 +163,21 @@ def binary_copied_from_environment(root: Path, elf: bytes) -> Path:
     step = {"id": "build", "run": "cp toolchain/cc hello", "environment": "toolchain-cc",
             "inputs": ["main.c"], "outputs": ["hello"]}
     return make_release(root, files, [step], kinds=kinds, profile="software", license="MIT")
+
+
+def artwork_with_flat_source(root: Path, name: str, source: bytes, kind: str,
+                             png: bytes) -> Path:
+    """An artwork release whose "editable" source is flat: a composite-only PSD, an SVG
+    that only wraps a PNG in ``<image>``, a plain zip of PNGs named ``.ora``. Its export
+    step, environment and licence are all in order: only the source's bytes lie."""
+    files = {name: source, "export.py": b"print('export')\n", "out.png": png,
+             "env.lock": b"python==3.11\n"}
+    kinds = {name: kind, "export.py": "build-script", "out.png": "raster-image",
+             "env.lock": "environment"}
+    step = {"id": "export", "run": "python3 export.py", "environment": "env.lock",
+            "inputs": ["export.py", name], "outputs": ["out.png"]}
+    return make_release(root, files, [step], kinds=kinds, profile="artwork",
+                        license="CC-BY-4.0")
 
 
 def lone_surrogate_json(root: Path) -> Path:

@@ -13,7 +13,7 @@ from rebuildable.context import Context
 from rebuildable.errors import MemberError
 from rebuildable.findings import Finding, finding
 from rebuildable.graph import StepGraph
-from rebuildable.kinds import contradicted_family
+from rebuildable.kinds import contradicted_family, editable_family
 from rebuildable.model import Artifact, Manifest, Step, split_ref
 from rebuildable.profiles.python_commands import python_command
 
@@ -159,6 +159,10 @@ class View:
         """What the artifact is: its declared kind when that says, else its sniffed
         format family, else its file extension."""
         declared = KIND_FAMILY.get(art.kind or "")
+        if declared in (LAYERED, VECTOR):
+            # an editable kind the bytes deny (a flat PSD, an SVG wrapping a PNG, a zip
+            # of PNGs named .ora) is no layered or vector source for the artwork rules
+            return editable_family(declared, self.format_info(art))
         if declared is not None:
             return declared
         if art.kind not in VAGUE_KINDS:

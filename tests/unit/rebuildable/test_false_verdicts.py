@@ -15,7 +15,9 @@ import pytest
 from rebuildable.api import Options, validate
 from rebuildable.findings import Finding
 from rebuildable.openness.licences import OpennessStatus, classify
+from tests.support.corpus import corpus_file
 from tests.support.hostile_releases import (
+    artwork_with_flat_source,
     binary_copied_from_environment,
     dataset_copied_not_derived,
     licence_with_unlisted_addition,
@@ -81,3 +83,65 @@ def test_processed_data_is_not_a_copy(tmp_path: Path) -> None:
     complete, found = _copy_findings(root)
     assert found == []
     assert complete["ok"] is True
+
+
+def _png() -> bytes:
+    """A well-formed 1x1 grey PNG."""
+    import struct
+    import zlib
+
+    def chunk(tag: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + tag + body
+                + struct.pack(">I", zlib.crc32(tag + body)))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0\x80")) + chunk(b"IEND", b""))
+
+
+def _svg_wrapping(png: bytes) -> bytes:
+    import base64
+
+    return (b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+            b' width="4" height="4"><image width="4" height="4" xlink:href="data:image/png;base64,'
+            + base64.b64encode(png) + b'"/></svg>')
+
+
+def _zip_of_pngs(png: bytes) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("layer1.png", png)
+        z.writestr("layer2.png", png)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("name", "kind", "make", "content_code"), [
+    ("art.psd", "layered-image",
+     lambda png: corpus_file("layered/psd-tools_0layers.psd").read_bytes(),
+     "content.flat-layered-image"),
+    ("art.svg", "vector-image", _svg_wrapping, "content.flat-vector-image"),
+    ("art.svg", "vector-image", lambda png: b'<svg xmlns="http://www.w3.org/2000/svg"/>',
+     "content.flat-vector-image"),
+    ("art.ora", "layered-image", _zip_of_pngs, "content.kind-mismatch"),
+])
+def test_a_flat_editable_source_is_no_source(tmp_path: Path, name: str, kind: str,
+                                             make: Any, content_code: str) -> None:
+    png = _png()
+    root = artwork_with_flat_source(tmp_path / "rel", name, make(png), kind, png)
+    report = validate(root, Options())
+    codes = {f.code for f in report.findings}
+    assert content_code in codes
+    # the export is not made from a layered or vector source: the artwork is incomplete
+    assert "profile.raster-not-from-layered" in codes
+    assert report.to_dict()["verdicts"]["complete"]["ok"] is False
+
+
+def test_an_svg_with_paths_and_an_image_is_a_vector_source(tmp_path: Path) -> None:
+    png = _png()
+    svg = _svg_wrapping(png).replace(b"</svg>", b'<path d="M0 0L4 4"/></svg>')
+    report = validate(artwork_with_flat_source(tmp_path / "rel", "art.svg", svg,
+                                               "vector-image", png), Options())
+    assert [f.code for f in report.findings if f.severity.value != "info"] == []
+    assert report.to_dict()["verdicts"]["complete"]["ok"] is True
