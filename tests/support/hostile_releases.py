@@ -7,6 +7,7 @@ builder is the name of the asset: a test that fails names the asset it was fed.
 from __future__ import annotations
 
 import json
+import shutil
 import struct
 from pathlib import Path
 
@@ -273,3 +274,17 @@ def hostile_bundles(bundle: bytes) -> dict[str, tuple[bytes, str, str]]:
         "no-signatures": (edit({}, {"signatures": []}), "sig.no-signatures",
                           "/dsseEnvelope/signatures"),
     }
+
+
+def model_trained_without_its_code(root: Path) -> Path:
+    """examples/ml-tiny-sentiment with its training step no longer consuming the training
+    code (nor shipping it): ML-2 fails, so the release is not complete, and its short,
+    cost-free step once made it "rebuildable in full" all the same."""
+    example = Path(__file__).resolve().parents[2] / "examples" / "ml-tiny-sentiment"
+    shutil.copytree(example, root, ignore=shutil.ignore_patterns("rebuild.dsse.json"))
+    data = read_manifest(root)
+    train = next(s for s in data["steps"] if s["id"] == "train")
+    train["inputs"] = [i for i in train["inputs"] if i != "train-code"]
+    data["artifacts"] = [a for a in data["artifacts"] if a["id"] != "train-code"]
+    write_manifest(root / "rebuild.yaml", data)
+    return root

@@ -21,6 +21,7 @@ from tests.support.hostile_releases import (
     binary_copied_from_environment,
     dataset_copied_not_derived,
     licence_with_unlisted_addition,
+    model_trained_without_its_code,
 )
 from tests.support.releases import read_manifest, write_manifest
 
@@ -145,3 +146,13 @@ def test_an_svg_with_paths_and_an_image_is_a_vector_source(tmp_path: Path) -> No
                                                "vector-image", png), Options())
     assert [f.code for f in report.findings if f.severity.value != "info"] == []
     assert report.to_dict()["verdicts"]["complete"]["ok"] is True
+
+
+def test_an_incomplete_model_is_not_rebuildable_in_full(tmp_path: Path) -> None:
+    report = validate(model_trained_without_its_code(tmp_path / "rel"))
+    verdicts = report.to_dict()["verdicts"]
+    assert verdicts["complete"]["ok"] is False
+    assert any(f.code == "profile.no-training-code" for f in report.findings)
+    assert verdicts["rebuildable"]["mode"] == "none"  # was "full" beside "complete NO"
+    assert verdicts["rebuildable"]["steps"] == {"train": "none"}
+    assert "not complete" in verdicts["rebuildable"]["reasons"][0]
