@@ -233,7 +233,7 @@ def software(binary_source: bool = False, from_source: bool = True,
 
 
 def dataset(processing: bool = True, raw: bool = True, card: bool = True,
-            external: bool = False, steps: bool = True) -> Release:
+            external: bool = False, steps: bool = True, *, copy: bool = False) -> Release:
     files: Files = {"clean.py": text("print('clean')\n"),
                     "derived/clean.csv": text("text,label\ngood,1\n"),
                     "requirements.lock": text("# python 3.11\n")}
@@ -247,6 +247,8 @@ def dataset(processing: bool = True, raw: bool = True, card: bool = True,
         inputs.append("crawl")
     elif raw:
         files["raw/crawl.jsonl"] = text('{"text": "Good!", "stars": 5}\n')
+        if copy:  # the "derived" data is the raw file, byte for byte
+            files["derived/clean.csv"] = files["raw/crawl.jsonl"]
         arts.append(art("crawl", "raw/crawl.jsonl", "dataset", license="CC0-1.0"))
         inputs.append("crawl")
     if card:
@@ -407,7 +409,8 @@ vector("profile-ml-ok", "Weights trained from code, config and data; evaluation 
 vector("profile-ml-weights-source", "Weights declared as a source are an error",
        ["ML-1"], _weights_as_source, False, ["profile.weights-as-source"])
 vector("profile-ml-no-training-code", "The step that makes the weights consumes no training "
-       "code", ["ML-2"], lambda: model_files(train_inputs=["config", "data"]), False,
+       "code: the release is not complete, so it is rebuildable not at all", ["ML-2"],
+       lambda: model_files(train_inputs=["config", "data"]), False,
        ["profile.no-training-code"])
 vector("profile-ml-no-data", "The step that makes the weights consumes no data",
        ["ML-3"], lambda: model_files(train_inputs=["train-code", "config"]), False,
@@ -467,6 +470,9 @@ vector("profile-dataset-no-raw", "Derived data made from no raw data", ["DS-2"],
 vector("profile-dataset-nothing-derived", "A dataset release whose data no step makes: the "
        "derived data is declared a source", ["DS-5"], lambda: dataset(steps=False), False,
        ["profile.no-derived-data"])
+vector("profile-dataset-copied", "Derived data with the bytes of the raw data its step "
+       "consumes is a copy, not derived", ["PRO-4"], lambda: dataset(copy=True), False,
+       ["profile.output-copies-input"])
 vector("profile-dataset-no-card", "No data card is a note (info only)", ["DS-3"],
        lambda: dataset(card=False), True, [])
 # artwork
@@ -518,6 +524,13 @@ vector("open-or-most-open", "OR takes the most open option", ["OPEN-2"],
 vector("open-and-least-open", "AND takes the least open part", ["OPEN-2"],
        lambda: licensed("MIT AND CC-BY-NC-4.0"), False, ["openness.not-open"],
        require=["open-source"])
+vector("open-with-unlisted-addition", "WITH a user-defined addition (AdditionRef-) may "
+       "take permissions away: not open", ["OPEN-2"],
+       lambda: licensed("MIT WITH AdditionRef-NonCommercial"), False, ["openness.not-open"],
+       require=["open-source"])
+vector("open-with-listed-exception", "WITH a listed SPDX exception adds permissions: open",
+       ["OPEN-2"], lambda: licensed("Apache-2.0 WITH LLVM-exception"), True, [],
+       require=["open-source"])
 vector("open-licenseref-unknown", "An undocumented LicenseRef is not open", ["OPEN-3"],
        lambda: licensed("LicenseRef-Custom-Model-License"), False, ["openness.not-open"],
        require=["open-source"])
@@ -552,6 +565,9 @@ vector("open-unknown-requirement", "An unknown requirement is an error", ["OPEN-
 
 # Finer expectations (expect.findings): the notes (infos) these vectors exist to show.
 FINDINGS: dict[str, list[dict[str, Any]]] = {
+    # profiles.md 4.4: not complete, so not rebuildable at all, however cheap the step
+    "profile-ml-no-training-code": [
+        {"code": "openness.rebuildable", "count": 1, "data": {"mode": "none"}}],
     "profile-software-environment": [
         {"code": "profile.environment-not-pinned", "count": 1, "step": "build"}],
     "profile-ml-environment": [

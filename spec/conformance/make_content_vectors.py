@@ -11,6 +11,7 @@ that anyone can see how each was built. Digests and sizes are then filled in by
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import pickle
@@ -114,6 +115,13 @@ SPECS: dict[str, tuple[str, list[str], list[str], dict[str, tuple[str, bytes]]]]
     "content-svg-entities": (
         "An SVG that declares entities is malformed, never expanded", ["CON-2", "CON-7"],
         ["content.malformed"], {"logo.svg": ("vector-image", SVG_ENTITIES)}),
+    "content-svg-raster-only": (
+        "An SVG declared vector-image whose only content is an embedded PNG <image>",
+        ["CON-11"], ["content.flat-vector-image"],
+        {"art.svg": ("vector-image",
+                     b'<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4">'
+                     b'<image width="4" height="4" href="data:image/png;base64,'
+                     + base64.b64encode(png()) + b'"/></svg>')}),
     "content-ora-mimetype-not-first": (
         "An OpenRaster zip whose mimetype member is not first", ["CON-8"],
         ["content.nonconformant"],
@@ -160,7 +168,8 @@ FINDINGS: dict[str, list[dict[str, Any]]] = {
 }
 
 
-_ERRORS = {"content.kind-mismatch", "content.flat-layered-image", "content.malformed"}
+_ERRORS = {"content.kind-mismatch", "content.flat-layered-image", "content.flat-vector-image",
+           "content.malformed"}
 
 
 def main() -> None:

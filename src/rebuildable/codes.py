@@ -151,6 +151,7 @@ _ALL: tuple[Code, ...] = (
     Code("content.kind-mismatch", "error", "A file's bytes are a format of another kind than the artifact's declared kind", "Fix the artifact's kind, or ship the file the kind promises."),
     Code("content.kind-contradicted", "warning", "A file's bytes are one kind of thing only (weights, a compiled program, a layered image) and its declared kind, which implies no format, says otherwise (an error when the release's profile is not generic)", "Declare the kind the bytes are, or ship the file the kind promises."),
     Code("content.flat-layered-image", "error", "A file declared layered-image holds no layers (a flattened, composite-only image)", "Ship the editor's project file with its layers, or declare the file raster-image."),
+    Code("content.flat-vector-image", "error", "A file declared vector-image is an SVG that draws no vector shape or text (only embedded raster images, or nothing)", "Ship the drawing with its paths and text, or the layered file the raster came from; a raster wrapped in <image> is declared raster-image."),
     Code("content.single-layer", "info", "A layered image holds exactly one layer"),
     Code("content.malformed", "error", "A file's structure is broken: truncated, offsets out of range, or a bad header"),
     Code("content.unrecognised", "warning", "A file's bytes match none of the formats its declared kind allows (info for open-ended kinds)"),
@@ -208,6 +209,7 @@ _ALL: tuple[Code, ...] = (
     Code("profile.raster-not-from-layered", "error", "artwork: an exported raster image is not produced from a layered or vector source"),
     Code("profile.raster-only-source", "error", "artwork: raster images are the only sources of the work; the layered or vector source is missing", "Ship the layered file (PSD/PSB, XCF, KRA, ORA) or the vector source (SVG) it was exported from."),
     Code("profile.raster-exported-by-editor", "warning", "artwork: a raster source carries a layered editor's metadata (Photoshop, GIMP, Krita): it is an export", "Ship the editor's layered file as the source and produce the raster by a step."),
+    Code("profile.output-copies-input", "error", "A binary, trained parameters, derived data or an exported raster has the same bytes as something its step consumes: it is a copy, not made", "Declare the copied file as what it is (a source, or the upstream's artifact), or add the step that really makes the output."),
     # -- Upstream releases (upstream.*)
     Code("upstream.path-escapes", "error", "An upstream manifest path is not a safe relative path inside the release"),
     Code("upstream.missing", "error", "An upstream manifest named by path is not a regular file of the release"),

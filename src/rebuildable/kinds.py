@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DEFINING_FORMATS", "contradicted_family"]
+__all__ = ["DEFINING_FORMATS", "contradicted_family", "editable_family", "flat_vector"]
 
 #: format -> the family its bytes prove
 DEFINING_FORMATS: dict[str, str] = {
@@ -56,3 +56,33 @@ def contradicted_family(kind: str | None, info: Any) -> str | None:
 def _no_tensors(info: Any) -> bool:
     details = getattr(info, "details", None)
     return isinstance(details, dict) and details.get("tensors") == 0
+
+
+def flat_vector(info: Any) -> bool:
+    """An SVG that draws no vector shape or text (only embedded rasters, or nothing):
+    CON-11. A document read only at its root (over the XML bound) is not judged."""
+    details = getattr(info, "details", None)
+    return (getattr(info, "format", None) == "svg" and isinstance(details, dict)
+            and details.get("vector_elements") == 0)
+
+
+#: the editable families: a kind that claims one must be backed by the bytes
+_EDITABLE = frozenset({"layered-image", "vector-image"})
+
+
+def editable_family(family: str, info: Any) -> str:
+    """The family of a file declared ``layered-image`` or ``vector-image`` (``family``), as
+    its bytes show it: a layered format with no layer (CON-3) or an SVG with no vector
+    content (CON-11) is a raster in an editor's wrapper; a well-formed file of another
+    family (CON-4: a PNG or a plain zip named ``.ora``) is that family. Damaged or
+    unrecognised bytes prove nothing, and the declared family stands."""
+    if family not in _EDITABLE or info is None or getattr(info, "problems", None):
+        return family
+    if getattr(info, "family", None) == "layered-image" and getattr(info, "layers", 1) == 0:
+        return "raster-image"
+    if family == "vector-image" and flat_vector(info):
+        return "raster-image"
+    sniffed = getattr(info, "family", None)
+    if isinstance(sniffed, str) and sniffed not in _EDITABLE and sniffed != "document":
+        return sniffed  # PDF is allowed as a vector-image (spec/content.md, section 3)
+    return family

@@ -31,14 +31,25 @@ def _step_mode(step: Step) -> tuple[str, str]:
                     "replay command")
 
 
-def assess(manifest: Manifest) -> dict[str, Any]:
-    """``{"mode": "full"|"sampled"|"none", "reasons": [...], "steps": {id: mode}}``."""
+def assess(manifest: Manifest, incomplete: list[str] | None = None) -> dict[str, Any]:
+    """``{"mode": "full"|"sampled"|"none", "reasons": [...], "steps": {id: mode}}``.
+
+    ``incomplete``: why the release is not complete (the completeness verdict's reasons),
+    when it is not. A rebuild needs every source, so such a release is rebuildable not at
+    all, however short its steps: "in full" beside "complete NO" would be a contradiction.
+    """
     kinds = {a.id: a.kind for a in manifest.artifacts}
     trainers = [s for s in manifest.steps if any(kinds.get(o) in TRAINED_KINDS
                                                  for o in s.outputs)]
     if not trainers:
         return {"mode": "none", "words": _WORDS["none"],
                 "reasons": ["no step makes the trained parameters"], "steps": {},
+                "practical-hours": PRACTICAL_HOURS}
+    if incomplete:
+        why = "the release is not complete, so no step can be rerun as declared: " + \
+            incomplete[0]
+        return {"mode": "none", "words": _WORDS["none"], "reasons": [why],
+                "steps": {s.id: "none" for s in trainers},
                 "practical-hours": PRACTICAL_HOURS}
     modes = {s.id: _step_mode(s) for s in trainers}
     mode = min((m for m, _ in modes.values()), key=_ORDER.__getitem__)

@@ -143,6 +143,24 @@ def test_sign_refuses_a_broken_release_with_its_report_and_exit_1(
     assert run("sign", str(root), "--key", str(keys["alice"]), "--force")[0] == 0
 
 
+@pytest.mark.parametrize("edit", [
+    ("name: ", "name: evil\nname: "),             # duplicate key: readers keep either
+    ("license: Apache-2.0", "License: MIT\nlicense: Apache-2.0"),  # case-colliding keys
+    ("spec: ", "x-a: &a 1\nx-b: *a\nspec: "),   # an alias
+], ids=["duplicate-key", "case-colliding-keys", "alias"])
+def test_force_never_signs_a_manifest_readers_may_read_differently(
+        tmp_path: Path, keys: dict[str, Path], edit: tuple[str, str]) -> None:
+    root = release(tmp_path / "r")
+    manifest = root / "rebuild.yaml"
+    text = manifest.read_text()
+    assert edit[0] in text
+    manifest.write_text(text.replace(edit[0], edit[1], 1))
+    code, _, stderr = run("sign", str(root), "--key", str(keys["alice"]), "--force")
+    assert code == 1
+    assert "never signed, even when forced" in stderr
+    assert not (root / "rebuild.dsse.json").exists()
+
+
 def test_sign_an_archive_is_a_clear_usage_error(tmp_path: Path, keys: dict[str, Path]) -> None:
     archive = tmp_path / "r.zip"
     archive.write_bytes(b"PK\x05\x06" + b"\x00" * 18)

@@ -7,6 +7,7 @@ builder is the name of the asset: a test that fails names the asset it was fed.
 from __future__ import annotations
 
 import json
+import shutil
 import struct
 from pathlib import Path
 
@@ -14,10 +15,23 @@ from rebuildable.api import sign as sign_release
 from rebuildable.signing.keys import PrivateKey
 from tests.support.releases import make_release, read_manifest, write_manifest
 
-__all__ = ["HOSTILE_MARKUP", "HOSTILE_URI", "blake3_only_tampered", "external_subject_signed",
-           "hostile_bundles", "lone_surrogate_json", "markup_in_every_free_text_field",
-           "path_listed_twice_signed", "safetensors_bytes", "weak_only_subject_signed",
-           "weights_relabelled_as_dataset"]
+__all__ = [
+    "HOSTILE_MARKUP",
+    "HOSTILE_URI",
+    "artwork_with_flat_source",
+    "binary_copied_from_environment",
+    "blake3_only_tampered",
+    "dataset_copied_not_derived",
+    "external_subject_signed",
+    "hostile_bundles",
+    "licence_with_unlisted_addition",
+    "lone_surrogate_json",
+    "markup_in_every_free_text_field",
+    "path_listed_twice_signed",
+    "safetensors_bytes",
+    "weak_only_subject_signed",
+    "weights_relabelled_as_dataset",
+]
 
 #: markup that runs script if a page ever emits it unescaped (in text, in an attribute
 #: value of either quote, or in inline SVG)
@@ -110,6 +124,61 @@ def weights_relabelled_as_dataset(root: Path, profile: str = "ml-model") -> Path
                                "README.md": b"# a model\n"},
                         kinds={"model/weights.safetensors": "dataset", "README.md": "model-card"},
                         profile=profile, license="Apache-2.0")
+
+
+def licence_with_unlisted_addition(root: Path,
+                                   licence: str = "MIT WITH AdditionRef-NonCommercial") -> Path:
+    """A complete ml-model release whose every artifact is under ``MIT WITH`` a
+    user-defined addition. An ``AdditionRef-`` is free text: this one's name says it
+    forbids commercial use. Judging ``L WITH E`` as ``L`` calls the release open source."""
+    files = {"train.py": b"print('train')\n", "data.csv": b"a,b\n1,2\n",
+             "config.yaml": b"lr: 0.1\n", "model.safetensors": safetensors_bytes(),
+             "env.lock": b"python==3.11\n"}
+    kinds = {"train.py": "training-code", "data.csv": "dataset", "config.yaml": "config",
+             "model.safetensors": "weights", "env.lock": "environment"}
+    step = {"id": "train", "run": "python3 train.py", "environment": "env.lock",
+            "inputs": ["train.py", "data.csv", "config.yaml"], "outputs": ["model.safetensors"]}
+    return make_release(root, files, [step], kinds=kinds, profile="ml-model", license=licence)
+
+
+def dataset_copied_not_derived(root: Path) -> Path:
+    """A dataset release whose only step is ``cp raw.csv clean.csv``: processing code,
+    raw data, a card and an environment are all there, and the "derived" data is the raw
+    file byte for byte. A rebuild reproduces it; nothing was derived."""
+    raw = b"text,label\ngood,1\n"
+    files = {"clean.py": b"print('clean')\n", "raw.csv": raw, "clean.csv": raw,
+             "DATA_CARD.md": b"# data\n", "env.lock": b"python==3.11\n"}
+    kinds = {"clean.py": "data-processing-code", "raw.csv": "dataset", "clean.csv": "dataset",
+             "DATA_CARD.md": "data-card", "env.lock": "environment"}
+    step = {"id": "clean", "run": "cp raw.csv clean.csv", "environment": "env.lock",
+            "inputs": ["clean.py", "raw.csv"], "outputs": ["clean.csv"]}
+    return make_release(root, files, [step], kinds=kinds, profile="dataset", license="CC0-1.0")
+
+
+def binary_copied_from_environment(root: Path, elf: bytes) -> Path:
+    """A software release that ships its program twice: once declared ``environment``
+    (which [SW-1] exempts from "binaries are not sources") and once as the output of a
+    "build" whose run is ``cp``, with the source code among its inputs ([SW-2])."""
+    files = {"main.c": b"int main(void) { return 0; }\n", "toolchain/cc": elf, "hello": elf}
+    kinds = {"main.c": "source-code", "toolchain/cc": "environment", "hello": "binary"}
+    step = {"id": "build", "run": "cp toolchain/cc hello", "environment": "toolchain-cc",
+            "inputs": ["main.c"], "outputs": ["hello"]}
+    return make_release(root, files, [step], kinds=kinds, profile="software", license="MIT")
+
+
+def artwork_with_flat_source(root: Path, name: str, source: bytes, kind: str,
+                             png: bytes) -> Path:
+    """An artwork release whose "editable" source is flat: a composite-only PSD, an SVG
+    that only wraps a PNG in ``<image>``, a plain zip of PNGs named ``.ora``. Its export
+    step, environment and licence are all in order: only the source's bytes lie."""
+    files = {name: source, "export.py": b"print('export')\n", "out.png": png,
+             "env.lock": b"python==3.11\n"}
+    kinds = {name: kind, "export.py": "build-script", "out.png": "raster-image",
+             "env.lock": "environment"}
+    step = {"id": "export", "run": "python3 export.py", "environment": "env.lock",
+            "inputs": ["export.py", name], "outputs": ["out.png"]}
+    return make_release(root, files, [step], kinds=kinds, profile="artwork",
+                        license="CC-BY-4.0")
 
 
 def lone_surrogate_json(root: Path) -> Path:
@@ -205,3 +274,17 @@ def hostile_bundles(bundle: bytes) -> dict[str, tuple[bytes, str, str]]:
         "no-signatures": (edit({}, {"signatures": []}), "sig.no-signatures",
                           "/dsseEnvelope/signatures"),
     }
+
+
+def model_trained_without_its_code(root: Path) -> Path:
+    """examples/ml-tiny-sentiment with its training step no longer consuming the training
+    code (nor shipping it): ML-2 fails, so the release is not complete, and its short,
+    cost-free step once made it "rebuildable in full" all the same."""
+    example = Path(__file__).resolve().parents[2] / "examples" / "ml-tiny-sentiment"
+    shutil.copytree(example, root, ignore=shutil.ignore_patterns("rebuild.dsse.json"))
+    data = read_manifest(root)
+    train = next(s for s in data["steps"] if s["id"] == "train")
+    train["inputs"] = [i for i in train["inputs"] if i != "train-code"]
+    data["artifacts"] = [a for a in data["artifacts"] if a["id"] != "train-code"]
+    write_manifest(root / "rebuild.yaml", data)
+    return root

@@ -38,7 +38,7 @@ from rebuildable.context import Context
 from rebuildable.errors import MemberError
 from rebuildable.findings import Finding, Location, Severity, finding
 from rebuildable.formats import FormatInfo, sniff
-from rebuildable.kinds import contradicted_family
+from rebuildable.kinds import contradicted_family, flat_vector
 from rebuildable.load import join_pointer
 from rebuildable.model import Artifact
 from rebuildable.release import EntryType
@@ -278,6 +278,14 @@ def _against_kind(art: Artifact, info: FormatInfo, rule: KindRule, kind_at: Call
             yield finding("content.single-layer",
                           f"{path} ({info.format.upper()}) holds a single layer",
                           artifact=art.id, location=kind_at(), data={**data, "layers": 1})
+    if kind == "vector-image" and fits and flat_vector(info):
+        images = info.details.get("raster_images", 0)
+        what = (f"only {images} embedded raster image(s)" if images else "nothing at all")
+        yield finding("content.flat-vector-image",
+                      f"{path} is declared vector-image but its SVG draws no vector shape or "
+                      f"text: {what}",
+                      artifact=art.id, location=kind_at(),
+                      data={**data, "raster-images": images})
 
 
 def _contradicted(ctx: Context, art: Artifact, info: FormatInfo, rule: KindRule | None,

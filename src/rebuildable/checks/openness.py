@@ -147,7 +147,9 @@ def _model_verdicts(ctx: Context, verdicts: Verdicts) -> Iterator[Finding]:
     """A model's MOF class, OSAID view and rebuildability, into ``verdicts``."""
     mof = verdicts.mof = MofVerdict.from_assessment(mof_assessment(ctx.manifest))
     verdicts.osaid = osaid_assessment(ctx.manifest)
-    rebuildable = RebuildabilityVerdict.from_assessment(assess_rebuildability(ctx.manifest))
+    complete = verdicts.complete
+    rebuildable = RebuildabilityVerdict.from_assessment(assess_rebuildability(
+        ctx.manifest, None if complete.ok else (complete.reasons or ["(no reason given)"])))
     verdicts.rebuildable = rebuildable
     yield finding("openness.rebuildable",
                   f"the model can be rebuilt {rebuildable.words}: "

@@ -91,6 +91,11 @@ def parse_svg(data: bytes) -> FormatInfo:
                       layers=layers or None, details=details)
 
 
+#: SVG elements that draw vector content (text included: it stays editable)
+_SHAPES = frozenset({"path", "rect", "circle", "ellipse", "line", "polyline", "polygon",
+                     "text"})
+
+
 def _details(root: Element, data: bytes) -> dict[str, Any]:
     details: dict[str, Any] = {}
     for attr in ("width", "height", "viewBox", "version"):
@@ -101,6 +106,17 @@ def _details(root: Element, data: bytes) -> dict[str, Any]:
                  if e.get(f"{{{INKSCAPE_NS}}}groupmode") == "layer")
     if layers:
         details["inkscape_layers"] = layers
+    # What the drawing is made of: an SVG whose only content is <image> is a raster in a
+    # vector wrapper, not the vector source of anything (spec/content.md, CON-11).
+    shapes = images = 0
+    for elem in root.iter():
+        tag = elem.tag if isinstance(elem.tag, str) else ""
+        if tag.startswith(f"{{{SVG_NS}}}"):
+            local = tag[len(SVG_NS) + 2:]
+            shapes += local in _SHAPES
+            images += local == "image"
+    details["vector_elements"] = shapes
+    details["raster_images"] = images
     head = data[:4096]
     if INKSCAPE_NS.encode() in head or root.get(f"{{{INKSCAPE_NS}}}version"):
         details["editor"] = "inkscape"

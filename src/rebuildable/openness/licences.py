@@ -6,7 +6,8 @@ images and documents may also be under an open data or content licence (CC-BY, C
 ODbL, CDLA...). Licences that forbid commercial use, modified versions or fields of use
 (RAIL, "community" model licences) are not open, whatever they call themselves, and so
 is any ``LicenseRef-`` that this module does not know. ``OR`` takes the most open option,
-``AND`` the least open part.
+``AND`` the least open part, ``L WITH E`` is ``L`` when ``E`` is on the SPDX exception
+list and at best unknown otherwise.
 
 The data behind it is ``data/licenses.json`` (the SPDX License List's OSI and FSF flags
 plus the curated tables of ``scripts/gen_license_data.py``) and the ScanCode licence
@@ -108,6 +109,8 @@ class LicenseData:
     open_exact: frozenset[str]  # lower-case ids
     open_prefixes: tuple[str, ...]  # lower-case prefixes
     families: tuple[dict[str, Any], ...]
+    #: lower-case ids of the SPDX exception list: each only adds permissions
+    exceptions: frozenset[str] = frozenset()
 
     @cached_property
     def scancode(self) -> dict[str, str]:
@@ -124,7 +127,8 @@ def license_data() -> LicenseData:
     exact = frozenset(x.lower() for x in raw["open_content"] if not x.endswith("*"))
     prefixes = tuple(x[:-1].lower() for x in raw["open_content"] if x.endswith("*"))
     return LicenseData(raw["spdx_license_list_version"], licenses, exact, prefixes,
-                       tuple(raw["not_open_families"]))
+                       tuple(raw["not_open_families"]),
+                       frozenset(k.lower() for k in raw["exceptions"]))
 
 
 def _scancode_index() -> dict[str, str]:
@@ -246,7 +250,8 @@ def _licensing() -> Licensing:
 
 def classify(expression: str | None, policy: LicencePolicy = CONTENT_POLICY) -> Judgement:
     """Judge an SPDX licence expression: ``OR`` is the most open option, ``AND`` the
-    least open part, ``WITH`` the licence's own judgement (exceptions add permissions)."""
+    least open part, ``WITH`` the licence's own judgement when the exception is a listed
+    SPDX exception (those add permissions), at best unknown when it is not."""
     if expression is None or not expression.strip():
         return Judgement(OpennessStatus.UNKNOWN, ("no licence is declared",))
     return _classify_expression(expression, policy)
@@ -279,7 +284,16 @@ def _judge(node: Any, policy: LicencePolicy) -> Judgement:
     )
 
     if isinstance(node, LicenseWithExceptionSymbol):
-        return _judge(node.license_symbol, policy)
+        judged = _judge(node.license_symbol, policy)
+        addition = str(node.exception_symbol.key)
+        if addition.lower() in license_data().exceptions:
+            return judged
+        # An AdditionRef- (or an id on no list) is text nobody has vetted: it may take
+        # permissions away ("WITH AdditionRef-NonCommercial"), so it cannot be open.
+        unknown = Judgement(OpennessStatus.UNKNOWN, (
+            f"{addition} is not on the SPDX exception list; what it adds to or takes "
+            "from the licence cannot be judged",))
+        return _combine([judged, unknown], conjunction=True)
     if isinstance(node, LicenseSymbol):
         return classify_id(str(node.key), policy)
     if isinstance(node, AND | OR):

@@ -13,7 +13,7 @@ from rebuildable.context import Context
 from rebuildable.errors import MemberError
 from rebuildable.findings import Finding, finding
 from rebuildable.graph import StepGraph
-from rebuildable.kinds import contradicted_family
+from rebuildable.kinds import contradicted_family, editable_family
 from rebuildable.model import Artifact, Manifest, Step, split_ref
 from rebuildable.profiles.python_commands import python_command
 
@@ -159,6 +159,10 @@ class View:
         """What the artifact is: its declared kind when that says, else its sniffed
         format family, else its file extension."""
         declared = KIND_FAMILY.get(art.kind or "")
+        if declared in (LAYERED, VECTOR):
+            # an editable kind the bytes deny (a flat PSD, an SVG wrapping a PNG, a zip
+            # of PNGs named .ora) is no layered or vector source for the artwork rules
+            return editable_family(declared, self.format_info(art))
         if declared is not None:
             return declared
         if art.kind not in VAGUE_KINDS:
@@ -281,3 +285,44 @@ def environment_rule(label: str, what: str, families: frozenset[str], *,
                               "(lockfile, toolchain or container artifact)",
                               step=step.id, artifact=art.id, location=view.at_step(step))
     return Rule(label, f"steps that {what} outputs SHOULD name their environment", run)
+
+
+#: outputs whose making the profiles' rules are about: what a copy must not pass for
+_MADE_FAMILIES = frozenset({BINARY, WEIGHTS, RASTER})
+_MADE_KINDS = frozenset({"dataset", "shard-index"})
+
+
+def _ref_digest(view: View, ref: str) -> dict[str, str]:
+    """The strong pins of a local or upstream artifact (empty when unknown)."""
+    from rebuildable.digest import pinned_digests  # noqa: PLC0415 - hashing stack
+
+    up, name = split_ref(ref)
+    if up is None:
+        art = view.index.get(name)
+    else:
+        resolved = (view.ctx.state.upstream or {}).get(up)
+        art = resolved.artifact(name) if resolved is not None else None
+    return pinned_digests(art.digest) if art is not None else {}
+
+
+@rule("PRO-4", "a made output MUST NOT be a byte copy of something its step consumes")
+def output_copies_input(view: View, r: Rule) -> Iterator[Finding]:
+    for art, step in view.outputs():
+        if art.kind not in _MADE_KINDS and view.family(art) not in _MADE_FAMILIES:
+            continue
+        mine = _ref_digest(view, art.id)
+        if not mine:
+            continue
+        for ref in sorted(view.closure(step)):
+            theirs = _ref_digest(view, ref)
+            if ref != art.id and any(theirs.get(alg) == value for alg, value in mine.items()):
+                yield finding("profile.output-copies-input",
+                              f"{art.name} is made by step {step.id!r} but has the same bytes "
+                              f"as {ref!r}, which the step consumes: a copy is not made from "
+                              "source, so nothing shows how it was made",
+                              artifact=art.id, step=step.id,
+                              location=view.at_artifact(art, "digest"),
+                              hint=f"ship {ref!r} as what it is, or make {art.id!r} from "
+                                   "its real source",
+                              data={"copy-of": ref})
+                break

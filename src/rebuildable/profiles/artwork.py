@@ -9,7 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rebuildable.findings import Finding, finding
-from rebuildable.profiles._base import LAYERED, RASTER, VECTOR, Profile, Rule, View, rule
+from rebuildable.profiles._base import (
+    LAYERED,
+    RASTER,
+    VECTOR,
+    Profile,
+    Rule,
+    View,
+    output_copies_input,
+    rule,
+)
 
 EDITABLE = frozenset({LAYERED, VECTOR})
 
@@ -60,4 +69,5 @@ PROFILE = Profile("artwork", "Pictures, illustrations and other artwork", (
     raster_from_layered,
     raster_only,
     raster_from_editor,
+    output_copies_input,
 ))

@@ -6,7 +6,14 @@ from collections.abc import Iterator
 
 from rebuildable.findings import Finding, finding
 from rebuildable.model import Artifact, Step
-from rebuildable.profiles._base import Profile, Rule, View, environment_rule, rule
+from rebuildable.profiles._base import (
+    Profile,
+    Rule,
+    View,
+    environment_rule,
+    output_copies_input,
+    rule,
+)
 
 #: a shard index is the data its shards are (spec/shards.md)
 DATASET_KINDS = frozenset({"dataset", "shard-index"})
@@ -67,4 +74,5 @@ PROFILE = Profile("dataset", "Datasets derived from raw sources", (
     derives_data,
     data_card,
     environment_rule("DS-4", "produces the derived data", frozenset({"dataset"})),
+    output_copies_input,
 ))

@@ -13,6 +13,7 @@ from rebuildable.profiles._base import (
     Rule,
     View,
     environment_rule,
+    output_copies_input,
     python_environment,
     rule,
 )
@@ -79,4 +80,5 @@ PROFILE = Profile("ml-model", "Machine-learning models", (
     _ships("ML-6", "profile.no-model-card", "model-card", "model card"),
     environment_rule("ML-7", "trains", frozenset({WEIGHTS}), python_rule=True),
     python_environment,
+    output_copies_input,
 ))

@@ -11,6 +11,7 @@ from rebuildable.profiles._base import (
     Rule,
     View,
     environment_rule,
+    output_copies_input,
     python_environment,
     rule,
 )
@@ -50,4 +51,5 @@ PROFILE = Profile("software", "Programs and libraries", (
     binary_from_source,
     environment_rule("SW-3", "builds the binary", frozenset({BINARY}), python_rule=True),
     python_environment,
+    output_copies_input,
 ))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import posixpath
 import re
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -42,6 +44,13 @@ def uri_reference(path: str) -> str:
     reference: percent-encoded (a space, ``#``, ``%`` or ``é`` in a file name would
     otherwise make the SARIF log invalid), an absolute path as a ``file:`` URI (which
     code scanning maps back into the repository by its checkout folder)."""
+    if not path.startswith("/") and not _DRIVE.match(path):
+        norm = posixpath.normpath(path)
+        if norm == ".." or norm.startswith("../"):
+            # A place above the working folder (``--trust ../policy.yaml``): code scanning
+            # resolves relative URIs against the repository root, where ``../`` names
+            # nothing, so it is given absolutely, as a release outside the folder is.
+            path = os.path.abspath(path).replace(os.sep, "/")
     if path.startswith("/"):
         return "file://" + _quote(path)
     if _DRIVE.match(path):

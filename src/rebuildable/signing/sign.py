@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from rebuildable.atomic import write_atomic
 from rebuildable.errors import MemberError, RebuildableError, ReleaseError, UsageError
+from rebuildable.findings import Severity
 from rebuildable.model import ENVELOPE_NAME
 from rebuildable.release import Release, open_release
 from rebuildable.report import Report
@@ -90,6 +91,16 @@ def sign_validated(release: Release, validation: Validation, key: PrivateKey, *,
     if report.fatal or root is None:
         raise ReleaseError("release.unreadable", f"{label}: the release cannot be read",
                            path=label)
+    unsure = next((f for f in report.findings
+                   if f.code.startswith("load.") and f.severity is Severity.ERROR), None)
+    if unsure is not None:
+        # force is for a release still missing pieces, not for bytes that readers may
+        # read differently (a duplicate key, an alias, a tag): a signature over them would
+        # vouch for whichever meaning another verifier picks.
+        where = f" (line {unsure.location.line})" if unsure.location and \
+            unsure.location.line else ""
+        raise SignRefusedError(f"{label}: {unsure.code}{where}: the manifest does not load "
+                               "strictly, so it is never signed, even when forced", report)
     if not report.ok and not force:
         raise SignRefusedError(f"{label}: the release has {report.counts['error']} error(s); "
                                "fix them, or sign anyway with `force`", report)

@@ -44,7 +44,7 @@ def test_a_clean_release_of_every_kind(tmp_path: Path) -> None:
     files = {"art/work.psd": fb.psd([("bg", None), ("ink", None)]),
              "art/work.xcf": fb.xcf([False, True, False]),
              "art/work.kra": fb.kra(["a", ("g", ["b"])]), "art/work.ora": fb.ora(["a", "b"]),
-             "art/logo.svg": b'<svg xmlns="http://www.w3.org/2000/svg"/>',
+             "art/logo.svg": b'<svg xmlns="http://www.w3.org/2000/svg"><path d="M0 0h1"/></svg>',
              "out/cover.png": png(),
              "model/w.safetensors": fb.safetensors({"w": ("F32", [2], b"\0" * 8)}),
              "src/main.py": b"print('hi')\n"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -195,6 +196,23 @@ def test_uris_are_percent_encoded_and_absolute_places_file_uris() -> None:
     assert _uris(to_sarif(report, base="")) == ["x%FF"]
     report.findings[:] = [finding("unlisted.file", "odd", location=Location("x\ud800"))]
     assert _uris(to_sarif(report, base="")) == ["x%ED%A0%80"]
+
+
+def test_a_place_the_user_named_above_the_working_folder_is_absolute(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`--trust ../policy.yaml`: a relative '../' URI names nothing in a repository, so
+    it is given as the file: URI of the file it names (as a release outside is)."""
+    work = tmp_path / "repo" / "ci"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    report = sample_report()
+    report.findings[:] = [
+        finding("sig.bad-key", "bad", location=Location("../p.yaml", from_cwd=True)),
+        finding("sig.bad-key", "bad", location=Location("x/../../q r.yaml", from_cwd=True)),
+        finding("sig.bad-key", "bad", location=Location("./s.yaml", from_cwd=True))]
+    root = (tmp_path / "repo").as_posix()
+    assert sorted(_uris(to_sarif(report, base="rel/"))) == sorted([
+        f"file://{root}/p.yaml", f"file://{root}/q%20r.yaml", "./s.yaml"])
 
 
 def test_places_in_an_archive_are_the_archive() -> None:
