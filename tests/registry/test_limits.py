@@ -160,7 +160,8 @@ def test_a_large_upload_is_streamed_and_does_not_hold_up_reads(tmp_path: Path) -
 def test_a_large_manifest_is_held_once_by_the_registry(tmp_path: Path) -> None:
     """The engine must load a manifest whole; the registry adds no copies of its own
     (it compares the parts by the digests taken as they streamed in). Measured: a 40 MiB
-    manifest grew the server's peak by 8.2 times its size before, 6.2 times after."""
+    manifest grew the server's peak by 8.2 times its size before, 6.2 times after; the
+    bound sits between, with room for the allocator."""
     size = 40 << 20
     server = start_server(tmp_path / "data")
     try:
@@ -176,7 +177,7 @@ def test_a_large_manifest_is_held_once_by_the_registry(tmp_path: Path) -> None:
         assert response.status_code == 422, response.text[:500]
         grew = server.rss_peak - before
         print(f"\n{size >> 20} MiB manifest: server peak +{grew >> 20} MiB")
-        assert grew < 7 * size, f"the server's peak memory grew by {grew >> 20} MiB"
+        assert grew < 7.5 * size, f"the server's peak memory grew by {grew >> 20} MiB"
     finally:
         server.stop()
     assert server.temporary_files() == []
