@@ -100,10 +100,7 @@ class TracedTarInfo(tarfile.TarInfo):
             raise MetadataTooLargeError(
                 f"a {kind} record of {self.size} bytes at byte {self.offset}, more than the "
                 f"limit of {limits.max_header_bytes}")
-        tf.metadata_bytes += self.size
-        if tf.metadata_bytes > limits.max_metadata_bytes:
-            raise MetadataTooLargeError(
-                f"metadata records total more than {limits.max_metadata_bytes} bytes")
+        _charge_total(tf, self.size)
         tf.depth += 1
         if tf.depth > limits.max_header_chain:
             raise MetadataTooLargeError(
@@ -154,18 +151,11 @@ class TracedTarInfo(tarfile.TarInfo):
                 if not more:
                     raise tarfile.ReadError("a GNU sparse map runs past the end of the data")
                 read += len(more)
-                if limits is not None and read > limits.max_header_bytes:
-                    raise MetadataTooLargeError(
-                        f"a GNU sparse map of more than {limits.max_header_bytes} bytes at "
-                        f"byte {next.offset_data}")
+                _charge_map(read, limits, next.offset_data)
                 buf += more
             number, buf = buf.split(b"\n", 1)
             numbers.append(int(number))
-        if isinstance(tarfile_, BoundedTarFile):
-            tarfile_.metadata_bytes += read
-            if limits is not None and tarfile_.metadata_bytes > limits.max_metadata_bytes:
-                raise MetadataTooLargeError(
-                    f"metadata records total more than {limits.max_metadata_bytes} bytes")
+        _charge_total(tarfile_, read)
         next.offset_data = fileobj.tell()
         next.map_bytes = read  # type: ignore[attr-defined]
         # typeshed says bytes; tarfile keeps (offset, size) pairs here
@@ -184,16 +174,9 @@ class TracedTarInfo(tarfile.TarInfo):
             if len(block) < tarfile.BLOCKSIZE:
                 raise tarfile.ReadError("a GNU sparse map runs past the end of the data")
             read += len(block)
-            if limits is not None and read > limits.max_header_bytes:
-                raise MetadataTooLargeError(
-                    f"a GNU sparse map of more than {limits.max_header_bytes} bytes at "
-                    f"byte {self.offset}")
+            _charge_map(read, limits, self.offset)
             extended = _go_on(self, _slots(self, block, 0, 21, regions), block[504])
-        if isinstance(tarfile_, BoundedTarFile) and limits is not None:
-            tarfile_.metadata_bytes += read
-            if tarfile_.metadata_bytes > limits.max_metadata_bytes:
-                raise MetadataTooLargeError(
-                    f"metadata records total more than {limits.max_metadata_bytes} bytes")
+        _charge_total(tarfile_, read)
         self.sparse = regions
         self.offset_data = fileobj.tell()
         tarfile_.offset = self.offset_data + self._block(self.size)  # type: ignore[attr-defined]
@@ -302,3 +285,20 @@ def folder_named_file(info: tarfile.TarInfo) -> bool:
     is read as headers, and can hold any member (tarfile never looks inside)."""
     records = info.__dict__.get("name_records", [])
     return info.isreg() and any(n.endswith("/") for n in (info.name, *(n for _, n in records)))
+
+
+def _charge_map(read: int, limits: ArchiveLimits | None, offset: int) -> None:
+    """A GNU sparse map read so far (``read`` bytes) is bounded like one metadata record."""
+    if limits is not None and read > limits.max_header_bytes:
+        raise MetadataTooLargeError(
+            f"a GNU sparse map of more than {limits.max_header_bytes} bytes at byte {offset}")
+
+
+def _charge_total(tf: tarfile.TarFile, read: int) -> None:
+    """Add ``read`` bytes of metadata to the archive's total, bounded across members."""
+    if not isinstance(tf, BoundedTarFile):
+        return
+    tf.metadata_bytes += read
+    if tf.metadata_bytes > tf.limits.max_metadata_bytes:
+        raise MetadataTooLargeError(
+            f"metadata records total more than {tf.limits.max_metadata_bytes} bytes")
