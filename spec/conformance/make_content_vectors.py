@@ -122,6 +122,13 @@ SPECS: dict[str, tuple[str, list[str], list[str], dict[str, tuple[str, bytes]]]]
                      b'<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4">'
                      b'<image width="4" height="4" href="data:image/png;base64,'
                      + base64.b64encode(png()) + b'"/></svg>')}),
+    "content-svg-raster-only-as-raster": (
+        "The same SVG declared raster-image, which is what it is: no kind mismatch",
+        ["CON-11", "CON-4"], [],
+        {"art.svg": ("raster-image",
+                     b'<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4">'
+                     b'<image width="4" height="4" href="data:image/png;base64,'
+                     + base64.b64encode(png()) + b'"/></svg>')}),
     "content-ora-mimetype-not-first": (
         "An OpenRaster zip whose mimetype member is not first", ["CON-8"],
         ["content.nonconformant"],

@@ -31,6 +31,7 @@ from rebuildable.dump import dump_yaml
 from rebuildable.errors import MemberError, RebuildableError, UsageError
 from rebuildable.formats import FormatInfo, sniff
 from rebuildable.ignore import MAX_IGNORE_BYTES, parse_ignore
+from rebuildable.kinds import flat_vector
 from rebuildable.model import (
     ENVELOPE_NAME,
     IGNORE_FILE,
@@ -257,10 +258,15 @@ def build_draft(root: Path, *, name: str | None = None, version: str = DEFAULT_V
         if info.malformed:
             damaged.append(Skipped(path, f"looks like {info.format or 'a known format'} but "
                                          f"is damaged: {info.problems[0]}"))
+        kind = guess_kind(path, _head(release, path), family)
+        if kind == "vector-image" and flat_vector(info):
+            # An SVG that draws nothing but embedded rasters is no vector source (CON-11):
+            # drafting it as one would make the draft fail its own validation.
+            kind = "raster-image" if info.details.get("raster_images") else "other"
         artifacts.append({
             "id": ids[path],
             "path": path,
-            "kind": guess_kind(path, _head(release, path), family),
+            "kind": kind,
             "digest": {alg: result.digests[alg] for alg in algorithms},
             "size": size,
         })

@@ -486,3 +486,34 @@ def test_a_fifo_given_as_the_folder_is_a_usage_error(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "not a folder" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
+
+
+def test_an_svg_that_draws_nothing_is_not_drafted_as_a_vector_source(tmp_path: Path) -> None:
+    # CON-11 makes a vector-image that draws no shape an error: init must not draft one.
+    png = b"\x89PNG\r\n\x1a\n"
+    wrapped = (b'<svg xmlns="http://www.w3.org/2000/svg" '
+               b'xmlns:xlink="http://www.w3.org/1999/xlink"><image xlink:href="data:image/png;'
+               b'base64,iVBORw0KGgo="/></svg>')
+    drawn = b'<svg xmlns="http://www.w3.org/2000/svg"><path d="M0 0L1 1"/></svg>'
+    root = tree(tmp_path / "art", {"empty.svg": b"<svg/>", "wrapped.svg": wrapped,
+                                   "drawn.svg": drawn, "logo.png": png})
+    draft = build_draft(root, license="MIT")
+    kinds = {a["path"]: a["kind"] for a in draft.data["artifacts"]}
+    assert kinds["empty.svg"] == "other"
+    assert kinds["wrapped.svg"] == "raster-image"
+    assert kinds["drawn.svg"] == "vector-image"
+    write_manifest(root, draft.text)
+    report = validate(root, Options())
+    assert not [f for f in report.findings if f.code == "content.flat-vector-image"]
+
+
+def test_an_svg_that_only_wraps_a_raster_may_be_declared_raster_image(tmp_path: Path) -> None:
+    # CON-11 says a raster in an SVG wrapper is a raster-image; CON-4 must agree, or the
+    # two rules send the publisher back and forth between two errors.
+    wrapped = (b'<svg xmlns="http://www.w3.org/2000/svg" '
+               b'xmlns:xlink="http://www.w3.org/1999/xlink"><image xlink:href="data:image/png;'
+               b'base64,iVBORw0KGgo="/></svg>')
+    root = tree(tmp_path / "art", {"wrapped.svg": wrapped})
+    write_manifest(root, build_draft(root, license="MIT").text)
+    report = validate(root, Options())
+    assert [f.code for f in report.findings if f.severity.value != "info"] == []

@@ -254,7 +254,9 @@ def _against_kind(art: Artifact, info: FormatInfo, rule: KindRule, kind_at: Call
                           severity=None if rule.closed else Severity.INFO,
                           artifact=art.id, location=kind_at(), data={"declared": kind})
         return
-    fits = info.format in rule.formats
+    # A raster in an SVG wrapper is what CON-11 tells the publisher to declare raster-image:
+    # the kind check must not then send them back to vector-image.
+    fits = info.format in rule.formats or (kind == "raster-image" and flat_vector(info))
     if rule.formats and not fits and info.family not in rule.tolerated:
         yield finding("content.kind-mismatch",
                       f"{path} is declared {kind} but its bytes are {_describe(info)}"
