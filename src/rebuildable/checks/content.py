@@ -255,8 +255,10 @@ def _against_kind(art: Artifact, info: FormatInfo, rule: KindRule, kind_at: Call
                           artifact=art.id, location=kind_at(), data={"declared": kind})
         return
     # A raster in an SVG wrapper is what CON-11 tells the publisher to declare raster-image:
-    # the kind check must not then send them back to vector-image.
-    fits = info.format in rule.formats or (kind == "raster-image" and flat_vector(info))
+    # the kind check must not then send them back to vector-image. (An SVG of nothing at
+    # all is no raster either.)
+    fits = info.format in rule.formats or (kind == "raster-image" and flat_vector(info)
+                                           and bool(info.details.get("raster_images")))
     if rule.formats and not fits and info.family not in rule.tolerated:
         yield finding("content.kind-mismatch",
                       f"{path} is declared {kind} but its bytes are {_describe(info)}"
