@@ -17,9 +17,6 @@ from rebuildable import api
 from rebuildable.cli.common import Choice, fail, note
 
 F = TypeVar("F", bound=Callable[..., Any])
-#: the largest public key file read (an RSA-4096 PEM is under 1 KiB)
-MAX_KEY_FILE = 64 * 1024
-
 
 def data_options(func: F) -> F:
     func = click.option("--db", metavar="URL", default=None,
@@ -67,12 +64,9 @@ def add_namespace(*, name: str, threshold: int, data: Path, db: str | None) -> N
 def add_key(*, namespace: str, pubkey: Path, data: Path, db: str | None) -> None:
     """Register the public key PUBKEY (PEM) as a publisher of NAMESPACE."""
     try:
-        with pubkey.open("rb") as fh:
-            pem = fh.read(MAX_KEY_FILE + 1)
+        pem = api.read_input(pubkey, "key")  # the bound every key file is read with
     except OSError as exc:
         fail(f"{pubkey}: {exc.strerror or exc}")
-    if len(pem) > MAX_KEY_FILE:
-        fail(f"{pubkey}: larger than {MAX_KEY_FILE} bytes: not a public key")
     keyid = _run(data, db, lambda admin: admin.add_key(namespace, pem, str(pubkey)))
     note(f"registered key {keyid} for {namespace}")
 

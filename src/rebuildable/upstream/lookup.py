@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from rebuildable import digest as digests
+from rebuildable import readlimit
 from rebuildable.errors import MemberError
 from rebuildable.model import UpstreamRef
 
@@ -36,10 +37,10 @@ def digest_matches(data: bytes, strong: Mapping[str, str]) -> bool:
 def read_limited(fh: BinaryIO, limit: int) -> bytes:
     """All of ``fh`` (closed after), or ``load.too-large`` beyond ``limit`` bytes."""
     with fh:
-        data = fh.read(limit + 1)
-    if len(data) > limit:
-        raise MemberError("load.too-large", f"larger than {limit} bytes")
-    return data
+        try:
+            return readlimit.read_limited(fh, limit)
+        except readlimit.TooLargeError as exc:
+            raise MemberError("load.too-large", exc.strerror or str(exc)) from None
 
 
 def _wanted_name(ref: UpstreamRef) -> str:
