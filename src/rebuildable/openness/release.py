@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from rebuildable.graph import StepGraph, needs
-from rebuildable.model import Manifest, split_ref
+from rebuildable.model import Manifest, Step, split_ref
 from rebuildable.openness.licences import (
     Judgement,
     OpennessStatus,
@@ -88,23 +88,45 @@ def assess_artifacts(manifest: Manifest, upstream_artifacts: Mapping[str, Artifa
     producers = StepGraph(manifest).producers
     done: set[str] = set(upstream_artifacts)
     visiting: set[str] = set()
+    # What a step's inputs add up to, once per step: one step may make 10,000 outputs
+    # from 10,000 inputs. Kept only when no input was met mid-walk (a step cycle), where
+    # the answer depends on which output the walk started from.
+    by_step: dict[str, tuple[OpennessStatus | None, list[str]]] = {}
+    cycles = [0]
+
+    def inputs_of(step: Step) -> tuple[OpennessStatus | None, list[str]]:
+        known = by_step.get(step.id)
+        if known is not None:
+            return known
+        seen_cycles = cycles[0]
+        worst: OpennessStatus | None = None
+        because: list[str] = []
+        for dep in needs(step):
+            dep_status = effective(dep)
+            if dep_status is not OpennessStatus.OPEN:
+                because.append(dep)
+            if worst is None or dep_status.rank < worst.rank:
+                worst = dep_status
+        if cycles[0] == seen_cycles:
+            by_step[step.id] = (worst, because)
+        return worst, because
 
     def effective(ref: str) -> OpennessStatus:
         item = out.get(ref)
         if item is None:
             return OpennessStatus.UNKNOWN
         if ref in done or ref in visiting:  # upstream, finished, or a step cycle
+            if ref not in done:
+                cycles[0] += 1
             return item.effective if ref in done else item.own.status
         visiting.add(ref)
         status = item.own.status
         step = producers.get(ref)
         if step is not None:
-            for dep in needs(step):
-                dep_status = effective(dep)
-                if dep_status is not OpennessStatus.OPEN:
-                    item.because.append(dep)
-                if dep_status.rank < status.rank:
-                    status = dep_status
+            worst, because = inputs_of(step)
+            item.because.extend(because)
+            if worst is not None and worst.rank < status.rank:
+                status = worst
         item.effective = status
         visiting.discard(ref)
         done.add(ref)

@@ -60,6 +60,12 @@ class View:
     sniffing_unavailable: bool = field(default=False, init=False)
     #: artifacts a step lists as outputs by their path (see sources())
     _outputs_by_path: frozenset[str] | None = field(default=None, init=False)
+    # Per step: rules ask about each output, and one step may make 10,000 of them from a
+    # closure of 10,000 inputs; answering once per step keeps that linear.
+    _kinds_by_step: dict[str, dict[str, list[str]]] = field(default_factory=dict, init=False)
+    _families_by_step: dict[str, frozenset[str]] = field(default_factory=dict, init=False)
+    _pins_by_step: dict[str, dict[tuple[str, str], list[str]]] = field(default_factory=dict,
+                                                                     init=False)
 
     def __post_init__(self) -> None:
         self.manifest = self.ctx.manifest
@@ -103,26 +109,41 @@ class View:
         art = resolved.artifact(name) if resolved is not None else None
         return art.kind if art is not None else None
 
-    def closure_kinds(self, step: Step) -> dict[str, list[str]]:
-        """kind -> the refs of that kind the step depends on."""
-        out: dict[str, list[str]] = {}
-        for ref in sorted(self.closure(step)):
-            kind = self.kind_of_ref(ref)
-            if kind:
-                out.setdefault(kind, []).append(ref)
+    def closure_kinds(self, step: Step) -> Mapping[str, list[str]]:
+        """kind -> the refs of that kind the step depends on (shared: do not change it)."""
+        out = self._kinds_by_step.get(step.id)
+        if out is None:
+            out = self._kinds_by_step[step.id] = {}
+            for ref in sorted(self.closure(step)):
+                kind = self.kind_of_ref(ref)
+                if kind:
+                    out.setdefault(kind, []).append(ref)
         return out
 
-    def closure_families(self, step: Step) -> set[str]:
-        fams: set[str] = set()
-        for ref in self.closure(step):
-            up, name = split_ref(ref)
-            if up is None and name in self.index:
-                fam = self.family(self.index[name])
-            else:
-                fam = KIND_FAMILY.get(self.kind_of_ref(ref) or "")
-            if fam:
-                fams.add(fam)
+    def closure_families(self, step: Step) -> frozenset[str]:
+        fams = self._families_by_step.get(step.id)
+        if fams is None:
+            found: set[str] = set()
+            for ref in self.closure(step):
+                up, name = split_ref(ref)
+                if up is None and name in self.index:
+                    fam = self.family(self.index[name])
+                else:
+                    fam = KIND_FAMILY.get(self.kind_of_ref(ref) or "")
+                if fam:
+                    found.add(fam)
+            fams = self._families_by_step[step.id] = frozenset(found)
         return fams
+
+    def closure_pins(self, step: Step) -> Mapping[tuple[str, str], list[str]]:
+        """(algorithm, digest) -> the refs of the step's closure pinned by it, sorted."""
+        pins = self._pins_by_step.get(step.id)
+        if pins is None:
+            pins = self._pins_by_step[step.id] = {}
+            for ref in sorted(self.closure(step)):
+                for pin in _ref_digest(self, ref).items():
+                    pins.setdefault(pin, []).append(ref)
+        return pins
 
     # -- what the bytes are ------------------------------------------------------------
 
@@ -313,16 +334,16 @@ def output_copies_input(view: View, r: Rule) -> Iterator[Finding]:
         mine = _ref_digest(view, art.id)
         if not mine:
             continue
-        for ref in sorted(view.closure(step)):
-            theirs = _ref_digest(view, ref)
-            if ref != art.id and any(theirs.get(alg) == value for alg, value in mine.items()):
-                yield finding("profile.output-copies-input",
-                              f"{art.name} is made by step {step.id!r} but has the same bytes "
-                              f"as {ref!r}, which the step consumes: a copy is not made from "
-                              "source, so nothing shows how it was made",
-                              artifact=art.id, step=step.id,
-                              location=view.at_artifact(art, "digest"),
-                              hint=f"ship {ref!r} as what it is, or make {art.id!r} from "
-                                   "its real source",
-                              data={"copy-of": ref})
-                break
+        pins = view.closure_pins(step)
+        copied = {ref for pin in mine.items() for ref in pins.get(pin, ()) if ref != art.id}
+        if not copied:
+            continue
+        ref = min(copied)  # the first in ref order, as a scan of the closure would find it
+        yield finding("profile.output-copies-input",
+                      f"{art.name} is made by step {step.id!r} but has the same bytes as "
+                      f"{ref!r}, which the step consumes: a copy is not made from source, "
+                      "so nothing shows how it was made",
+                      artifact=art.id, step=step.id, location=view.at_artifact(art, "digest"),
+                      hint=f"ship {ref!r} as what it is, or make {art.id!r} from its real "
+                           "source",
+                      data={"copy-of": ref})

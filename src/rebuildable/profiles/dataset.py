@@ -36,10 +36,13 @@ def processing_code(view: View, r: Rule) -> Iterator[Finding]:
 
 @rule("DS-2", "derived data MUST be produced from at least one raw data source")
 def raw_sources(view: View, r: Rule) -> Iterator[Finding]:
+    has_raw: dict[str, bool] = {}  # by step: a step may make thousands of outputs
     for art, step in derived(view):
-        raw = [ref for ref in view.closure(step)
-               if view.kind_of_ref(ref) in DATA_KINDS and ref not in view.producers]
-        if not raw:
+        if step.id not in has_raw:
+            kinds = view.closure_kinds(step)
+            has_raw[step.id] = any(ref not in view.producers
+                                   for kind in DATA_KINDS for ref in kinds.get(kind, ()))
+        if not has_raw[step.id]:
             yield finding("profile.no-raw-data",
                           f"derived data {art.name} is made by step {step.id!r} from no raw data "
                           "source (a dataset or data-recipe that no step produces, or an "
